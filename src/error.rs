@@ -1,0 +1,194 @@
+//! Errors, warnings and the process exit codes they map to.
+//!
+//! Every error about an input names the file, and where it can the line, the
+//! column and the value, and says what to do. The exit codes are part of the
+//! public interface (docs/formats.md lists them); never renumber them.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// Process exit codes, documented in docs/formats.md.
+pub mod exit {
+    /// Success.
+    pub const OK: i32 = 0;
+    /// An internal error (a bug, or the solver failed unexpectedly).
+    pub const INTERNAL: i32 = 1;
+    /// The command line was wrong (clap's own code).
+    pub const USAGE: i32 = 2;
+    /// An input file could not be read as a table: missing, unreadable,
+    /// not UTF-8, empty, or ragged.
+    pub const UNREADABLE: i32 = 3;
+    /// An input file was read but its content is invalid: ids, values,
+    /// bounds, columns.
+    pub const INVALID: i32 = 4;
+    /// The quotas cannot be met by any panel from this pool.
+    pub const INFEASIBLE: i32 = 5;
+    /// The draw itself failed (e.g. LEGACY gave up after its attempts).
+    pub const DRAW_FAILED: i32 = 6;
+    /// An output could not be written.
+    pub const OUTPUT: i32 = 7;
+}
+
+/// What kind of input problem this is; decides the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputKind {
+    /// The file could not be read as a table (exit 3).
+    Unreadable,
+    /// The table's content is invalid (exit 4).
+    Invalid,
+}
+
+/// One problem in one input file, located as precisely as possible.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputError {
+    pub kind: InputKind,
+    pub file: PathBuf,
+    /// Physical line in the file, 1-based (the header is line 1).
+    pub line: Option<u64>,
+    pub column: Option<String>,
+    pub value: Option<String>,
+    /// What is wrong.
+    pub problem: String,
+    /// What to do about it.
+    pub hint: String,
+}
+
+impl InputError {
+    pub fn new(kind: InputKind, file: &Path, problem: impl Into<String>) -> Self {
+        InputError {
+            kind,
+            file: file.to_path_buf(),
+            line: None,
+            column: None,
+            value: None,
+            problem: problem.into(),
+            hint: String::new(),
+        }
+    }
+    pub fn invalid(file: &Path, problem: impl Into<String>) -> Self {
+        Self::new(InputKind::Invalid, file, problem)
+    }
+    pub fn unreadable(file: &Path, problem: impl Into<String>) -> Self {
+        Self::new(InputKind::Unreadable, file, problem)
+    }
+    pub fn line(mut self, line: u64) -> Self {
+        self.line = Some(line);
+        self
+    }
+    pub fn column(mut self, column: impl Into<String>) -> Self {
+        self.column = Some(column.into());
+        self
+    }
+    pub fn value(mut self, value: impl Into<String>) -> Self {
+        self.value = Some(value.into());
+        self
+    }
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = hint.into();
+        self
+    }
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some(line) = self.line {
+            write!(f, ", line {line}")?;
+        }
+        if let Some(column) = &self.column {
+            write!(f, ", column \"{column}\"")?;
+        }
+        if let Some(value) = &self.value {
+            write!(f, ", value \"{value}\"")?;
+        }
+        write!(f, ": {}", self.problem)?;
+        if !self.hint.is_empty() {
+            write!(f, "\n  what to do: {}", self.hint)?;
+        }
+        Ok(())
+    }
+}
+
+/// Everything that can stop a command.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// One or more problems in the input files (all of the same run).
+    #[error("{}", format_input_errors(.0))]
+    Input(Vec<InputError>),
+    /// The quotas cannot be met; the message says which and why.
+    #[error("{0}")]
+    Infeasible(String),
+    /// The draw failed (after its documented number of attempts).
+    #[error("{0}")]
+    DrawFailed(String),
+    /// An output file or directory could not be written.
+    #[error("cannot write {}: {source}\n  what to do: check that the directory exists and is writable, and that the disk is not full", .path.display())]
+    Output {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The solver failed unexpectedly (a bug or a resource limit).
+    #[error("solver error: {0}")]
+    Solver(String),
+    /// A command-line value is unusable (e.g. a panel size of 0).
+    #[error("{0}")]
+    Usage(String),
+}
+
+/// At most this many input problems are listed; the rest are counted.
+pub const MAX_LISTED_INPUT_ERRORS: usize = 20;
+
+fn format_input_errors(errors: &[InputError]) -> String {
+    let mut out = String::new();
+    for (i, e) in errors.iter().take(MAX_LISTED_INPUT_ERRORS).enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(&e.to_string());
+    }
+    if errors.len() > MAX_LISTED_INPUT_ERRORS {
+        out.push_str(&format!(
+            "\n... and {} more problems of the same kind",
+            errors.len() - MAX_LISTED_INPUT_ERRORS
+        ));
+    }
+    out
+}
+
+impl From<InputError> for Error {
+    fn from(e: InputError) -> Self {
+        Error::Input(vec![e])
+    }
+}
+
+impl Error {
+    /// The documented process exit code for this error.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Input(errors) => {
+                if errors.iter().any(|e| e.kind == InputKind::Unreadable) {
+                    exit::UNREADABLE
+                } else {
+                    exit::INVALID
+                }
+            }
+            Error::Infeasible(_) => exit::INFEASIBLE,
+            Error::DrawFailed(_) => exit::DRAW_FAILED,
+            Error::Output { .. } => exit::OUTPUT,
+            Error::Solver(_) => exit::INTERNAL,
+            Error::Usage(_) => exit::USAGE,
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A non-fatal finding the user should see (printed on stderr as `warning:`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning(pub String);
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}

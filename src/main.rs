@@ -1,0 +1,7 @@
+//! The `kleroterion` binary: a thin command line over the library.
+
+mod cli;
+
+fn main() -> std::process::ExitCode {
+    std::process::ExitCode::from(cli::run() as u8)
+}
