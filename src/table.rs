@@ -87,6 +87,7 @@ impl Table {
         let mut header: Option<Vec<String>> = None;
         let mut rows = Vec::new();
         let mut record = csv::StringRecord::new();
+        let mut lines = LineCounter::new(text.as_bytes());
         loop {
             let more = reader.read_record(&mut record).map_err(|e| {
                 let line = e.position().map(|p| p.line()).unwrap_or(0);
@@ -97,7 +98,7 @@ impl Table {
             if !more {
                 break;
             }
-            let line = record.position().map(|p| p.line()).unwrap_or(0);
+            let line = lines.line_at(record.position().map_or(0, |p| p.byte() as usize));
             let mut cells: Vec<String> = record.iter().map(str::to_string).collect();
             match &header {
                 None => {
@@ -157,6 +158,41 @@ impl Table {
             .map(|h| format!("\"{}\"", h.trim()))
             .collect::<Vec<_>>()
             .join(", ")
+    }
+}
+
+/// Physical line numbers from byte offsets. The csv crate's own line count
+/// is one short after CRLF line ends, so lines are counted here: the line of
+/// the first byte of the record that is not a line end.
+struct LineCounter<'a> {
+    bytes: &'a [u8],
+    at: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        LineCounter {
+            bytes,
+            at: 0,
+            line: 1,
+        }
+    }
+
+    /// Offsets must not decrease between calls.
+    fn line_at(&mut self, offset: usize) -> u64 {
+        let mut end = offset.min(self.bytes.len());
+        while end < self.bytes.len() && matches!(self.bytes[end], b'\r' | b'\n') {
+            end += 1;
+        }
+        if end > self.at {
+            self.line += self.bytes[self.at..end]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count() as u64;
+            self.at = end;
+        }
+        self.line
     }
 }
 

@@ -1,0 +1,227 @@
+//! Property tests: the importers never panic on any input, and on small
+//! random instances the feasibility check, the people-in-no-panel list and
+//! the smallest relaxation agree with brute force over every possible panel,
+//! and every LEGACY panel meets the quotas and the household rule.
+
+use std::path::Path;
+
+use kleroterion::feasibility::{self, Relaxation};
+use kleroterion::rng::DrawRng;
+use kleroterion::solver::Settings;
+use kleroterion::table::Table;
+use kleroterion::{Inputs, Instance, Quotas, legacy};
+use proptest::prelude::*;
+
+fn load(pool: &[u8], quotas: &[u8], k: usize, address: Vec<String>) -> Option<Instance> {
+    let pool = Table::parse(Path::new("pool.csv"), pool).ok()?;
+    let quotas = Quotas::from_table(&Table::parse(Path::new("quotas.csv"), quotas).ok()?).ok()?;
+    let inputs = Inputs {
+        k,
+        address_columns: address,
+        ..Inputs::default()
+    };
+    Instance::from_parts(pool, quotas, &inputs)
+        .ok()
+        .map(|(i, _)| i)
+}
+
+/// CSV-shaped text: a header and rows of cells drawn from a small alphabet
+/// (so that names and values collide with the quotas), with a random
+/// delimiter, line ending, BOM and ragged rows.
+fn csv_like() -> impl Strategy<Value = Vec<u8>> {
+    let cell = prop::sample::select(vec![
+        "id", "gender", "f", "m", "age", "young", "old", "1", "2", "-1", "1.5", "", " F ", "\"",
+        "a\"b", "min", "max", "feature", "value", "category", "name", "x;y", "é",
+    ]);
+    (
+        prop::collection::vec(prop::collection::vec(cell, 0..6), 0..8),
+        prop::sample::select(vec![",", ";", "\t"]),
+        prop::sample::select(vec!["\n", "\r\n"]),
+        any::<bool>(),
+    )
+        .prop_map(|(rows, delim, eol, bom)| {
+            let mut s = String::new();
+            if bom {
+                s.push('\u{feff}');
+            }
+            for r in rows {
+                s.push_str(&r.join(delim));
+                s.push_str(eol);
+            }
+            s.into_bytes()
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn importers_never_panic_on_random_bytes(bytes in prop::collection::vec(any::<u8>(), 0..300)) {
+        let _ = load(&bytes, &bytes, 2, vec![]);
+        let _ = load(&bytes, b"feature,value,min,max\ngender,f,0,2\n", 1, vec!["gender".into()]);
+    }
+
+    #[test]
+    fn importers_never_panic_on_csv_shaped_input(
+        pool in csv_like(), quotas in csv_like(), k in 0usize..4, addr in any::<bool>()
+    ) {
+        let address = if addr { vec!["name".to_string()] } else { vec![] };
+        if let Some(instance) = load(&pool, &quotas, k, address) {
+            // Whatever loads is consistent: everyone has one value per category.
+            for p in &instance.pool.people {
+                prop_assert_eq!(p.values.len(), instance.quotas.categories.len());
+            }
+            let _ = instance.quick_infeasibility();
+        }
+    }
+}
+
+/// A small random instance, kept in plain form for brute force.
+#[derive(Debug, Clone)]
+struct Small {
+    /// Per person, per category: value index within the category.
+    people: Vec<Vec<usize>>,
+    /// Per person: household label (None = no address).
+    address: Vec<Option<u8>>,
+    /// Per category, per value: (min, max).
+    bounds: Vec<Vec<(u32, u32)>>,
+    k: usize,
+}
+
+fn small() -> impl Strategy<Value = Small> {
+    (2usize..=8, prop::collection::vec(2usize..=3, 1..=3)).prop_flat_map(|(n, sizes)| {
+        let people = prop::collection::vec(sizes.iter().map(|&s| 0..s).collect::<Vec<_>>(), n);
+        let address = prop::collection::vec(prop::option::weighted(0.5, 0u8..4), n);
+        let bounds = sizes
+            .iter()
+            .map(|&s| {
+                prop::collection::vec((0u32..=2, 0u32..=3).prop_map(|(lo, w)| (lo, lo + w)), s)
+            })
+            .collect::<Vec<_>>();
+        (people, address, bounds, 1..=n).prop_map(|(people, address, bounds, k)| Small {
+            people,
+            address,
+            bounds,
+            k,
+        })
+    })
+}
+
+impl Small {
+    fn to_instance(&self) -> Instance {
+        let cats = self.bounds.len();
+        let mut pool = String::from("id,addr");
+        for c in 0..cats {
+            pool.push_str(&format!(",c{c}"));
+        }
+        pool.push('\n');
+        for (i, p) in self.people.iter().enumerate() {
+            let addr = self.address[i].map_or(String::new(), |a| format!("street {a}"));
+            pool.push_str(&format!("p{i},{addr}"));
+            for v in p {
+                pool.push_str(&format!(",v{v}"));
+            }
+            pool.push('\n');
+        }
+        let mut quotas = String::from("feature,value,min,max\n");
+        for (c, values) in self.bounds.iter().enumerate() {
+            for (v, (lo, hi)) in values.iter().enumerate() {
+                quotas.push_str(&format!("c{c},v{v},{lo},{hi}\n"));
+            }
+        }
+        // Values nobody has with a positive minimum are rejected at import;
+        // tests only use instances that load.
+        load(
+            pool.as_bytes(),
+            quotas.as_bytes(),
+            self.k,
+            vec!["addr".into()],
+        )
+        .expect("generated instance loads")
+    }
+
+    fn loads(&self) -> bool {
+        self.bounds.iter().enumerate().all(|(c, values)| {
+            values
+                .iter()
+                .enumerate()
+                .all(|(v, &(lo, _))| lo == 0 || self.people.iter().any(|p| p[c] == v))
+        }) && self.k <= self.people.len()
+    }
+
+    /// Total change of bounds this panel needs, or None if it breaks the
+    /// household rule.
+    fn distance(&self, members: &[usize]) -> Option<u32> {
+        let mut seen = std::collections::HashSet::new();
+        for &i in members {
+            if let Some(a) = self.address[i]
+                && !seen.insert(a)
+            {
+                return None;
+            }
+        }
+        let mut total = 0;
+        for (c, values) in self.bounds.iter().enumerate() {
+            for (v, &(lo, hi)) in values.iter().enumerate() {
+                let count = members.iter().filter(|&&i| self.people[i][c] == v).count() as u32;
+                total += lo.saturating_sub(count) + count.saturating_sub(hi);
+            }
+        }
+        Some(total)
+    }
+
+    fn panels(&self) -> Vec<Vec<usize>> {
+        let n = self.people.len();
+        (0u32..1 << n)
+            .filter(|m| m.count_ones() as usize == self.k)
+            .map(|m| (0..n).filter(|&i| m >> i & 1 == 1).collect())
+            .collect()
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    #[test]
+    fn feasibility_agrees_with_brute_force(s in small()) {
+        prop_assume!(s.loads());
+        let instance = s.to_instance();
+        let result = feasibility::check(&instance, &Settings::default()).unwrap();
+        let distances: Vec<(Vec<usize>, Option<u32>)> =
+            s.panels().into_iter().map(|p| { let d = s.distance(&p); (p, d) }).collect();
+        let feasible: Vec<&Vec<usize>> =
+            distances.iter().filter(|(_, d)| *d == Some(0)).map(|(p, _)| p).collect();
+        prop_assert_eq!(result.example.is_some(), !feasible.is_empty());
+        if let Some(example) = &result.example {
+            prop_assert_eq!(s.distance(example.members()), Some(0));
+            let expected: Vec<usize> = (0..s.people.len())
+                .filter(|i| !feasible.iter().any(|p| p.contains(i)))
+                .collect();
+            prop_assert_eq!(&result.unselectable, &expected);
+        } else {
+            let best = distances.iter().filter_map(|(_, d)| *d).min();
+            match (result.relaxation.unwrap(), best) {
+                (Relaxation::WithinFlex(changes), Some(best)) => {
+                    let total: u32 = changes.iter().map(|c| c.from.abs_diff(c.to)).sum();
+                    prop_assert_eq!(total, best);
+                }
+                (Relaxation::None, None) => {}
+                (r, b) => prop_assert!(false, "relaxation {:?} but brute force {:?}", r, b),
+            }
+        }
+    }
+
+    #[test]
+    fn legacy_panels_always_meet_quotas_and_household_rule(s in small(), seed in "[a-z]{1,8}") {
+        prop_assume!(s.loads());
+        let instance = s.to_instance();
+        let mut rng = DrawRng::new("test", &seed);
+        match legacy::draw(&instance, &mut rng, 20) {
+            Ok(d) => {
+                prop_assert_eq!(s.distance(d.panel.members()), Some(0));
+                prop_assert!(d.panel.violations(&instance).is_empty());
+            }
+            Err(e) => prop_assert_eq!(e.exit_code(), 6),
+        }
+    }
+}
