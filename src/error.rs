@@ -27,6 +27,9 @@ pub mod exit {
     pub const DRAW_FAILED: i32 = 6;
     /// An output could not be written.
     pub const OUTPUT: i32 = 7;
+    /// `--time-limit` stopped the optimisation: outputs are written and
+    /// valid, but the distribution is not optimal.
+    pub const TIME_LIMIT: i32 = 8;
 }
 
 /// What kind of input problem this is; decides the exit code.

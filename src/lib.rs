@@ -8,14 +8,17 @@
 // once per failed run, so their size on the error path does not matter.
 #![allow(clippy::result_large_err)]
 
+pub mod distribution;
 pub mod error;
 pub mod feasibility;
 pub mod households;
 pub mod instance;
 pub mod legacy;
+pub mod optimise;
 pub mod output;
 pub mod panel;
 pub mod pool;
+pub mod profiles;
 pub mod quotas;
 pub mod report;
 pub mod rng;

@@ -137,3 +137,39 @@ pub fn write_panel_files(
     )?;
     Ok(vec![selected, remaining])
 }
+
+/// Formats a probability for CSV outputs: 12 decimals, fixed (stable across
+/// platforms for identical floats).
+pub fn probability(p: f64) -> String {
+    format!("{:.12}", if p.abs() < 5e-13 { 0.0 } else { p })
+}
+
+/// `probabilities.csv`: `id,probability`, one row per volunteer in pool order.
+pub fn probabilities_csv(instance: &Instance, pi: &[f64]) -> Vec<u8> {
+    let mut doc = CsvDoc::default();
+    doc.record(["id", "probability"]);
+    for (p, &x) in instance.pool.people.iter().zip(pi) {
+        doc.record([p.id.as_str(), probability(x).as_str()]);
+    }
+    doc.into_bytes()
+}
+
+/// `distribution.csv`: `panel,probability,member_1..member_k`, one row per
+/// panel; members' ids in pool order.
+pub fn distribution_csv(instance: &Instance, d: &crate::distribution::Distribution) -> Vec<u8> {
+    let mut doc = CsvDoc::default();
+    let mut header = vec!["panel".to_string(), "probability".to_string()];
+    header.extend((1..=instance.k).map(|i| format!("member_{i}")));
+    doc.record(&header);
+    for (j, (panel, &p)) in d.panels.iter().zip(&d.probabilities).enumerate() {
+        let mut row = vec![(j + 1).to_string(), probability(p)];
+        row.extend(
+            panel
+                .members()
+                .iter()
+                .map(|&i| instance.pool.people[i].id.clone()),
+        );
+        doc.record(&row);
+    }
+    doc.into_bytes()
+}

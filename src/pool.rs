@@ -51,6 +51,8 @@ pub struct Person {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pool {
     pub path: PathBuf,
+    /// SHA-256 of the respondents file.
+    pub sha256: String,
     pub header: Vec<String>,
     pub id_source: IdSource,
     /// Per category: the respondents column holding it.
@@ -211,6 +213,7 @@ impl Pool {
         }
         let pool = Pool {
             path,
+            sha256: table.sha256,
             header: table.header,
             id_source,
             category_columns,

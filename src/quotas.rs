@@ -52,6 +52,8 @@ pub struct Category {
 pub struct Quotas {
     /// The file the quotas came from, for messages.
     pub path: PathBuf,
+    /// SHA-256 of the quotas file.
+    pub sha256: String,
     pub dialect: QuotaDialect,
     pub categories: Vec<Category>,
     pub values: Vec<QuotaValue>,
@@ -99,6 +101,7 @@ impl Quotas {
 
         let mut quotas = Quotas {
             path: path.to_path_buf(),
+            sha256: table.sha256.clone(),
             dialect,
             categories: Vec::new(),
             values: Vec::new(),

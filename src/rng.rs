@@ -19,6 +19,9 @@ use sha2::{Digest, Sha256};
 /// Domain label of the LEGACY draw.
 pub const LEGACY_DOMAIN: &str = "kleroterion/legacy/v1";
 
+/// Domain label of the draw from an optimised distribution.
+pub const SELECT_DOMAIN: &str = "kleroterion/select/v1";
+
 /// The 32-byte ChaCha20 key for `seed` in `domain`.
 pub fn derive_key(domain: &str, seed: &str) -> [u8; 32] {
     let mut h = Sha256::new();

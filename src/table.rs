@@ -22,9 +22,20 @@ pub struct Row {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Table {
     pub path: PathBuf,
+    /// SHA-256 of the file's bytes, lower-case hex (for audit records).
+    pub sha256: String,
     pub delimiter: u8,
     pub header: Vec<String>,
     pub rows: Vec<Row>,
+}
+
+/// SHA-256 of `bytes` as lower-case hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Normalises a header or a category value for matching: trimmed and
@@ -59,6 +70,7 @@ impl Table {
 
     /// Parses CSV bytes; `path` is used only in messages.
     pub fn parse(path: &Path, bytes: &[u8]) -> Result<Table, InputError> {
+        let sha256 = sha256_hex(bytes);
         let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
         let text = std::str::from_utf8(bytes).map_err(|e| {
             let at = e.valid_up_to();
@@ -139,6 +151,7 @@ impl Table {
         })?;
         Ok(Table {
             path: path.to_path_buf(),
+            sha256,
             delimiter,
             header,
             rows,

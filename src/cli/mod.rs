@@ -17,7 +17,8 @@ use kleroterion::{Error, Inputs, Instance, Warning};
 #[command(name = "kleroterion", version, about, long_about = None)]
 #[command(
     after_help = "Exit codes: 0 ok, 1 internal error, 2 usage, 3 unreadable input file, \
-4 invalid input content, 5 quotas cannot be met, 6 draw failed, 7 cannot write output \
+4 invalid input content, 5 quotas cannot be met, 6 draw failed, 7 cannot write output, \
+8 stopped at --time-limit \
 (docs/formats.md)."
 )]
 struct Cli {
