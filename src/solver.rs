@@ -296,12 +296,25 @@ pub struct Lp {
 pub struct LpSolution {
     pub objective: f64,
     columns: Vec<f64>,
+    row_values: Vec<f64>,
     row_duals: Vec<f64>,
 }
 
 impl LpSolution {
     pub fn value(&self, c: LpCol) -> f64 {
         self.columns[c.0]
+    }
+    /// Whether the column existed when this solution was computed.
+    pub fn has(&self, c: LpCol) -> bool {
+        c.0 < self.columns.len()
+    }
+    /// The value of a column, or 0 for a column added after this solve.
+    pub fn value_or_zero(&self, c: LpCol) -> f64 {
+        self.columns.get(c.0).copied().unwrap_or(0.0)
+    }
+    /// The activity (Σ coefficient × value) of a row.
+    pub fn row_value(&self, r: LpRow) -> f64 {
+        self.row_values[r.0]
     }
     /// The dual value of a row, in HiGHS's sign convention.
     pub fn dual(&self, r: LpRow) -> f64 {
@@ -366,6 +379,18 @@ impl Lp {
         LpCol(self.cols.len() - 1)
     }
 
+    /// Changes a column's objective coefficient.
+    pub fn set_cost(&mut self, c: LpCol, cost: f64) {
+        let col = self.cols[c.0];
+        self.model().change_column_cost(col, cost);
+    }
+
+    /// Changes a column's bounds.
+    pub fn set_col_bounds(&mut self, c: LpCol, lo: f64, hi: f64) {
+        let col = self.cols[c.0];
+        self.model().change_column_bounds(col, lo..=hi);
+    }
+
     /// Changes a row's bounds.
     pub fn set_row_bounds(&mut self, r: LpRow, lo: f64, hi: f64) {
         let ptr = self.model().as_mut_ptr();
@@ -399,6 +424,7 @@ impl Lp {
                 Ok(LpSolution {
                     objective: solved.objective_value(),
                     columns: s.columns().to_vec(),
+                    row_values: s.rows().to_vec(),
                     row_duals: s.dual_rows().to_vec(),
                 })
             }
@@ -407,10 +433,5 @@ impl Lp {
         };
         self.model = Some(highs::Model::from(solved));
         result
-    }
-
-    /// Sets the remaining wall-clock budget for the next solves.
-    pub fn set_time_limit(&mut self, seconds: f64) {
-        self.model().set_option("time_limit", seconds.max(0.001));
     }
 }

@@ -399,6 +399,8 @@ fn outputs_do_not_touch_inputs() {
     );
     let r = kleroterion(&[
         "select",
+        "--algorithm",
+        "legacy",
         "--pool",
         &pool,
         "--quotas",
