@@ -1,93 +1,233 @@
-//! Selection benchmark: `cargo bench --bench selection [-- DRAWS]`.
+//! Selection benchmark (a bench binary, not a timed test):
 //!
-//! For the bundled example and the shared instances (skipped when
-//! ../shared/instances is absent), prints the time of an exact feasibility
-//! check and, over DRAWS LEGACY draws (default 1000), the mean time per draw
-//! and the lowest and highest empirical selection frequency.
+//!     cargo bench --bench selection                 # shared instances + real-shaped pools
+//!     cargo bench --bench selection -- --quick      # shared instances only
+//!     cargo bench --bench selection -- --limit 300  # seconds per run (default 120)
+//!     cargo bench --bench selection -- --legacy N   # also N LEGACY draws per instance
+//!
+//! Runs LEXIMIN, MAXIMIN and NASH on the shared instances (skipped with a
+//! message when ../shared/instances is absent) and LEXIMIN on synthetic
+//! pools shaped like the ten real instances of Flanigan et al. (same n, k and
+//! number of categories; made by `kleroterion::synth` with fixed seeds) and on
+//! a 10,000-person pool. Prints time, minimum probability, Gini, number of
+//! panels, whether the run finished (or hit the limit), and peak memory.
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
+use kleroterion::distribution::Fairness;
 use kleroterion::feasibility;
+use kleroterion::optimise::{self, Objective, Options};
+use kleroterion::profiles::Profiles;
 use kleroterion::rng::DrawRng;
 use kleroterion::solver::Settings;
-use kleroterion::{Inputs, legacy};
+use kleroterion::synth::{self, SynthSpec};
+use kleroterion::{Inputs, Instance, legacy};
+
+/// Real instances of the table in ../shared/docs/selection.md: name, n, k,
+/// categories.
+const SHAPES: &[(&str, usize, usize, usize)] = &[
+    ("mass_24", 70, 24, 5),
+    ("sf_c_44", 161, 44, 7),
+    ("hd_30", 239, 30, 7),
+    ("sf_b_20", 250, 20, 6),
+    ("sf_a_35", 312, 35, 6),
+    ("obf_30", 321, 30, 8),
+    ("nexus_170", 342, 170, 5),
+    ("sf_d_40", 404, 40, 6),
+    ("cca_75", 825, 75, 4),
+    ("sf_e_110", 1727, 110, 7),
+    ("pool_10000", 10000, 150, 6),
+];
+
+fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+fn load(pool: PathBuf, quotas: PathBuf, k: usize, address: &[&str]) -> Instance {
+    let inputs = Inputs {
+        pool,
+        quotas,
+        k,
+        id_column: None,
+        address_columns: address.iter().map(|s| s.to_string()).collect(),
+    };
+    inputs.load().expect("benchmark inputs load").0
+}
+
+/// A synthetic pool shaped like a real instance. The slack of the quotas is
+/// widened (deterministically) until a panel exists.
+fn synthetic(name: &str, n: usize, k: usize, categories: usize, dir: &Path) -> Instance {
+    for slack in 1..=10 {
+        let pool = synth::generate(&SynthSpec {
+            n,
+            k,
+            categories,
+            household_rate: 0.05,
+            slack,
+            seed: format!("kleroterion bench {name}"),
+        });
+        let d = dir.join(name);
+        std::fs::create_dir_all(&d).expect("bench directory");
+        std::fs::write(d.join("pool.csv"), &pool.pool_csv).expect("write pool");
+        std::fs::write(d.join("quotas.csv"), &pool.quotas_csv).expect("write quotas");
+        let instance = load(
+            d.join("pool.csv"),
+            d.join("quotas.csv"),
+            k,
+            &pool.address_columns,
+        );
+        if instance.quick_infeasibility().is_empty()
+            && feasibility::best_panel(&instance, &vec![0.0; n], &Settings::default())
+                .expect("solver runs")
+                .is_some()
+        {
+            return instance;
+        }
+    }
+    panic!("{name}: no feasible quotas within slack 10");
+}
+
+fn run(name: &str, instance: &Instance, objective: Objective, limit: f64) {
+    let profiles = Profiles::new(instance);
+    let start = Instant::now();
+    let options = Options {
+        objective,
+        settings: Settings::default(),
+        deadline: Some(start + Duration::from_secs_f64(limit)),
+    };
+    let computed = optimise::optimise(instance, &profiles, &options, &mut |_| {});
+    let seconds = start.elapsed().as_secs_f64();
+    match computed {
+        Ok(c) => {
+            let pi: Vec<f64> = profiles
+                .of_person
+                .iter()
+                .map(|&t| c.profile_probabilities[t])
+                .collect();
+            let f = Fairness::of(&pi);
+            println!(
+                "{:<32} {:>6} {:>4} {:>4} {:<8} {:>9.2} {:>9.4}% {:>7.2}% {:>7} {:>7} {:>8} {:>8.0}",
+                name,
+                instance.n(),
+                instance.k,
+                instance.quotas.categories.len(),
+                objective.name(),
+                seconds,
+                100.0 * f.min,
+                100.0 * f.gini,
+                c.distribution.panels.len(),
+                profiles.len(),
+                if c.complete { "yes" } else { "LIMIT" },
+                peak_rss_mib()
+            );
+        }
+        Err(e) => println!("{name:<32} {}: error {e}", objective.name()),
+    }
+}
+
+fn legacy_draws(name: &str, instance: &Instance, draws: usize) {
+    let mut hits = vec![0u32; instance.n()];
+    let mut rng = DrawRng::new("kleroterion/bench/v1", name);
+    let start = Instant::now();
+    for _ in 0..draws {
+        let d = legacy::draw(instance, &mut rng, 100).expect("legacy draws");
+        for &i in d.panel.members() {
+            hits[i] += 1;
+        }
+    }
+    let per = start.elapsed().as_secs_f64() / draws as f64;
+    let min = *hits.iter().min().unwrap_or(&0) as f64 / draws as f64;
+    println!(
+        "{name:<32} LEGACY: {draws} draws, {:.3} ms per draw, lowest empirical frequency {:.2}%",
+        per * 1e3,
+        100.0 * min
+    );
+}
 
 fn main() {
-    let draws: usize = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(1000);
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    let value = |flag: &str| {
+        args.iter()
+            .position(|a| a == flag)
+            .and_then(|i| args.get(i + 1))
+            .and_then(|v| v.parse::<f64>().ok())
+    };
+    let limit = value("--limit").unwrap_or(120.0);
+    let legacy_n = value("--legacy").map_or(0, |v| v as usize);
+    println!(
+        "{:<32} {:>6} {:>4} {:>4} {:<8} {:>9} {:>10} {:>8} {:>7} {:>7} {:>8} {:>8}",
+        "instance",
+        "n",
+        "k",
+        "cats",
+        "algo",
+        "seconds",
+        "min",
+        "Gini",
+        "panels",
+        "profiles",
+        "finished",
+        "peakMiB"
+    );
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let shared = root.join("../shared/instances");
-    let mut cases: Vec<(&str, PathBuf, PathBuf, usize, Vec<String>)> = vec![(
-        "data (example)",
-        root.join("data/pool.csv"),
-        root.join("data/quotas.csv"),
-        110,
-        vec!["address_line_1".into(), "postcode".into()],
-    )];
     if shared.is_dir() {
         let s = |i: &str, f: &str| shared.join(i).join(f);
-        cases.push((
-            "sortition_algorithms_fixture_22",
-            s("sortition_algorithms_fixture_22", "candidates.csv"),
-            s("sortition_algorithms_fixture_22", "features.csv"),
-            22,
-            vec!["primary_address1".into(), "primary_zip".into()],
-        ));
-        for (name, k) in [("example_small_20", 20), ("example_large_200", 200)] {
-            cases.push((
-                name,
-                s(name, "respondents.csv"),
-                s(name, "categories.csv"),
-                k,
-                vec![],
-            ));
+        let cases = [
+            ("example_small_20", "respondents.csv", "categories.csv", 20),
+            (
+                "example_large_200",
+                "respondents.csv",
+                "categories.csv",
+                200,
+            ),
+            (
+                "sortition_algorithms_fixture_22",
+                "candidates.csv",
+                "features.csv",
+                22,
+            ),
+        ];
+        for (name, pool, quotas, k) in cases {
+            let instance = load(s(name, pool), s(name, quotas), k, &[]);
+            for objective in [Objective::Leximin, Objective::Maximin, Objective::Nash] {
+                run(name, &instance, objective, limit);
+            }
+            if legacy_n > 0 {
+                legacy_draws(name, &instance, legacy_n);
+            }
         }
     } else {
         eprintln!(
-            "SKIPPED: {} is absent; benchmarking data/ only",
+            "SKIPPED: {} is absent; no shared instances",
             shared.display()
         );
     }
-    println!(
-        "{:<34} {:>5} {:>4} {:>10} {:>12} {:>9} {:>9}",
-        "instance", "n", "k", "check ms", "legacy ms", "min freq", "max freq"
-    );
-    for (name, pool, quotas, k, address) in cases {
-        let inputs = Inputs {
-            pool,
-            quotas,
-            k,
-            id_column: None,
-            address_columns: address,
-        };
-        let (instance, _) = inputs.load().expect("benchmark inputs load");
-        let t = Instant::now();
-        let f = feasibility::check(&instance, &Settings::default()).expect("check runs");
-        let check_ms = t.elapsed().as_secs_f64() * 1e3;
-        assert!(f.example.is_some(), "{name} is infeasible");
-        let mut hits = vec![0u32; instance.n()];
-        let mut rng = DrawRng::new("kleroterion/bench/v1", name);
-        let t = Instant::now();
-        for _ in 0..draws {
-            let d = legacy::draw(&instance, &mut rng, 100).expect("legacy draws");
-            for &i in d.panel.members() {
-                hits[i] += 1;
-            }
-        }
-        let legacy_ms = t.elapsed().as_secs_f64() * 1e3 / draws as f64;
-        let freq = |h: u32| h as f64 / draws as f64;
-        println!(
-            "{:<34} {:>5} {:>4} {:>10.1} {:>12.3} {:>8.2}% {:>8.2}%",
-            name,
-            instance.n(),
-            k,
-            check_ms,
-            legacy_ms,
-            100.0 * freq(*hits.iter().min().unwrap()),
-            100.0 * freq(*hits.iter().max().unwrap()),
-        );
+    if quick {
+        return;
     }
+    let dir = std::env::temp_dir().join(format!("kleroterion-bench-{}", std::process::id()));
+    for &(name, n, k, c) in SHAPES {
+        let instance = synthetic(name, n, k, c, &dir);
+        run(
+            &format!("synthetic {name}"),
+            &instance,
+            Objective::Leximin,
+            limit,
+        );
+        if legacy_n > 0 {
+            legacy_draws(name, &instance, legacy_n);
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }

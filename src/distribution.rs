@@ -287,7 +287,7 @@ impl Fairness {
             .map(|(i, x)| (i as f64 + 1.0) * x)
             .sum();
         let gini = if sum > 0.0 {
-            (2.0 * weighted) / (n * sum) - (n + 1.0) / n
+            ((2.0 * weighted) / (n * sum) - (n + 1.0) / n).max(0.0)
         } else {
             0.0
         };
