@@ -11,6 +11,14 @@ use crate::profiles::Profiles;
 pub struct ProfilePanel(pub Vec<(u32, u32)>);
 
 impl ProfilePanel {
+    /// Σ weight × count.
+    pub fn worth(&self, weights: &[f64]) -> f64 {
+        self.0
+            .iter()
+            .map(|&(t, c)| weights[t as usize] * f64::from(c))
+            .sum()
+    }
+
     /// From a count per profile (zeros dropped).
     pub fn from_counts(counts: &[u32]) -> ProfilePanel {
         ProfilePanel(

@@ -293,6 +293,28 @@ impl SwapSearch {
         }
     }
 
+    /// Local optima reached by climbing from the `starts` known panels
+    /// worth most at these weights, with their worth.
+    fn climbs(
+        &self,
+        known: &[ProfilePanel],
+        weights: &[f64],
+        starts: usize,
+    ) -> Vec<(ProfilePanel, f64)> {
+        let mut ranked: Vec<(f64, usize)> = known
+            .iter()
+            .enumerate()
+            .map(|(j, p)| (p.worth(weights), j))
+            .collect();
+        ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        let order = self.order(weights);
+        ranked
+            .iter()
+            .take(starts)
+            .map(|&(_, j)| self.climb(&known[j], weights, &order))
+            .collect()
+    }
+
     /// Distinct panels worth more than `threshold`, found from the
     /// `starts` best known panels.
     fn improving(
@@ -302,22 +324,9 @@ impl SwapSearch {
         threshold: f64,
         starts: usize,
     ) -> Vec<ProfilePanel> {
-        let worth = |p: &ProfilePanel| -> f64 {
-            p.0.iter()
-                .map(|&(t, c)| weights[t as usize] * f64::from(c))
-                .sum()
-        };
-        let mut ranked: Vec<(f64, usize)> = known
-            .iter()
-            .enumerate()
-            .map(|(j, p)| (worth(p), j))
-            .collect();
-        ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        let order = self.order(weights);
         let mut out: Vec<ProfilePanel> = Vec::new();
-        for &(_, j) in ranked.iter().take(starts) {
-            let (panel, value) = self.climb(&known[j], weights, &order);
-            if value > threshold && !out.contains(&panel) && !known.contains(&panel) {
+        for (panel, value) in self.climbs(known, weights, starts) {
+            if value > threshold && !out.contains(&panel) {
                 out.push(panel);
             }
         }
@@ -331,26 +340,10 @@ impl SwapSearch {
         weights: &[f64],
         starts: usize,
     ) -> (ProfilePanel, f64) {
-        let worth = |p: &ProfilePanel| -> f64 {
-            p.0.iter()
-                .map(|&(t, c)| weights[t as usize] * f64::from(c))
-                .sum()
-        };
-        let mut ranked: Vec<(f64, usize)> = known
-            .iter()
-            .enumerate()
-            .map(|(j, p)| (worth(p), j))
-            .collect();
-        ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        let order = self.order(weights);
-        let mut best: Option<(ProfilePanel, f64)> = None;
-        for &(_, j) in ranked.iter().take(starts) {
-            let (panel, value) = self.climb(&known[j], weights, &order);
-            if best.as_ref().is_none_or(|(_, v)| value > *v) {
-                best = Some((panel, value));
-            }
-        }
-        best.expect("at least one known panel")
+        self.climbs(known, weights, starts)
+            .into_iter()
+            .reduce(|best, c| if c.1 > best.1 { c } else { best })
+            .expect("at least one known panel")
     }
 
     /// Profiles that may be seated, by descending weight.
@@ -866,12 +859,7 @@ impl Run<'_, '_> {
                 let lp_weights: Vec<f64> = (0..n_profiles)
                     .map(|t| y[t] / self.master.sizes[t])
                     .collect();
-                let reduced = |p: &ProfilePanel| -> f64 {
-                    p.0.iter()
-                        .map(|&(t, c)| lp_weights[t as usize] * f64::from(c))
-                        .sum::<f64>()
-                        - mu
-                };
+                let reduced = |p: &ProfilePanel| p.worth(&lp_weights) - mu;
                 let mut added = 0;
                 if let Some(p) = priced
                     && reduced(&p) > PRICING_TOLERANCE
@@ -1056,11 +1044,7 @@ impl Run<'_, '_> {
                 y.iter_mut().for_each(|v| *v = -*v);
             }
             let weights: Vec<f64> = (0..n_profiles).map(|t| y[t].max(0.0) / sizes[t]).collect();
-            let worth = |p: &ProfilePanel| -> f64 {
-                p.0.iter()
-                    .map(|&(t, c)| weights[t as usize] * f64::from(c))
-                    .sum()
-            };
+            let worth = |p: &ProfilePanel| p.worth(&weights);
             // μ: the worth of the panels in use (equal at an LP optimum).
             let mu = self
                 .master
