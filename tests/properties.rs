@@ -225,3 +225,106 @@ proptest! {
         }
     }
 }
+
+mod optimised {
+    use super::*;
+    use kleroterion::distribution::{ProfileDistribution, ProfilePanel};
+    use kleroterion::optimise::{self, Objective, Options};
+    use kleroterion::profiles::{Profile, Profiles};
+    use kleroterion::solver::{Model, Outcome, Sense};
+
+    /// Maximin by brute force: an LP over *every* feasible panel.
+    fn brute_force_maximin(s: &Small) -> Option<f64> {
+        let feasible: Vec<Vec<usize>> = s
+            .panels()
+            .into_iter()
+            .filter(|p| s.distance(p) == Some(0))
+            .collect();
+        if feasible.is_empty() {
+            return None;
+        }
+        let n = s.people.len();
+        // Only people on some feasible panel count (the others get 0).
+        let selectable: Vec<usize> = (0..n)
+            .filter(|i| feasible.iter().any(|p| p.contains(i)))
+            .collect();
+        let mut m = Model::new(Sense::Maximise);
+        let z = m.continuous(0.0, 1.0, 1.0);
+        let lambda: Vec<_> = feasible
+            .iter()
+            .map(|_| m.continuous(0.0, f64::INFINITY, 0.0))
+            .collect();
+        m.row(1.0, 1.0, lambda.iter().map(|&l| (l, 1.0)).collect());
+        for &i in &selectable {
+            let mut terms: Vec<_> = feasible
+                .iter()
+                .zip(&lambda)
+                .filter(|(p, _)| p.contains(&i))
+                .map(|(_, &l)| (l, 1.0))
+                .collect();
+            terms.push((z, -1.0));
+            m.row(0.0, f64::INFINITY, terms);
+        }
+        match m.solve(&Settings::default()).unwrap() {
+            Outcome::Optimal(sol) => Some(sol.value(z)),
+            _ => None,
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 100, ..ProptestConfig::default() })]
+
+        #[test]
+        fn column_generation_reproduces_the_brute_force_maximin(s in small()) {
+            prop_assume!(s.loads());
+            let Some(expected) = brute_force_maximin(&s) else { return Ok(()); };
+            let instance = s.to_instance();
+            let profiles = Profiles::new(&instance);
+            for objective in [Objective::Maximin, Objective::Leximin] {
+                let options = Options { objective, settings: Settings::default(), deadline: None };
+                let c = optimise::optimise(&instance, &profiles, &options, &mut |_| {}).unwrap();
+                let pi: Vec<f64> = profiles.of_person.iter().map(|&t| c.profile_probabilities[t]).collect();
+                let min = (0..pi.len())
+                    .filter(|&i| !c.unselectable.contains(&profiles.of_person[i]))
+                    .map(|i| pi[i])
+                    .fold(f64::INFINITY, f64::min);
+                prop_assert!((min - expected).abs() < 1e-6, "{:?}: {} vs brute force {}", objective, min, expected);
+                let sum: f64 = pi.iter().sum();
+                prop_assert!((sum - s.k as f64).abs() < 1e-6, "Σπ = {}", sum);
+                let d = c.distribution.expand(&profiles);
+                prop_assert!(d.verify(&instance, &pi, 1e-6).is_empty());
+            }
+        }
+
+        #[test]
+        fn expansion_keeps_every_probability_exactly(
+            sizes in prop::collection::vec(1usize..6, 1..6),
+            raw in prop::collection::vec((prop::collection::vec(0u32..6, 6), 1u32..100), 1..8),
+        ) {
+            // Profiles of the given sizes over consecutive people.
+            let mut profiles = Vec::new();
+            let mut of_person = Vec::new();
+            for (t, &c) in sizes.iter().enumerate() {
+                let start = of_person.len();
+                profiles.push(Profile { members: (start..start + c).collect(), values: vec![] });
+                of_person.extend(std::iter::repeat_n(t, c));
+            }
+            let profiles = Profiles { profiles, of_person, households: vec![] };
+            let total: u32 = raw.iter().map(|r| r.1).sum();
+            let mut d = ProfileDistribution::default();
+            for (counts, w) in &raw {
+                let counts: Vec<u32> = sizes.iter().zip(counts).map(|(&c, &x)| x.min(c as u32)).collect();
+                d.panels.push(ProfilePanel::from_counts(&counts));
+                d.probabilities.push(f64::from(*w) / f64::from(total));
+            }
+            let expected = d.profile_probabilities(&profiles);
+            let concrete = d.expand(&profiles);
+            let pi = concrete.person_probabilities(profiles.of_person.len());
+            for (i, &t) in profiles.of_person.iter().enumerate() {
+                prop_assert!((pi[i] - expected[t]).abs() < 1e-9, "person {}: {} vs {}", i, pi[i], expected[t]);
+            }
+            let sum: f64 = concrete.probabilities.iter().sum();
+            prop_assert!((sum - 1.0).abs() < 1e-9);
+        }
+    }
+}
