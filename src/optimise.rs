@@ -1014,17 +1014,23 @@ impl Run<'_, '_> {
             s_col[t] = Some(sc);
         }
         let (lp0, pr0) = (self.lp_solves, self.oracle.solves);
+        let selectable = self.selectable.clone();
+        // Per-profile probabilities of a solution and Σ size·log π.
+        let evaluate = |s: &crate::solver::LpSolution| -> (Vec<f64>, f64) {
+            let pi: Vec<f64> = pi_col
+                .iter()
+                .map(|c| c.map_or(0.0, |c| s.value(c)))
+                .collect();
+            let lower = (0..n_profiles)
+                .filter(|&t| selectable[t])
+                .map(|t| sizes[t] * pi[t].max(1e-300).ln())
+                .sum();
+            (pi, lower)
+        };
         let mut last = self.solve_lp()?;
         let mut bound = f64::INFINITY;
         loop {
-            let pi: Vec<f64> = pi_col
-                .iter()
-                .map(|c| c.map_or(0.0, |c| last.value(c)))
-                .collect();
-            let lower: f64 = (0..n_profiles)
-                .filter(|&t| self.selectable[t])
-                .map(|t| sizes[t] * pi[t].max(1e-300).ln())
-                .sum();
+            let (pi, lower) = evaluate(&last);
             progress(&Progress {
                 stage: 1,
                 value: (lower / total).exp(),
@@ -1113,14 +1119,7 @@ impl Run<'_, '_> {
         }
         // Stopped by the time limit: the last LP solution is a valid
         // distribution, but neither optimal nor certified.
-        let pi: Vec<f64> = pi_col
-            .iter()
-            .map(|c| c.map_or(0.0, |c| last.value(c)))
-            .collect();
-        let lower: f64 = (0..n_profiles)
-            .filter(|&t| self.selectable[t])
-            .map(|t| sizes[t] * pi[t].max(1e-300).ln())
-            .sum();
+        let (_, lower) = evaluate(&last);
         self.stages.push(Stage {
             value: (lower / total).exp(),
             bound: f64::INFINITY,
