@@ -102,7 +102,7 @@ impl Table {
         let mut lines = LineCounter::new(text.as_bytes());
         loop {
             let more = reader.read_record(&mut record).map_err(|e| {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                let line = lines.line_at(e.position().map_or(0, |p| p.byte() as usize));
                 InputError::unreadable(path, format!("not a well-formed CSV file: {e}"))
                     .line(line)
                     .hint("check the quoting on this line: a cell that contains the delimiter or a quote must be quoted, and quotes inside it doubled")

@@ -312,19 +312,9 @@ fn european_spreadsheet_exports_are_read() {
 
 #[test]
 fn people_in_no_feasible_panel_are_listed() {
-    // One woman and one man, one young and one old: p1 (a young woman) would
-    // need an old man, and there is none.
     let dir = scratch("unselectable");
-    let pool = write(
-        &dir,
-        "pool.csv",
-        b"id,gender,age\np1,f,young\np2,f,old\np3,m,young\n",
-    );
-    let quotas = write(
-        &dir,
-        "quotas.csv",
-        b"feature,value,min,max\ngender,f,1,1\ngender,m,1,1\nage,young,1,1\nage,old,1,1\n",
-    );
+    let pool = write(&dir, "pool.csv", UNSELECTABLE_POOL);
+    let quotas = write(&dir, "quotas.csv", UNSELECTABLE_QUOTAS);
     let r = kleroterion(&["check", "--pool", &pool, "--quotas", &quotas, "-k", "2"]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     assert!(

@@ -383,18 +383,8 @@ fn a_time_limit_stops_cleanly_with_a_valid_distribution() {
 #[test]
 fn people_in_no_feasible_panel_get_probability_zero() {
     let dir = scratch("zero");
-    // One woman and one man, one young and one old: p1 (a young woman)
-    // would need an old man, and there is none.
-    let quotas = write(
-        &dir,
-        "quotas.csv",
-        b"feature,value,min,max\ngender,f,1,1\ngender,m,1,1\nage,young,1,1\nage,old,1,1\n",
-    );
-    let pool = write(
-        &dir,
-        "pool.csv",
-        b"id,gender,age\np1,f,young\np2,f,old\np3,m,young\n",
-    );
+    let quotas = write(&dir, "quotas.csv", UNSELECTABLE_QUOTAS);
+    let pool = write(&dir, "pool.csv", UNSELECTABLE_POOL);
     let out = dir.join("out");
     let r = kleroterion(&[
         "select",

@@ -6,7 +6,7 @@ use kleroterion::feasibility::{self, Relaxation};
 use kleroterion::solver::Settings;
 use kleroterion::{Error, report};
 
-use super::{PoolArgs, describe_instance};
+use super::{PoolArgs, describe_instance, household_clause};
 
 /// Check that a panel meeting every quota (and the household rule) exists.
 ///
@@ -37,11 +37,7 @@ pub fn run(args: CheckArgs) -> Result<i32, Error> {
         println!(
             "Feasible: yes. A panel of {} meeting every quota{} exists (decided exactly by integer programming; {}).",
             instance.k,
-            if instance.households.columns.is_empty() {
-                ""
-            } else {
-                " and the household rule"
-            },
+            household_clause(&instance),
             settings.describe()
         );
         if result.unselectable.is_empty() {
@@ -61,11 +57,7 @@ pub fn run(args: CheckArgs) -> Result<i32, Error> {
     println!(
         "Feasible: NO. No panel of {} meets every quota{}.",
         instance.k,
-        if instance.households.columns.is_empty() {
-            ""
-        } else {
-            " and the household rule"
-        },
+        household_clause(&instance),
     );
     match relaxation {
         Relaxation::WithinFlex(changes) | Relaxation::BeyondFlex(changes) => {

@@ -75,6 +75,16 @@ pub fn print_warnings(warnings: &[Warning]) {
     }
 }
 
+/// " and the household rule" when the instance has one, for sentences
+/// like "meets every quota{}".
+pub fn household_clause(instance: &Instance) -> &'static str {
+    if instance.households.columns.is_empty() {
+        ""
+    } else {
+        " and the household rule"
+    }
+}
+
 /// One line describing the loaded pool.
 pub fn describe_instance(instance: &Instance) -> String {
     let pool = &instance.pool;

@@ -15,7 +15,7 @@ use kleroterion::rng::{DrawRng, LEGACY_DOMAIN, SELECT_DOMAIN};
 use kleroterion::solver::Settings;
 use kleroterion::{Error, Instance, legacy, output, report};
 
-use super::{PoolArgs, describe_instance};
+use super::{PoolArgs, describe_instance, household_clause};
 
 /// The selection algorithm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -108,7 +108,6 @@ pub fn run(args: SelectArgs) -> Result<i32, Error> {
             .time_limit
             .map(|t| started + Duration::from_secs_f64(t)),
     };
-    let clock = Instant::now();
     let name = objective.name();
     let computed = optimise::optimise(&instance, &profiles, &options, &mut |p: &Progress| {
         bar.set_message(format!(
@@ -131,7 +130,6 @@ pub fn run(args: SelectArgs) -> Result<i32, Error> {
     for (n, st) in computed.stages.iter().enumerate() {
         timings.push((format!("stage {}", n + 1), st.seconds));
     }
-    let _ = clock;
 
     let clock = Instant::now();
     let distribution = computed.distribution.expand(&profiles);
@@ -237,11 +235,7 @@ fn run_legacy(args: &SelectArgs, instance: &Instance) -> Result<i32, Error> {
         d.panel.len(),
         args.seed,
         d.attempt,
-        if instance.households.columns.is_empty() {
-            ""
-        } else {
-            " and the household rule"
-        }
+        household_clause(instance)
     );
     print!(
         "{}",

@@ -5,6 +5,13 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+/// A pool where p1 fits on no feasible panel of 2 under
+/// [`UNSELECTABLE_QUOTAS`]: one woman and one man, one young and one old, so
+/// p1 (a young woman) would need an old man, and there is none.
+pub const UNSELECTABLE_POOL: &[u8] = b"id,gender,age\np1,f,young\np2,f,old\np3,m,young\n";
+pub const UNSELECTABLE_QUOTAS: &[u8] =
+    b"feature,value,min,max\ngender,f,1,1\ngender,m,1,1\nage,young,1,1\nage,old,1,1\n";
+
 /// Output of one CLI run.
 pub struct Run {
     pub code: i32,
