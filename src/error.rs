@@ -30,6 +30,8 @@ pub mod exit {
     /// `--time-limit` stopped the optimisation: outputs are written and
     /// valid, but the distribution is not optimal.
     pub const TIME_LIMIT: i32 = 8;
+    /// `verify`: at least one check of the audit bundle failed.
+    pub const VERIFY_FAILED: i32 = 9;
 }
 
 /// What kind of input problem this is; decides the exit code.

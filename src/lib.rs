@@ -8,12 +8,15 @@
 // once per failed run, so their size on the error path does not matter.
 #![allow(clippy::result_large_err)]
 
+pub mod audit;
+pub mod bundle;
 pub mod distribution;
 pub mod error;
 pub mod feasibility;
 pub mod households;
 pub mod instance;
 pub mod legacy;
+pub mod lottery;
 pub mod optimise;
 pub mod output;
 pub mod panel;
@@ -23,6 +26,7 @@ pub mod quotas;
 pub mod report;
 pub mod rng;
 pub mod solver;
+pub mod store;
 pub mod synth;
 pub mod table;
 

@@ -3,12 +3,21 @@
 //! prints; no domain logic lives here.
 
 mod check;
+mod draw;
+mod lottery;
+mod organiser;
+mod replace;
 mod select;
 mod synth;
+mod verify;
 
 use std::path::PathBuf;
 
+use std::io::IsTerminal;
+use std::time::Duration;
+
 use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
 use kleroterion::error::exit;
 use kleroterion::{Error, Inputs, Instance, Warning};
 
@@ -18,7 +27,7 @@ use kleroterion::{Error, Inputs, Instance, Warning};
 #[command(
     after_help = "Exit codes: 0 ok, 1 internal error, 2 usage, 3 unreadable input file, \
 4 invalid input content, 5 quotas cannot be met, 6 draw failed, 7 cannot write output, \
-8 stopped at --time-limit \
+8 stopped at --time-limit, 9 verification failed \
 (docs/formats.md)."
 )]
 struct Cli {
@@ -30,6 +39,10 @@ struct Cli {
 enum Command {
     Check(check::CheckArgs),
     Select(select::SelectArgs),
+    Lottery(lottery::LotteryCmd),
+    Draw(draw::DrawArgs),
+    Verify(verify::VerifyArgs),
+    Replace(replace::ReplaceArgs),
     Synth(synth::SynthArgs),
 }
 
@@ -113,6 +126,21 @@ pub fn describe_instance(instance: &Instance) -> String {
     )
 }
 
+/// A spinner on stderr, hidden with `--quiet` or when stderr is not a
+/// terminal.
+pub fn progress_bar(quiet: bool) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}
+
 /// Parses the command line, runs the command and returns the exit code.
 pub fn run() -> i32 {
     let cli = match Cli::try_parse() {
@@ -129,6 +157,10 @@ pub fn run() -> i32 {
     let result = match cli.command {
         Command::Check(a) => check::run(a),
         Command::Select(a) => select::run(a),
+        Command::Lottery(a) => lottery::run(a),
+        Command::Draw(a) => draw::run(a),
+        Command::Verify(a) => verify::run(a),
+        Command::Replace(a) => replace::run(a),
         Command::Synth(a) => synth::run(a),
     };
     match result {
@@ -138,4 +170,132 @@ pub fn run() -> i32 {
             e.exit_code()
         }
     }
+}
+
+/// The optimising algorithms (for commands that need probabilities).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Fair {
+    /// Maximise the lowest selection probability, then the next lowest, and so on.
+    Leximin,
+    /// Maximise the lowest selection probability only.
+    Maximin,
+    /// Maximise the product of selection probabilities.
+    Nash,
+}
+
+impl Fair {
+    pub fn objective(self) -> kleroterion::optimise::Objective {
+        use kleroterion::optimise::Objective;
+        match self {
+            Fair::Leximin => Objective::Leximin,
+            Fair::Maximin => Objective::Maximin,
+            Fair::Nash => Objective::Nash,
+        }
+    }
+}
+
+/// Options shared by the commands that compute a lottery.
+#[derive(Debug, Args)]
+pub struct LotteryArgs {
+    /// Algorithm for the exact distribution that is rounded to the lottery.
+    #[arg(long, value_enum, default_value_t = Fair::Leximin)]
+    pub algorithm: Fair,
+    /// Number of panels in the lottery (m); each is drawn with probability 1/m.
+    #[arg(long, value_name = "M", default_value_t = kleroterion::lottery::DEFAULT_PANELS)]
+    pub panels: u32,
+    /// Stop the optimisation after this many seconds with the best certified distribution so far (exit code 8).
+    #[arg(long, value_name = "SECONDS")]
+    pub time_limit: Option<f64>,
+    /// No progress bar.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+impl LotteryArgs {
+    pub fn options(
+        &self,
+        started: std::time::Instant,
+    ) -> Result<kleroterion::audit::LotteryOptions, Error> {
+        if let Some(t) = self.time_limit
+            && !(t > 0.0 && t.is_finite())
+        {
+            return Err(Error::Usage(
+                "--time-limit must be a positive number of seconds".into(),
+            ));
+        }
+        if self.panels == 0 {
+            return Err(Error::Usage("--panels must be at least 1".into()));
+        }
+        Ok(kleroterion::audit::LotteryOptions {
+            optimise: kleroterion::optimise::Options {
+                objective: self.algorithm.objective(),
+                settings: kleroterion::solver::Settings::default(),
+                deadline: self
+                    .time_limit
+                    .map(|t| started + Duration::from_secs_f64(t)),
+            },
+            panels: self.panels,
+        })
+    }
+}
+
+/// A progress callback that shows the optimiser's state on `bar`.
+pub fn show_progress(
+    bar: &ProgressBar,
+    objective: kleroterion::optimise::Objective,
+) -> impl FnMut(&kleroterion::optimise::Progress) + '_ {
+    let name = objective.name();
+    let what = if objective == kleroterion::optimise::Objective::Nash {
+        "value"
+    } else {
+        "minimum"
+    };
+    move |p| {
+        bar.set_message(format!(
+            "{name} stage {}: {what} {:.4}%, {} panels, {}/{} profiles fixed",
+            p.stage,
+            100.0 * p.value,
+            p.panels,
+            p.fixed,
+            p.profiles
+        ));
+        bar.tick();
+    }
+}
+
+/// Prints a lottery stage's summary and its commitment.
+pub fn print_stage(
+    built: &kleroterion::audit::Built,
+    bundle: &std::path::Path,
+    dir: &std::path::Path,
+) {
+    let s = &built.manifest.summary;
+    let m = built.manifest.panels;
+    println!(
+        "Lottery of {m} panels of {} from {} people ({}).",
+        built.manifest.panel_size, built.manifest.people, built.manifest.algorithm,
+    );
+    println!(
+        "  exact:   minimum {}  maximum {}  Gini {}",
+        s.exact.minimum, s.exact.maximum, s.exact.gini
+    );
+    println!(
+        "  lottery: minimum {}  maximum {}  Gini {}",
+        s.lottery.minimum, s.lottery.maximum, s.lottery.gini
+    );
+    let mf = m as f64;
+    let parse = |t: &str| t.parse::<f64>().unwrap_or(f64::NAN) * mf;
+    println!(
+        "  largest change per person {} ({:.2}/m); minimum fell by {} ({:.2}/m)",
+        s.largest_change,
+        parse(&s.largest_change),
+        s.minimum_drop,
+        parse(&s.minimum_drop)
+    );
+    println!("\nwrote {}", dir.display());
+    println!("\nCOMMITMENT {}", built.commitment);
+    println!(
+        "Publish this commitment now, before the seed exists; then fix a public seed and run\n  kleroterion draw {} --seed \"<seed>\"",
+        bundle.display()
+    );
 }

@@ -1,11 +1,9 @@
 //! `kleroterion select`: compute a fair distribution and draw a panel.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use clap::{Args, ValueEnum};
-use indicatif::{ProgressBar, ProgressStyle};
 use kleroterion::distribution::CHECK_TOLERANCE;
 use kleroterion::error::exit;
 use kleroterion::optimise::{self, Objective, Options, Progress};
@@ -15,7 +13,7 @@ use kleroterion::rng::{DrawRng, LEGACY_DOMAIN, SELECT_DOMAIN};
 use kleroterion::solver::Settings;
 use kleroterion::{Error, Instance, legacy, output, report};
 
-use super::{PoolArgs, describe_instance, household_clause};
+use super::{PoolArgs, describe_instance, household_clause, progress_bar};
 
 /// The selection algorithm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -204,19 +202,6 @@ pub fn run(args: SelectArgs) -> Result<i32, Error> {
         );
         Ok(exit::TIME_LIMIT)
     }
-}
-
-fn progress_bar(quiet: bool) -> ProgressBar {
-    if quiet || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new_spinner();
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-    );
-    bar.enable_steady_tick(Duration::from_millis(200));
-    bar
 }
 
 fn run_legacy(args: &SelectArgs, instance: &Instance) -> Result<i32, Error> {

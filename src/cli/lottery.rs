@@ -1,0 +1,95 @@
+//! `kleroterion lottery`: compute a fair uniform lottery and write its
+//! audit bundle.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use clap::Args;
+use kleroterion::error::exit;
+use kleroterion::{Error, audit, store};
+
+use super::organiser::{self, Source};
+use super::{LotteryArgs, PoolArgs, describe_instance, print_stage, progress_bar, show_progress};
+
+/// Compute a fair lottery of m panels and write its audit bundle.
+///
+/// Computes the exact distribution (LEXIMIN by default), rounds it to a
+/// uniform lottery of --panels panels (each drawn with probability 1/m) so
+/// that every person's probability changes as little as possible and the
+/// minimum falls by less than 1/m, and writes the audit bundle: a public
+/// directory with no personal data (pseudonymous pool, quotas, lottery,
+/// exact and lottery probabilities, manifest). Prints the COMMITMENT to
+/// publish before the seed is fixed. The private directory (default:
+/// BUNDLE-private) keeps the secret pseudonym key and the map back to ids;
+/// keep it, and never publish it.
+///
+/// Next: `kleroterion draw BUNDLE --seed TEXT` once the seed is public;
+/// reviewers run `kleroterion verify BUNDLE`.
+#[derive(Debug, Args)]
+#[command(long_about)]
+pub struct LotteryCmd {
+    #[command(flatten)]
+    pub inputs: PoolArgs,
+    #[command(flatten)]
+    pub lottery: LotteryArgs,
+    /// Audit bundle directory to create (public; no personal data).
+    #[arg(long, value_name = "DIR")]
+    pub bundle: PathBuf,
+    /// The organiser's private directory (default: BUNDLE-private).
+    #[arg(long, value_name = "DIR")]
+    pub private: Option<PathBuf>,
+    /// File with the 32-byte secret pseudonym key in hex (default: the private directory's secret.key if present, else a new random key).
+    #[arg(long, value_name = "FILE")]
+    pub secret_key: Option<PathBuf>,
+    /// Replace an existing bundle.
+    #[arg(long)]
+    pub force: bool,
+}
+
+pub fn run(args: LotteryCmd) -> Result<i32, Error> {
+    let started = Instant::now();
+    if args.bundle.exists() && !args.force {
+        return Err(Error::Usage(format!(
+            "{} already exists; nothing was written (use --force to replace it, or choose another directory)",
+            args.bundle.display()
+        )));
+    }
+    let instance = args.inputs.load()?;
+    println!("{}\n", describe_instance(&instance));
+    let options = args.lottery.options(started)?;
+    let private = args
+        .private
+        .clone()
+        .unwrap_or_else(|| organiser::default_dir(&args.bundle));
+    let secret = organiser::secret(&private, args.secret_key.as_deref())?;
+    let bar = progress_bar(args.lottery.quiet);
+    let (built, names) = audit::first_stage(
+        &instance,
+        &secret,
+        &options,
+        &mut show_progress(&bar, options.optimise.objective),
+    )?;
+    bar.finish_and_clear();
+    let absolute = |p: &PathBuf| std::path::absolute(p).unwrap_or_else(|_| p.clone());
+    let source = Source {
+        respondents: absolute(&args.inputs.pool),
+        respondents_sha256: instance.pool.sha256.clone(),
+        quotas: absolute(&args.inputs.quotas),
+        quotas_sha256: instance.quotas.sha256.clone(),
+        size: instance.k,
+        id_column: args.inputs.id_column.clone(),
+        address_columns: args.inputs.address_columns.clone(),
+    };
+    organiser::write(&private, &secret, &source, &instance, &names)?;
+    store::write_new_dir(&args.bundle, &built.files, args.force)?;
+    print_stage(&built, &args.bundle, &args.bundle);
+    println!("\nprivate (keep, never publish): {}", private.display());
+    if built.made.computed.complete {
+        Ok(exit::OK)
+    } else {
+        eprintln!(
+            "warning: stopped at the time limit; the lottery is valid but its distribution is not optimal"
+        );
+        Ok(exit::TIME_LIMIT)
+    }
+}
