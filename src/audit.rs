@@ -642,17 +642,43 @@ pub fn verify(
             passed
         };
         let c = bundle::commitment(&raw.files);
+        let listed = raw
+            .commitment_txt
+            .as_deref()
+            .map(listed_digests)
+            .unwrap_or_default();
+        // The committed files whose digests differ from commitment.txt's.
+        let changed: Vec<&str> = COMMITTED_FILES
+            .iter()
+            .copied()
+            .filter(|name| {
+                listed.get(*name).is_some_and(|d| {
+                    raw.files
+                        .get(*name)
+                        .is_none_or(|b| &crate::table::sha256_hex(b) != d)
+                })
+            })
+            .collect();
         let stated = raw.commitment_txt.as_deref().and_then(stated_commitment);
-        let published = options.commitments.get(raw.stage as usize);
-        let commitment_ok = if published.is_some_and(|p| p.trim() != c) {
+        let published = options
+            .commitments
+            .get(raw.stage as usize)
+            .map(|p| p.trim());
+        let file = changed.first().copied().unwrap_or(COMMITMENT_FILE);
+        let commitment_ok = if !changed.is_empty() {
             Err(format!(
-                "the files give {c}, not the published {}: a committed file was changed after publication",
-                published.map_or("", |p| p.trim())
+                "{} changed since the commitment (SHA-256 differs from the one {COMMITMENT_FILE} lists); the files give commitment {c}",
+                changed.join(", ")
             ))
         } else if stated.as_deref().is_some_and(|s| s != c) {
             Err(format!(
-                "the files give {c} but {COMMITMENT_FILE} states {}: a committed file was changed",
+                "the files give {c} but {COMMITMENT_FILE} states {}",
                 stated.unwrap_or_default()
+            ))
+        } else if published.is_some_and(|p| p != c) {
+            Err(format!(
+                "the files give {c}, not the published {}: the bundle is not the one committed to",
+                published.unwrap_or_default()
             ))
         } else if published.is_some() {
             Ok(format!("{c} (= the published commitment)"))
@@ -661,7 +687,7 @@ pub fn verify(
                 "{c} (compare it with the published one, or pass --commitment)"
             ))
         };
-        add("commitment", COMMITMENT_FILE, commitment_ok);
+        add("commitment", file, commitment_ok);
         let stage = match parse_stage(raw) {
             Ok(s) => s,
             Err(p) => {
@@ -766,6 +792,18 @@ pub fn verify(
         stages.push(stage);
     }
     checks
+}
+
+/// The per-file digests listed in `commitment.txt`.
+fn listed_digests(bytes: &[u8]) -> BTreeMap<String, String> {
+    std::str::from_utf8(bytes)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| {
+            let (digest, name) = l.split_once("  ")?;
+            (digest.len() == 64).then(|| (name.to_string(), digest.to_string()))
+        })
+        .collect()
 }
 
 /// The commitment stated in `commitment.txt` (its last hex word).

@@ -507,6 +507,30 @@ mod tests {
         assert_eq!(fixed(-0.5), "-0.500000000");
     }
 
+    /// The test vectors of docs/draw-spec.md (also checked against the
+    /// independent Python implementation in tests/lottery.rs).
+    pub const VECTORS: [(&str, &str, u64, u64); 5] = [
+        (ZERO, "12 34 56", 1000, 358),
+        (C, "2026-11-26 EuroMillions 3 17 22 41 48 ★ 5 9", 1000, 662),
+        (C, "seed", 7, 6),
+        (C, "", 1, 1),
+        // The first word, 0x0febad201e5583b0, is below 2^64 mod m and is
+        // rejected.
+        (ZERO, "r2", (1 << 63) + 1, 6914113383529492697),
+    ];
+    const ZERO: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+    const C: &str = "88cb75e5368471650bb64a7a9b1b40a81ce42adc877caa00e2b80e28cc80bb81";
+
+    #[test]
+    fn draw_spec_test_vectors() {
+        for (c, seed, m, expected) in VECTORS {
+            assert_eq!(panel_number(c, seed, m), expected, "{c} {seed} {m}");
+        }
+        let mut rng = DrawRng::new(DRAW_DOMAIN, &format!("{ZERO}\012 34 56"));
+        assert_eq!(rng.next_word(), 0x26b85d1e5fa3df3d);
+        assert_eq!(rng.next_word(), 0x24a9de050e5e6564);
+    }
+
     #[test]
     fn panel_numbers_are_in_range_and_depend_on_both_inputs() {
         let c = "ab".repeat(32);

@@ -57,6 +57,13 @@ pub struct Progress {
     pub profiles: usize,
 }
 
+/// Master LP solves of at least this many simplex iterations make pricing
+/// use the exact program rather than its LP relaxation. (Measured: on the
+/// 150-person fixture the master LP takes ~40 iterations and a pricing MIP
+/// costs more than it; on data/ (313 profiles, k = 110) it takes 400-1100
+/// and a MIP is 10× cheaper than a master LP above ~600.)
+pub const EXACT_PRICING_ITERATIONS: u64 = 500;
+
 /// One LEXIMIN stage (MAXIMIN has one; NASH reports one).
 #[derive(Debug, Clone)]
 pub struct Stage {
@@ -115,8 +122,6 @@ pub struct PanelOracle<'a> {
     pub solves: usize,
     /// Seconds spent in the pricing program.
     pub seconds: f64,
-    /// Duration of the last exact solve.
-    pub last_exact_seconds: f64,
     /// The pricing program's LP relaxation, kept warm between calls.
     relaxation: Option<(Lp, Vec<LpCol>)>,
     pub relaxed_solves: usize,
@@ -140,7 +145,6 @@ impl<'a> PanelOracle<'a> {
             seconds: 0.0,
             relaxation: None,
             relaxed_solves: 0,
-            last_exact_seconds: 0.0,
         }
     }
 
@@ -227,8 +231,7 @@ impl<'a> PanelOracle<'a> {
         self.solves += 1;
         let clock = Instant::now();
         let outcome = m.solve(&self.settings)?;
-        self.last_exact_seconds = clock.elapsed().as_secs_f64();
-        self.seconds += self.last_exact_seconds;
+        self.seconds += clock.elapsed().as_secs_f64();
         match outcome {
             Outcome::Optimal(s) => {
                 let counts: Vec<u32> = x.iter().map(|&v| s.int(v).max(0) as u32).collect();
@@ -715,7 +718,6 @@ pub fn optimise(
         stages: Vec::new(),
         lp_solves: 0,
         lp_seconds: 0.0,
-        last_lp_seconds: 0.0,
         complete: true,
     };
     let solution = match options.objective {
@@ -749,7 +751,6 @@ struct Run<'a, 'b> {
     stages: Vec<Stage>,
     lp_solves: usize,
     lp_seconds: f64,
-    last_lp_seconds: f64,
     complete: bool,
 }
 
@@ -762,8 +763,7 @@ impl Run<'_, '_> {
         self.lp_solves += 1;
         let clock = Instant::now();
         let r = self.master.lp.solve().map_err(lp_error);
-        self.last_lp_seconds = clock.elapsed().as_secs_f64();
-        self.lp_seconds += self.last_lp_seconds;
+        self.lp_seconds += clock.elapsed().as_secs_f64();
         r
     }
 
@@ -833,11 +833,13 @@ impl Run<'_, '_> {
                 let weights: Vec<f64> = (0..n_profiles)
                     .map(|t| y_hat[t] / self.master.sizes[t])
                     .collect();
-                // The exact program when it costs less than a master LP
-                // (tightest bound, and an integer panel); otherwise its LP
-                // relaxation.
+                // The exact program when the master LP is expensive enough
+                // that the program costs less (tightest bound, and an integer
+                // panel); otherwise its LP relaxation. Work is measured in
+                // simplex iterations, not seconds, so that every run takes
+                // the same path.
                 let mut priced = None;
-                let bound_hat = if self.oracle.last_exact_seconds <= self.last_lp_seconds {
+                let bound_hat = if last.iterations >= EXACT_PRICING_ITERATIONS {
                     let (panel, worth) = self
                         .oracle
                         .best(&weights)?

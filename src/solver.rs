@@ -298,6 +298,9 @@ pub struct LpSolution {
     columns: Vec<f64>,
     row_values: Vec<f64>,
     row_duals: Vec<f64>,
+    /// Simplex iterations this solve took: a measure of work that, unlike
+    /// time, is the same on every run.
+    pub iterations: u64,
 }
 
 impl LpSolution {
@@ -426,12 +429,26 @@ impl Lp {
                     columns: s.columns().to_vec(),
                     row_values: s.rows().to_vec(),
                     row_duals: s.dual_rows().to_vec(),
+                    iterations: 0,
                 })
             }
             highs::HighsModelStatus::ReachedTimeLimit => Err(LpFailure::TimeLimit),
             other => Err(LpFailure::Other(format!("LP status {other:?}"))),
         };
         self.model = Some(highs::Model::from(solved));
-        result
+        let mut iterations: std::os::raw::c_int = 0;
+        let ptr = self.model().as_mut_ptr();
+        // SAFETY: ptr is the live HiGHS instance; the name is a C string.
+        unsafe {
+            highs_sys::Highs_getIntInfoValue(
+                ptr,
+                c"simplex_iteration_count".as_ptr(),
+                &mut iterations,
+            );
+        }
+        result.map(|s| LpSolution {
+            iterations: iterations.max(0) as u64,
+            ..s
+        })
     }
 }

@@ -326,5 +326,39 @@ mod optimised {
             let sum: f64 = concrete.probabilities.iter().sum();
             prop_assert!((sum - 1.0).abs() < 1e-9);
         }
+
+        #[test]
+        fn rounding_keeps_quotas_sizes_and_the_minimum(s in small(), m in 1u32..300) {
+            prop_assume!(s.loads());
+            let instance = s.to_instance();
+            let profiles = Profiles::new(&instance);
+            let options = Options { objective: Objective::Leximin, settings: Settings::default(), deadline: None };
+            let Ok(made) = kleroterion::lottery::make(&instance, &options, m, &mut |_| {}) else {
+                return Ok(());
+            };
+            let r = &made.rounded;
+            prop_assert_eq!(r.lottery.len(), m as usize);
+            for p in &r.lottery.panels {
+                prop_assert!(p.violations(&instance).is_empty(), "{:?}", p.violations(&instance));
+            }
+            let total: u32 = r.appearances.iter().sum();
+            prop_assert_eq!(total as usize, m as usize * s.k);
+            // Interchangeable people differ by at most one appearance.
+            for profile in &profiles.profiles {
+                let a: Vec<u32> = profile.members.iter().map(|&i| r.appearances[i]).collect();
+                let (lo, hi) = (a.iter().min().unwrap(), a.iter().max().unwrap());
+                prop_assert!(hi - lo <= 1, "{:?}", a);
+            }
+            let lottery = r.lottery_probabilities();
+            let emin = (0..lottery.len()).filter(|&i| r.exact[i] > 0.0).map(|i| r.exact[i]).fold(f64::INFINITY, f64::min);
+            let lmin = (0..lottery.len()).filter(|&i| r.exact[i] > 0.0).map(|i| lottery[i]).fold(f64::INFINITY, f64::min);
+            if r.floor_guaranteed {
+                prop_assert!(lmin > emin - 1.0 / f64::from(m) - 1e-9, "{} vs {}", lmin, emin);
+            }
+            // Nobody unselectable appears.
+            for i in 0..lottery.len() {
+                if r.exact[i] <= 1e-12 { prop_assert_eq!(r.appearances[i], 0); }
+            }
+        }
     }
 }
