@@ -11,6 +11,7 @@ use crate::bundle::{
     Secret, StageFiles, Summary,
 };
 use crate::error::{Error, InputError};
+use crate::feasibility::{Relaxation, Side};
 use crate::instance::Instance;
 use crate::lottery::{self, Made};
 use crate::optimise::{self, Objective, Progress};
@@ -66,6 +67,7 @@ fn build(
     inputs: Vec<InputFile>,
     held: Vec<String>,
     withdrawn: Vec<String>,
+    relaxed: Vec<String>,
     options: &LotteryOptions,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<Built, Error> {
@@ -102,6 +104,7 @@ fn build(
         pseudonyms: bundle::PSEUDONYM_SCHEME.into(),
         held,
         withdrawn,
+        relaxed,
         summary: bundle::blank_summary(),
     };
     let committed = bundle::stage_files(&instance, pool, quotas, &made.rounded, manifest);
@@ -182,6 +185,7 @@ pub fn first_stage(
         original.k,
         !original.households.columns.is_empty(),
         inputs,
+        Vec::new(),
         Vec::new(),
         Vec::new(),
         options,
@@ -454,11 +458,25 @@ pub fn panel_after(stages: &[Stage]) -> Result<Vec<usize>, String> {
     Ok(panel)
 }
 
+/// The round's quotas as derived (no pool needed to parse them).
+fn derived_quotas(stage: u32, d: &Derived) -> Result<crate::quotas::Quotas, Error> {
+    let path = PathBuf::from(bundle::stage_dir(stage)).join("quotas.csv");
+    Ok(crate::quotas::Quotas::from_table(&Table::parse(
+        &path, &d.quotas,
+    )?)?)
+}
+
 /// The inputs of a replacement round.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Derived {
     pub pool: Vec<u8>,
     pub quotas: Vec<u8>,
+    /// The round's (min, max) per quota value, and how many eligible people
+    /// have each value.
+    pub bounds: Vec<(u32, u32)>,
+    pub available: Vec<u32>,
+    /// People in the round's pool.
+    pub eligible: usize,
     pub k: usize,
     pub held: Vec<String>,
     pub withdrawn: Vec<String>,
@@ -516,6 +534,12 @@ pub fn derive_replacement(
         bounds.push((q.min.saturating_sub(counts[v]), q.max - counts[v]));
     }
     let include: Vec<usize> = (0..inst.n()).filter(|&i| !excluded[i]).collect();
+    let mut available = vec![0u32; inst.quotas.values.len()];
+    for &i in &include {
+        for &v in &inst.pool.people[i].values {
+            available[v] += 1;
+        }
+    }
     let names: Vec<String> = inst.pool.people.iter().map(|p| p.id.clone()).collect();
     let mut held_names = base.names(held.iter().copied());
     held_names.sort();
@@ -524,6 +548,9 @@ pub fn derive_replacement(
     Ok(Derived {
         pool: bundle::pool_csv(inst, &names, &include),
         quotas: bundle::quotas_csv(&inst.quotas, &bounds),
+        bounds,
+        available,
+        eligible: include.len(),
         k: base.manifest.panel_size - held.len(),
         held: held_names,
         withdrawn: withdrawn_names,
@@ -551,6 +578,7 @@ fn withdrawn_in(stages: &[Stage]) -> Result<Vec<usize>, String> {
 pub fn replacement_stage(
     stages: &[Stage],
     withdrawn: &[String],
+    relax: bool,
     options: &LotteryOptions,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<Built, Error> {
@@ -568,19 +596,97 @@ pub fn replacement_stage(
     }
     let before = withdrawn_in(stages).map_err(Error::Usage)?;
     let d = derive_replacement(&stages[0], &panel, &before, &leaving).map_err(Error::Usage)?;
+    let stage = last.stage + 1;
+    let household_rule = stages[0].manifest.household_rule;
+    let (quotas, relaxed) = match round_relaxation(
+        stage,
+        &d,
+        household_rule,
+        &options.optimise.settings,
+    )? {
+        None => (d.quotas, Vec::new()),
+        Some(r) if relax => r,
+        Some((_, changes)) => {
+            return Err(Error::Infeasible(format!(
+                "no replacement group meets the round's quotas (the original quotas minus the {} people held) from the {} eligible people. The smallest relaxation:\n  {}\n  what to do: run `kleroterion replace` again with --relax to apply it (it is recorded in the round's manifest and re-checked by `verify`)",
+                d.held.len(),
+                d.eligible,
+                changes.join("\n  ")
+            )));
+        }
+    };
     build(
-        last.stage + 1,
+        stage,
         Some(last.commitment.clone()),
         d.pool,
-        d.quotas,
+        quotas,
         d.k,
-        stages[0].manifest.household_rule,
+        household_rule,
         Vec::new(),
         d.held,
         d.withdrawn,
+        relaxed,
         options,
         progress,
     )
+}
+
+/// When a replacement round's quotas cannot be met: the quotas with the
+/// smallest relaxation applied (smallest total change, integer programming
+/// as in `check`), and the changes in words, one per bound. None when they
+/// can be met.
+pub fn round_relaxation(
+    stage: u32,
+    d: &Derived,
+    household_rule: bool,
+    settings: &crate::solver::Settings,
+) -> Result<Option<(Vec<u8>, Vec<String>)>, Error> {
+    let dir = PathBuf::from(bundle::stage_dir(stage));
+    // A positive minimum for a value nobody eligible has must fall to 0 in
+    // any relaxation (the importer would reject it): forced changes first.
+    let base = derived_quotas(stage, d)?;
+    let mut bounds = d.bounds.clone();
+    let mut words = Vec::new();
+    for (v, b) in bounds.iter_mut().enumerate() {
+        if b.0 > 0 && d.available[v] == 0 {
+            words.push(
+                crate::feasibility::BoundChange {
+                    label: base.label(v),
+                    side: Side::Minimum,
+                    from: b.0,
+                    to: 0,
+                }
+                .to_string(),
+            );
+            b.0 = 0;
+        }
+    }
+    let quotas = bundle::quotas_csv(&base, &bounds);
+    let instance = bundle::stage_instance(&dir, &d.pool, &quotas, d.k, household_rule)?;
+    let result = crate::feasibility::check(&instance, settings)?;
+    let changes = match result.relaxation {
+        None if words.is_empty() => return Ok(None),
+        None => Vec::new(),
+        Some(Relaxation::WithinFlex(c) | Relaxation::BeyondFlex(c)) => c,
+        Some(Relaxation::None) => {
+            return Err(Error::Infeasible(format!(
+                "the {} eligible people cannot fill {} seats under the household rule, whatever the quotas; hold fewer people or widen the pool",
+                instance.n(),
+                d.k
+            )));
+        }
+    };
+    let q = &instance.quotas;
+    for c in &changes {
+        if let Some(v) = (0..q.values.len()).find(|&v| q.label(v) == c.label) {
+            match c.side {
+                Side::Minimum => bounds[v].0 = c.to,
+                Side::Maximum => bounds[v].1 = c.to,
+            }
+        }
+    }
+    words.extend(changes.iter().map(ToString::to_string));
+    Ok(Some((bundle::quotas_csv(q, &bounds), words)))
 }
 
 /// The result of one check.
@@ -1116,14 +1222,53 @@ fn check_round_inputs(stages: &[Stage], stage: &Stage, raw: &RawStage) -> Result
                 .into(),
         );
     }
-    if raw.files["quotas.csv"] != d.quotas {
-        return Err("quotas.csv is not the original quotas minus the held people's counts".into());
+    if stage.manifest.relaxed.is_empty() {
+        if raw.files["quotas.csv"] != d.quotas {
+            return Err(
+                "quotas.csv is not the original quotas minus the held people's counts".into(),
+            );
+        }
+    } else {
+        let relaxed = round_relaxation(
+            stage.stage,
+            &d,
+            stage.manifest.household_rule,
+            &crate::solver::Settings::default(),
+        )
+        .map_err(|e| format!("recomputing the relaxation failed: {e}"))?;
+        match relaxed {
+            None => {
+                return Err("the manifest lists relaxed quotas, but the round's quotas could be met without relaxing them".into());
+            }
+            Some((quotas, changes)) => {
+                if changes != stage.manifest.relaxed {
+                    return Err(format!(
+                        "the manifest's relaxation {:?} is not the smallest one, {:?}",
+                        stage.manifest.relaxed, changes
+                    ));
+                }
+                if raw.files["quotas.csv"] != quotas {
+                    return Err(
+                        "quotas.csv is not the round's quotas with the smallest relaxation applied"
+                            .into(),
+                    );
+                }
+            }
+        }
     }
     Ok(format!(
-        "{} held, {} withdrawn; pool, quotas and size {} follow from the earlier stages",
+        "{} held, {} withdrawn; pool, quotas and size {} follow from the earlier stages{}",
         d.held.len(),
         d.withdrawn.len(),
-        d.k
+        d.k,
+        if stage.manifest.relaxed.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " (quotas relaxed by the smallest change, needed: {})",
+                stage.manifest.relaxed.join("; ")
+            )
+        }
     ))
 }
 

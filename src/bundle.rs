@@ -307,6 +307,9 @@ pub struct Manifest {
     /// Replacements: panel members kept, and those who withdrew.
     pub held: Vec<String>,
     pub withdrawn: Vec<String>,
+    /// Replacements: bound changes applied because the round's quotas could
+    /// not be met (the smallest total change; `replace --relax`).
+    pub relaxed: Vec<String>,
     pub summary: Summary,
 }
 

@@ -540,3 +540,43 @@ fn fixture_22_full_flow() {
     let r = verify(&bundle, &["--resolve"]);
     assert_eq!(r.code, 0, "{}", r.stdout);
 }
+
+#[test]
+fn an_infeasible_replacement_round_prints_and_with_relax_applies_the_smallest_relaxation() {
+    let dir = scratch("relax");
+    // p1 is the only woman: she is on every panel of 2 (one woman, one man).
+    let pool = write(&dir, "pool.csv", b"id,gender\np1,f\np2,m\np3,m\n");
+    let quotas = write(
+        &dir,
+        "quotas.csv",
+        b"feature,value,min,max\ngender,f,1,1\ngender,m,1,1\n",
+    );
+    let bundle = dir.join("bundle");
+    let b = bundle.to_str().unwrap();
+    let r = kleroterion(&[
+        "lottery", "--pool", &pool, "--quotas", &quotas, "-k", "2", "--panels", "10", "--bundle", b,
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(draw(&bundle, "s").code, 0);
+    // Without p1 nobody can take the woman's seat.
+    let r = kleroterion(&["replace", b, "--withdrawn", "p1"]);
+    assert_eq!(r.code, 5, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("smallest relaxation"), "{}", r.stderr);
+    assert!(r.stderr.contains("--relax"), "{}", r.stderr);
+    assert!(!bundle.join("replacement-1").exists());
+    let r = kleroterion(&["replace", b, "--withdrawn", "p1", "--relax"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("relaxed (needed)"), "{}", r.stdout);
+    let m = manifest(&bundle.join("replacement-1"));
+    assert!(!m["relaxed"].as_array().unwrap().is_empty());
+    assert_eq!(draw(&bundle, "t").code, 0);
+    let r = verify(&bundle, &[]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert!(
+        r.stdout.contains("quotas relaxed by the smallest change"),
+        "{}",
+        r.stdout
+    );
+    let selected = ids(&dir.join("bundle-private/replacement-1/selected.csv"));
+    assert_eq!(selected, vec!["p2", "p3"]);
+}

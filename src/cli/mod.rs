@@ -292,6 +292,23 @@ pub fn print_stage(
         s.minimum_drop,
         parse(&s.minimum_drop)
     );
+    println!(
+        "  optimisation {:.1} s, rounding {:.1} s",
+        built.made.computed.seed_seconds
+            + built
+                .made
+                .computed
+                .stages
+                .iter()
+                .map(|s| s.seconds)
+                .sum::<f64>(),
+        built.made.rounded.seconds
+    );
+    if !built.made.rounded.floor_guaranteed {
+        eprintln!(
+            "warning: the rounding could not keep everyone within 1/m of the exact minimum; try more panels (--panels)"
+        );
+    }
     println!("\nwrote {}", dir.display());
     println!("\nCOMMITMENT {}", built.commitment);
     println!(

@@ -27,6 +27,9 @@ pub struct ReplaceArgs {
     /// Panel members who withdrew: ids (mapped with the private directory) or pseudonyms.
     #[arg(long, value_name = "ID,ID,...", value_delimiter = ',', required = true)]
     pub withdrawn: Vec<String>,
+    /// If the round's quotas cannot be met, apply the smallest relaxation (recorded in the manifest; `verify` re-checks that it was needed and smallest).
+    #[arg(long)]
+    pub relax: bool,
     /// The organiser's private directory (default: BUNDLE-private, used if present).
     #[arg(long, value_name = "DIR")]
     pub private: Option<PathBuf>,
@@ -78,6 +81,7 @@ pub fn run(args: ReplaceArgs) -> Result<i32, Error> {
     let built = audit::replacement_stage(
         &stages,
         &withdrawn,
+        args.relax,
         &options,
         &mut show_progress(&bar, options.optimise.objective),
     )?;
@@ -86,13 +90,17 @@ pub fn run(args: ReplaceArgs) -> Result<i32, Error> {
         .bundle
         .join(kleroterion::bundle::stage_dir(built.manifest.stage));
     println!(
-        "Replacement round {}: {} held, {} withdrawn, {} seats to fill from {} people.\n",
+        "Replacement round {}: {} held, {} withdrawn, {} seats to fill from {} people.",
         built.manifest.stage,
         built.manifest.held.len(),
         built.manifest.withdrawn.len(),
         built.manifest.panel_size,
         built.manifest.people
     );
+    for r in &built.manifest.relaxed {
+        println!("  relaxed (needed): {r}");
+    }
+    println!();
     store::write_new_dir(&dir, &built.files, false)?;
     print_stage(&built, &args.bundle, &dir);
     if built.made.computed.complete {
