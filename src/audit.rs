@@ -461,9 +461,7 @@ pub fn panel_after(stages: &[Stage]) -> Result<Vec<usize>, String> {
 /// The round's quotas as derived (no pool needed to parse them).
 fn derived_quotas(stage: u32, d: &Derived) -> Result<crate::quotas::Quotas, Error> {
     let path = PathBuf::from(bundle::stage_dir(stage)).join("quotas.csv");
-    Ok(crate::quotas::Quotas::from_table(&Table::parse(
-        &path, &d.quotas,
-    )?)?)
+    crate::quotas::Quotas::from_table(&Table::parse(&path, &d.quotas)?)
 }
 
 /// The inputs of a replacement round.
@@ -631,6 +629,9 @@ pub fn replacement_stage(
     )
 }
 
+/// A round's `quotas.csv` after relaxation, and the changes in words.
+pub type RelaxedQuotas = (Vec<u8>, Vec<String>);
+
 /// When a replacement round's quotas cannot be met: the quotas with the
 /// smallest relaxation applied (smallest total change, integer programming
 /// as in `check`), and the changes in words, one per bound. None when they
@@ -640,7 +641,7 @@ pub fn round_relaxation(
     d: &Derived,
     household_rule: bool,
     settings: &crate::solver::Settings,
-) -> Result<Option<(Vec<u8>, Vec<String>)>, Error> {
+) -> Result<Option<RelaxedQuotas>, Error> {
     let dir = PathBuf::from(bundle::stage_dir(stage));
     // A positive minimum for a value nobody eligible has must fall to 0 in
     // any relaxation (the importer would reject it): forced changes first.
