@@ -10,20 +10,23 @@
 //! so a person's change is at most max(m·π_t − ⌊S_t/s_t⌋, ⌈S_t/s_t⌉ − m·π_t)
 //! appearances.
 //!
-//! Start: largest-remainder rounding (⌊m·p_j⌋ each, one more for the
-//! largest fractional parts). Then simulated annealing (fixed seed, so
-//! deterministic) on Σ_t change_t⁶ plus a steep penalty for anyone below
-//! ⌈m·π_min⌉ − 1 appearances, moving one copy at a time between panels
-//! (each panel kept within ⌊m·p_j⌋ − 3 .. ⌈m·p_j⌉ + 3); then a greedy
-//! polish that takes the move most improving (largest change, number of
-//! profiles at it, Σ change²) until none does. The floor is a goal, not a
-//! guarantee: when it is missed the manifest and the command say so.
-//! (Tried and dropped: an exact integer program minimising the largest
-//! change took 9 s for 500 branch-and-bound nodes on the 150-person fixture
-//! and found nothing better than the searches; a node-limited program
-//! enforcing the floor on data/ ran 2 minutes without a solution.)
+//! Panels: the distribution's support, plus every other quota-satisfying
+//! panel the column generation produced (probability 0, up to SLACK copies):
+//! a vertex of the LEXIMIN LP has few panels (228 for data/), too few to
+//! round 313 profiles finely. Start: largest-remainder rounding (⌊m·p_j⌋
+//! each, one more for the largest fractional parts). Then a greedy search
+//! that takes the move of one copy between panels most improving (largest
+//! change, number of profiles at it, Σ change²), with falling below
+//! ⌈m·π_min⌉ − 1 appearances counted as a change of 1000 (so it is repaired
+//! first); then simulated annealing (fixed seed, so deterministic) on
+//! Σ_t change_t⁶ plus a steep penalty below the floor; then the greedy
+//! search again. The floor is a goal, not a guarantee: when it is missed the
+//! manifest and the command say so. (Tried and dropped: an exact integer
+//! program minimising the largest change took 9 s for 500 branch-and-bound
+//! nodes on the 150-person fixture and found nothing better; a node-limited
+//! program enforcing the floor on data/ ran 2 minutes without a solution.)
 
-use crate::distribution::{Fairness, ProfileDistribution};
+use crate::distribution::{Fairness, ProfileDistribution, ProfilePanel};
 use crate::error::Error;
 use crate::panel::Panel;
 use crate::profiles::Profiles;
@@ -32,7 +35,7 @@ use crate::profiles::Profiles;
 pub const DEFAULT_PANELS: u32 = 1000;
 
 /// How the rounding is done, for manifests and reports.
-pub const METHOD: &str = "largest-remainder rounding of m·p, then simulated annealing and a greedy polish moving one copy at a time between panels (each within ⌊m·p⌋−3..⌈m·p⌉+3) to minimise the largest change per person and keep everyone at ⌈m·π_min⌉ − 1 appearances or more";
+pub const METHOD: &str = "largest-remainder rounding of m·p, then greedy search, simulated annealing and greedy search moving one copy at a time between panels (the distribution's, each within ⌊m·p⌋−3..⌈m·p⌉+3, and other generated quota-satisfying panels, up to 3 copies) to minimise the largest change per person and keep everyone at ⌈m·π_min⌉ − 1 appearances or more";
 
 /// A uniform lottery: panel number `j + 1` is `panels[j]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,6 +113,7 @@ impl Rounded {
 pub fn round(
     profiles: &Profiles,
     distribution: &ProfileDistribution,
+    candidates: &[ProfilePanel],
     profile_pi: &[f64],
     m: u32,
 ) -> Result<Rounded, Error> {
@@ -118,14 +122,24 @@ pub fn round(
     }
     let mf = f64::from(m);
     let total: f64 = distribution.probabilities.iter().map(|p| p.max(0.0)).sum();
+    // The distribution's panels, then the other candidates at probability 0
+    // (they may get up to SLACK copies).
+    let mut extended = distribution.clone();
+    let known: std::collections::HashSet<&ProfilePanel> = distribution.panels.iter().collect();
+    for c in candidates {
+        if !known.contains(c) {
+            extended.panels.push(c.clone());
+            extended.probabilities.push(0.0);
+        }
+    }
+    let distribution = &extended;
     let support: Vec<(usize, f64)> = distribution
         .probabilities
         .iter()
         .enumerate()
-        .filter(|&(_, &p)| p > 0.0)
-        .map(|(j, &p)| (j, mf * p / total))
+        .map(|(j, &p)| (j, mf * p.max(0.0) / total))
         .collect();
-    if support.is_empty() {
+    if total <= 0.0 {
         return Err(Error::Solver("the distribution has no panel".into()));
     }
     let sizes: Vec<f64> = profiles.profiles.iter().map(|p| p.size() as f64).collect();
@@ -139,7 +153,7 @@ pub fn round(
     // LP's 1e-7 noise in π).
     let floor = (selectable_min - 1e-6).ceil() - 1.0;
     let clock = std::time::Instant::now();
-    let annealed = anneal(
+    let start = improve(
         distribution,
         &support,
         &sizes,
@@ -147,6 +161,7 @@ pub fn round(
         floor,
         largest_remainder(&support, m),
     );
+    let annealed = anneal(distribution, &support, &sizes, &target, floor, start);
     let copies = improve(distribution, &support, &sizes, &target, floor, annealed);
     let seconds = clock.elapsed().as_secs_f64();
     let lottery = expand(profiles, distribution, &support, &copies);
@@ -207,7 +222,7 @@ fn change(seats: u32, size: f64, target: f64, floor: f64) -> f64 {
 
 /// Moves tried by [`anneal`] per panel of the support (at least
 /// [`ANNEAL_MIN_MOVES`]).
-pub const ANNEAL_MOVES_PER_PANEL: usize = 5_000;
+pub const ANNEAL_MOVES_PER_PANEL: usize = 2_000;
 pub const ANNEAL_MIN_MOVES: usize = 200_000;
 
 /// Energy per appearance below the floor (a change of 10 costs 10⁶).
@@ -269,8 +284,19 @@ fn anneal(
     let mut rng = crate::rng::DrawRng::new(ROUND_DOMAIN, "");
     let mut delta: Vec<i64> = vec![0; t_count];
     let mut touched: Vec<usize> = Vec::new();
+    // One entry per copy: moving a copy overwrites its entry, so `from` is
+    // drawn in proportion to copies and never from an empty panel.
+    let mut slots: Vec<usize> = Vec::new();
+    for (j, &c) in copies.iter().enumerate() {
+        slots.extend(std::iter::repeat_n(j, c as usize));
+    }
+    if slots.is_empty() {
+        return copies;
+    }
+    let mut temperature = t0;
     for step in 0..moves {
-        let from = rng.below(j_count as u64) as usize;
+        let slot = rng.below(slots.len() as u64) as usize;
+        let from = slots[slot];
         let to = rng.below(j_count as u64) as usize;
         if from == to || copies[from] <= lo[from] || copies[to] >= hi[to] {
             continue;
@@ -292,7 +318,9 @@ fn anneal(
                 change_e += energy_of(t, seats[t] + delta[t]) - energy[t];
             }
         }
-        let temperature = t0 * (t1 / t0).powf(step as f64 / moves as f64);
+        if step % 1024 == 0 {
+            temperature = t0 * (t1 / t0).powf(step as f64 / moves as f64);
+        }
         let accept = change_e <= 0.0 || {
             let u = (rng.next_word() >> 11) as f64 / (1u64 << 53) as f64;
             u < (-change_e / temperature).exp()
@@ -300,6 +328,7 @@ fn anneal(
         if accept {
             copies[from] -= 1;
             copies[to] += 1;
+            slots[slot] = to;
             for &t in &touched {
                 if delta[t] != 0 {
                     seats[t] += delta[t];
@@ -318,6 +347,9 @@ fn anneal(
     }
     best.1
 }
+
+/// Most moves [`improve`] makes (each scans every useful pair of panels).
+pub const IMPROVE_MOVES: usize = 2_000;
 
 /// Local search from `copies`: repeatedly moves one copy from a panel
 /// rounded up to one rounded down, taking the move that most improves
@@ -368,7 +400,9 @@ fn improve(
     };
     let panel = |s: usize| &distribution.panels[support[s].0].0;
     let mut delta: BTreeMap<usize, i64> = BTreeMap::new();
-    for _ in 0..100_000 {
+    let mut dense: Vec<i64> = vec![0; t_count];
+    let mut touched: Vec<usize> = Vec::new();
+    for _ in 0..IMPROVE_MOVES {
         let current = key(&levels, sumsq);
         let worst = (0..t_count)
             .filter(|&t| devs[t] >= current.0 - 1e-9)
@@ -377,41 +411,57 @@ fn improve(
         for &t in &worst {
             let per = f64::from(seats[t]) / sizes[t];
             let too_many = per.ceil() - target[t] > target[t] - per.floor() && per.floor() >= floor;
-            // Move a copy from `from` (rounded up) to `to` (rounded down).
-            let count_in = |s: usize| {
-                by_profile[t]
-                    .iter()
-                    .find(|&&(x, _)| x == s)
-                    .map_or(0, |&(_, c)| c)
-            };
+            // Move a copy from `from` to `to`.
+            let mut count_in = vec![0u32; support.len()];
+            for &(x, c) in &by_profile[t] {
+                count_in[x] = c;
+            }
             let froms: Vec<usize> = (0..support.len())
-                .filter(|&s| copies[s] > lo[s] && (!too_many || count_in(s) > 0))
+                .filter(|&s| copies[s] > lo[s] && (!too_many || count_in[s] > 0))
                 .collect();
+            // Destinations: panels of the distribution or holding copies
+            // (annealing explores the other candidates; scanning them all
+            // here would cost minutes on large pools).
             let tos: Vec<usize> = (0..support.len())
-                .filter(|&s| copies[s] < hi[s] && (too_many || count_in(s) > 0))
+                .filter(|&s| {
+                    copies[s] < hi[s]
+                        && (support[s].1 > 0.0 || copies[s] > 0)
+                        && (too_many || count_in[s] > 0)
+                })
                 .collect();
             for &from in &froms {
                 for &to in &tos {
-                    let (cf, ct) = (count_in(from), count_in(to));
+                    let (cf, ct) = (count_in[from], count_in[to]);
                     if (too_many && ct >= cf) || (!too_many && ct <= cf) {
                         continue;
                     }
-                    delta.clear();
+                    touched.clear();
                     for &(u, c) in panel(from) {
-                        *delta.entry(u as usize).or_default() -= i64::from(c);
+                        dense[u as usize] -= i64::from(c);
+                        touched.push(u as usize);
                     }
                     for &(u, c) in panel(to) {
-                        *delta.entry(u as usize).or_default() += i64::from(c);
+                        if dense[u as usize] == 0 {
+                            touched.push(u as usize);
+                        }
+                        dense[u as usize] += i64::from(c);
                     }
                     let mut sq = sumsq;
-                    let mut changed = Vec::with_capacity(delta.len());
-                    for (&u, &d) in &delta {
+                    let mut changed = Vec::with_capacity(touched.len());
+                    for &u in &touched {
+                        let d = dense[u];
+                        dense[u] = 0;
                         if d == 0 {
                             continue;
                         }
                         let new = dev(u, (i64::from(seats[u]) + d) as u32);
                         sq += new * new - devs[u] * devs[u];
                         changed.push((u, new));
+                    }
+                    // Quick reject: a move that raises a change above the
+                    // current maximum cannot be better.
+                    if changed.iter().any(|&(_, new)| new > current.0 + 1e-9) {
+                        continue;
                     }
                     for &(u, new) in &changed {
                         remove_level(&mut levels, devs[u]);
@@ -559,6 +609,7 @@ pub fn make(
     let rounded = round(
         &profiles,
         &computed.distribution,
+        &computed.candidates,
         &computed.profile_probabilities,
         m,
     )?;

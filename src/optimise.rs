@@ -105,6 +105,9 @@ pub struct Computed {
     pub pricing_solves: usize,
     /// Panels generated in all (columns of the master LP).
     pub columns: usize,
+    /// Every quota-satisfying panel in the master LP at the end (a superset
+    /// of the distribution's support): more room for rounding.
+    pub candidates: Vec<ProfilePanel>,
     /// Seconds in master LP solves and in pricing solves.
     pub lp_seconds: f64,
     pub pricing_seconds: f64,
@@ -737,6 +740,7 @@ pub fn optimise(
         lp_solves: run.lp_solves,
         pricing_solves: run.oracle.solves,
         columns: run.master.panels.len(),
+        candidates: std::mem::take(&mut run.master.panels),
         lp_seconds: run.lp_seconds,
         pricing_seconds: run.oracle.seconds,
     })
