@@ -10,6 +10,7 @@
 
 pub mod audit;
 pub mod bundle;
+pub mod constraints;
 pub mod distribution;
 pub mod error;
 pub mod feasibility;
@@ -17,6 +18,7 @@ pub mod households;
 pub mod instance;
 pub mod legacy;
 pub mod lottery;
+pub mod members;
 pub mod optimise;
 pub mod output;
 pub mod panel;
@@ -25,6 +27,7 @@ pub mod profiles;
 pub mod quotas;
 pub mod report;
 pub mod rng;
+pub mod seating;
 pub mod solver;
 pub mod store;
 pub mod synth;

@@ -125,9 +125,9 @@ pub fn round(
     // The distribution's panels, then the other candidates at probability 0
     // (they may get up to SLACK copies).
     let mut extended = distribution.clone();
-    let known: std::collections::HashSet<&ProfilePanel> = distribution.panels.iter().collect();
+    let mut known: std::collections::HashSet<&ProfilePanel> = distribution.panels.iter().collect();
     for c in candidates {
-        if !known.contains(c) {
+        if known.insert(c) {
             extended.panels.push(c.clone());
             extended.probabilities.push(0.0);
         }

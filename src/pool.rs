@@ -302,7 +302,10 @@ fn normalise_header(s: &str) -> String {
     key(s).replace([' ', '-'], "_")
 }
 
-fn find_id_column(table: &Table, explicit: Option<&str>) -> Result<IdSource, InputError> {
+pub(crate) fn find_id_column(
+    table: &Table,
+    explicit: Option<&str>,
+) -> Result<IdSource, InputError> {
     if let Some(name) = explicit {
         return table
             .column(name)

@@ -7,6 +7,7 @@ mod draw;
 mod lottery;
 mod organiser;
 mod replace;
+mod seat;
 mod select;
 mod synth;
 mod verify;
@@ -43,6 +44,7 @@ enum Command {
     Draw(draw::DrawArgs),
     Verify(verify::VerifyArgs),
     Replace(replace::ReplaceArgs),
+    Seat(seat::SeatArgs),
     Synth(synth::SynthArgs),
 }
 
@@ -161,6 +163,7 @@ pub fn run() -> i32 {
         Command::Draw(a) => draw::run(a),
         Command::Verify(a) => verify::run(a),
         Command::Replace(a) => replace::run(a),
+        Command::Seat(a) => seat::run(a),
         Command::Synth(a) => synth::run(a),
     };
     match result {

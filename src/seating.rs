@@ -1,0 +1,916 @@
+//! Table seatings for deliberation rounds: near-equal tables that mirror the
+//! assembly, members meeting as many different people as possible, and the
+//! organiser's hard rules (keep apart, keep together, pins, absences).
+//!
+//! Each round splits the members present into ⌈n / size⌉ tables of
+//! near-equal size (110 at size 8: 12 × 8 + 2 × 7). The search is simulated
+//! annealing over swaps of two members at different tables of one round,
+//! with a fixed-key random stream (deterministic for a given seed). Moves
+//! favour members in conflict (a repeated meeting at their table, a band
+//! broken, a hard rule) and, half the time, partners with the same balanced
+//! values (a swap that only changes who meets whom). Its cost, evaluated
+//! incrementally per swap:
+//!
+//! - 100 per broken hard rule (an apart pair at one table, a together pair
+//!   split);
+//! - 4 per member a (round, table, value) count lies outside ⌊q⌋..⌈q⌉,
+//!   q = table size × the value's share among the members present;
+//! - for every pair, 1 per meeting beyond the first (so distinct pairs met
+//!   are maximised) and 20 per meeting beyond the second;
+//! - when re-planning, 0.5 per member moved from the previous plan.
+//!
+//! Pinned members never move; rounds before `fixed_rounds` are copied from
+//! the previous plan (minus absentees) and only count for mixing.
+
+use crate::constraints::{Constraint, Kind};
+use crate::error::Error;
+use crate::members::Category;
+use crate::rng::DrawRng;
+
+/// Domain label of the seating search's random stream (not a draw).
+pub const SEAT_DOMAIN: &str = "kleroterion/seat/v1";
+
+const HARD: f64 = 100.0;
+const BAND: f64 = 4.0;
+const REPEAT: f64 = 1.0;
+const TRIPLE: f64 = 20.0;
+const MOVED: f64 = 0.5;
+
+/// Annealing temperatures (in units of one repeated meeting); tuned on the
+/// GroupSelect examples (1.5 → 0.02 gave 2,230 pairs on R1, 0.6 → 0.03
+/// 2,235).
+const START_TEMPERATURE: f64 = 0.6;
+const END_TEMPERATURE: f64 = 0.03;
+
+/// Random picks per move looking for a member in conflict.
+const CONFLICT_TRIES: usize = 6;
+
+/// Default search effort: swaps tried per member per round.
+pub const DEFAULT_EFFORT: usize = 20_000;
+
+/// A seating problem.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    pub n: usize,
+    pub rounds: usize,
+    pub table_size: usize,
+    pub categories: Vec<Category>,
+    pub constraints: Vec<Constraint>,
+    /// The plan being revised, if re-planning.
+    pub previous: Option<Seating>,
+    /// Rounds (from the first) kept as in `previous`.
+    pub fixed_rounds: usize,
+}
+
+/// A seating: per round, per member, their table (None when absent).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seating {
+    pub table_of: Vec<Vec<Option<usize>>>,
+}
+
+impl Seating {
+    /// Members of each table of `round`, ascending.
+    pub fn tables(&self, round: usize) -> Vec<Vec<usize>> {
+        let count = self.table_of[round]
+            .iter()
+            .flatten()
+            .map(|&t| t + 1)
+            .max()
+            .unwrap_or(0);
+        let mut out = vec![Vec::new(); count];
+        for (i, t) in self.table_of[round].iter().enumerate() {
+            if let Some(t) = t {
+                out[*t].push(i);
+            }
+        }
+        out
+    }
+}
+
+/// Table sizes for `present` members at `size`: ⌈present/size⌉ tables, the
+/// larger ones first, differing by at most one.
+pub fn table_sizes(present: usize, size: usize) -> Vec<usize> {
+    if present == 0 || size == 0 {
+        return Vec::new();
+    }
+    let tables = present.div_ceil(size);
+    let (base, extra) = (present / tables, present % tables);
+    (0..tables).map(|t| base + usize::from(t < extra)).collect()
+}
+
+impl Problem {
+    fn absent(&self, round: usize, i: usize) -> bool {
+        self.constraints
+            .iter()
+            .any(|c| c.kind == Kind::Absent && c.applies(round) && c.members.contains(&i))
+    }
+
+    /// Members present in `round`.
+    pub fn present(&self, round: usize) -> Vec<usize> {
+        (0..self.n).filter(|&i| !self.absent(round, i)).collect()
+    }
+
+    fn pin(&self, round: usize, i: usize) -> Option<usize> {
+        self.constraints.iter().find_map(|c| match c.kind {
+            Kind::Pin(t) if c.applies(round) && c.members.contains(&i) => Some(t),
+            _ => None,
+        })
+    }
+
+    fn offsets(&self) -> Vec<usize> {
+        let mut off = Vec::with_capacity(self.categories.len() + 1);
+        let mut acc = 0;
+        for c in &self.categories {
+            off.push(acc);
+            acc += c.values.len();
+        }
+        off.push(acc);
+        off
+    }
+
+    /// Per round, per table, per flat value: the band ⌊q⌋..⌈q⌉.
+    fn bands(&self, sizes: &[Vec<usize>]) -> Vec<Vec<Vec<(u32, u32)>>> {
+        let off = self.offsets();
+        (0..self.rounds)
+            .map(|r| {
+                let present = self.present(r);
+                let mut share = vec![0.0; off[off.len() - 1]];
+                for (c, cat) in self.categories.iter().enumerate() {
+                    for &i in &present {
+                        share[off[c] + cat.of_member[i]] += 1.0 / present.len().max(1) as f64;
+                    }
+                }
+                sizes[r]
+                    .iter()
+                    .map(|&s| {
+                        share
+                            .iter()
+                            .map(|&x| {
+                                let q = s as f64 * x;
+                                // Guard against 2.9999999 for an exact 3.
+                                let (lo, hi) = ((q + 1e-9).floor(), (q - 1e-9).ceil());
+                                (lo as u32, hi.max(lo) as u32)
+                            })
+                            .collect()
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// Checks that the constraints can hold together at all.
+    pub fn validate(&self) -> Result<(), Error> {
+        for r in 0..self.rounds {
+            let sizes = table_sizes(self.present(r).len(), self.table_size);
+            for c in &self.constraints {
+                if let Kind::Pin(t) = c.kind
+                    && c.applies(r)
+                    && t >= sizes.len()
+                {
+                    return Err(Error::Usage(format!(
+                        "constraints line {}: round {} has only {} tables, so nobody can be pinned to table {}",
+                        c.line,
+                        r + 1,
+                        sizes.len(),
+                        t + 1
+                    )));
+                }
+                if c.kind == Kind::Together
+                    && c.applies(r)
+                    && c.members.len() > sizes.first().copied().unwrap_or(0)
+                {
+                    return Err(Error::Usage(format!(
+                        "constraints line {}: {} members must sit together but tables hold at most {}",
+                        c.line,
+                        c.members.len(),
+                        sizes.first().copied().unwrap_or(0)
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The search state.
+struct State<'a> {
+    p: &'a Problem,
+    off: Vec<usize>,
+    /// [round][member] table or NONE.
+    table_of: Vec<Vec<usize>>,
+    /// [round][table] members.
+    members: Vec<Vec<Vec<usize>>>,
+    /// [round][table][flat value] count.
+    counts: Vec<Vec<Vec<u32>>>,
+    bands: Vec<Vec<Vec<(u32, u32)>>>,
+    /// n × n meetings.
+    meet: Vec<u16>,
+    /// Per member: apart partners with the rounds the rule holds in.
+    apart: Vec<Vec<(usize, usize)>>,
+    /// Together rules: (members, constraint index).
+    together: Vec<usize>,
+    /// Per member: the together rules they are in.
+    together_of: Vec<Vec<usize>>,
+    previous: Option<Vec<Vec<Option<usize>>>>,
+}
+
+const NONE: usize = usize::MAX;
+
+fn pair_cost(c: u16) -> f64 {
+    let c = f64::from(c);
+    REPEAT * (c - 1.0).max(0.0) + TRIPLE * (c - 2.0).max(0.0)
+}
+
+fn excess(count: u32, (lo, hi): (u32, u32)) -> f64 {
+    f64::from(lo.saturating_sub(count) + count.saturating_sub(hi))
+}
+
+impl<'a> State<'a> {
+    fn value(&self, i: usize, c: usize) -> usize {
+        self.off[c] + self.p.categories[c].of_member[i]
+    }
+
+    fn together_split(&self, rule: usize, r: usize) -> f64 {
+        let c = &self.p.constraints[self.together[rule]];
+        if !c.applies(r) {
+            return 0.0;
+        }
+        let m = &c.members;
+        let mut split = 0.0;
+        for x in 0..m.len() {
+            for y in x + 1..m.len() {
+                let (a, b) = (self.table_of[r][m[x]], self.table_of[r][m[y]]);
+                if a != NONE && b != NONE && a != b {
+                    split += 1.0;
+                }
+            }
+        }
+        split
+    }
+
+    fn moved(&self, r: usize, i: usize, t: usize) -> f64 {
+        match &self.previous {
+            Some(prev) if prev[r][i].is_some_and(|p| p != t) => MOVED,
+            Some(prev) if prev[r][i].is_none() => 0.0,
+            _ => 0.0,
+        }
+    }
+
+    /// Whether `i` meets someone at their table in round `r` for at least a
+    /// second time, or sits outside a band, or breaks a hard rule.
+    fn in_conflict(&self, r: usize, i: usize) -> bool {
+        let n = self.p.n;
+        let t = self.table_of[r][i];
+        self.members[r][t]
+            .iter()
+            .any(|&x| x != i && self.meet[i * n + x] >= 2)
+            || (0..self.p.categories.len()).any(|c| {
+                let v = self.value(i, c);
+                excess(self.counts[r][t][v], self.bands[r][t][v]) > 0.0
+            })
+            || self.apart[i].iter().any(|&(q, _)| self.table_of[r][q] == t)
+            || !self.together_of[i].is_empty()
+    }
+
+    /// Cost change of swapping a (table A) and b (table B) in round r.
+    fn delta(&mut self, r: usize, a: usize, b: usize) -> f64 {
+        let (ta, tb) = (self.table_of[r][a], self.table_of[r][b]);
+        let n = self.p.n;
+        let mut d = 0.0;
+        for &x in &self.members[r][ta] {
+            if x == a {
+                continue;
+            }
+            let (ca, cb) = (self.meet[a * n + x], self.meet[b * n + x]);
+            d += pair_cost(ca - 1) - pair_cost(ca) + pair_cost(cb + 1) - pair_cost(cb);
+        }
+        for &y in &self.members[r][tb] {
+            if y == b {
+                continue;
+            }
+            let (cb, ca) = (self.meet[b * n + y], self.meet[a * n + y]);
+            d += pair_cost(cb - 1) - pair_cost(cb) + pair_cost(ca + 1) - pair_cost(ca);
+        }
+        for c in 0..self.p.categories.len() {
+            let (va, vb) = (self.value(a, c), self.value(b, c));
+            if va == vb {
+                continue;
+            }
+            let (ka, kb) = (&self.counts[r][ta], &self.counts[r][tb]);
+            let (ba, bb) = (&self.bands[r][ta], &self.bands[r][tb]);
+            d += BAND
+                * (excess(ka[va] - 1, ba[va]) - excess(ka[va], ba[va])
+                    + excess(ka[vb] + 1, ba[vb])
+                    - excess(ka[vb], ba[vb])
+                    + excess(kb[vb] - 1, bb[vb])
+                    - excess(kb[vb], bb[vb])
+                    + excess(kb[va] + 1, bb[va])
+                    - excess(kb[va], bb[va]));
+        }
+        for (me, other, from, to) in [(a, b, ta, tb), (b, a, tb, ta)] {
+            for &(q, rule) in &self.apart[me] {
+                if q == other || !self.p.constraints[rule].applies(r) {
+                    continue;
+                }
+                let tq = self.table_of[r][q];
+                if tq == from {
+                    d -= HARD;
+                } else if tq == to {
+                    d += HARD;
+                }
+            }
+            d += self.moved(r, me, to) - self.moved(r, me, from);
+        }
+        if !self.together_of[a].is_empty() || !self.together_of[b].is_empty() {
+            let mut rules: Vec<usize> = self.together_of[a].clone();
+            rules.extend(&self.together_of[b]);
+            rules.sort_unstable();
+            rules.dedup();
+            let before: f64 = rules.iter().map(|&k| self.together_split(k, r)).sum();
+            self.table_of[r][a] = tb;
+            self.table_of[r][b] = ta;
+            let after: f64 = rules.iter().map(|&k| self.together_split(k, r)).sum();
+            self.table_of[r][a] = ta;
+            self.table_of[r][b] = tb;
+            d += HARD * (after - before);
+        }
+        d
+    }
+
+    fn swap(&mut self, r: usize, a: usize, b: usize) {
+        let (ta, tb) = (self.table_of[r][a], self.table_of[r][b]);
+        let n = self.p.n;
+        for &x in &self.members[r][ta] {
+            if x != a {
+                self.meet[a * n + x] -= 1;
+                self.meet[x * n + a] -= 1;
+                self.meet[b * n + x] += 1;
+                self.meet[x * n + b] += 1;
+            }
+        }
+        for &y in &self.members[r][tb] {
+            if y != b {
+                self.meet[b * n + y] -= 1;
+                self.meet[y * n + b] -= 1;
+                self.meet[a * n + y] += 1;
+                self.meet[y * n + a] += 1;
+            }
+        }
+        for c in 0..self.p.categories.len() {
+            let (va, vb) = (self.value(a, c), self.value(b, c));
+            self.counts[r][ta][va] -= 1;
+            self.counts[r][ta][vb] += 1;
+            self.counts[r][tb][vb] -= 1;
+            self.counts[r][tb][va] += 1;
+        }
+        let pa = self.members[r][ta]
+            .iter()
+            .position(|&x| x == a)
+            .expect("a at A");
+        let pb = self.members[r][tb]
+            .iter()
+            .position(|&x| x == b)
+            .expect("b at B");
+        self.members[r][ta][pa] = b;
+        self.members[r][tb][pb] = a;
+        self.table_of[r][a] = tb;
+        self.table_of[r][b] = ta;
+    }
+}
+
+/// Seats everyone present, then improves the plan by annealing. `effort`
+/// is the number of swaps tried per member per round.
+pub fn solve(problem: &Problem, seed: &str, effort: usize) -> Result<Seating, Error> {
+    problem.validate()?;
+    let p = problem;
+    let n = p.n;
+    let off = p.offsets();
+    let sizes: Vec<Vec<usize>> = (0..p.rounds)
+        .map(|r| table_sizes(p.present(r).len(), p.table_size))
+        .collect();
+    let mut rng = DrawRng::new(SEAT_DOMAIN, seed);
+    let previous = p.previous.as_ref().map(|s| {
+        (0..p.rounds)
+            .map(|r| s.table_of.get(r).cloned().unwrap_or_else(|| vec![None; n]))
+            .collect::<Vec<_>>()
+    });
+
+    // Initial tables.
+    let mut table_of = vec![vec![NONE; n]; p.rounds];
+    for r in 0..p.rounds {
+        let mut free: Vec<usize> = sizes[r].clone();
+        let place = |i: usize, t: usize, table_of: &mut Vec<Vec<usize>>, free: &mut Vec<usize>| {
+            table_of[r][i] = t;
+            free[t] -= 1;
+        };
+        let present = p.present(r);
+        // Pins, then the previous plan (fixed rounds and re-planning).
+        for &i in &present {
+            if let Some(t) = p.pin(r, i)
+                && free[t] > 0
+            {
+                place(i, t, &mut table_of, &mut free);
+            }
+        }
+        if let Some(prev) = &previous {
+            for &i in &present {
+                if table_of[r][i] == NONE
+                    && let Some(t) = prev[r][i]
+                    && t < free.len()
+                    && free[t] > 0
+                {
+                    place(i, t, &mut table_of, &mut free);
+                }
+            }
+        }
+        // Together clusters at the table with most room.
+        for c in &p.constraints {
+            if c.kind != Kind::Together || !c.applies(r) {
+                continue;
+            }
+            let left: Vec<usize> = c
+                .members
+                .iter()
+                .copied()
+                .filter(|&i| table_of[r][i] == NONE && present.contains(&i))
+                .collect();
+            if left.is_empty() {
+                continue;
+            }
+            let anchor = c
+                .members
+                .iter()
+                .map(|&i| table_of[r][i])
+                .find(|&t| t != NONE);
+            let t = anchor
+                .filter(|&t| free[t] >= left.len())
+                .unwrap_or_else(|| {
+                    (0..free.len())
+                        .max_by_key(|&t| (free[t], usize::MAX - t))
+                        .unwrap_or(0)
+                });
+            for i in left {
+                if free[t] > 0 {
+                    place(i, t, &mut table_of, &mut free);
+                }
+            }
+        }
+        // Everyone else, in order of their values (so each table gets a
+        // spread), dealt to the tables in turn, shifted per round.
+        let mut rest: Vec<usize> = present
+            .iter()
+            .copied()
+            .filter(|&i| table_of[r][i] == NONE)
+            .collect();
+        rest.sort_by_key(|&i| {
+            (
+                p.categories
+                    .iter()
+                    .map(|c| c.of_member[i])
+                    .collect::<Vec<_>>(),
+                i,
+            )
+        });
+        let tables = free.len();
+        let mut t = r % tables.max(1);
+        for i in rest {
+            let mut tries = 0;
+            while free[t] == 0 && tries < tables {
+                t = (t + 1) % tables;
+                tries += 1;
+            }
+            place(i, t, &mut table_of, &mut free);
+            t = (t + 1) % tables;
+        }
+    }
+
+    // Indices for the search.
+    let mut apart = vec![Vec::new(); n];
+    let mut together = Vec::new();
+    let mut together_of = vec![Vec::new(); n];
+    for (k, c) in p.constraints.iter().enumerate() {
+        match c.kind {
+            Kind::Apart => {
+                for &x in &c.members {
+                    for &y in &c.members {
+                        if x != y {
+                            apart[x].push((y, k));
+                        }
+                    }
+                }
+            }
+            Kind::Together => {
+                for &x in &c.members {
+                    together_of[x].push(together.len());
+                }
+                together.push(k);
+            }
+            _ => {}
+        }
+    }
+    let bands = p.bands(&sizes);
+    let mut members: Vec<Vec<Vec<usize>>> =
+        sizes.iter().map(|s| vec![Vec::new(); s.len()]).collect();
+    let mut counts: Vec<Vec<Vec<u32>>> = sizes
+        .iter()
+        .map(|s| vec![vec![0; off[off.len() - 1]]; s.len()])
+        .collect();
+    let mut meet = vec![0u16; n * n];
+    for r in 0..p.rounds {
+        for i in 0..n {
+            let t = table_of[r][i];
+            if t == NONE {
+                continue;
+            }
+            members[r][t].push(i);
+            for (c, cat) in p.categories.iter().enumerate() {
+                counts[r][t][off[c] + cat.of_member[i]] += 1;
+            }
+        }
+        for table in &members[r] {
+            for (x, &a) in table.iter().enumerate() {
+                for &b in &table[x + 1..] {
+                    meet[a * n + b] += 1;
+                    meet[b * n + a] += 1;
+                }
+            }
+        }
+    }
+    let mut s = State {
+        p,
+        off,
+        table_of,
+        members,
+        counts,
+        bands,
+        meet,
+        apart,
+        together,
+        together_of,
+        previous,
+    };
+
+    // Who may move, per round.
+    let movable: Vec<Vec<usize>> = (0..p.rounds)
+        .map(|r| {
+            if r < p.fixed_rounds && p.previous.is_some() {
+                return Vec::new();
+            }
+            p.present(r)
+                .into_iter()
+                .filter(|&i| p.pin(r, i).is_none())
+                .collect()
+        })
+        .collect();
+    let open: Vec<usize> = (0..p.rounds).filter(|&r| movable[r].len() >= 2).collect();
+    // Per round, per member: the movable members with the same values.
+    let twins: Vec<Vec<Vec<usize>>> = movable
+        .iter()
+        .map(|m| {
+            let mut groups: std::collections::BTreeMap<Vec<usize>, Vec<usize>> = Default::default();
+            for &i in m {
+                let key: Vec<usize> = p.categories.iter().map(|c| c.of_member[i]).collect();
+                groups.entry(key).or_default().push(i);
+            }
+            let mut out = vec![Vec::new(); n];
+            for g in groups.values() {
+                for &i in g {
+                    out[i] = g.clone();
+                }
+            }
+            out
+        })
+        .collect();
+    if open.is_empty() {
+        return Ok(export(&s));
+    }
+    let moves = effort.saturating_mul(n).saturating_mul(open.len());
+    let (t0, t1) = (START_TEMPERATURE, END_TEMPERATURE);
+    let mut temperature = t0;
+    let mut current = 0.0f64;
+    let mut best = (0.0f64, s.table_of.clone());
+    for step in 0..moves {
+        if step % 4096 == 0 {
+            temperature = t0 * (t1 / t0).powf(step as f64 / moves as f64);
+        }
+        let r = open[rng.below(open.len() as u64) as usize];
+        let m = &movable[r];
+        // Prefer a member with a repeated meeting at their table: moves of
+        // others rarely help once the plan is good.
+        let mut a = m[rng.below(m.len() as u64) as usize];
+        for _ in 0..CONFLICT_TRIES {
+            if s.in_conflict(r, a) {
+                break;
+            }
+            a = m[rng.below(m.len() as u64) as usize];
+        }
+        // Half the time, a partner with the same balanced values (the swap
+        // keeps every table's balance and only changes who meets whom).
+        let same = &twins[r][a];
+        let b = if same.len() > 1 && rng.next_word() & 1 == 0 {
+            same[rng.below(same.len() as u64) as usize]
+        } else {
+            m[rng.below(m.len() as u64) as usize]
+        };
+        if s.table_of[r][a] == s.table_of[r][b] {
+            continue;
+        }
+        let d = s.delta(r, a, b);
+        let accept = d <= 0.0 || {
+            let u = (rng.next_word() >> 11) as f64 / (1u64 << 53) as f64;
+            u < (-d / temperature).exp()
+        };
+        if accept {
+            s.swap(r, a, b);
+            current += d;
+            if current < best.0 - 1e-9 {
+                best = (current, s.table_of.clone());
+            }
+        }
+    }
+    // Restore the best plan (rebuilding the indices), then tabu search.
+    let (best_cost, best_plan) = best;
+    let s = rebuild(s, best_plan);
+    let s = tabu_search(s, &movable, &open, best_cost, &mut rng, effort);
+    Ok(export(&s))
+}
+
+/// State with `table_of` replaced and every index recomputed.
+fn rebuild<'a>(s: State<'a>, table_of: Vec<Vec<usize>>) -> State<'a> {
+    let p = s.p;
+    let n = p.n;
+    let mut members: Vec<Vec<Vec<usize>>> = s
+        .members
+        .iter()
+        .map(|r| vec![Vec::new(); r.len()])
+        .collect();
+    let mut counts: Vec<Vec<Vec<u32>>> = s
+        .counts
+        .iter()
+        .map(|r| r.iter().map(|t| vec![0; t.len()]).collect())
+        .collect();
+    let mut meet = vec![0u16; n * n];
+    for r in 0..p.rounds {
+        for i in 0..n {
+            let t = table_of[r][i];
+            if t == NONE {
+                continue;
+            }
+            members[r][t].push(i);
+            for (c, cat) in p.categories.iter().enumerate() {
+                counts[r][t][s.off[c] + cat.of_member[i]] += 1;
+            }
+        }
+        for table in &members[r] {
+            for (x, &a) in table.iter().enumerate() {
+                for &b in &table[x + 1..] {
+                    meet[a * n + b] += 1;
+                    meet[b * n + a] += 1;
+                }
+            }
+        }
+    }
+    State {
+        table_of,
+        members,
+        counts,
+        meet,
+        ..s
+    }
+}
+
+/// Tabu search iterations per unit of effort per member.
+const TABU_ITERATIONS_PER_EFFORT: usize = 15;
+
+/// Costs are relative to the start (only differences matter). Stops when
+/// nobody is in conflict or after its iterations.
+///
+/// Conflict-directed tabu search (as for the social golfer problem): each
+/// step makes the best swap that moves a member in conflict, unless the
+/// member moved recently (tenure 8-15 steps) and the swap does not beat
+/// the best plan; keeps the best plan seen.
+fn tabu_search<'a>(
+    mut s: State<'a>,
+    movable: &[Vec<usize>],
+    open: &[usize],
+    start_cost: f64,
+    rng: &mut DrawRng,
+    effort: usize,
+) -> State<'a> {
+    let p = s.p;
+    let iterations = (effort / 1000).max(1) * TABU_ITERATIONS_PER_EFFORT * p.n / 10;
+    let mut tabu = vec![vec![0usize; p.n]; p.rounds];
+    let mut current = start_cost;
+    let mut best = (current, s.table_of.clone());
+    for it in 1..=iterations {
+        let mut choice: Option<(f64, usize, usize, usize)> = None;
+        let mut ties = 0u64;
+        for &r in open {
+            for &a in &movable[r] {
+                if !s.in_conflict(r, a) {
+                    continue;
+                }
+                for &b in &movable[r] {
+                    if s.table_of[r][a] == s.table_of[r][b] {
+                        continue;
+                    }
+                    let d = s.delta(r, a, b);
+                    let free = tabu[r][a] <= it && tabu[r][b] <= it;
+                    if !free && current + d >= best.0 - 1e-9 {
+                        continue;
+                    }
+                    match choice {
+                        Some((bd, ..)) if d > bd + 1e-12 => {}
+                        Some((bd, ..)) if (d - bd).abs() <= 1e-12 => {
+                            ties += 1;
+                            if rng.below(ties + 1) == 0 {
+                                choice = Some((d, r, a, b));
+                            }
+                        }
+                        _ => {
+                            ties = 0;
+                            choice = Some((d, r, a, b));
+                        }
+                    }
+                }
+            }
+        }
+        let Some((d, r, a, b)) = choice else { break };
+        s.swap(r, a, b);
+        current += d;
+        let tenure = 8 + rng.below(8) as usize;
+        tabu[r][a] = it + tenure;
+        tabu[r][b] = it + tenure;
+        if current < best.0 - 1e-9 {
+            best = (current, s.table_of.clone());
+        }
+    }
+    if best.1 == s.table_of {
+        s
+    } else {
+        rebuild(s, best.1)
+    }
+}
+
+fn export(s: &State) -> Seating {
+    Seating {
+        table_of: s
+            .table_of
+            .iter()
+            .map(|row| row.iter().map(|&t| (t != NONE).then_some(t)).collect())
+            .collect(),
+    }
+}
+
+/// What an organiser needs to trust a seating.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assessment {
+    pub distinct_pairs: usize,
+    /// Σ over rounds and tables of C(size, 2), capped by C(n, 2).
+    pub pair_bound: usize,
+    /// histogram[c] = pairs meeting c times.
+    pub histogram: Vec<usize>,
+    pub cells_in_band: usize,
+    pub cells: usize,
+    /// Largest distance of a (round, table, value) count outside its band.
+    pub largest_deviation: u32,
+    /// Every broken rule, in words.
+    pub unmet: Vec<String>,
+}
+
+impl Assessment {
+    pub fn max_meetings(&self) -> usize {
+        self.histogram.len().saturating_sub(1)
+    }
+}
+
+/// Measures a seating against the problem (independently of the search).
+pub fn assess(
+    p: &Problem,
+    seating: &Seating,
+    describe: &dyn Fn(&Constraint) -> String,
+) -> Assessment {
+    let n = p.n;
+    let mut meet = vec![0u16; n * n];
+    let mut bound = 0usize;
+    let mut cells = 0;
+    let mut in_band = 0;
+    let mut largest = 0;
+    let off = p.offsets();
+    let sizes: Vec<Vec<usize>> = (0..p.rounds)
+        .map(|r| table_sizes(p.present(r).len(), p.table_size))
+        .collect();
+    let bands = p.bands(&sizes);
+    let mut unmet = Vec::new();
+    for r in 0..p.rounds {
+        let tables = seating.tables(r);
+        for (t, members) in tables.iter().enumerate() {
+            bound += members.len() * members.len().saturating_sub(1) / 2;
+            for (x, &a) in members.iter().enumerate() {
+                for &b in &members[x + 1..] {
+                    meet[a * n + b] += 1;
+                }
+            }
+            let mut counts = vec![0u32; off[off.len() - 1]];
+            for &i in members {
+                for (c, cat) in p.categories.iter().enumerate() {
+                    counts[off[c] + cat.of_member[i]] += 1;
+                }
+            }
+            if let Some(b) = bands[r].get(t) {
+                for (v, &k) in counts.iter().enumerate() {
+                    cells += 1;
+                    let e = excess(k, b[v]) as u32;
+                    if e == 0 {
+                        in_band += 1;
+                    }
+                    largest = largest.max(e);
+                }
+            }
+        }
+        for c in &p.constraints {
+            if !c.applies(r) {
+                continue;
+            }
+            let at: Vec<Option<usize>> =
+                c.members.iter().map(|&i| seating.table_of[r][i]).collect();
+            let broken = match c.kind {
+                Kind::Apart => {
+                    let seated: Vec<usize> = at.iter().flatten().copied().collect();
+                    let mut s = seated.clone();
+                    s.sort_unstable();
+                    s.dedup();
+                    s.len() != seated.len()
+                }
+                Kind::Together => {
+                    let seated: Vec<usize> = at.iter().flatten().copied().collect();
+                    seated.windows(2).any(|w| w[0] != w[1])
+                }
+                Kind::Pin(t) => at.iter().any(|&x| x != Some(t)),
+                Kind::Absent => at.iter().any(Option::is_some),
+            };
+            if broken {
+                unmet.push(format!("round {}: {}", r + 1, describe(c)));
+            }
+        }
+    }
+    let mut histogram = vec![0usize; 1];
+    let mut distinct = 0;
+    for a in 0..n {
+        for b in a + 1..n {
+            let c = usize::from(meet[a * n + b]);
+            if c >= histogram.len() {
+                histogram.resize(c + 1, 0);
+            }
+            histogram[c] += 1;
+            if c > 0 {
+                distinct += 1;
+            }
+        }
+    }
+    Assessment {
+        distinct_pairs: distinct,
+        pair_bound: bound.min(n * n.saturating_sub(1) / 2),
+        histogram,
+        cells_in_band: in_band,
+        cells,
+        largest_deviation: largest,
+        unmet,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_sizes_are_near_equal() {
+        assert_eq!(table_sizes(110, 8), [vec![8; 12], vec![7; 2]].concat());
+        assert_eq!(table_sizes(100, 8), [vec![8; 9], vec![7; 4]].concat());
+        assert_eq!(table_sizes(100, 10), vec![10; 10]);
+        assert_eq!(table_sizes(15, 3), vec![3; 5]);
+        assert_eq!(table_sizes(0, 8), Vec::<usize>::new());
+    }
+
+    fn plain(n: usize, rounds: usize, size: usize) -> Problem {
+        Problem {
+            n,
+            rounds,
+            table_size: size,
+            categories: Vec::new(),
+            constraints: Vec::new(),
+            previous: None,
+            fixed_rounds: 0,
+        }
+    }
+
+    #[test]
+    fn kirkman_schoolgirls_meet_without_repeats() {
+        // 15 in 5 tables of 3 for 7 rounds: every pair exactly once.
+        let p = plain(15, 7, 3);
+        let s = solve(&p, "kirkman", DEFAULT_EFFORT).unwrap();
+        let a = assess(&p, &s, &|_| String::new());
+        assert_eq!(a.pair_bound, 105);
+        assert_eq!(a.distinct_pairs, 105, "{:?}", a.histogram);
+    }
+}
