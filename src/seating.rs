@@ -105,9 +105,37 @@ impl Problem {
             .any(|c| c.kind == Kind::Absent && c.applies(round) && c.members.contains(&i))
     }
 
-    /// Members present in `round`.
+    /// Members present in `round` (for a fixed round: those the previous
+    /// plan seated, so newcomers join from the first open round).
     pub fn present(&self, round: usize) -> Vec<usize> {
-        (0..self.n).filter(|&i| !self.absent(round, i)).collect()
+        let fixed = match &self.previous {
+            Some(prev) if round < self.fixed_rounds => Some(prev),
+            _ => None,
+        };
+        (0..self.n)
+            .filter(|&i| !self.absent(round, i))
+            .filter(|&i| fixed.is_none_or(|p| p.table_of[round][i].is_some()))
+            .collect()
+    }
+
+    /// Table sizes of `round`: near-equal, or for a fixed round the
+    /// previous plan's tables without the members no longer present.
+    pub fn sizes(&self, round: usize) -> Vec<usize> {
+        if round < self.fixed_rounds
+            && let Some(prev) = &self.previous
+        {
+            let mut sizes = Vec::new();
+            for i in self.present(round) {
+                if let Some(t) = prev.table_of[round][i] {
+                    if t >= sizes.len() {
+                        sizes.resize(t + 1, 0);
+                    }
+                    sizes[t] += 1;
+                }
+            }
+            return sizes;
+        }
+        table_sizes(self.present(round).len(), self.table_size)
     }
 
     fn pin(&self, round: usize, i: usize) -> Option<usize> {
@@ -161,7 +189,7 @@ impl Problem {
     /// Checks that the constraints can hold together at all.
     pub fn validate(&self) -> Result<(), Error> {
         for r in 0..self.rounds {
-            let sizes = table_sizes(self.present(r).len(), self.table_size);
+            let sizes = self.sizes(r);
             for c in &self.constraints {
                 if let Kind::Pin(t) = c.kind
                     && c.applies(r)
@@ -385,9 +413,7 @@ pub fn solve(problem: &Problem, seed: &str, effort: usize) -> Result<Seating, Er
     let p = problem;
     let n = p.n;
     let off = p.offsets();
-    let sizes: Vec<Vec<usize>> = (0..p.rounds)
-        .map(|r| table_sizes(p.present(r).len(), p.table_size))
-        .collect();
+    let sizes: Vec<Vec<usize>> = (0..p.rounds).map(|r| p.sizes(r)).collect();
     let mut rng = DrawRng::new(SEAT_DOMAIN, seed);
     let previous = p.previous.as_ref().map(|s| {
         (0..p.rounds)
@@ -797,12 +823,10 @@ pub fn assess(
     let mut in_band = 0;
     let mut largest = 0;
     let off = p.offsets();
-    let sizes: Vec<Vec<usize>> = (0..p.rounds)
-        .map(|r| table_sizes(p.present(r).len(), p.table_size))
-        .collect();
+    let sizes: Vec<Vec<usize>> = (0..p.rounds).map(|r| p.sizes(r)).collect();
     let bands = p.bands(&sizes);
     let mut unmet = Vec::new();
-    for r in 0..p.rounds {
+    for (r, round_bands) in bands.iter().enumerate() {
         let tables = seating.tables(r);
         for (t, members) in tables.iter().enumerate() {
             bound += members.len() * members.len().saturating_sub(1) / 2;
@@ -817,7 +841,7 @@ pub fn assess(
                     counts[off[c] + cat.of_member[i]] += 1;
                 }
             }
-            if let Some(b) = bands[r].get(t) {
+            if let Some(b) = round_bands.get(t) {
                 for (v, &k) in counts.iter().enumerate() {
                     cells += 1;
                     let e = excess(k, b[v]) as u32;

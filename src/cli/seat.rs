@@ -211,7 +211,11 @@ fn describe_sizes(sizes: &[usize]) -> String {
 }
 
 /// An earlier seating.csv: ids no longer members are dropped.
-fn read_previous(path: &PathBuf, members: &Members, rounds: usize) -> Result<Seating, Error> {
+fn read_previous(
+    path: &std::path::Path,
+    members: &Members,
+    rounds: usize,
+) -> Result<Seating, Error> {
     let table = Table::read(path)?;
     let (Some(rc), Some(tc)) = (table.column("round"), table.column("table")) else {
         return Err(
