@@ -13,11 +13,18 @@
 //!
 //! - 100 per broken hard rule (an apart pair at one table, a together pair
 //!   split);
-//! - 4 per member a (round, table, value) count lies outside ⌊q⌋..⌈q⌉,
-//!   q = table size × the value's share among the members present;
+//! - per member a (round, table, value) count lies outside ⌊q⌋..⌈q⌉,
+//!   q = table size × the value's share among the members present: 2 while
+//!   annealing (so the search can cross), 8 in the final tabu search (so
+//!   every band is restored);
 //! - for every pair, 1 per meeting beyond the first (so distinct pairs met
 //!   are maximised) and 20 per meeting beyond the second;
 //! - when re-planning, 0.5 per member moved from the previous plan.
+//!
+//! The best plan of the annealing is then improved by a conflict-directed
+//! tabu search (the best swap moving a member in conflict, recently moved
+//! members tabu for 8-15 steps, random kicks when stuck), as for the social
+//! golfer problem.
 //!
 //! Pinned members never move; rounds before `fixed_rounds` are copied from
 //! the previous plan (minus absentees) and only count for mixing.
@@ -31,7 +38,10 @@ use crate::rng::DrawRng;
 pub const SEAT_DOMAIN: &str = "kleroterion/seat/v1";
 
 const HARD: f64 = 100.0;
-const BAND: f64 = 4.0;
+/// Band weight while annealing (low, so the search can cross the band)
+/// and in the final tabu search (high, so every band is restored).
+const BAND_SEARCH: f64 = 2.0;
+const BAND: f64 = 8.0;
 const REPEAT: f64 = 1.0;
 const TRIPLE: f64 = 20.0;
 const MOVED: f64 = 0.5;
@@ -240,6 +250,8 @@ struct State<'a> {
     /// Per member: the together rules they are in.
     together_of: Vec<Vec<usize>>,
     previous: Option<Vec<Vec<Option<usize>>>>,
+    /// Weight of one member outside a band.
+    band: f64,
 }
 
 const NONE: usize = usize::MAX;
@@ -326,7 +338,7 @@ impl<'a> State<'a> {
             }
             let (ka, kb) = (&self.counts[r][ta], &self.counts[r][tb]);
             let (ba, bb) = (&self.bands[r][ta], &self.bands[r][tb]);
-            d += BAND
+            d += self.band
                 * (excess(ka[va] - 1, ba[va]) - excess(ka[va], ba[va])
                     + excess(ka[vb] + 1, ba[vb])
                     - excess(ka[vb], ba[vb])
@@ -574,6 +586,7 @@ pub fn solve(problem: &Problem, seed: &str, effort: usize) -> Result<Seating, Er
         together,
         together_of,
         previous,
+        band: BAND_SEARCH,
     };
 
     // Who may move, per round.
@@ -655,9 +668,10 @@ pub fn solve(problem: &Problem, seed: &str, effort: usize) -> Result<Seating, Er
         }
     }
     // Restore the best plan (rebuilding the indices), then tabu search.
-    let (best_cost, best_plan) = best;
-    let s = rebuild(s, best_plan);
-    let s = tabu_search(s, &movable, &open, best_cost, &mut rng, effort);
+    let (_, best_plan) = best;
+    let mut s = rebuild(s, best_plan);
+    s.band = BAND;
+    let s = tabu_search(s, &movable, &open, 0.0, &mut rng, effort);
     Ok(export(&s))
 }
 
@@ -705,6 +719,10 @@ fn rebuild<'a>(s: State<'a>, table_of: Vec<Vec<usize>>) -> State<'a> {
     }
 }
 
+/// Tabu steps without a new best before a kick of random swaps.
+const TABU_PATIENCE: usize = 300;
+const TABU_KICK: usize = 4;
+
 /// Tabu search iterations per unit of effort per member.
 const TABU_ITERATIONS_PER_EFFORT: usize = 15;
 
@@ -728,6 +746,7 @@ fn tabu_search<'a>(
     let mut tabu = vec![vec![0usize; p.n]; p.rounds];
     let mut current = start_cost;
     let mut best = (current, s.table_of.clone());
+    let mut since_best = 0;
     for it in 1..=iterations {
         let mut choice: Option<(f64, usize, usize, usize)> = None;
         let mut ties = 0u64;
@@ -769,6 +788,23 @@ fn tabu_search<'a>(
         tabu[r][b] = it + tenure;
         if current < best.0 - 1e-9 {
             best = (current, s.table_of.clone());
+            since_best = 0;
+        } else {
+            since_best += 1;
+        }
+        // Stuck: a few random swaps to leave the basin.
+        if since_best >= TABU_PATIENCE {
+            since_best = 0;
+            for _ in 0..TABU_KICK {
+                let r = open[rng.below(open.len() as u64) as usize];
+                let m = &movable[r];
+                let a = m[rng.below(m.len() as u64) as usize];
+                let b = m[rng.below(m.len() as u64) as usize];
+                if s.table_of[r][a] != s.table_of[r][b] {
+                    current += s.delta(r, a, b);
+                    s.swap(r, a, b);
+                }
+            }
         }
     }
     if best.1 == s.table_of {
@@ -906,6 +942,84 @@ pub fn assess(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The whole cost from scratch (pairs and bands only).
+    fn total(s: &State) -> f64 {
+        let n = s.p.n;
+        let mut c = 0.0;
+        for a in 0..n {
+            for b in a + 1..n {
+                c += pair_cost(s.meet[a * n + b]);
+            }
+        }
+        for r in 0..s.p.rounds {
+            for (t, counts) in s.counts[r].iter().enumerate() {
+                for (v, &k) in counts.iter().enumerate() {
+                    c += BAND * excess(k, s.bands[r][t][v]);
+                }
+            }
+        }
+        c
+    }
+
+    #[test]
+    fn swap_deltas_match_recomputed_costs() {
+        let cats = vec![
+            Category {
+                name: "g".into(),
+                values: vec!["a".into(), "b".into()],
+                of_member: (0..30).map(|i| i % 2).collect(),
+            },
+            Category {
+                name: "h".into(),
+                values: vec!["x".into(), "y".into(), "z".into()],
+                of_member: (0..30).map(|i| (i * 7) % 3).collect(),
+            },
+        ];
+        let p = Problem {
+            categories: cats,
+            ..plain(30, 5, 4)
+        };
+        let plan = solve(&p, "x", 1).unwrap();
+        let table_of: Vec<Vec<usize>> = plan
+            .table_of
+            .iter()
+            .map(|r| r.iter().map(|t| t.unwrap()).collect())
+            .collect();
+        let sizes: Vec<Vec<usize>> = (0..p.rounds).map(|r| p.sizes(r)).collect();
+        let empty = State {
+            p: &p,
+            off: p.offsets(),
+            table_of: table_of.clone(),
+            members: sizes.iter().map(|s| vec![Vec::new(); s.len()]).collect(),
+            counts: sizes.iter().map(|s| vec![vec![0; 5]; s.len()]).collect(),
+            bands: p.bands(&sizes),
+            meet: vec![0; 900],
+            apart: vec![Vec::new(); 30],
+            together: Vec::new(),
+            together_of: vec![Vec::new(); 30],
+            previous: None,
+            band: BAND,
+        };
+        let mut s = rebuild(empty, table_of);
+        let mut rng = DrawRng::new("test", "swaps");
+        for _ in 0..2000 {
+            let r = rng.below(5) as usize;
+            let a = rng.below(30) as usize;
+            let b = rng.below(30) as usize;
+            if s.table_of[r][a] == s.table_of[r][b] {
+                continue;
+            }
+            let before = total(&s);
+            let d = s.delta(r, a, b);
+            s.swap(r, a, b);
+            assert!(
+                (total(&s) - before - d).abs() < 1e-9,
+                "delta {d} vs {}",
+                total(&s) - before
+            );
+        }
+    }
 
     #[test]
     fn table_sizes_are_near_equal() {

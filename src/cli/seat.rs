@@ -181,7 +181,7 @@ pub fn run(args: SeatArgs) -> Result<i32, Error> {
     }
     let _ = writeln!(
         report,
-        "Search: simulated annealing, seed \"{}\", effort {} swaps per member per round, {:.1} s",
+        "Search: simulated annealing then tabu search, seed \"{}\", effort {} swaps per member per round, {:.1} s",
         args.seed, args.effort, seconds
     );
     let report_path = args.out.join("seating-report.txt");
