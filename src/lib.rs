@@ -27,6 +27,7 @@ pub mod profiles;
 pub mod quotas;
 pub mod report;
 pub mod rng;
+pub mod rota;
 pub mod seating;
 pub mod solver;
 pub mod store;

@@ -304,3 +304,91 @@ fn bad_seating_input_names_file_line_column_and_value() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("pinned to table 99"), "{}", r.stderr);
 }
+
+#[test]
+fn rota_staffs_every_table_honours_availability_and_reports_goals() {
+    let dir = scratch("rota");
+    let members = members_file(&dir);
+    let plan = dir.join("plan");
+    assert_eq!(seat(&plan, &members, &[]).code, 0);
+    // 7 tables per round; 8 table facilitators (F8 only in rounds 1 and 2),
+    // two leads, no note-takers.
+    let mut fac = String::from("id,role,rounds\n");
+    for i in 1..=7 {
+        fac.push_str(&format!("F{i},table,\n"));
+    }
+    fac.push_str("F8,table,1 2\nL1,lead,1 3\nL2,lead,2 4\n");
+    let fac = write(&dir, "facilitators.csv", fac.as_bytes());
+    let out = dir.join("rota");
+    let r = kleroterion(&[
+        "rota",
+        "--seating",
+        plan.join("seating.csv").to_str().unwrap(),
+        "--facilitators",
+        &fac,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let (_, rows) = read_csv(&out.join("rota.csv"));
+    for round in 1..=4 {
+        let r = round.to_string();
+        let leads: Vec<&Vec<String>> = rows
+            .iter()
+            .filter(|x| x[0] == r && x[2] == "lead")
+            .collect();
+        assert_eq!(leads.len(), 1);
+        let expected = if round % 2 == 1 { "L1" } else { "L2" };
+        assert_eq!(leads[0][3], expected, "lead availability");
+        let staff: Vec<&str> = rows
+            .iter()
+            .filter(|x| x[0] == r && x[2] == "table")
+            .map(|x| x[3].as_str())
+            .collect();
+        assert_eq!(staff.len(), 7, "one facilitator per table");
+        let distinct: BTreeSet<&str> = staff.iter().copied().collect();
+        assert_eq!(distinct.len(), 7, "nobody at two tables");
+        if round > 2 {
+            assert!(!staff.contains(&"F8"), "F8 is unavailable in round {round}");
+        }
+    }
+    // The repeats reported are those of the files.
+    let seats = seating(&plan);
+    let at: HashMap<(usize, usize), String> = rows
+        .iter()
+        .filter(|x| x[2] == "table")
+        .map(|x| ((x[0].parse().unwrap(), x[1].parse().unwrap()), x[3].clone()))
+        .collect();
+    let mut met: HashMap<(String, String), usize> = HashMap::new();
+    for (round, table, id) in &seats {
+        *met.entry((id.clone(), at[&(*round, *table)].clone()))
+            .or_default() += 1;
+    }
+    let repeats: usize = met.values().map(|c| c - 1).sum();
+    assert!(
+        r.stdout.contains(&format!(
+            "Repeated member–facilitator meetings: {repeats}\n"
+        )),
+        "{repeats}: {}",
+        r.stdout
+    );
+    assert!(repeats <= 40, "{repeats} repeats for 40 members");
+
+    let bad = write(&dir, "bad.csv", b"id,role,rounds\nF1,chair,\n");
+    let r = kleroterion(&[
+        "rota",
+        "--seating",
+        plan.join("seating.csv").to_str().unwrap(),
+        "--facilitators",
+        &bad,
+        "--out",
+        dir.join("r2").to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 4, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("bad.csv, line 2, column \"role\", value \"chair\""),
+        "{}",
+        r.stderr
+    );
+}

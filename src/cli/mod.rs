@@ -7,6 +7,7 @@ mod draw;
 mod lottery;
 mod organiser;
 mod replace;
+mod rota;
 mod seat;
 mod select;
 mod synth;
@@ -45,6 +46,7 @@ enum Command {
     Verify(verify::VerifyArgs),
     Replace(replace::ReplaceArgs),
     Seat(seat::SeatArgs),
+    Rota(rota::RotaArgs),
     Synth(synth::SynthArgs),
 }
 
@@ -164,6 +166,7 @@ pub fn run() -> i32 {
         Command::Verify(a) => verify::run(a),
         Command::Replace(a) => replace::run(a),
         Command::Seat(a) => seat::run(a),
+        Command::Rota(a) => rota::run(a),
         Command::Synth(a) => synth::run(a),
     };
     match result {

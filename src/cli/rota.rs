@@ -1,0 +1,258 @@
+//! `kleroterion rota`: facilitators for every table and round.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use kleroterion::error::exit;
+use kleroterion::output::{self, CsvDoc};
+use kleroterion::rota::{self, Facilitator, Role};
+use kleroterion::table::{Table, key};
+use kleroterion::{Error, InputError};
+
+/// Assign facilitators: one per table per round, a lead every round.
+///
+/// Reads a seating.csv (from `kleroterion seat`) and facilitators.csv
+/// (id,role,rounds: role is lead, table or note-taker; rounds lists the
+/// rounds they are available for, blank for all). Honours availability and
+/// gives each table a table facilitator (and a note-taker while there are
+/// enough), each round a lead, keeps loads within one session, avoids
+/// three rounds in a row, and, while rounds do not outnumber tables, never
+/// lets a member meet the same facilitator twice. Writes rota.csv
+/// (round,table,role,facilitator) and rota-report.txt, which names every
+/// goal not met and warns about tables above 7 members per facilitator.
+#[derive(Debug, Args)]
+#[command(long_about)]
+pub struct RotaArgs {
+    /// seating.csv written by `kleroterion seat`.
+    #[arg(long, value_name = "CSV")]
+    pub seating: PathBuf,
+    /// Facilitators CSV: id,role,rounds.
+    #[arg(long, value_name = "CSV")]
+    pub facilitators: PathBuf,
+    /// Seed text for the search.
+    #[arg(long, value_name = "TEXT", default_value = "kleroterion rota")]
+    pub seed: String,
+    /// Search effort: swaps tried per table.
+    #[arg(long, value_name = "N", default_value_t = 20_000)]
+    pub effort: usize,
+    /// Output directory.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+pub fn run(args: RotaArgs) -> Result<i32, Error> {
+    let (tables, members) = read_seating(&args.seating)?;
+    let facilitators = read_facilitators(&args.facilitators, tables.len())?;
+    let problem = rota::Problem {
+        tables,
+        members: members.len(),
+        facilitators,
+    };
+    let plan = rota::solve(&problem, &args.seed, args.effort);
+    let a = rota::assess(&problem, &plan);
+    let name = |f: Option<usize>| f.map_or(String::new(), |f| problem.facilitators[f].id.clone());
+    let mut doc = CsvDoc::default();
+    doc.record(["round", "table", "role", "facilitator"]);
+    for r in 0..problem.tables.len() {
+        doc.record([
+            (r + 1).to_string(),
+            String::new(),
+            "lead".into(),
+            name(plan.lead[r]),
+        ]);
+        for t in 0..problem.tables[r].len() {
+            doc.record([
+                (r + 1).to_string(),
+                (t + 1).to_string(),
+                "table".into(),
+                name(plan.table[r][t]),
+            ]);
+            if plan.note[r][t].is_some() {
+                doc.record([
+                    (r + 1).to_string(),
+                    (t + 1).to_string(),
+                    "note-taker".into(),
+                    name(plan.note[r][t]),
+                ]);
+            }
+        }
+    }
+    output::ensure_dir(&args.out)?;
+    let csv = args.out.join("rota.csv");
+    output::write_atomic(&csv, &doc.into_bytes())?;
+    let mut report = String::new();
+    let _ = writeln!(
+        report,
+        "Rota: {} rounds, {} facilitators, {} members ({})",
+        problem.tables.len(),
+        problem.facilitators.len(),
+        members.len(),
+        args.seating.display()
+    );
+    let _ = writeln!(
+        report,
+        "Repeated member–facilitator meetings: {}",
+        a.repeats
+    );
+    for (role, lo, hi) in &a.loads {
+        let _ = writeln!(
+            report,
+            "Sessions per {} facilitator: {lo} to {hi}",
+            role.name()
+        );
+    }
+    if a.unmet.is_empty() {
+        let _ = writeln!(report, "Unmet goals: none");
+    } else {
+        let _ = writeln!(report, "Unmet goals ({}):", a.unmet.len());
+        for u in &a.unmet {
+            let _ = writeln!(report, "  {u}");
+        }
+    }
+    for w in &a.warnings {
+        let _ = writeln!(report, "warning: {w}");
+    }
+    let rep = args.out.join("rota-report.txt");
+    output::write_atomic(&rep, report.as_bytes())?;
+    print!("{report}");
+    println!("\nwrote {}\nwrote {}", csv.display(), rep.display());
+    Ok(exit::OK)
+}
+
+/// Per round, per table: member indices; and the member ids.
+type SeatingTables = (Vec<Vec<Vec<usize>>>, Vec<String>);
+
+fn read_seating(path: &Path) -> Result<SeatingTables, Error> {
+    let table = Table::read(path)?;
+    let (Some(rc), Some(tc)) = (table.column("round"), table.column("table")) else {
+        return Err(
+            InputError::unreadable(path, "not a seating.csv: no round and table columns")
+                .line(1)
+                .hint("give the seating.csv written by `kleroterion seat`")
+                .into(),
+        );
+    };
+    let ic = (0..table.header.len())
+        .find(|&c| c != rc && c != tc)
+        .ok_or_else(|| {
+            Error::from(
+                InputError::unreadable(path, "no id column")
+                    .line(1)
+                    .hint("give the seating.csv written by `kleroterion seat`"),
+            )
+        })?;
+    let mut ids: Vec<String> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut tables: Vec<Vec<Vec<usize>>> = Vec::new();
+    let mut errors = Vec::new();
+    for row in &table.rows {
+        let num = |c: usize| {
+            row.cells[c]
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|&x| x >= 1)
+        };
+        let (Some(r), Some(t)) = (num(rc), num(tc)) else {
+            let c = if num(rc).is_none() { rc } else { tc };
+            errors.push(
+                InputError::invalid(path, "not a number from 1")
+                    .line(row.line)
+                    .column(table.header[c].trim())
+                    .value(row.cells[c].trim())
+                    .hint("give the seating.csv written by `kleroterion seat`"),
+            );
+            continue;
+        };
+        let id = row.cells[ic].trim().to_string();
+        let next = ids.len();
+        let m = *index.entry(id.clone()).or_insert_with(|| {
+            ids.push(id);
+            next
+        });
+        if tables.len() < r {
+            tables.resize(r, Vec::new());
+        }
+        if tables[r - 1].len() < t {
+            tables[r - 1].resize(t, Vec::new());
+        }
+        tables[r - 1][t - 1].push(m);
+    }
+    if !errors.is_empty() {
+        return Err(Error::Input(errors));
+    }
+    Ok((tables, ids))
+}
+
+fn read_facilitators(path: &Path, rounds: usize) -> Result<Vec<Facilitator>, Error> {
+    let table = Table::read(path)?;
+    let (Some(ic), Some(rc)) = (table.column("id"), table.column("role")) else {
+        return Err(InputError::unreadable(
+            path,
+            format!(
+                "not a facilitators file: the header has {}",
+                table.header_list()
+            ),
+        )
+        .line(1)
+        .hint("the header must include id and role, and may include rounds")
+        .into());
+    };
+    let avail = table.column("rounds");
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for row in &table.rows {
+        let at = |c: usize, problem: String, hint: &str| {
+            InputError::invalid(path, problem)
+                .line(row.line)
+                .column(table.header[c].trim())
+                .value(row.cells[c].trim())
+                .hint(hint)
+        };
+        let role = match key(&row.cells[rc]).as_str() {
+            "lead" => Role::Lead,
+            "table" | "facilitator" => Role::Table,
+            "note-taker" | "notetaker" | "note taker" => Role::NoteTaker,
+            other => {
+                errors.push(at(
+                    rc,
+                    format!("unknown role \"{other}\""),
+                    "role is one of lead, table, note-taker",
+                ));
+                continue;
+            }
+        };
+        let mut available = vec![true; rounds];
+        if let Some(c) = avail
+            && !row.cells[c].trim().is_empty()
+        {
+            available = vec![false; rounds];
+            for w in row.cells[c].split_whitespace() {
+                match w.parse::<usize>() {
+                    Ok(x) if (1..=rounds).contains(&x) => available[x - 1] = true,
+                    _ => errors.push(at(
+                        c,
+                        format!("\"{w}\" is not a round from 1 to {rounds}"),
+                        "list round numbers separated by spaces, or leave blank for all",
+                    )),
+                }
+            }
+        }
+        let id = row.cells[ic].trim().to_string();
+        if id.is_empty() {
+            errors.push(at(ic, "blank id".into(), "give every facilitator an id"));
+            continue;
+        }
+        out.push(Facilitator {
+            id,
+            role,
+            available,
+        });
+    }
+    if !errors.is_empty() {
+        return Err(Error::Input(errors));
+    }
+    Ok(out)
+}

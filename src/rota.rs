@@ -1,0 +1,436 @@
+//! Facilitator rota: one table facilitator per table per deliberation
+//! round (and a note-taker where there are enough), a lead on duty every
+//! round, availability honoured.
+//!
+//! Goals, as costs of a simulated annealing over swaps within a round
+//! (fixed-key random stream, so deterministic for a given seed):
+//!
+//! - 10 per time a member meets the same table facilitator again (while
+//!   the rounds do not outnumber the tables this can reach 0);
+//! - 10 per session of spread beyond one between the busiest and the least
+//!   busy facilitator of a role (loads within one session of each other);
+//! - 2 per block of three consecutive rounds worked without a break.
+//!
+//! Hard: nobody works a round they are unavailable for, nobody holds two
+//! posts in one round.
+
+use crate::rng::DrawRng;
+
+/// Domain label of the rota search's random stream (not a draw).
+pub const ROTA_DOMAIN: &str = "kleroterion/rota/v1";
+
+const REPEAT: f64 = 10.0;
+const LOAD: f64 = 10.0;
+const NO_BREAK: f64 = 2.0;
+
+/// Involve's guidance: at most 9 members per facilitator is essential, 7
+/// desirable.
+pub const DESIRABLE_TABLE: usize = 7;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Role {
+    Lead,
+    Table,
+    NoteTaker,
+}
+
+impl Role {
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Lead => "lead",
+            Role::Table => "table",
+            Role::NoteTaker => "note-taker",
+        }
+    }
+}
+
+/// One facilitator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Facilitator {
+    pub id: String,
+    pub role: Role,
+    /// Per round (0-based): available.
+    pub available: Vec<bool>,
+}
+
+/// The rota problem: per round, the tables' members (member indices).
+#[derive(Debug, Clone)]
+pub struct Problem {
+    pub tables: Vec<Vec<Vec<usize>>>,
+    pub members: usize,
+    pub facilitators: Vec<Facilitator>,
+}
+
+/// Per round: the lead (facilitator index), and per table its facilitator
+/// and note-taker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rota {
+    pub lead: Vec<Option<usize>>,
+    pub table: Vec<Vec<Option<usize>>>,
+    pub note: Vec<Vec<Option<usize>>>,
+}
+
+/// One role's posts per round as a list of slots (None = idle available
+/// person kept for swaps).
+struct Posts {
+    /// [round] -> facilitators of this role available that round; the first
+    /// `slots[round]` hold the posts (table t = position t), the rest idle.
+    order: Vec<Vec<usize>>,
+    slots: Vec<usize>,
+}
+
+fn posts(p: &Problem, role: Role, slots: impl Fn(usize) -> usize, rng: &mut DrawRng) -> Posts {
+    let rounds = p.tables.len();
+    let mut load = vec![0usize; p.facilitators.len()];
+    let mut order = Vec::with_capacity(rounds);
+    let mut counts = Vec::with_capacity(rounds);
+    for r in 0..rounds {
+        let mut avail: Vec<usize> = (0..p.facilitators.len())
+            .filter(|&f| p.facilitators[f].role == role && p.facilitators[f].available[r])
+            .collect();
+        // Least loaded first (then a seeded shuffle of ties by index).
+        let salt = rng.next_word();
+        avail.sort_by_key(|&f| (load[f], (f as u64).wrapping_mul(salt | 1) >> 7));
+        let k = slots(r).min(avail.len());
+        for &f in &avail[..k] {
+            load[f] += 1;
+        }
+        order.push(avail);
+        counts.push(k);
+    }
+    Posts {
+        order,
+        slots: counts,
+    }
+}
+
+/// (least, most) load among `staff`; the least only over those who could
+/// have worked more (availability caps the others).
+fn spread(staff: &[usize], load: &[i64], avail: &[i64]) -> (i64, i64) {
+    let hi = staff.iter().map(|&f| load[f]).max().unwrap_or(0);
+    let lo = staff
+        .iter()
+        .filter(|&&f| load[f] < avail[f])
+        .map(|&f| load[f])
+        .min()
+        .unwrap_or(hi);
+    (lo.min(hi), hi)
+}
+
+/// Builds the rota: leads and note-takers by load, table facilitators by
+/// annealing. `effort`: swaps tried per table per round.
+pub fn solve(p: &Problem, seed: &str, effort: usize) -> Rota {
+    let rounds = p.tables.len();
+    let mut rng = DrawRng::new(ROTA_DOMAIN, seed);
+    let leads = posts(p, Role::Lead, |_| 1, &mut rng);
+    let notes = posts(p, Role::NoteTaker, |r| p.tables[r].len(), &mut rng);
+    let mut tabs = posts(p, Role::Table, |r| p.tables[r].len(), &mut rng);
+    let f_count = p.facilitators.len();
+    // meet[member * F + f]
+    let mut meet = vec![0u16; p.members * f_count];
+    let mut load = vec![0i64; f_count];
+    let mut works = vec![vec![false; rounds]; f_count];
+    for (r, (order, &slots)) in tabs.order.iter().zip(&tabs.slots).enumerate() {
+        for (t, &f) in order[..slots].iter().enumerate() {
+            load[f] += 1;
+            works[f][r] = true;
+            for &m in &p.tables[r][t] {
+                meet[m * f_count + f] += 1;
+            }
+        }
+    }
+    let table_staff: Vec<usize> = (0..f_count)
+        .filter(|&f| p.facilitators[f].role == Role::Table)
+        .collect();
+    let load_cost = |load: &[i64]| -> f64 {
+        let (lo, hi) = table_staff.iter().fold((i64::MAX, i64::MIN), |(a, b), &f| {
+            (a.min(load[f]), b.max(load[f]))
+        });
+        if table_staff.is_empty() {
+            0.0
+        } else {
+            LOAD * ((hi - lo - 1).max(0)) as f64
+        }
+    };
+    let breaks = |w: &[bool]| -> f64 {
+        NO_BREAK * w.windows(3).filter(|x| x.iter().all(|&b| b)).count() as f64
+    };
+    let open: Vec<usize> = (0..rounds)
+        .filter(|&r| tabs.order[r].len() >= 2 && tabs.slots[r] >= 1)
+        .collect();
+    let moves = effort * p.tables.iter().map(Vec::len).sum::<usize>().max(1);
+    let (t0, t1) = (2.0f64, 0.02f64);
+    let mut temperature = t0;
+    for step in 0..if open.is_empty() { 0 } else { moves } {
+        if step % 1024 == 0 {
+            temperature = t0 * (t1 / t0).powf(step as f64 / moves as f64);
+        }
+        let r = open[rng.below(open.len() as u64) as usize];
+        let list = &tabs.order[r];
+        let x = rng.below(tabs.slots[r] as u64) as usize;
+        let y = rng.below(list.len() as u64) as usize;
+        if x == y {
+            continue;
+        }
+        let (fx, fy) = (list[x], list[y]);
+        // fx leaves table x; fy takes it (and fx takes y's table, if y < slots).
+        let y_posted = y < tabs.slots[r];
+        let mut d = 0.0;
+        let gain = |meet: &[u16], m: usize, f: usize, delta: i32| -> f64 {
+            let c = i32::from(meet[m * f_count + f]);
+            let cost = |c: i32| REPEAT * f64::from((c - 1).max(0));
+            cost(c + delta) - cost(c)
+        };
+        for &m in &p.tables[r][x] {
+            d += gain(&meet, m, fx, -1) + gain(&meet, m, fy, 1);
+        }
+        if y_posted {
+            for &m in &p.tables[r][y] {
+                d += gain(&meet, m, fy, -1) + gain(&meet, m, fx, 1);
+            }
+        } else {
+            let before = load_cost(&load) + breaks(&works[fx]) + breaks(&works[fy]);
+            load[fx] -= 1;
+            load[fy] += 1;
+            works[fx][r] = false;
+            works[fy][r] = true;
+            let after = load_cost(&load) + breaks(&works[fx]) + breaks(&works[fy]);
+            load[fx] += 1;
+            load[fy] -= 1;
+            works[fx][r] = true;
+            works[fy][r] = false;
+            d += after - before;
+        }
+        let accept = d <= 0.0 || {
+            let u = (rng.next_word() >> 11) as f64 / (1u64 << 53) as f64;
+            u < (-d / temperature).exp()
+        };
+        if !accept {
+            continue;
+        }
+        for &m in &p.tables[r][x] {
+            meet[m * f_count + fx] -= 1;
+            meet[m * f_count + fy] += 1;
+        }
+        if y_posted {
+            for &m in &p.tables[r][y] {
+                meet[m * f_count + fy] -= 1;
+                meet[m * f_count + fx] += 1;
+            }
+        } else {
+            load[fx] -= 1;
+            load[fy] += 1;
+            works[fx][r] = false;
+            works[fy][r] = true;
+        }
+        tabs.order[r].swap(x, y);
+    }
+    let post = |ps: &Posts, r: usize, t: usize| (t < ps.slots[r]).then(|| ps.order[r][t]);
+    Rota {
+        lead: (0..rounds).map(|r| post(&leads, r, 0)).collect(),
+        table: (0..rounds)
+            .map(|r| (0..p.tables[r].len()).map(|t| post(&tabs, r, t)).collect())
+            .collect(),
+        note: (0..rounds)
+            .map(|r| (0..p.tables[r].len()).map(|t| post(&notes, r, t)).collect())
+            .collect(),
+    }
+}
+
+/// Every unmet goal, in words, and the figures of a rota.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assessment {
+    /// Member–facilitator meetings beyond the first.
+    pub repeats: usize,
+    /// Per role: (least, most) sessions among its members.
+    pub loads: Vec<(Role, usize, usize)>,
+    pub unmet: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+#[allow(clippy::needless_range_loop)] // rounds index several parallel tables
+pub fn assess(p: &Problem, rota: &Rota) -> Assessment {
+    let rounds = p.tables.len();
+    let f_count = p.facilitators.len();
+    let mut unmet = Vec::new();
+    let mut warnings = Vec::new();
+    let mut meet = vec![0usize; p.members * f_count];
+    let mut load = vec![0usize; f_count];
+    let mut works = vec![vec![false; rounds]; f_count];
+    let mut crowded = Vec::new();
+    for r in 0..rounds {
+        let mut posted: Vec<usize> = Vec::new();
+        match rota.lead[r] {
+            Some(f) => posted.push(f),
+            None => unmet.push(format!("round {}: no lead facilitator available", r + 1)),
+        }
+        for (t, members) in p.tables[r].iter().enumerate() {
+            match rota.table[r][t] {
+                Some(f) => {
+                    posted.push(f);
+                    for &m in members {
+                        meet[m * f_count + f] += 1;
+                    }
+                }
+                None => unmet.push(format!(
+                    "round {}, table {}: no table facilitator available",
+                    r + 1,
+                    t + 1
+                )),
+            }
+            if let Some(f) = rota.note[r][t] {
+                posted.push(f);
+            }
+            if members.len() > DESIRABLE_TABLE {
+                crowded.push((r, t, members.len()));
+            }
+        }
+        let noted = rota.note[r].iter().filter(|n| n.is_some()).count();
+        let note_takers = p.facilitators.iter().any(|f| f.role == Role::NoteTaker);
+        if note_takers && noted < p.tables[r].len() {
+            unmet.push(format!(
+                "round {}: note-takers for {} of {} tables only",
+                r + 1,
+                noted,
+                p.tables[r].len()
+            ));
+        }
+        for &f in &posted {
+            load[f] += 1;
+            works[f][r] = true;
+            if !p.facilitators[f].available[r] {
+                unmet.push(format!(
+                    "round {}: {} is not available",
+                    r + 1,
+                    p.facilitators[f].id
+                ));
+            }
+        }
+        let mut sorted = posted.clone();
+        sorted.sort_unstable();
+        if sorted.windows(2).any(|w| w[0] == w[1]) {
+            unmet.push(format!("round {}: someone holds two posts", r + 1));
+        }
+    }
+    if let Some(&(r, t, _)) = crowded.first() {
+        let largest = crowded.iter().map(|c| c.2).max().unwrap_or(0);
+        warnings.push(format!(
+            "{} tables have more than {DESIRABLE_TABLE} members for one facilitator (largest {largest}; first: round {}, table {}); Involve: at most 9 essential, 7 desirable",
+            crowded.len(),
+            r + 1,
+            t + 1
+        ));
+    }
+    let repeats: usize = meet.iter().map(|&c| c.saturating_sub(1)).sum();
+    let tables_min = p.tables.iter().map(Vec::len).min().unwrap_or(0);
+    if repeats > 0 {
+        let msg = format!("{repeats} member–facilitator meetings repeat an earlier one");
+        if rounds <= tables_min {
+            unmet.push(msg);
+        } else {
+            warnings.push(format!(
+                "{msg} (unavoidable in part: more rounds ({rounds}) than tables ({tables_min}))"
+            ));
+        }
+    }
+    let mut loads = Vec::new();
+    for role in [Role::Lead, Role::Table, Role::NoteTaker] {
+        let of: Vec<usize> = (0..f_count)
+            .filter(|&f| p.facilitators[f].role == role)
+            .collect();
+        if of.is_empty() {
+            continue;
+        }
+        let loads_i: Vec<i64> = load.iter().map(|&x| x as i64).collect();
+        let avail: Vec<i64> = p
+            .facilitators
+            .iter()
+            .map(|f| f.available.iter().filter(|&&a| a).count() as i64)
+            .collect();
+        let (lo, hi) = spread(&of, &loads_i, &avail);
+        let (lo, hi) = (lo as usize, hi as usize);
+        if hi > lo + 1 {
+            unmet.push(format!(
+                "{} loads range from {lo} to {hi} sessions among those available for more (goal: within one)",
+                role.name()
+            ));
+        }
+        loads.push((role, lo, hi));
+    }
+    let tired: Vec<String> = works
+        .iter()
+        .enumerate()
+        .filter(|(_, w)| w.windows(3).any(|x| x.iter().all(|&b| b)))
+        .map(|(f, _)| p.facilitators[f].id.clone())
+        .collect();
+    if !tired.is_empty() {
+        // With a break after every two rounds nobody works more than
+        // ⌈2·rounds/3⌉ rounds.
+        let most = (2 * rounds).div_ceil(3);
+        let why = if loads.iter().any(|&(_, _, hi)| hi > most) {
+            format!(
+                " (unavoidable with this staffing: some work more than {most} of {rounds} rounds)"
+            )
+        } else {
+            String::new()
+        };
+        unmet.push(format!(
+            "{} facilitator(s) work three rounds in a row without a break: {}{why}",
+            tired.len(),
+            tired.join(", ")
+        ));
+    }
+    Assessment {
+        repeats,
+        loads,
+        unmet,
+        warnings,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_member_meets_a_facilitator_twice_when_rounds_do_not_exceed_tables() {
+        // 4 tables of 5 for 4 rounds: half the members stay at their table,
+        // half move one table on per round; 6 table facilitators, 2 leads.
+        let rounds = 4;
+        let tables: Vec<Vec<Vec<usize>>> = (0..rounds)
+            .map(|r| {
+                (0..4)
+                    .map(|t| {
+                        (0..20)
+                            .filter(|&m| (m + r * ((m / 4) % 2)) % 4 == t)
+                            .collect()
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut facilitators: Vec<Facilitator> = (0..6)
+            .map(|i| Facilitator {
+                id: format!("F{i}"),
+                role: Role::Table,
+                available: vec![true; rounds],
+            })
+            .collect();
+        for id in ["L1", "L2"] {
+            facilitators.push(Facilitator {
+                id: id.into(),
+                role: Role::Lead,
+                available: vec![true; rounds],
+            });
+        }
+        let p = Problem {
+            tables,
+            members: 20,
+            facilitators,
+        };
+        let rota = solve(&p, "t", 20_000);
+        let a = assess(&p, &rota);
+        assert_eq!(a.repeats, 0, "{:?}", a.unmet);
+        assert!(a.unmet.is_empty(), "{:?}", a.unmet);
+        assert!(rota.lead.iter().all(|l| matches!(l, Some(6) | Some(7))));
+    }
+}
