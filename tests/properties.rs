@@ -31,7 +31,8 @@ fn load(pool: &[u8], quotas: &[u8], k: usize, address: Vec<String>) -> Option<In
 fn csv_like() -> impl Strategy<Value = Vec<u8>> {
     let cell = prop::sample::select(vec![
         "id", "gender", "f", "m", "age", "young", "old", "1", "2", "-1", "1.5", "", " F ", "\"",
-        "a\"b", "min", "max", "feature", "value", "category", "name", "x;y", "é",
+        "a\"b", "min", "max", "feature", "value", "category", "name", "x;y", "é", "kind",
+        "members", "apart", "pin", "absent", "together", "table", "rounds", "f m", "99",
     ]);
     (
         prop::collection::vec(prop::collection::vec(cell, 0..6), 0..8),
@@ -72,6 +73,27 @@ proptest! {
                 prop_assert_eq!(p.values.len(), instance.quotas.categories.len());
             }
             let _ = instance.quick_infeasibility();
+        }
+    }
+
+    #[test]
+    fn seating_importers_never_panic_on_csv_shaped_input(
+        members in csv_like(), constraints in csv_like(), rounds in 1usize..4
+    ) {
+        use kleroterion::members::Members;
+        use kleroterion::table::Table;
+        let Ok(table) = Table::parse(std::path::Path::new("members.csv"), &members) else {
+            return Ok(());
+        };
+        let Ok(m) = Members::from_table(table, None) else { return Ok(()) };
+        let header = m.header.clone();
+        let _ = m.categories(&header);
+        if let Ok(t) = Table::parse(std::path::Path::new("constraints.csv"), &constraints)
+            && let Ok(cs) = kleroterion::constraints::from_table(&t, &m, rounds)
+        {
+            for c in &cs {
+                prop_assert!(c.members.iter().all(|&i| i < m.len()));
+            }
         }
     }
 }

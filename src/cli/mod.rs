@@ -200,6 +200,9 @@ impl Fair {
     }
 }
 
+/// The largest lottery offered (each panel is a line of lottery.csv).
+pub const MAX_PANELS: u32 = 100_000;
+
 /// Options shared by the commands that compute a lottery.
 #[derive(Debug, Args)]
 pub struct LotteryArgs {
@@ -229,8 +232,10 @@ impl LotteryArgs {
                 "--time-limit must be a positive number of seconds".into(),
             ));
         }
-        if self.panels == 0 {
-            return Err(Error::Usage("--panels must be at least 1".into()));
+        if !(1..=MAX_PANELS).contains(&self.panels) {
+            return Err(Error::Usage(format!(
+                "--panels must be between 1 and {MAX_PANELS}"
+            )));
         }
         Ok(kleroterion::audit::LotteryOptions {
             optimise: kleroterion::optimise::Options {

@@ -147,18 +147,20 @@ fn read_seating(path: &Path) -> Result<SeatingTables, Error> {
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut tables: Vec<Vec<Vec<usize>>> = Vec::new();
     let mut errors = Vec::new();
+    // Rounds and tables cannot outnumber the rows.
+    let most = table.rows.len().max(1);
     for row in &table.rows {
         let num = |c: usize| {
             row.cells[c]
                 .trim()
                 .parse::<usize>()
                 .ok()
-                .filter(|&x| x >= 1)
+                .filter(|&x| x >= 1 && x <= most)
         };
         let (Some(r), Some(t)) = (num(rc), num(tc)) else {
             let c = if num(rc).is_none() { rc } else { tc };
             errors.push(
-                InputError::invalid(path, "not a number from 1")
+                InputError::invalid(path, format!("not a number from 1 to {most}"))
                     .line(row.line)
                     .column(table.header[c].trim())
                     .value(row.cells[c].trim())

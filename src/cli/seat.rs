@@ -67,9 +67,9 @@ pub struct SeatArgs {
 
 pub fn run(args: SeatArgs) -> Result<i32, Error> {
     let started = Instant::now();
-    if args.table_size < 2 || args.rounds == 0 {
+    if args.table_size < 2 || !(1..=1000).contains(&args.rounds) {
         return Err(Error::Usage(
-            "--table-size must be at least 2 and --rounds at least 1".into(),
+            "--table-size must be at least 2 and --rounds between 1 and 1000".into(),
         ));
     }
     if args.fixed_rounds > 0 && args.previous.is_none() {
@@ -225,7 +225,14 @@ fn read_previous(
                 .into(),
         );
     };
-    let ic = 3 - rc - tc;
+    let Some(ic) = (0..table.header.len()).find(|&c| c != rc && c != tc) else {
+        return Err(
+            InputError::unreadable(path, "not a seating.csv: no id column")
+                .line(1)
+                .hint("give the seating.csv written by an earlier `kleroterion seat`")
+                .into(),
+        );
+    };
     let index: HashMap<&str, usize> = members.index();
     let mut table_of = vec![vec![None; members.len()]; rounds];
     let mut errors = Vec::new();
