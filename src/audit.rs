@@ -82,7 +82,11 @@ fn build(
         algorithm: objective_name(options.optimise.objective),
         optimisation_complete: made.computed.complete,
         solver: options.optimise.settings.describe(),
-        rounding: if made.rounded.floor_guaranteed {
+        rounding: if !bundle::minimum_fell(
+            &bundle::as_written(&made.rounded.exact),
+            &made.rounded.appearances,
+            made.rounded.m(),
+        ) {
             lottery::METHOD.to_string()
         } else {
             format!("{}; {FLOOR_MISSED}", lottery::METHOD)
@@ -208,6 +212,8 @@ pub struct RawStage {
 pub struct Bundle {
     pub root: PathBuf,
     pub stages: Vec<RawStage>,
+    /// Files that belong to no stage (relative paths).
+    pub unexpected: Vec<String>,
 }
 
 impl Bundle {
@@ -245,6 +251,7 @@ impl Bundle {
         Bundle {
             root: root.to_path_buf(),
             stages,
+            unexpected: all.into_keys().collect(),
         }
     }
 }
@@ -385,6 +392,9 @@ pub fn parse_stage(raw: &RawStage) -> Result<Stage, Problem> {
             }
         }
         lottery.push(Panel::new(members));
+    }
+    if lottery.is_empty() {
+        return Err(Problem::new(path, "lottery.csv lists no panels"));
     }
     let draw =
         match &raw.draw {
@@ -546,7 +556,11 @@ pub fn derive_replacement(
         bounds,
         available,
         eligible: include.len(),
-        k: base.manifest.panel_size - held.len(),
+        k: base
+            .manifest
+            .panel_size
+            .checked_sub(held.len())
+            .ok_or("more people are held than the panel size")?,
         held: held_names,
         withdrawn: withdrawn_names,
     })
@@ -732,6 +746,35 @@ pub fn verify(
             detail: "no audit bundle here (manifest.json, pool.csv, … are missing)".into(),
         });
         return checks;
+    }
+    if !bundle.unexpected.is_empty() {
+        checks.push(Check {
+            stage: 0,
+            name: "files",
+            file: bundle.root.clone(),
+            passed: false,
+            detail: format!(
+                "files that belong to no stage (a stage missing before them?): {}",
+                bundle.unexpected.join(", ")
+            ),
+        });
+    }
+    for (what, given) in [
+        ("commitments", options.commitments.len()),
+        ("seeds", options.seeds.len()),
+    ] {
+        if given > bundle.stages.len() {
+            checks.push(Check {
+                stage: bundle.stages.len() as u32,
+                name: "stages",
+                file: bundle.root.clone(),
+                passed: false,
+                detail: format!(
+                    "{given} published {what} but only {} stage(s) in the bundle: a stage is missing",
+                    bundle.stages.len()
+                ),
+            });
+        }
     }
     for raw in &bundle.stages {
         let mut add = |name: &'static str, file: &str, result: Result<String, String>| {
@@ -921,6 +964,28 @@ fn stated_commitment(bytes: &[u8]) -> Option<String> {
 
 fn check_manifest(stage: &Stage) -> Result<String, String> {
     let m = &stage.manifest;
+    if stage.stage == 0 {
+        if !m.held.is_empty()
+            || !m.withdrawn.is_empty()
+            || !m.relaxed.is_empty()
+            || m.previous_commitment.is_some()
+        {
+            return Err(
+                "stage 0 must have no held, withdrawn or relaxed entries and no previous commitment"
+                    .into(),
+            );
+        }
+    } else if !m.inputs.is_empty() {
+        return Err("only stage 0 records input files".into());
+    }
+    if let Some(d) = &stage.draw
+        && d.stage != stage.stage
+    {
+        return Err(format!(
+            "draw.json says stage {} but sits in stage {}",
+            d.stage, stage.stage
+        ));
+    }
     let cats: Vec<String> = stage
         .instance
         .quotas
@@ -1135,7 +1200,7 @@ fn check_rounding(exact: &[f64], listed: &[u32], m: usize, claim: &str) -> Resul
         (emin - lmin) * mf,
         largest * mf
     );
-    let fell = lmin < emin - 1.0 / mf - 1e-9;
+    let fell = bundle::minimum_fell(exact, listed, m);
     match (fell, claim.contains(FLOOR_MISSED)) {
         (true, false) => Err(format!(
             "{text}: the minimum fell by 1/m or more, but the manifest does not say so"
@@ -1202,6 +1267,9 @@ fn check_resolve(
 }
 
 fn check_round_inputs(stages: &[Stage], stage: &Stage, raw: &RawStage) -> Result<String, String> {
+    if stage.manifest.household_rule != stages[0].manifest.household_rule {
+        return Err("the household rule differs from the first stage's".into());
+    }
     let panel = panel_after(stages)?;
     let before = withdrawn_in(stages)?;
     let index = stages[0].index();

@@ -266,6 +266,19 @@ impl Summary {
     }
 }
 
+/// Whether the lottery minimum is below the exact minimum by 1/m or more,
+/// from the exact probabilities as written: the one rule `lottery` uses to
+/// declare it and `verify` uses to check the declaration.
+pub fn minimum_fell(exact: &[f64], appearances: &[u32], m: usize) -> bool {
+    let mf = m as f64;
+    let emin = exact.iter().copied().fold(f64::INFINITY, f64::min);
+    let lmin = appearances
+        .iter()
+        .map(|&a| f64::from(a) / mf)
+        .fold(f64::INFINITY, f64::min);
+    lmin < emin - 1.0 / mf - 1e-9
+}
+
 /// Fixed-point text with [`DECIMALS`] decimals (no "-0").
 pub fn fixed(x: f64) -> String {
     let s = format!("{x:.DECIMALS$}");

@@ -158,7 +158,7 @@ pub fn solve(p: &Problem, seed: &str, effort: usize) -> Rota {
     let open: Vec<usize> = (0..rounds)
         .filter(|&r| tabs.order[r].len() >= 2 && tabs.slots[r] >= 1)
         .collect();
-    let moves = effort * p.tables.iter().map(Vec::len).sum::<usize>().max(1);
+    let moves = effort.saturating_mul(p.tables.iter().map(Vec::len).sum::<usize>().max(1));
     let (t0, t1) = (2.0f64, 0.02f64);
     let mut temperature = t0;
     for step in 0..if open.is_empty() { 0 } else { moves } {

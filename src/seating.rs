@@ -199,7 +199,12 @@ impl Problem {
     /// Checks that the constraints can hold together at all.
     pub fn validate(&self) -> Result<(), Error> {
         for r in 0..self.rounds {
+            if r < self.fixed_rounds && self.previous.is_some() {
+                continue;
+            }
             let sizes = self.sizes(r);
+            let largest = sizes.iter().copied().max().unwrap_or(0);
+            let present = self.present(r);
             for c in &self.constraints {
                 if let Kind::Pin(t) = c.kind
                     && c.applies(r)
@@ -213,15 +218,12 @@ impl Problem {
                         t + 1
                     )));
                 }
-                if c.kind == Kind::Together
-                    && c.applies(r)
-                    && c.members.len() > sizes.first().copied().unwrap_or(0)
-                {
+                let together = c.members.iter().filter(|i| present.contains(i)).count();
+                if c.kind == Kind::Together && c.applies(r) && together > largest {
                     return Err(Error::Usage(format!(
-                        "constraints line {}: {} members must sit together but tables hold at most {}",
+                        "constraints line {}: {together} members must sit together in round {} but tables hold at most {largest}",
                         c.line,
-                        c.members.len(),
-                        sizes.first().copied().unwrap_or(0)
+                        r + 1
                     )));
                 }
             }
@@ -442,9 +444,11 @@ pub fn solve(problem: &Problem, seed: &str, effort: usize) -> Result<Seating, Er
             free[t] -= 1;
         };
         let present = p.present(r);
-        // Pins, then the previous plan (fixed rounds and re-planning).
+        let fixed = r < p.fixed_rounds && previous.is_some();
+        // Pins (not in fixed rounds: those were held as they were), then the
+        // previous plan.
         for &i in &present {
-            if let Some(t) = p.pin(r, i)
+            if let Some(t) = p.pin(r, i).filter(|_| !fixed)
                 && free[t] > 0
             {
                 place(i, t, &mut table_of, &mut free);
@@ -463,7 +467,7 @@ pub fn solve(problem: &Problem, seed: &str, effort: usize) -> Result<Seating, Er
         }
         // Together clusters at the table with most room.
         for c in &p.constraints {
-            if c.kind != Kind::Together || !c.applies(r) {
+            if c.kind != Kind::Together || !c.applies(r) || fixed {
                 continue;
             }
             let left: Vec<usize> = c
@@ -742,7 +746,11 @@ fn tabu_search<'a>(
     effort: usize,
 ) -> State<'a> {
     let p = s.p;
-    let iterations = (effort / 1000).max(1) * TABU_ITERATIONS_PER_EFFORT * p.n / 10;
+    let iterations = (effort / 1000)
+        .max(1)
+        .saturating_mul(TABU_ITERATIONS_PER_EFFORT)
+        .saturating_mul(p.n)
+        / 10;
     let mut tabu = vec![vec![0usize; p.n]; p.rounds];
     let mut current = start_cost;
     let mut best = (current, s.table_of.clone());

@@ -580,3 +580,46 @@ fn an_infeasible_replacement_round_prints_and_with_relax_applies_the_smallest_re
     let selected = ids(&dir.join("bundle-private/replacement-1/selected.csv"));
     assert_eq!(selected, vec!["p2", "p3"]);
 }
+
+#[test]
+fn truncated_or_emptied_bundles_fail_verify_without_panicking() {
+    let made = make("edge", "50");
+    // A published commitment for a stage the bundle does not have.
+    let r = verify(
+        &made.bundle,
+        &[
+            "--commitment",
+            &made.commitment,
+            "--commitment",
+            &made.commitment,
+        ],
+    );
+    assert_eq!(r.code, 9, "{}", r.stdout);
+    assert!(r.stdout.contains("FAIL stage 1 stages"), "{}", r.stdout);
+    // An empty lottery: verify fails, draw refuses; neither panics.
+    let r = tampered(&made, "empty-lottery", |dir| {
+        std::fs::write(dir.join("lottery.csv"), "panel,members\n").unwrap()
+    });
+    assert_fails(&r, "readable", "lottery.csv");
+    let copy = scratch("empty-draw").join("bundle");
+    std::fs::create_dir_all(&copy).unwrap();
+    for e in std::fs::read_dir(&made.bundle).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), copy.join(e.file_name())).unwrap();
+    }
+    std::fs::write(copy.join("lottery.csv"), "panel,members\n").unwrap();
+    let r = draw(&copy, "s");
+    assert_eq!(r.code, 4, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("lottery.csv lists no panels"),
+        "{}",
+        r.stderr
+    );
+    // Stray files are reported.
+    let r = tampered(&made, "stray", |dir| {
+        std::fs::create_dir_all(dir.join("replacement-2")).unwrap();
+        std::fs::write(dir.join("replacement-2/pool.csv"), "x\n").unwrap();
+    });
+    assert_eq!(r.code, 9, "{}", r.stdout);
+    assert!(r.stdout.contains("belong to no stage"), "{}", r.stdout);
+}

@@ -315,7 +315,11 @@ pub fn print_stage(
                 .sum::<f64>(),
         built.made.rounded.seconds
     );
-    if !built.made.rounded.floor_guaranteed {
+    if built
+        .manifest
+        .rounding
+        .contains(kleroterion::audit::FLOOR_MISSED)
+    {
         eprintln!(
             "warning: the rounding could not keep everyone within 1/m of the exact minimum; try more panels (--panels)"
         );

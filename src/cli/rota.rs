@@ -43,6 +43,12 @@ pub struct RotaArgs {
 }
 
 pub fn run(args: RotaArgs) -> Result<i32, Error> {
+    if !(1..=super::seat::MAX_EFFORT).contains(&args.effort) {
+        return Err(Error::Usage(format!(
+            "--effort must be between 1 and {}",
+            super::seat::MAX_EFFORT
+        )));
+    }
     let (tables, members) = read_seating(&args.seating)?;
     let facilitators = read_facilitators(&args.facilitators, tables.len())?;
     let problem = rota::Problem {
@@ -145,22 +151,21 @@ fn read_seating(path: &Path) -> Result<SeatingTables, Error> {
         })?;
     let mut ids: Vec<String> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
-    let mut tables: Vec<Vec<Vec<usize>>> = Vec::new();
+    let mut seats: std::collections::BTreeMap<(usize, usize), Vec<usize>> = Default::default();
+    let mut seen: std::collections::HashSet<(usize, usize)> = Default::default();
     let mut errors = Vec::new();
-    // Rounds and tables cannot outnumber the rows.
-    let most = table.rows.len().max(1);
     for row in &table.rows {
         let num = |c: usize| {
             row.cells[c]
                 .trim()
                 .parse::<usize>()
                 .ok()
-                .filter(|&x| x >= 1 && x <= most)
+                .filter(|&x| x >= 1)
         };
         let (Some(r), Some(t)) = (num(rc), num(tc)) else {
             let c = if num(rc).is_none() { rc } else { tc };
             errors.push(
-                InputError::invalid(path, format!("not a number from 1 to {most}"))
+                InputError::invalid(path, "not a number from 1")
                     .line(row.line)
                     .column(table.header[c].trim())
                     .value(row.cells[c].trim())
@@ -171,16 +176,48 @@ fn read_seating(path: &Path) -> Result<SeatingTables, Error> {
         let id = row.cells[ic].trim().to_string();
         let next = ids.len();
         let m = *index.entry(id.clone()).or_insert_with(|| {
-            ids.push(id);
+            ids.push(id.clone());
             next
         });
-        if tables.len() < r {
-            tables.resize(r, Vec::new());
+        if !seen.insert((r, m)) {
+            errors.push(
+                InputError::invalid(path, format!("{id} is seated twice in round {r}"))
+                    .line(row.line)
+                    .hint("give the seating.csv written by `kleroterion seat`"),
+            );
+            continue;
         }
-        if tables[r - 1].len() < t {
-            tables[r - 1].resize(t, Vec::new());
+        seats.entry((r, t)).or_default().push(m);
+    }
+    // Rounds and tables numbered 1, 2, … without gaps (so nothing large
+    // is allocated from a number in the file).
+    let mut tables: Vec<Vec<Vec<usize>>> = Vec::new();
+    for ((r, t), members) in seats {
+        if r != tables.len() && r != tables.len() + 1 || (r == tables.len() + 1 && t != 1) {
+            errors.push(
+                InputError::invalid(
+                    path,
+                    format!("round {r}, table {t} does not follow the rounds and tables before it"),
+                )
+                .hint("number rounds and tables from 1 without gaps, as `kleroterion seat` does"),
+            );
+            break;
         }
-        tables[r - 1][t - 1].push(m);
+        if r == tables.len() + 1 {
+            tables.push(Vec::new());
+        }
+        let round = &mut tables[r - 1];
+        if t != round.len() + 1 {
+            errors.push(
+                InputError::invalid(
+                    path,
+                    format!("round {r}: table {t} follows table {}", round.len()),
+                )
+                .hint("number tables from 1 without gaps, as `kleroterion seat` does"),
+            );
+            break;
+        }
+        round.push(members);
     }
     if !errors.is_empty() {
         return Err(Error::Input(errors));
@@ -245,6 +282,14 @@ fn read_facilitators(path: &Path, rounds: usize) -> Result<Vec<Facilitator>, Err
         let id = row.cells[ic].trim().to_string();
         if id.is_empty() {
             errors.push(at(ic, "blank id".into(), "give every facilitator an id"));
+            continue;
+        }
+        if out.iter().any(|f: &Facilitator| f.id == id) {
+            errors.push(at(
+                ic,
+                "duplicate id".into(),
+                "list each facilitator once, with one role",
+            ));
             continue;
         }
         out.push(Facilitator {

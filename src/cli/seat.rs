@@ -65,8 +65,16 @@ pub struct SeatArgs {
     pub fixed_rounds: usize,
 }
 
+/// The largest search effort accepted (about an hour on R1).
+pub const MAX_EFFORT: usize = 10_000_000;
+
 pub fn run(args: SeatArgs) -> Result<i32, Error> {
     let started = Instant::now();
+    if !(1..=MAX_EFFORT).contains(&args.effort) {
+        return Err(Error::Usage(format!(
+            "--effort must be between 1 and {MAX_EFFORT}"
+        )));
+    }
     if args.table_size < 2 || !(1..=1000).contains(&args.rounds) {
         return Err(Error::Usage(
             "--table-size must be at least 2 and --rounds between 1 and 1000".into(),
@@ -181,12 +189,13 @@ pub fn run(args: SeatArgs) -> Result<i32, Error> {
     }
     let _ = writeln!(
         report,
-        "Search: simulated annealing then tabu search, seed \"{}\", effort {} swaps per member per round, {:.1} s",
-        args.seed, args.effort, seconds
+        "Search: simulated annealing then tabu search, seed \"{}\", effort {} swaps per member per round",
+        args.seed, args.effort
     );
     let report_path = args.out.join("seating-report.txt");
     output::write_atomic(&report_path, report.as_bytes())?;
     print!("{report}");
+    println!("Time: {seconds:.1} s");
     println!(
         "\nwrote {}\nwrote {}",
         csv_path.display(),
