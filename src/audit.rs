@@ -778,15 +778,7 @@ pub fn verify(
     }
     for raw in &bundle.stages {
         let mut add = |name: &'static str, file: &str, result: Result<String, String>| {
-            let passed = result.is_ok();
-            checks.push(Check {
-                stage: raw.stage,
-                name,
-                file: raw.dir.join(file),
-                passed,
-                detail: result.unwrap_or_else(|e| e),
-            });
-            passed
+            record(&mut checks, raw, name, file, result)
         };
         let c = bundle::commitment(&raw.files);
         let listed = raw
@@ -843,27 +835,15 @@ pub fn verify(
                     .file_name()
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_default();
-                checks.push(Check {
-                    stage: raw.stage,
-                    name: "readable",
-                    file: raw.dir.join(name),
-                    passed: false,
-                    detail: format!("{}; later checks skipped", p.problem),
-                });
+                add(
+                    "readable",
+                    &name,
+                    Err(format!("{}; later checks skipped", p.problem)),
+                );
                 return checks;
             }
         };
-        let mut add = |name: &'static str, file: &str, result: Result<String, String>| {
-            let passed = result.is_ok();
-            checks.push(Check {
-                stage: raw.stage,
-                name,
-                file: raw.dir.join(file),
-                passed,
-                detail: result.unwrap_or_else(|e| e),
-            });
-            passed
-        };
+
         if stage.stage > 0 {
             let prev = &stages[stages.len() - 1];
             add(
@@ -939,6 +919,25 @@ pub fn verify(
         stages.push(stage);
     }
     checks
+}
+
+/// Adds the result of one check of a stage; returns whether it passed.
+fn record(
+    checks: &mut Vec<Check>,
+    raw: &RawStage,
+    name: &'static str,
+    file: &str,
+    result: Result<String, String>,
+) -> bool {
+    let passed = result.is_ok();
+    checks.push(Check {
+        stage: raw.stage,
+        name,
+        file: raw.dir.join(file),
+        passed,
+        detail: result.unwrap_or_else(|e| e),
+    });
+    passed
 }
 
 /// The per-file digests listed in `commitment.txt`.

@@ -252,13 +252,7 @@ fn anneal(
     if j_count < 2 {
         return copies;
     }
-    let (lo, hi): (Vec<u32>, Vec<u32>) = support
-        .iter()
-        .map(|&(_, x)| {
-            let (a, b) = copy_range(x);
-            (a as u32, b as u32)
-        })
-        .unzip();
+    let (lo, hi) = copy_bounds(support);
     let mut seats = vec![0i64; t_count];
     for (s, &(j, _)) in support.iter().enumerate() {
         for &(t, c) in &distribution.panels[j].0 {
@@ -366,13 +360,7 @@ fn improve(
     use std::collections::BTreeMap;
     let t_count = sizes.len();
     let by_profile = seats_by_profile(distribution, support, t_count);
-    let (lo, hi): (Vec<u32>, Vec<u32>) = support
-        .iter()
-        .map(|&(_, x)| {
-            let (a, b) = copy_range(x);
-            (a as u32, b as u32)
-        })
-        .unzip();
+    let (lo, hi) = copy_bounds(support);
     let mut seats = vec![0u32; t_count];
     for (t, list) in by_profile.iter().enumerate() {
         seats[t] = list.iter().map(|&(s, c)| c * copies[s]).sum();
@@ -518,6 +506,17 @@ fn remove_level(levels: &mut std::collections::BTreeMap<u64, u32>, d: f64) {
 /// ⌊m·p⌋ − SLACK, up to ⌈m·p⌉ + SLACK. (1 left six people below the floor
 /// on data/, 3 left one.)
 pub const SLACK: f64 = 3.0;
+
+/// Per support panel: the least and most copies allowed.
+fn copy_bounds(support: &[(usize, f64)]) -> (Vec<u32>, Vec<u32>) {
+    support
+        .iter()
+        .map(|&(_, x)| {
+            let (a, b) = copy_range(x);
+            (a as u32, b as u32)
+        })
+        .unzip()
+}
 
 /// The allowed copies of a panel with m·p = `x`.
 fn copy_range(x: f64) -> (f64, f64) {

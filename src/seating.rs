@@ -551,47 +551,25 @@ pub fn solve(problem: &Problem, seed: &str, effort: usize) -> Result<Seating, Er
         }
     }
     let bands = p.bands(&sizes);
-    let mut members: Vec<Vec<Vec<usize>>> =
-        sizes.iter().map(|s| vec![Vec::new(); s.len()]).collect();
-    let mut counts: Vec<Vec<Vec<u32>>> = sizes
-        .iter()
-        .map(|s| vec![vec![0; off[off.len() - 1]]; s.len()])
-        .collect();
-    let mut meet = vec![0u16; n * n];
-    for r in 0..p.rounds {
-        for i in 0..n {
-            let t = table_of[r][i];
-            if t == NONE {
-                continue;
-            }
-            members[r][t].push(i);
-            for (c, cat) in p.categories.iter().enumerate() {
-                counts[r][t][off[c] + cat.of_member[i]] += 1;
-            }
-        }
-        for table in &members[r] {
-            for (x, &a) in table.iter().enumerate() {
-                for &b in &table[x + 1..] {
-                    meet[a * n + b] += 1;
-                    meet[b * n + a] += 1;
-                }
-            }
-        }
-    }
-    let mut s = State {
+    let values = off[off.len() - 1];
+    let empty = State {
         p,
         off,
-        table_of,
-        members,
-        counts,
+        table_of: Vec::new(),
+        members: sizes.iter().map(|s| vec![Vec::new(); s.len()]).collect(),
+        counts: sizes
+            .iter()
+            .map(|s| vec![vec![0; values]; s.len()])
+            .collect(),
         bands,
-        meet,
+        meet: Vec::new(),
         apart,
         together,
         together_of,
         previous,
         band: BAND_SEARCH,
     };
+    let mut s = rebuild(empty, table_of);
 
     // Who may move, per round.
     let movable: Vec<Vec<usize>> = (0..p.rounds)
