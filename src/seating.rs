@@ -810,6 +810,74 @@ fn export(s: &State) -> Seating {
     }
 }
 
+/// One row of a `seating.csv`: round and table (0-based), member id, line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanRow {
+    pub round: usize,
+    pub table: usize,
+    pub id: String,
+    pub line: u64,
+}
+
+/// Reads a `seating.csv` as `seat` writes it: `round,table,<id column>`.
+/// Round and table numbers start at 1 and cannot exceed the number of rows
+/// (so nothing large is allocated from a number in the file).
+pub fn parse_plan(table: &crate::table::Table) -> Result<Vec<PlanRow>, Error> {
+    use crate::error::InputError;
+    let path = &table.path;
+    let hint = "give the seating.csv written by `kleroterion seat`";
+    let (Some(rc), Some(tc)) = (table.column("round"), table.column("table")) else {
+        return Err(
+            InputError::unreadable(path, "not a seating.csv: no round and table columns")
+                .line(1)
+                .hint(hint)
+                .into(),
+        );
+    };
+    let Some(ic) = (0..table.header.len()).find(|&c| c != rc && c != tc) else {
+        return Err(
+            InputError::unreadable(path, "not a seating.csv: no id column")
+                .line(1)
+                .hint(hint)
+                .into(),
+        );
+    };
+    let most = table.rows.len().max(1);
+    let mut rows = Vec::with_capacity(table.rows.len());
+    let mut errors = Vec::new();
+    for row in &table.rows {
+        let num = |c: usize| {
+            row.cells[c]
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|&x| (1..=most).contains(&x))
+        };
+        match (num(rc), num(tc)) {
+            (Some(r), Some(t)) => rows.push(PlanRow {
+                round: r - 1,
+                table: t - 1,
+                id: row.cells[ic].trim().to_string(),
+                line: row.line,
+            }),
+            (r, _) => {
+                let c = if r.is_none() { rc } else { tc };
+                errors.push(
+                    InputError::invalid(path, format!("not a number from 1 to {most}"))
+                        .line(row.line)
+                        .column(table.header[c].trim())
+                        .value(row.cells[c].trim())
+                        .hint(hint),
+                );
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Error::Input(errors));
+    }
+    Ok(rows)
+}
+
 /// What an organiser needs to trust a seating.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Assessment {

@@ -299,6 +299,20 @@ fn bad_seating_input_names_file_line_column_and_value() {
         "{}",
         r.stderr
     );
+    // A huge table number in a previous plan is an input error, not an
+    // allocation.
+    let previous = write(&dir, "prev.csv", b"round,table,id\n1,1000000000000,M01\n");
+    let r = seat(
+        &dir.join("o5"),
+        &members,
+        &["--previous", &previous, "--fixed-rounds", "1"],
+    );
+    assert_eq!(r.code, 4, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("not a number from 1 to 1"),
+        "{}",
+        r.stderr
+    );
     let constraints = write(&dir, "c3.csv", b"kind,members,table,rounds\npin,M01,99,\n");
     let r = seat(&dir.join("o4"), &members, &["--constraints", &constraints]);
     assert_eq!(r.code, 2, "{}", r.stderr);

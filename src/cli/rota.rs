@@ -131,63 +131,33 @@ pub fn run(args: RotaArgs) -> Result<i32, Error> {
 type SeatingTables = (Vec<Vec<Vec<usize>>>, Vec<String>);
 
 fn read_seating(path: &Path) -> Result<SeatingTables, Error> {
-    let table = Table::read(path)?;
-    let (Some(rc), Some(tc)) = (table.column("round"), table.column("table")) else {
-        return Err(
-            InputError::unreadable(path, "not a seating.csv: no round and table columns")
-                .line(1)
-                .hint("give the seating.csv written by `kleroterion seat`")
-                .into(),
-        );
-    };
-    let ic = (0..table.header.len())
-        .find(|&c| c != rc && c != tc)
-        .ok_or_else(|| {
-            Error::from(
-                InputError::unreadable(path, "no id column")
-                    .line(1)
-                    .hint("give the seating.csv written by `kleroterion seat`"),
-            )
-        })?;
+    let rows = kleroterion::seating::parse_plan(&Table::read(path)?)?;
     let mut ids: Vec<String> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut seats: std::collections::BTreeMap<(usize, usize), Vec<usize>> = Default::default();
     let mut seen: std::collections::HashSet<(usize, usize)> = Default::default();
     let mut errors = Vec::new();
-    for row in &table.rows {
-        let num = |c: usize| {
-            row.cells[c]
-                .trim()
-                .parse::<usize>()
-                .ok()
-                .filter(|&x| x >= 1)
-        };
-        let (Some(r), Some(t)) = (num(rc), num(tc)) else {
-            let c = if num(rc).is_none() { rc } else { tc };
-            errors.push(
-                InputError::invalid(path, "not a number from 1")
-                    .line(row.line)
-                    .column(table.header[c].trim())
-                    .value(row.cells[c].trim())
-                    .hint("give the seating.csv written by `kleroterion seat`"),
-            );
-            continue;
-        };
-        let id = row.cells[ic].trim().to_string();
+    for row in rows {
         let next = ids.len();
-        let m = *index.entry(id.clone()).or_insert_with(|| {
-            ids.push(id.clone());
+        let m = *index.entry(row.id.clone()).or_insert_with(|| {
+            ids.push(row.id.clone());
             next
         });
-        if !seen.insert((r, m)) {
+        if !seen.insert((row.round, m)) {
             errors.push(
-                InputError::invalid(path, format!("{id} is seated twice in round {r}"))
-                    .line(row.line)
-                    .hint("give the seating.csv written by `kleroterion seat`"),
+                InputError::invalid(
+                    path,
+                    format!("{} is seated twice in round {}", row.id, row.round + 1),
+                )
+                .line(row.line)
+                .hint("give the seating.csv written by `kleroterion seat`"),
             );
             continue;
         }
-        seats.entry((r, t)).or_default().push(m);
+        seats
+            .entry((row.round + 1, row.table + 1))
+            .or_default()
+            .push(m);
     }
     // Rounds and tables numbered 1, 2, … without gaps (so nothing large
     // is allocated from a number in the file).

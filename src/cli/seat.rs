@@ -11,7 +11,7 @@ use kleroterion::members::Members;
 use kleroterion::output::{self, CsvDoc};
 use kleroterion::seating::{self, Problem, Seating};
 use kleroterion::table::Table;
-use kleroterion::{Error, InputError, constraints};
+use kleroterion::{Error, constraints};
 
 /// Seat the members at tables for each deliberation round.
 ///
@@ -225,51 +225,15 @@ fn read_previous(
     members: &Members,
     rounds: usize,
 ) -> Result<Seating, Error> {
-    let table = Table::read(path)?;
-    let (Some(rc), Some(tc)) = (table.column("round"), table.column("table")) else {
-        return Err(
-            InputError::unreadable(path, "not a seating.csv: no round and table columns")
-                .line(1)
-                .hint("give the seating.csv written by an earlier `kleroterion seat`")
-                .into(),
-        );
-    };
-    let Some(ic) = (0..table.header.len()).find(|&c| c != rc && c != tc) else {
-        return Err(
-            InputError::unreadable(path, "not a seating.csv: no id column")
-                .line(1)
-                .hint("give the seating.csv written by an earlier `kleroterion seat`")
-                .into(),
-        );
-    };
+    let rows = seating::parse_plan(&Table::read(path)?)?;
     let index: HashMap<&str, usize> = members.index();
     let mut table_of = vec![vec![None; members.len()]; rounds];
-    let mut errors = Vec::new();
-    for row in &table.rows {
-        let num = |c: usize| {
-            row.cells[c]
-                .trim()
-                .parse::<usize>()
-                .ok()
-                .filter(|&x| x >= 1)
-        };
-        let (Some(r), Some(t)) = (num(rc), num(tc)) else {
-            errors.push(
-                InputError::invalid(path, "round and table must be numbers from 1")
-                    .line(row.line)
-                    .hint("give the seating.csv written by an earlier `kleroterion seat`"),
-            );
-            continue;
-        };
-        if r > rounds {
-            continue;
+    for row in rows {
+        if row.round < rounds
+            && let Some(&i) = index.get(row.id.as_str())
+        {
+            table_of[row.round][i] = Some(row.table);
         }
-        if let Some(&i) = index.get(row.cells.get(ic).map_or("", |s| s.trim())) {
-            table_of[r - 1][i] = Some(t - 1);
-        }
-    }
-    if !errors.is_empty() {
-        return Err(Error::Input(errors));
     }
     Ok(Seating { table_of })
 }
