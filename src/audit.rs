@@ -106,11 +106,13 @@ fn build(
         held,
         withdrawn,
         relaxed,
-        summary: bundle::blank_summary(),
+        summary: Summary::of(
+            &bundle::as_written(&made.rounded.exact),
+            &made.rounded.appearances,
+            made.rounded.m(),
+        ),
     };
-    let committed = bundle::stage_files(&instance, pool, quotas, &made.rounded, manifest);
-    let manifest: Manifest = serde_json::from_slice(&committed["manifest.json"])
-        .expect("the manifest just written parses");
+    let committed = bundle::stage_files(&instance, pool, quotas, &made.rounded, &manifest);
     let (files, commitment) = bundle::finish_stage(committed);
     Ok(Built {
         files,

@@ -453,11 +453,10 @@ pub fn stage_files(
     pool: Vec<u8>,
     quotas: Vec<u8>,
     rounded: &Rounded,
-    mut manifest: Manifest,
+    manifest: &Manifest,
 ) -> StageFiles {
     let m = rounded.m();
     let exact = as_written(&rounded.exact);
-    manifest.summary = Summary::of(&exact, &rounded.appearances, m);
     let mut files = StageFiles::new();
     files.insert("pool.csv".into(), pool);
     files.insert("quotas.csv".into(), quotas);
@@ -468,22 +467,6 @@ pub fn stage_files(
     );
     files.insert("manifest.json".into(), manifest.to_bytes());
     files
-}
-
-/// An empty summary, filled in by [`stage_files`].
-pub fn blank_summary() -> Summary {
-    let f = Figures {
-        minimum: String::new(),
-        maximum: String::new(),
-        mean: String::new(),
-        gini: String::new(),
-    };
-    Summary {
-        exact: f.clone(),
-        lottery: f,
-        largest_change: String::new(),
-        minimum_drop: String::new(),
-    }
 }
 
 #[cfg(test)]

@@ -81,13 +81,8 @@ pub fn from_table(
     let mut out = Vec::new();
     let mut errors = Vec::new();
     for row in &table.rows {
-        let at = |c: usize, problem: String, hint: &str| {
-            InputError::invalid(path, problem)
-                .line(row.line)
-                .column(table.header[c].trim())
-                .value(row.cells[c].trim())
-                .hint(hint)
-        };
+        let at =
+            |c: usize, problem: String, hint: &str| table.cell_error(row, c, problem).hint(hint);
         let mut ids = Vec::new();
         let mut bad = false;
         for id in row.cells[mc].split_whitespace() {

@@ -153,16 +153,19 @@ pub fn round(
     // LP's 1e-7 noise in π).
     let floor = (selectable_min - 1e-6).ceil() - 1.0;
     let clock = std::time::Instant::now();
-    let start = improve(
+    let (lo, hi) = copy_bounds(&support);
+    let search = Search {
         distribution,
-        &support,
-        &sizes,
-        &target,
+        support: &support,
+        sizes: &sizes,
+        target: &target,
         floor,
-        largest_remainder(&support, m),
-    );
-    let annealed = anneal(distribution, &support, &sizes, &target, floor, start);
-    let copies = improve(distribution, &support, &sizes, &target, floor, annealed);
+        lo,
+        hi,
+    };
+    let start = improve(&search, largest_remainder(&support, m));
+    let annealed = anneal(&search, start);
+    let copies = improve(&search, annealed);
     let seconds = clock.elapsed().as_secs_f64();
     let lottery = expand(profiles, distribution, &support, &copies);
     debug_assert_eq!(lottery.len(), m as usize);
@@ -239,20 +242,21 @@ pub const ROUND_DOMAIN: &str = "kleroterion/round/v1";
 /// changes dominate): random moves of one copy from one panel to another,
 /// accepted by the Metropolis rule on a geometric temperature schedule;
 /// returns the best state seen. Seeded with a fixed key, so deterministic.
-fn anneal(
-    distribution: &ProfileDistribution,
-    support: &[(usize, f64)],
-    sizes: &[f64],
-    target: &[f64],
-    floor: f64,
-    mut copies: Vec<u32>,
-) -> Vec<u32> {
+fn anneal(search: &Search, mut copies: Vec<u32>) -> Vec<u32> {
+    let Search {
+        distribution,
+        support,
+        sizes,
+        target,
+        floor,
+        ref lo,
+        ref hi,
+    } = *search;
     let t_count = sizes.len();
     let j_count = support.len();
     if j_count < 2 {
         return copies;
     }
-    let (lo, hi) = copy_bounds(support);
     let mut seats = vec![0i64; t_count];
     for (s, &(j, _)) in support.iter().enumerate() {
         for &(t, c) in &distribution.panels[j].0 {
@@ -349,18 +353,19 @@ pub const IMPROVE_MOVES: usize = 2_000;
 /// rounded up to one rounded down, taking the move that most improves
 /// (largest change, number of profiles at it, Σ change²) for a profile
 /// with the largest change, until none does. Deterministic.
-fn improve(
-    distribution: &ProfileDistribution,
-    support: &[(usize, f64)],
-    sizes: &[f64],
-    target: &[f64],
-    floor: f64,
-    mut copies: Vec<u32>,
-) -> Vec<u32> {
+fn improve(search: &Search, mut copies: Vec<u32>) -> Vec<u32> {
+    let Search {
+        distribution,
+        support,
+        sizes,
+        target,
+        floor,
+        ref lo,
+        ref hi,
+    } = *search;
     use std::collections::BTreeMap;
     let t_count = sizes.len();
     let by_profile = seats_by_profile(distribution, support, t_count);
-    let (lo, hi) = copy_bounds(support);
     let mut seats = vec![0u32; t_count];
     for (t, list) in by_profile.iter().enumerate() {
         seats[t] = list.iter().map(|&(s, c)| c * copies[s]).sum();
@@ -506,6 +511,18 @@ fn remove_level(levels: &mut std::collections::BTreeMap<u64, u32>, d: f64) {
 /// ⌊m·p⌋ − SLACK, up to ⌈m·p⌉ + SLACK. (1 left six people below the floor
 /// on data/, 3 left one.)
 pub const SLACK: f64 = 3.0;
+
+/// What the rounding searches share: the panels with m·p each, the copies
+/// each panel may have, and per profile its size, target (m·π) and floor.
+struct Search<'a> {
+    distribution: &'a ProfileDistribution,
+    support: &'a [(usize, f64)],
+    sizes: &'a [f64],
+    target: &'a [f64],
+    floor: f64,
+    lo: Vec<u32>,
+    hi: Vec<u32>,
+}
 
 /// Per support panel: the least and most copies allowed.
 fn copy_bounds(support: &[(usize, f64)]) -> (Vec<u32>, Vec<u32>) {

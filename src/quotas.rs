@@ -110,11 +110,7 @@ impl Quotas {
         for row in &table.rows {
             let cell = |c: usize| row.cells[c].trim();
             let at = |c: usize, problem: String, hint: &str| {
-                InputError::invalid(path, problem)
-                    .line(row.line)
-                    .column(table.header[c].trim())
-                    .value(row.cells[c].trim())
-                    .hint(hint)
+                table.cell_error(row, c, problem).hint(hint)
             };
             let category = cell(cat_col);
             let value = cell(val_col);

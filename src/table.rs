@@ -159,6 +159,15 @@ impl Table {
     }
 
     /// Index of the column whose trimmed, case-insensitive name equals `name`.
+    /// An invalid-content error at one cell: file, line, column name and
+    /// value filled in (add `.hint(...)`).
+    pub fn cell_error(&self, row: &Row, c: usize, problem: impl Into<String>) -> InputError {
+        InputError::invalid(&self.path, problem)
+            .line(row.line)
+            .column(self.header[c].trim())
+            .value(row.cells[c].trim())
+    }
+
     pub fn column(&self, name: &str) -> Option<usize> {
         let k = key(name);
         self.header.iter().position(|h| key(h) == k)

@@ -213,13 +213,8 @@ fn read_facilitators(path: &Path, rounds: usize) -> Result<Vec<Facilitator>, Err
     let mut out = Vec::new();
     let mut errors = Vec::new();
     for row in &table.rows {
-        let at = |c: usize, problem: String, hint: &str| {
-            InputError::invalid(path, problem)
-                .line(row.line)
-                .column(table.header[c].trim())
-                .value(row.cells[c].trim())
-                .hint(hint)
-        };
+        let at =
+            |c: usize, problem: String, hint: &str| table.cell_error(row, c, problem).hint(hint);
         let role = match key(&row.cells[rc]).as_str() {
             "lead" => Role::Lead,
             "table" | "facilitator" => Role::Table,
