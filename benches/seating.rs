@@ -110,7 +110,7 @@ fn main() {
         let problem = Problem {
             n,
             rounds: case.rounds,
-            table_size: case.size,
+            layout: vec![kleroterion::seating::Layout::Size(case.size); case.rounds],
             categories,
             constraints: Vec::new(),
             previous: None,

@@ -8,6 +8,7 @@
 // once per failed run, so their size on the error path does not matter.
 #![allow(clippy::result_large_err)]
 
+pub mod assembly;
 pub mod audit;
 pub mod bundle;
 pub mod constraints;

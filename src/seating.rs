@@ -55,6 +55,9 @@ const END_TEMPERATURE: f64 = 0.05;
 /// Random picks per move looking for a member in conflict.
 const CONFLICT_TRIES: usize = 6;
 
+/// The largest search effort accepted (about an hour on R1).
+pub const MAX_EFFORT: usize = 10_000_000;
+
 /// Default search effort: swaps tried per member per round.
 pub const DEFAULT_EFFORT: usize = 20_000;
 
@@ -63,13 +66,40 @@ pub const DEFAULT_EFFORT: usize = 20_000;
 pub struct Problem {
     pub n: usize,
     pub rounds: usize,
-    pub table_size: usize,
+    /// Per round: how its tables are sized.
+    pub layout: Vec<Layout>,
     pub categories: Vec<Category>,
     pub constraints: Vec<Constraint>,
     /// The plan being revised, if re-planning.
     pub previous: Option<Seating>,
     /// Rounds (from the first) kept as in `previous`.
     pub fixed_rounds: usize,
+}
+
+/// How a round's tables are made: near-equal tables of at most `Size`
+/// members (⌈present / size⌉ tables), or exactly `Tables` near-equal tables
+/// (fewer if fewer members are present).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    Size(usize),
+    Tables(usize),
+}
+
+impl Layout {
+    /// Table sizes for `present` members, the larger first.
+    pub fn sizes(self, present: usize) -> Vec<usize> {
+        match self {
+            Layout::Size(s) => table_sizes(present, s),
+            Layout::Tables(t) => {
+                let tables = t.min(present);
+                if tables == 0 {
+                    return Vec::new();
+                }
+                let (base, extra) = (present / tables, present % tables);
+                (0..tables).map(|t| base + usize::from(t < extra)).collect()
+            }
+        }
+    }
 }
 
 /// A seating: per round, per member, their table (None when absent).
@@ -145,7 +175,7 @@ impl Problem {
             }
             return sizes;
         }
-        table_sizes(self.present(round).len(), self.table_size)
+        self.layout[round].sizes(self.present(round).len())
     }
 
     fn pin(&self, round: usize, i: usize) -> Option<usize> {
@@ -1082,13 +1112,16 @@ mod tests {
         assert_eq!(table_sizes(100, 10), vec![10; 10]);
         assert_eq!(table_sizes(15, 3), vec![3; 5]);
         assert_eq!(table_sizes(0, 8), Vec::<usize>::new());
+        assert_eq!(Layout::Tables(4).sizes(9), vec![3, 2, 2, 2]);
+        assert_eq!(Layout::Tables(14).sizes(110), Layout::Size(8).sizes(110));
+        assert_eq!(Layout::Tables(5).sizes(3), vec![1, 1, 1]);
     }
 
     fn plain(n: usize, rounds: usize, size: usize) -> Problem {
         Problem {
             n,
             rounds,
-            table_size: size,
+            layout: vec![Layout::Size(size); rounds],
             categories: Vec::new(),
             constraints: Vec::new(),
             previous: None,

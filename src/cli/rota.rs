@@ -43,10 +43,10 @@ pub struct RotaArgs {
 }
 
 pub fn run(args: RotaArgs) -> Result<i32, Error> {
-    if !(1..=super::seat::MAX_EFFORT).contains(&args.effort) {
+    if !(1..=kleroterion::seating::MAX_EFFORT).contains(&args.effort) {
         return Err(Error::Usage(format!(
             "--effort must be between 1 and {}",
-            super::seat::MAX_EFFORT
+            kleroterion::seating::MAX_EFFORT
         )));
     }
     let (tables, members) = read_seating(&args.seating)?;

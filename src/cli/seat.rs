@@ -65,8 +65,7 @@ pub struct SeatArgs {
     pub fixed_rounds: usize,
 }
 
-/// The largest search effort accepted (about an hour on R1).
-pub const MAX_EFFORT: usize = 10_000_000;
+use kleroterion::seating::MAX_EFFORT;
 
 pub fn run(args: SeatArgs) -> Result<i32, Error> {
     let started = Instant::now();
@@ -96,7 +95,7 @@ pub fn run(args: SeatArgs) -> Result<i32, Error> {
     let problem = Problem {
         n: members.len(),
         rounds: args.rounds,
-        table_size: args.table_size,
+        layout: vec![seating::Layout::Size(args.table_size); args.rounds],
         categories,
         constraints,
         previous: previous.clone(),
