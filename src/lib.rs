@@ -25,6 +25,7 @@ pub mod output;
 pub mod panel;
 pub mod pool;
 pub mod profiles;
+pub mod programme;
 pub mod quotas;
 pub mod report;
 pub mod rng;
