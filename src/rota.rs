@@ -14,7 +14,9 @@
 //! Hard: nobody works a round they are unavailable for, nobody holds two
 //! posts in one round.
 
+use crate::error::{Error, InputError};
 use crate::rng::DrawRng;
+use crate::table::{Table, key};
 
 /// Domain label of the rota search's random stream (not a draw).
 pub const ROTA_DOMAIN: &str = "kleroterion/rota/v1";
@@ -48,6 +50,7 @@ impl Role {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Facilitator {
     pub id: String,
+    pub name: String,
     pub role: Role,
     /// Per round (0-based): available.
     pub available: Vec<bool>,
@@ -59,6 +62,11 @@ pub struct Problem {
     pub tables: Vec<Vec<Vec<usize>>>,
     pub members: usize,
     pub facilitators: Vec<Facilitator>,
+    /// When re-planning: the earlier rota (same facilitator indices).
+    pub previous: Option<Rota>,
+    /// Rounds (from the first) kept as in `previous` where its people are
+    /// still there.
+    pub fixed_rounds: usize,
 }
 
 /// Per round: the lead (facilitator index), and per table its facilitator
@@ -79,7 +87,13 @@ struct Posts {
     slots: Vec<usize>,
 }
 
-fn posts(p: &Problem, role: Role, slots: impl Fn(usize) -> usize, rng: &mut DrawRng) -> Posts {
+fn posts(
+    p: &Problem,
+    role: Role,
+    slots: impl Fn(usize) -> usize,
+    kept: impl Fn(&Rota, usize, usize) -> Option<usize>,
+    rng: &mut DrawRng,
+) -> Posts {
     let rounds = p.tables.len();
     let mut load = vec![0usize; p.facilitators.len()];
     let mut order = Vec::with_capacity(rounds);
@@ -92,6 +106,21 @@ fn posts(p: &Problem, role: Role, slots: impl Fn(usize) -> usize, rng: &mut Draw
         let salt = rng.next_word();
         avail.sort_by_key(|&f| (load[f], (f as u64).wrapping_mul(salt | 1) >> 7));
         let k = slots(r).min(avail.len());
+        if let Some(prev) = p.previous.as_ref().filter(|_| r < p.fixed_rounds) {
+            // Kept posts first, in their slots; gaps from the least loaded.
+            let mut placed: Vec<Option<usize>> = (0..k)
+                .map(|t| kept(prev, r, t).filter(|f| avail.contains(f)))
+                .collect();
+            let mut rest: Vec<usize> = avail
+                .iter()
+                .copied()
+                .filter(|f| !placed.contains(&Some(*f)))
+                .collect();
+            for slot in placed.iter_mut().filter(|x| x.is_none()) {
+                *slot = Some(rest.remove(0));
+            }
+            avail = placed.into_iter().flatten().chain(rest).collect();
+        }
         for &f in &avail[..k] {
             load[f] += 1;
         }
@@ -122,9 +151,30 @@ fn spread(staff: &[usize], load: &[i64], avail: &[i64]) -> (i64, i64) {
 pub fn solve(p: &Problem, seed: &str, effort: usize) -> Rota {
     let rounds = p.tables.len();
     let mut rng = DrawRng::new(ROTA_DOMAIN, seed);
-    let leads = posts(p, Role::Lead, |_| 1, &mut rng);
-    let notes = posts(p, Role::NoteTaker, |r| p.tables[r].len(), &mut rng);
-    let mut tabs = posts(p, Role::Table, |r| p.tables[r].len(), &mut rng);
+    let at = |v: &Vec<Vec<Option<usize>>>, r: usize, t: usize| {
+        v.get(r).and_then(|x| x.get(t)).copied().flatten()
+    };
+    let leads = posts(
+        p,
+        Role::Lead,
+        |_| 1,
+        |x, r, _| x.lead.get(r).copied().flatten(),
+        &mut rng,
+    );
+    let notes = posts(
+        p,
+        Role::NoteTaker,
+        |r| p.tables[r].len(),
+        |x, r, t| at(&x.note, r, t),
+        &mut rng,
+    );
+    let mut tabs = posts(
+        p,
+        Role::Table,
+        |r| p.tables[r].len(),
+        |x, r, t| at(&x.table, r, t),
+        &mut rng,
+    );
     let f_count = p.facilitators.len();
     // meet[member * F + f]
     let mut meet = vec![0u16; p.members * f_count];
@@ -155,7 +205,12 @@ pub fn solve(p: &Problem, seed: &str, effort: usize) -> Rota {
     let breaks = |w: &[bool]| -> f64 {
         NO_BREAK * w.windows(3).filter(|x| x.iter().all(|&b| b)).count() as f64
     };
-    let open: Vec<usize> = (0..rounds)
+    let fixed = if p.previous.is_some() {
+        p.fixed_rounds
+    } else {
+        0
+    };
+    let open: Vec<usize> = (fixed..rounds)
         .filter(|&r| tabs.order[r].len() >= 2 && tabs.slots[r] >= 1)
         .collect();
     let moves = effort.saturating_mul(p.tables.iter().map(Vec::len).sum::<usize>().max(1));
@@ -235,6 +290,89 @@ pub fn solve(p: &Problem, seed: &str, effort: usize) -> Rota {
             .map(|r| (0..p.tables[r].len()).map(|t| post(&notes, r, t)).collect())
             .collect(),
     }
+}
+
+/// Reads facilitators.csv: `id,role` and optionally `name` and `available`
+/// (or `rounds`): words that `words` turns into 0-based rounds; blank for
+/// all. `hint` says what the words may be.
+pub fn facilitators_from_table(
+    table: &Table,
+    rounds: usize,
+    words: &dyn Fn(&str) -> Option<Vec<usize>>,
+    hint: &str,
+) -> Result<Vec<Facilitator>, Error> {
+    let path = &table.path;
+    let (Some(ic), Some(rc)) = (table.column("id"), table.column("role")) else {
+        return Err(InputError::unreadable(
+            path,
+            format!(
+                "not a facilitators file: the header has {}",
+                table.header_list()
+            ),
+        )
+        .line(1)
+        .hint("the header must include id and role, and may include name and available")
+        .into());
+    };
+    let avail = table.column("available").or_else(|| table.column("rounds"));
+    let name = table.column("name");
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for row in &table.rows {
+        let at =
+            |c: usize, problem: String, hint: &str| table.cell_error(row, c, problem).hint(hint);
+        let role = match key(&row.cells[rc]).as_str() {
+            "lead" => Role::Lead,
+            "table" | "facilitator" => Role::Table,
+            "note-taker" | "notetaker" | "note taker" => Role::NoteTaker,
+            other => {
+                errors.push(at(
+                    rc,
+                    format!("unknown role \"{other}\""),
+                    "role is one of lead, table, note-taker",
+                ));
+                continue;
+            }
+        };
+        let mut available = vec![true; rounds];
+        if let Some(c) = avail
+            && !row.cells[c].trim().is_empty()
+        {
+            available = vec![false; rounds];
+            for w in row.cells[c]
+                .split([' ', ';'])
+                .filter(|w| !w.trim().is_empty())
+            {
+                match words(w) {
+                    Some(of) => of.into_iter().for_each(|r| available[r] = true),
+                    None => errors.push(at(c, format!("\"{w}\" names no round"), hint)),
+                }
+            }
+        }
+        let id = row.cells[ic].trim().to_string();
+        if id.is_empty() {
+            errors.push(at(ic, "blank id".into(), "give every facilitator an id"));
+            continue;
+        }
+        if out.iter().any(|f: &Facilitator| f.id == id) {
+            errors.push(at(
+                ic,
+                "duplicate id".into(),
+                "list each facilitator once, with one role",
+            ));
+            continue;
+        }
+        out.push(Facilitator {
+            name: name.map_or(String::new(), |c| row.cells[c].trim().to_string()),
+            id,
+            role,
+            available,
+        });
+    }
+    if !errors.is_empty() {
+        return Err(Error::Input(errors));
+    }
+    Ok(out)
 }
 
 /// Every unmet goal, in words, and the figures of a rota.
@@ -410,6 +548,7 @@ mod tests {
             .collect();
         let mut facilitators: Vec<Facilitator> = (0..6)
             .map(|i| Facilitator {
+                name: String::new(),
                 id: format!("F{i}"),
                 role: Role::Table,
                 available: vec![true; rounds],
@@ -417,6 +556,7 @@ mod tests {
             .collect();
         for id in ["L1", "L2"] {
             facilitators.push(Facilitator {
+                name: String::new(),
                 id: id.into(),
                 role: Role::Lead,
                 available: vec![true; rounds],
@@ -426,6 +566,8 @@ mod tests {
             tables,
             members: 20,
             facilitators,
+            previous: None,
+            fixed_rounds: 0,
         };
         let rota = solve(&p, "t", 20_000);
         let a = assess(&p, &rota);

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use kleroterion::error::exit;
 use kleroterion::output::{self, CsvDoc};
-use kleroterion::rota::{self, Facilitator, Role};
-use kleroterion::table::{Table, key};
+use kleroterion::rota;
+use kleroterion::table::Table;
 use kleroterion::{Error, InputError};
 
 /// Assign facilitators: one per table per round, a lead every round.
@@ -50,11 +50,24 @@ pub fn run(args: RotaArgs) -> Result<i32, Error> {
         )));
     }
     let (tables, members) = read_seating(&args.seating)?;
-    let facilitators = read_facilitators(&args.facilitators, tables.len())?;
+    let rounds = tables.len();
+    let facilitators = rota::facilitators_from_table(
+        &Table::read(&args.facilitators)?,
+        rounds,
+        &|w| {
+            w.parse::<usize>()
+                .ok()
+                .filter(|x| (1..=rounds).contains(x))
+                .map(|x| vec![x - 1])
+        },
+        "list round numbers from 1 to the number of rounds, separated by spaces; blank for all",
+    )?;
     let problem = rota::Problem {
         tables,
         members: members.len(),
         facilitators,
+        previous: None,
+        fixed_rounds: 0,
     };
     let plan = rota::solve(&problem, &args.seed, args.effort);
     let a = rota::assess(&problem, &plan);
@@ -193,78 +206,4 @@ fn read_seating(path: &Path) -> Result<SeatingTables, Error> {
         return Err(Error::Input(errors));
     }
     Ok((tables, ids))
-}
-
-fn read_facilitators(path: &Path, rounds: usize) -> Result<Vec<Facilitator>, Error> {
-    let table = Table::read(path)?;
-    let (Some(ic), Some(rc)) = (table.column("id"), table.column("role")) else {
-        return Err(InputError::unreadable(
-            path,
-            format!(
-                "not a facilitators file: the header has {}",
-                table.header_list()
-            ),
-        )
-        .line(1)
-        .hint("the header must include id and role, and may include rounds")
-        .into());
-    };
-    let avail = table.column("rounds");
-    let mut out = Vec::new();
-    let mut errors = Vec::new();
-    for row in &table.rows {
-        let at =
-            |c: usize, problem: String, hint: &str| table.cell_error(row, c, problem).hint(hint);
-        let role = match key(&row.cells[rc]).as_str() {
-            "lead" => Role::Lead,
-            "table" | "facilitator" => Role::Table,
-            "note-taker" | "notetaker" | "note taker" => Role::NoteTaker,
-            other => {
-                errors.push(at(
-                    rc,
-                    format!("unknown role \"{other}\""),
-                    "role is one of lead, table, note-taker",
-                ));
-                continue;
-            }
-        };
-        let mut available = vec![true; rounds];
-        if let Some(c) = avail
-            && !row.cells[c].trim().is_empty()
-        {
-            available = vec![false; rounds];
-            for w in row.cells[c].split_whitespace() {
-                match w.parse::<usize>() {
-                    Ok(x) if (1..=rounds).contains(&x) => available[x - 1] = true,
-                    _ => errors.push(at(
-                        c,
-                        format!("\"{w}\" is not a round from 1 to {rounds}"),
-                        "list round numbers separated by spaces, or leave blank for all",
-                    )),
-                }
-            }
-        }
-        let id = row.cells[ic].trim().to_string();
-        if id.is_empty() {
-            errors.push(at(ic, "blank id".into(), "give every facilitator an id"));
-            continue;
-        }
-        if out.iter().any(|f: &Facilitator| f.id == id) {
-            errors.push(at(
-                ic,
-                "duplicate id".into(),
-                "list each facilitator once, with one role",
-            ));
-            continue;
-        }
-        out.push(Facilitator {
-            id,
-            role,
-            available,
-        });
-    }
-    if !errors.is_empty() {
-        return Err(Error::Input(errors));
-    }
-    Ok(out)
 }
