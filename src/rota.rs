@@ -29,7 +29,7 @@ const NO_BREAK: f64 = 2.0;
 /// desirable.
 pub const DESIRABLE_TABLE: usize = 7;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Role {
     Lead,
     Table,
@@ -67,6 +67,19 @@ pub struct Problem {
     /// Rounds (from the first) kept as in `previous` where its people are
     /// still there.
     pub fixed_rounds: usize,
+    /// Per round: it follows the previous round without a break (e.g. on
+    /// the same day). Empty: every round follows the previous one.
+    pub adjacent: Vec<bool>,
+}
+
+impl Problem {
+    /// Blocks of three rounds in a row, without a break, that `works` covers.
+    fn runs_of_three(&self, works: &[bool]) -> usize {
+        let adjacent = |r: usize| self.adjacent.get(r).copied().unwrap_or(true);
+        (2..works.len())
+            .filter(|&r| works[r - 2] && works[r - 1] && works[r] && adjacent(r - 1) && adjacent(r))
+            .count()
+    }
 }
 
 /// Per round: the lead (facilitator index), and per table its facilitator
@@ -96,12 +109,30 @@ fn posts(
 ) -> Posts {
     let rounds = p.tables.len();
     let mut load = vec![0usize; p.facilitators.len()];
-    let mut order = Vec::with_capacity(rounds);
-    let mut counts = Vec::with_capacity(rounds);
-    for r in 0..rounds {
-        let mut avail: Vec<usize> = (0..p.facilitators.len())
+    let mut order = vec![Vec::new(); rounds];
+    let mut counts = vec![0; rounds];
+    let available = |r: usize| -> Vec<usize> {
+        (0..p.facilitators.len())
             .filter(|&f| p.facilitators[f].role == role && p.facilitators[f].available[r])
-            .collect();
+            .collect()
+    };
+    // Leads and note-takers (not annealed): kept rounds first, then the
+    // most constrained rounds (fewest people available per post), so loads
+    // even out across availability. Table facilitators: in time order.
+    let fixed = if p.previous.is_some() {
+        p.fixed_rounds
+    } else {
+        0
+    };
+    let mut sequence: Vec<usize> = (0..rounds).collect();
+    if role != Role::Table {
+        sequence.sort_by_key(|&r| {
+            let ratio = (available(r).len() * 1000) / slots(r).max(1);
+            (r >= fixed, if r < fixed { r } else { ratio }, r)
+        });
+    }
+    for r in sequence {
+        let mut avail = available(r);
         // Least loaded first (then a seeded shuffle of ties by index).
         let salt = rng.next_word();
         avail.sort_by_key(|&f| (load[f], (f as u64).wrapping_mul(salt | 1) >> 7));
@@ -124,8 +155,8 @@ fn posts(
         for &f in &avail[..k] {
             load[f] += 1;
         }
-        order.push(avail);
-        counts.push(k);
+        order[r] = avail;
+        counts[r] = k;
     }
     Posts {
         order,
@@ -202,9 +233,7 @@ pub fn solve(p: &Problem, seed: &str, effort: usize) -> Rota {
             LOAD * ((hi - lo - 1).max(0)) as f64
         }
     };
-    let breaks = |w: &[bool]| -> f64 {
-        NO_BREAK * w.windows(3).filter(|x| x.iter().all(|&b| b)).count() as f64
-    };
+    let breaks = |w: &[bool]| -> f64 { NO_BREAK * p.runs_of_three(w) as f64 };
     let fixed = if p.previous.is_some() {
         p.fixed_rounds
     } else {
@@ -498,7 +527,7 @@ pub fn assess(p: &Problem, rota: &Rota) -> Assessment {
     let tired: Vec<String> = works
         .iter()
         .enumerate()
-        .filter(|(_, w)| w.windows(3).any(|x| x.iter().all(|&b| b)))
+        .filter(|(_, w)| p.runs_of_three(w) > 0)
         .map(|(f, _)| p.facilitators[f].id.clone())
         .collect();
     if !tired.is_empty() {
@@ -568,6 +597,7 @@ mod tests {
             facilitators,
             previous: None,
             fixed_rounds: 0,
+            adjacent: Vec::new(),
         };
         let rota = solve(&p, "t", 20_000);
         let a = assess(&p, &rota);

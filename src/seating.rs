@@ -990,7 +990,7 @@ pub fn assess(
                     let seated: Vec<usize> = at.iter().flatten().copied().collect();
                     seated.windows(2).any(|w| w[0] != w[1])
                 }
-                Kind::Pin(t) => at.iter().any(|&x| x != Some(t)),
+                Kind::Pin(t) => at.iter().any(|&x| x.is_some_and(|x| x != t)),
                 Kind::Absent => at.iter().any(Option::is_some),
             };
             if broken {

@@ -6,6 +6,8 @@ mod check;
 mod draw;
 mod lottery;
 mod organiser;
+mod plan;
+mod programme;
 mod replace;
 mod rota;
 mod seat;
@@ -47,6 +49,8 @@ enum Command {
     Replace(replace::ReplaceArgs),
     Seat(seat::SeatArgs),
     Rota(rota::RotaArgs),
+    Programme(programme::ProgrammeArgs),
+    Plan(plan::PlanArgs),
     Synth(synth::SynthArgs),
 }
 
@@ -167,6 +171,8 @@ pub fn run() -> i32 {
         Command::Replace(a) => replace::run(a),
         Command::Seat(a) => seat::run(a),
         Command::Rota(a) => rota::run(a),
+        Command::Programme(a) => programme::run(a),
+        Command::Plan(a) => plan::run(a),
         Command::Synth(a) => synth::run(a),
     };
     match result {

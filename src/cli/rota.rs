@@ -68,6 +68,7 @@ pub fn run(args: RotaArgs) -> Result<i32, Error> {
         facilitators,
         previous: None,
         fixed_rounds: 0,
+        adjacent: Vec::new(),
     };
     let plan = rota::solve(&problem, &args.seed, args.effort);
     let a = rota::assess(&problem, &plan);

@@ -35,12 +35,25 @@ pub struct SynthArgs {
     /// Seed text.
     #[arg(long, default_value_t = synth::example_spec().seed)]
     pub seed: String,
+    /// Write the example assembly (assembly.toml, members, facilitators,
+    /// speakers, constraints) instead of a pool: regenerates data/assembly/.
+    #[arg(long)]
+    pub assembly_example: bool,
     /// Output directory for pool.csv and quotas.csv.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
 }
 
 pub fn run(a: SynthArgs) -> Result<i32, Error> {
+    if a.assembly_example {
+        output::ensure_dir(&a.out)?;
+        for (name, bytes) in synth::assembly_example() {
+            let path = a.out.join(name);
+            output::write_atomic(&path, &bytes)?;
+            println!("wrote {}", path.display());
+        }
+        return Ok(exit::OK);
+    }
     if a.n == 0 || a.size == 0 || a.size > a.n || !(1..=8).contains(&a.categories) {
         return Err(Error::Usage(
             "need n >= 1, 1 <= --size <= n and 1 <= --categories <= 8".into(),

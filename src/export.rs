@@ -1,0 +1,722 @@
+//! What a plan gives people: CSV tables, RFC 5545 calendars and printable
+//! HTML pages. Everything here is bytes in memory; the caller writes them.
+//!
+//! Calendars: one for the whole assembly and one per member, facilitator
+//! and speaker. Event UIDs depend only on the assembly, the person and the
+//! session, so they survive re-planning; `CalendarState` (kept with the
+//! plan) remembers each event's content digest and SEQUENCE, which rises
+//! when the content changes; events that disappear are sent once more as
+//! STATUS:CANCELLED. Times are written in UTC (always valid RFC 5545) with
+//! the assembly's time zone named in X-WR-TIMEZONE and the local times in
+//! the description.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use chrono::{DateTime, Utc};
+use icalendar::{Calendar, Component, Event, EventLike, EventStatus};
+use serde::{Deserialize, Serialize};
+
+use crate::assembly::{Assembly, Kind};
+use crate::output::CsvDoc;
+use crate::plan::{Entry, Plan, Who};
+use crate::programme::{self, Perspective};
+use crate::rota::Role;
+use crate::table::sha256_hex;
+
+/// Product identifier of our calendars.
+pub const PRODID: &str = "-//kleroterion//kleroterion plan//EN";
+
+/// `member`, `facilitator`, `speaker` + a file-safe form of the id (with a
+/// short digest when the id had to be changed, so names never collide).
+pub fn file_stem(who: Who, id: &str) -> String {
+    let safe: String = id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(60)
+        .collect();
+    if safe == id && !id.is_empty() {
+        format!("{}-{safe}", who.name())
+    } else {
+        format!("{}-{safe}-{}", who.name(), &sha256_hex(id.as_bytes())[..8])
+    }
+}
+
+// ---- CSV ---------------------------------------------------------------------
+
+/// `seating.csv`: round,table,<id column>,session.
+pub fn seating_csv(plan: &Plan) -> Vec<u8> {
+    let mut doc = CsvDoc::default();
+    doc.record(["round", "table", plan.members.id_header.as_str(), "session"]);
+    for (r, &s) in plan.rounds.iter().enumerate() {
+        for (t, table) in plan.seating.tables(r).iter().enumerate() {
+            for &i in table {
+                doc.record([
+                    (r + 1).to_string(),
+                    (t + 1).to_string(),
+                    plan.members.ids[i].clone(),
+                    plan.assembly.sessions[s].id.clone(),
+                ]);
+            }
+        }
+    }
+    doc.into_bytes()
+}
+
+/// `rota.csv`: round,table,role,facilitator,session.
+pub fn rota_csv(plan: &Plan) -> Vec<u8> {
+    let mut doc = CsvDoc::default();
+    doc.record(["round", "table", "role", "facilitator", "session"]);
+    if let Some(rota) = &plan.rota {
+        for (r, &s) in plan.rounds.iter().enumerate() {
+            let session = plan.assembly.sessions[s].id.clone();
+            let name =
+                |f: Option<usize>| f.map_or(String::new(), |f| plan.facilitators[f].id.clone());
+            doc.record([
+                (r + 1).to_string(),
+                String::new(),
+                "lead".into(),
+                name(rota.lead[r]),
+                session.clone(),
+            ]);
+            for t in 0..rota.table[r].len() {
+                for (role, post) in [("table", rota.table[r][t]), ("note-taker", rota.note[r][t])] {
+                    if post.is_some() || role == "table" {
+                        doc.record([
+                            (r + 1).to_string(),
+                            (t + 1).to_string(),
+                            role.into(),
+                            name(post),
+                            session.clone(),
+                        ]);
+                    }
+                }
+            }
+        }
+    }
+    doc.into_bytes()
+}
+
+/// `programme.csv`: one row per placed contribution, in running order.
+pub fn programme_csv(p: &programme::Problem, prog: &programme::Programme) -> Vec<u8> {
+    let a = p.assembly;
+    let mut doc = CsvDoc::default();
+    doc.record([
+        "session",
+        "date",
+        "start",
+        "end",
+        "room",
+        "speaker",
+        "name",
+        "topic",
+        "perspective",
+        "side",
+        "minutes",
+    ]);
+    for slot in programme::slots(p, prog) {
+        let c = &p.contributions[slot.contribution];
+        let (perspective, side) = match &c.perspective {
+            Perspective::Informant => ("informant", String::new()),
+            Perspective::Advocate(s) => ("advocate", s.clone()),
+            Perspective::Testimony => ("testimony", String::new()),
+        };
+        doc.record([
+            a.sessions[slot.session].id.clone(),
+            a.days[a.sessions[slot.session].day].date.to_string(),
+            slot.start.format("%H:%M").to_string(),
+            slot.end.format("%H:%M").to_string(),
+            a.place(slot.session),
+            c.speaker.clone(),
+            c.name.clone(),
+            c.topic.clone(),
+            perspective.into(),
+            side,
+            c.minutes.to_string(),
+        ]);
+    }
+    doc.into_bytes()
+}
+
+/// `schedule.csv`: one row per person per session.
+pub fn schedule_csv(plan: &Plan) -> Vec<u8> {
+    let a = plan.assembly;
+    let mut doc = CsvDoc::default();
+    doc.record([
+        "kind", "id", "name", "session", "title", "date", "start", "end", "room", "table", "what",
+    ]);
+    for e in &plan.entries {
+        let p = &plan.people[e.person];
+        let s = &a.sessions[e.session];
+        doc.record([
+            p.who.name().to_string(),
+            p.id.clone(),
+            p.name.clone(),
+            s.id.clone(),
+            s.title.clone(),
+            a.days[s.day].date.to_string(),
+            e.start.format("%H:%M").to_string(),
+            e.end.format("%H:%M").to_string(),
+            e.room.clone(),
+            e.table.map_or(String::new(), |t| (t + 1).to_string()),
+            e.what.clone(),
+        ]);
+    }
+    doc.into_bytes()
+}
+
+/// `schedule-by-person.csv`: one row per person, one column per held
+/// session; a cell says what the person does there (blank: not there).
+pub fn pivot_csv(plan: &Plan) -> Vec<u8> {
+    let a = plan.assembly;
+    let held = a.held();
+    let mut doc = CsvDoc::default();
+    let mut header = vec!["kind".to_string(), "id".into(), "name".into()];
+    header.extend(held.iter().map(|&s| a.sessions[s].id.clone()));
+    doc.record(header);
+    for (i, p) in plan.people.iter().enumerate() {
+        let mut row = vec![p.who.name().to_string(), p.id.clone(), p.name.clone()];
+        for &s in &held {
+            let here: Vec<String> = plan
+                .entries
+                .iter()
+                .filter(|e| e.person == i && e.session == s)
+                .map(|e| {
+                    if p.who == Who::Speaker {
+                        format!("{} {}", e.what, e.start.format("%H:%M"))
+                    } else {
+                        e.what.clone()
+                    }
+                })
+                .collect();
+            row.push(here.join("; "));
+        }
+        doc.record(row);
+    }
+    doc.into_bytes()
+}
+
+// ---- calendars -----------------------------------------------------------------
+
+/// One event as remembered between plans.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Remembered {
+    pub sequence: u32,
+    pub digest: String,
+    /// DTSTAMP: when this content was issued.
+    pub stamp: String,
+    pub summary: String,
+    pub start: String,
+    pub end: String,
+    pub location: String,
+    pub description: String,
+    pub cancelled: bool,
+}
+
+/// Per calendar file, per UID: what was last published.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarState {
+    pub calendars: BTreeMap<String, BTreeMap<String, Remembered>>,
+}
+
+struct Draft {
+    uid: String,
+    summary: String,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    location: String,
+    description: String,
+}
+
+fn utc_text(t: DateTime<Utc>) -> String {
+    t.format("%Y%m%dT%H%M%SZ").to_string()
+}
+
+fn uid(a: &Assembly, parts: &[&str]) -> String {
+    let mut text = a.name.clone();
+    for p in parts {
+        text.push('\u{1f}');
+        text.push_str(p);
+    }
+    format!("{}@kleroterion", &sha256_hex(text.as_bytes())[..32])
+}
+
+/// Builds one calendar, updating `state` for its file name.
+fn calendar(
+    a: &Assembly,
+    title: &str,
+    file: &str,
+    drafts: Vec<Draft>,
+    issued: DateTime<Utc>,
+    old: Option<&BTreeMap<String, Remembered>>,
+) -> (String, BTreeMap<String, Remembered>) {
+    let mut now: BTreeMap<String, Remembered> = BTreeMap::new();
+    for d in drafts {
+        let digest = sha256_hex(
+            [
+                d.summary.as_str(),
+                &utc_text(d.start),
+                &utc_text(d.end),
+                &d.location,
+                &d.description,
+            ]
+            .join("\u{1f}")
+            .as_bytes(),
+        );
+        let (sequence, stamp) = match old.and_then(|o| o.get(&d.uid)) {
+            Some(r) if r.digest == digest && !r.cancelled => (r.sequence, r.stamp.clone()),
+            Some(r) => (r.sequence + 1, utc_text(issued)),
+            None => (0, utc_text(issued)),
+        };
+        now.insert(
+            d.uid,
+            Remembered {
+                sequence,
+                digest,
+                stamp,
+                summary: d.summary,
+                start: utc_text(d.start),
+                end: utc_text(d.end),
+                location: d.location,
+                description: d.description,
+                cancelled: false,
+            },
+        );
+    }
+    // Events that were published and are gone: cancelled (once more each
+    // time, with the same sequence once cancelled).
+    if let Some(old) = old {
+        for (u, r) in old {
+            if now.contains_key(u) {
+                continue;
+            }
+            let mut gone = r.clone();
+            if !r.cancelled {
+                gone.sequence += 1;
+                gone.stamp = utc_text(issued);
+                gone.cancelled = true;
+            }
+            now.insert(u.clone(), gone);
+        }
+    }
+    let mut cal = Calendar::empty();
+    for (k, v) in [
+        ("VERSION", "2.0"),
+        ("PRODID", PRODID),
+        ("CALSCALE", "GREGORIAN"),
+        ("METHOD", "PUBLISH"),
+        ("X-WR-CALNAME", title),
+        ("X-WR-TIMEZONE", a.time_zone.name()),
+    ] {
+        cal.append_property(icalendar::Property::new(k, v));
+    }
+    let mut events: Vec<(&String, &Remembered)> = now.iter().collect();
+    events.sort_by(|x, y| (&x.1.start, x.0).cmp(&(&y.1.start, y.0)));
+    for (u, r) in events {
+        let mut e = Event::new();
+        e.uid(u)
+            .summary(&r.summary)
+            .add_property("DTSTART", &r.start)
+            .add_property("DTEND", &r.end)
+            .add_property("DTSTAMP", &r.stamp)
+            .sequence(r.sequence);
+        if !r.location.is_empty() {
+            e.location(&r.location);
+        }
+        if !r.description.is_empty() {
+            e.description(&r.description);
+        }
+        e.status(if r.cancelled {
+            EventStatus::Cancelled
+        } else {
+            EventStatus::Confirmed
+        });
+        cal.push(e.done());
+    }
+    let _ = file;
+    (cal.done().to_string(), now)
+}
+
+fn describe_local(
+    a: &Assembly,
+    e_session: usize,
+    start: chrono::NaiveTime,
+    end: chrono::NaiveTime,
+) -> String {
+    let s = &a.sessions[e_session];
+    format!(
+        "{}: {} {}–{} ({})",
+        a.name,
+        a.days[s.day].date.format("%a %-d %b %Y"),
+        start.format("%H:%M"),
+        end.format("%H:%M"),
+        a.time_zone.name()
+    )
+}
+
+/// Every calendar of a plan: file name (under calendars/) → text, and the
+/// new state.
+pub fn calendars(
+    plan: &Plan,
+    issued: DateTime<Utc>,
+    old: &CalendarState,
+) -> (BTreeMap<String, String>, CalendarState) {
+    let a = plan.assembly;
+    let mut files = BTreeMap::new();
+    let mut state = CalendarState::default();
+    let mut emit = |file: String, title: String, drafts: Vec<Draft>| {
+        let (text, now) = calendar(a, &title, &file, drafts, issued, old.calendars.get(&file));
+        files.insert(file.clone(), text);
+        state.calendars.insert(file, now);
+    };
+    // The whole assembly: every held session.
+    let drafts = a
+        .held()
+        .into_iter()
+        .map(|s| {
+            let x = &a.sessions[s];
+            Draft {
+                uid: uid(a, &["session", &x.id]),
+                summary: format!("{} ({})", x.title, a.name),
+                start: a.utc(x.day, x.start),
+                end: a.utc(x.day, x.end),
+                location: a.place(s),
+                description: format!(
+                    "{}\n{}",
+                    describe_local(a, s, x.start, x.end),
+                    match x.kind {
+                        Kind::Tables => "Table deliberation",
+                        k => k.default_title(),
+                    }
+                ),
+            }
+        })
+        .collect();
+    emit("assembly.ics".into(), a.name.clone(), drafts);
+    for (i, p) in plan.people.iter().enumerate() {
+        let mut per_session: BTreeMap<usize, usize> = BTreeMap::new();
+        let drafts = plan
+            .entries
+            .iter()
+            .filter(|e| e.person == i)
+            .map(|e| {
+                let x = &a.sessions[e.session];
+                let n = per_session.entry(e.session).or_insert(0);
+                *n += 1;
+                let location = match e.table {
+                    Some(t) if !e.room.is_empty() => format!("{}, table {}", e.room, t + 1),
+                    Some(t) => format!("Table {}", t + 1),
+                    None => e.room.clone(),
+                };
+                Draft {
+                    uid: uid(a, &[p.who.name(), &p.id, &x.id, &n.to_string()]),
+                    summary: format!("{}: {}", x.title, e.what),
+                    start: a.utc(x.day, e.start),
+                    end: a.utc(x.day, e.end),
+                    location,
+                    description: describe_local(a, e.session, e.start, e.end),
+                }
+            })
+            .collect();
+        let name = if p.name.is_empty() {
+            p.id.clone()
+        } else {
+            p.name.clone()
+        };
+        emit(
+            format!("{}.ics", file_stem(p.who, &p.id)),
+            format!("{} – {name}", a.name),
+            drafts,
+        );
+    }
+    (files, state)
+}
+
+// ---- HTML ------------------------------------------------------------------------
+
+/// Escapes text for HTML.
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2em;color:#111}\
+table{border-collapse:collapse;margin:.5em 0 1.5em}th,td{border:1px solid #999;padding:.25em .5em;text-align:left;vertical-align:top}\
+th{background:#eee}.tables{display:flex;flex-wrap:wrap;gap:1em}.card{border:1px solid #999;padding:.5em;min-width:14em}\
+.note{color:#555;font-size:.9em}section{page-break-after:always;break-after:page}\
+@media print{body{margin:0}a{color:inherit;text-decoration:none}nav{display:none}}";
+
+fn page(title: &str, body: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
+        esc(title)
+    )
+}
+
+fn flags(p: &crate::plan::Person) -> String {
+    let mut f = Vec::new();
+    if !p.needs.is_empty() {
+        f.push(format!("needs: {}", p.needs.join(", ")));
+    }
+    if !p.language.is_empty() {
+        f.push(format!("language: {}", p.language));
+    }
+    if !p.consent.is_empty() {
+        f.push(format!("consent: {}", p.consent));
+    }
+    f.join("; ")
+}
+
+/// Every printable page: file name (under html/) → text.
+pub fn html(plan: &Plan) -> BTreeMap<String, String> {
+    let a = plan.assembly;
+    let mut out = BTreeMap::new();
+    let person_name = |i: usize| {
+        let p = &plan.people[i];
+        if p.name.is_empty() {
+            esc(&p.id)
+        } else {
+            format!("{} ({})", esc(&p.name), esc(&p.id))
+        }
+    };
+    // Per person.
+    let mut index = format!(
+        "<h1>{}</h1>\n<nav><p><a href=\"tables.html\">Table plans</a> · <a href=\"rota.html\">Facilitator rota</a> · <a href=\"run-sheet.html\">Speaker run-sheet</a></p></nav>\n",
+        esc(&a.name)
+    );
+    for who in [Who::Member, Who::Facilitator, Who::Speaker] {
+        let of: Vec<usize> = (0..plan.people.len())
+            .filter(|&i| plan.people[i].who == who)
+            .collect();
+        if of.is_empty() {
+            continue;
+        }
+        let _ = writeln!(index, "<h2>{}s</h2>\n<ul>", capitalise(who.name()));
+        for &i in &of {
+            let p = &plan.people[i];
+            let file = format!("{}.html", file_stem(who, &p.id));
+            let _ = writeln!(
+                index,
+                "<li><a href=\"{}\">{}</a></li>",
+                esc(&file),
+                person_name(i)
+            );
+            let mut body = format!(
+                "<h1>{}</h1>\n<p>{} of {}</p>\n",
+                person_name(i),
+                capitalise(who.name()),
+                esc(&a.name)
+            );
+            let f = flags(p);
+            if !f.is_empty() {
+                let _ = writeln!(body, "<p class=\"note\">{}</p>", esc(&f));
+            }
+            body.push_str("<table>\n<tr><th>Date</th><th>Time</th><th>Session</th><th>What</th><th>Where</th></tr>\n");
+            let mut any = false;
+            for e in plan.entries.iter().filter(|e| e.person == i) {
+                any = true;
+                let s = &a.sessions[e.session];
+                let _ = writeln!(
+                    body,
+                    "<tr><td>{}</td><td>{}–{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    a.days[s.day].date.format("%a %-d %b %Y"),
+                    e.start.format("%H:%M"),
+                    e.end.format("%H:%M"),
+                    esc(&s.title),
+                    esc(&e.what),
+                    esc(&e.room)
+                );
+            }
+            body.push_str("</table>\n");
+            if !any {
+                body.push_str("<p>No sessions in this plan.</p>\n");
+            }
+            let _ = writeln!(
+                body,
+                "<p class=\"note\">Times are local ({}).</p>",
+                esc(a.time_zone.name())
+            );
+            out.insert(file, page(&format!("{} – {}", a.name, p.id), &body));
+        }
+        index.push_str("</ul>\n");
+    }
+    out.insert("index.html".into(), page(&a.name, &index));
+
+    // Table plans, one section per round.
+    let mut body = format!("<h1>{}: table plans</h1>\n", esc(&a.name));
+    for (r, &s) in plan.rounds.iter().enumerate() {
+        let x = &a.sessions[s];
+        let _ = writeln!(
+            body,
+            "<section>\n<h2>Round {}: {} – {}</h2>\n<div class=\"tables\">",
+            r + 1,
+            esc(&x.title),
+            esc(&a.when(s))
+        );
+        for (t, members) in plan.seating.tables(r).iter().enumerate() {
+            let _ = writeln!(
+                body,
+                "<div class=\"card\"><h3>Table {} <span class=\"note\">{}</span></h3>",
+                t + 1,
+                esc(&plan.table_room(s, t))
+            );
+            if let Some(rota) = &plan.rota {
+                for (label, post) in [
+                    ("Facilitator", rota.table[r].get(t)),
+                    ("Note-taker", rota.note[r].get(t)),
+                ] {
+                    if let Some(Some(f)) = post {
+                        let _ =
+                            writeln!(body, "<p>{label}: {}</p>", esc(&plan.facilitators[*f].id));
+                    }
+                }
+            }
+            body.push_str("<ol>\n");
+            for &m in members {
+                let p = &plan.people[m];
+                let f = flags(p);
+                let _ = writeln!(
+                    body,
+                    "<li>{}{}</li>",
+                    person_name(m),
+                    if f.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" <span class=\"note\">{}</span>", esc(&f))
+                    }
+                );
+            }
+            body.push_str("</ol></div>\n");
+        }
+        body.push_str("</div>\n</section>\n");
+    }
+    out.insert(
+        "tables.html".into(),
+        page(&format!("{}: table plans", a.name), &body),
+    );
+
+    // Rota.
+    let mut body = format!("<h1>{}: facilitator rota</h1>\n", esc(&a.name));
+    if let Some(rota) = &plan.rota {
+        let most = rota.table.iter().map(Vec::len).max().unwrap_or(0);
+        body.push_str("<table>\n<tr><th>Round</th><th>Session</th><th>Lead</th>");
+        for t in 0..most {
+            let _ = write!(body, "<th>Table {}</th>", t + 1);
+        }
+        body.push_str("</tr>\n");
+        let name = |f: Option<usize>| f.map_or("—".to_string(), |f| esc(&plan.facilitators[f].id));
+        for (r, &s) in plan.rounds.iter().enumerate() {
+            let _ = write!(
+                body,
+                "<tr><td>{}</td><td>{}</td><td>{}</td>",
+                r + 1,
+                esc(&a.when(s)),
+                name(rota.lead[r])
+            );
+            for t in 0..most {
+                let cell = match (rota.table[r].get(t), rota.note[r].get(t)) {
+                    (Some(f), Some(Some(n))) => format!(
+                        "{}<br><span class=\"note\">notes: {}</span>",
+                        name(*f),
+                        esc(&plan.facilitators[*n].id)
+                    ),
+                    (Some(f), _) => name(*f),
+                    _ => String::new(),
+                };
+                let _ = write!(body, "<td>{cell}</td>");
+            }
+            body.push_str("</tr>\n");
+        }
+        body.push_str("</table>\n");
+    } else {
+        body.push_str("<p>No facilitators file was given.</p>\n");
+    }
+    out.insert(
+        "rota.html".into(),
+        page(&format!("{}: facilitator rota", a.name), &body),
+    );
+
+    // Speaker run-sheet.
+    let mut body = format!("<h1>{}: speaker run-sheet</h1>\n", esc(&a.name));
+    if let Some(prog) = &plan.programme {
+        let slots = programme::slots(&plan.programme_problem(), prog);
+        for s in a.plenaries() {
+            let here: Vec<&programme::Slot> = slots.iter().filter(|x| x.session == s).collect();
+            let _ = writeln!(
+                body,
+                "<h2>{} – {} <span class=\"note\">{}</span></h2>",
+                esc(&a.sessions[s].title),
+                esc(&a.when(s)),
+                esc(&a.place(s))
+            );
+            if here.is_empty() {
+                body.push_str("<p>No speakers.</p>\n");
+                continue;
+            }
+            body.push_str("<table>\n<tr><th>Time</th><th>Speaker</th><th>Topic</th><th>Perspective</th><th>Minutes</th></tr>\n");
+            for x in here {
+                let c = &plan.contributions[x.contribution];
+                let who = if c.name.is_empty() {
+                    esc(&c.speaker)
+                } else {
+                    format!("{} ({})", esc(&c.name), esc(&c.speaker))
+                };
+                let _ = writeln!(
+                    body,
+                    "<tr><td>{}–{}</td><td>{who}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    x.start.format("%H:%M"),
+                    x.end.format("%H:%M"),
+                    esc(&c.topic),
+                    esc(&c.perspective.describe()),
+                    c.minutes
+                );
+            }
+            body.push_str("</table>\n");
+        }
+    } else {
+        body.push_str("<p>No speakers file was given.</p>\n");
+    }
+    out.insert(
+        "run-sheet.html".into(),
+        page(&format!("{}: speaker run-sheet", a.name), &body),
+    );
+    out
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
+}
+
+/// The role of a rota.csv row, as written.
+pub fn role_name(role: Role) -> &'static str {
+    role.name()
+}
+
+/// Entries of one person (for tests and reports).
+pub fn entries_of<'p>(plan: &'p Plan, who: Who, id: &str) -> Vec<&'p Entry> {
+    plan.entries
+        .iter()
+        .filter(|e| plan.people[e.person].who == who && plan.people[e.person].id == id)
+        .collect()
+}

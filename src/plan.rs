@@ -1,0 +1,754 @@
+//! The whole assembly plan: seating for every tables session, the
+//! facilitator rota, the speaker programme, and everyone's timetable.
+//!
+//! `build` takes an `Assembly` and already-read tables, runs the three
+//! planners, and joins them into a `Schedule` (one `Entry` per person per
+//! session they attend). Re-planning takes the earlier plan (`Previous`)
+//! and a first open session: everything before it is kept, later sessions
+//! change as little as the new situation allows, and `changes` lists the
+//! people whose timetable differs.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::NaiveTime;
+
+use crate::assembly::{Assembly, Kind};
+use crate::constraints::{self, Constraint};
+use crate::error::{Error, InputError};
+use crate::members::Members;
+use crate::programme::{self, Contribution, Programme};
+use crate::rota::{self, Facilitator, Role, Rota};
+use crate::seating::{self, Seating};
+use crate::table::{Table, key};
+
+/// Who a person is in the plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Who {
+    Member,
+    Facilitator,
+    Speaker,
+}
+
+impl Who {
+    pub fn name(self) -> &'static str {
+        match self {
+            Who::Member => "member",
+            Who::Facilitator => "facilitator",
+            Who::Speaker => "speaker",
+        }
+    }
+}
+
+/// Someone with a timetable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    pub who: Who,
+    pub id: String,
+    pub name: String,
+    /// Members: support needs (keyed words), language, consent notes.
+    pub needs: Vec<String>,
+    pub language: String,
+    pub consent: String,
+}
+
+/// One person in one session.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Entry {
+    pub person: usize,
+    pub session: usize,
+    pub start: NaiveTime,
+    pub end: NaiveTime,
+    /// What they do: "Table 3", "Table 3 facilitator", "Lead facilitator",
+    /// "Plenary", "Speaker: energy, informant".
+    pub what: String,
+    /// 0-based table, for tables sessions.
+    pub table: Option<usize>,
+    pub room: String,
+}
+
+/// The earlier plan, as read back from its files (ids, not indices).
+#[derive(Debug, Clone, Default)]
+pub struct Previous {
+    /// session id → member id → 0-based table.
+    pub seating: HashMap<String, HashMap<String, usize>>,
+    /// (session id, table or None for lead, role) → facilitator id.
+    pub rota: HashMap<(String, Option<usize>, Role), String>,
+    /// (speaker id, topic key, occurrence) → session id.
+    pub programme: HashMap<(String, String, usize), String>,
+    /// The earlier timetable: (person kind, id) → sorted entry lines.
+    pub timetable: BTreeMap<(Who, String), Vec<String>>,
+}
+
+/// The inputs of a plan, read.
+pub struct Inputs<'a> {
+    pub assembly: &'a Assembly,
+    pub members: Members,
+    pub constraints: Option<Table>,
+    pub facilitators: Option<Table>,
+    pub speakers: Option<Table>,
+    pub previous: Option<Previous>,
+    /// First open session id when re-planning (sessions before are kept).
+    pub from: Option<String>,
+}
+
+/// A finished plan.
+pub struct Plan<'a> {
+    pub assembly: &'a Assembly,
+    pub members: Members,
+    pub people: Vec<Person>,
+    /// Session index of each seating round.
+    pub rounds: Vec<usize>,
+    pub seating_problem: seating::Problem,
+    pub seating: Seating,
+    pub facilitators: Vec<Facilitator>,
+    pub rota_problem: Option<rota::Problem>,
+    pub rota: Option<Rota>,
+    pub contributions: Vec<Contribution>,
+    pub programme: Option<Programme>,
+    /// First open session (chronological index); 0 for a new plan.
+    pub from: usize,
+    pub entries: Vec<Entry>,
+    /// Needs a room does not meet, in words.
+    pub unmet_needs: Vec<String>,
+}
+
+impl<'a> Plan<'a> {
+    pub fn programme_problem(&self) -> programme::Problem<'a> {
+        programme::Problem {
+            assembly: self.assembly,
+            contributions: self.contributions.clone(),
+            previous: Vec::new(),
+            from: self.from,
+        }
+    }
+
+    /// The table → room assignment of a tables session: tables fill the
+    /// session's rooms in order, as far as each room's capacity allows.
+    pub fn table_room(&self, session: usize, table: usize) -> String {
+        let a = self.assembly;
+        let s = &a.sessions[session];
+        let Some(r) = self.rounds.iter().position(|&x| x == session) else {
+            return a.place(session);
+        };
+        let tables = self.seating.tables(r);
+        let mut room = 0;
+        let mut used = 0usize;
+        for (t, members) in tables.iter().enumerate() {
+            if let Some(&ri) = s.rooms.get(room)
+                && let Some(cap) = a.rooms[ri].capacity
+                && used + members.len() > cap
+                && room + 1 < s.rooms.len()
+            {
+                room += 1;
+                used = 0;
+            }
+            used += members.len();
+            if t == table {
+                break;
+            }
+        }
+        s.rooms
+            .get(room)
+            .map_or(String::new(), |&ri| a.rooms[ri].name.clone())
+    }
+}
+
+fn words_to_sessions(
+    assembly: &Assembly,
+    table: &Table,
+    row: &crate::table::Row,
+    c: usize,
+    errors: &mut Vec<InputError>,
+) -> Option<Vec<bool>> {
+    let cell = row.cells[c].trim();
+    if cell.is_empty() {
+        return None;
+    }
+    let mut out = vec![false; assembly.sessions.len()];
+    for w in cell.split([' ', ';']).filter(|w| !w.trim().is_empty()) {
+        match assembly.sessions_named(w) {
+            Some(of) => of.into_iter().for_each(|s| out[s] = true),
+            None => errors.push(
+                table
+                    .cell_error(row, c, format!("\"{w}\" is not a session, a day or weekend-N of the assembly"))
+                    .hint("list session ids, day ids or weekend-N separated by spaces; blank for always"),
+            ),
+        }
+    }
+    Some(out)
+}
+
+/// Builds the plan (see the module notes).
+pub fn build<'a>(inputs: Inputs<'a>) -> Result<Plan<'a>, Error> {
+    let a = inputs.assembly;
+    let members = inputs.members;
+    let from = match &inputs.from {
+        None => 0,
+        Some(id) => a.sessions.iter().position(|s| &s.id == id).ok_or_else(|| {
+            Error::Usage(format!(
+                "--from names \"{id}\", which is not a session of the assembly"
+            ))
+        })?,
+    };
+    let rounds = a.rounds();
+    if rounds.is_empty() {
+        return Err(Error::Usage(
+            "the assembly has no held tables sessions to seat".into(),
+        ));
+    }
+
+    // Members: availability, needs, language, consent.
+    let table_of_members = Table {
+        path: members.path.clone(),
+        sha256: members.sha256.clone(),
+        delimiter: b',',
+        header: members.header.clone(),
+        rows: members
+            .cells
+            .iter()
+            .zip(&members.lines)
+            .map(|(cells, &line)| crate::table::Row {
+                line,
+                cells: cells.clone(),
+            })
+            .collect(),
+    };
+    let col = |n: &str| table_of_members.column(n);
+    let mut errors = Vec::new();
+    let mut available: Vec<Vec<bool>> = Vec::new();
+    for row in &table_of_members.rows {
+        let av = col("available")
+            .and_then(|c| words_to_sessions(a, &table_of_members, row, c, &mut errors))
+            .unwrap_or_else(|| vec![true; a.sessions.len()]);
+        available.push(av);
+    }
+    if !errors.is_empty() {
+        return Err(Error::Input(errors));
+    }
+    let cell = |i: usize, n: &str| {
+        col(n).map_or(String::new(), |c| members.cells[i][c].trim().to_string())
+    };
+    let mut people: Vec<Person> = (0..members.len())
+        .map(|i| Person {
+            who: Who::Member,
+            id: members.ids[i].clone(),
+            name: cell(i, "name"),
+            needs: cell(i, "needs")
+                .split([';', ','])
+                .map(key)
+                .filter(|w| !w.is_empty())
+                .collect(),
+            language: cell(i, "language"),
+            consent: cell(i, "consent"),
+        })
+        .collect();
+
+    // Seating: rounds, absences, constraints, the earlier plan.
+    let mut cons: Vec<Constraint> = match &inputs.constraints {
+        Some(t) => constraints::from_table(t, &members, rounds.len())?,
+        None => Vec::new(),
+    };
+    for (i, av) in available.iter().enumerate() {
+        let absent: Vec<usize> = (0..rounds.len()).filter(|&r| !av[rounds[r]]).collect();
+        if !absent.is_empty() {
+            cons.push(Constraint {
+                kind: constraints::Kind::Absent,
+                members: vec![i],
+                rounds: Some(absent),
+                line: members.lines[i],
+            });
+        }
+    }
+    let fixed_rounds = rounds.iter().filter(|&&s| s < from).count();
+    let previous_seating = inputs.previous.as_ref().map(|p| {
+        let index = members.index();
+        let mut table_of = vec![vec![None; members.len()]; rounds.len()];
+        for (r, &s) in rounds.iter().enumerate() {
+            if let Some(seats) = p.seating.get(&a.sessions[s].id) {
+                for (id, &t) in seats {
+                    if let Some(&i) = index.get(id.as_str()) {
+                        table_of[r][i] = Some(t);
+                    }
+                }
+            }
+        }
+        Seating { table_of }
+    });
+    let seating_problem = seating::Problem {
+        n: members.len(),
+        rounds: rounds.len(),
+        layout: rounds
+            .iter()
+            .map(|&s| {
+                a.sessions[s]
+                    .layout
+                    .unwrap_or(seating::Layout::Size(a.seating.table_size))
+            })
+            .collect(),
+        categories: members.categories(&a.seating.balance)?,
+        constraints: cons,
+        previous: previous_seating,
+        fixed_rounds,
+    };
+    let seating = seating::solve(&seating_problem, &a.seating.seed, a.seating.effort)?;
+
+    // Rota.
+    let facilitators = match &inputs.facilitators {
+        Some(t) => rota::facilitators_from_table(
+            t,
+            rounds.len(),
+            &|w| {
+                a.sessions_named(w).map(|of| {
+                    (0..rounds.len())
+                        .filter(|r| of.contains(&rounds[*r]))
+                        .collect()
+                })
+            },
+            "list session ids, day ids or weekend-N separated by spaces; blank for always",
+        )?,
+        None => Vec::new(),
+    };
+    let (rota_problem, rota) = if facilitators.is_empty() {
+        (None, None)
+    } else {
+        let index: HashMap<&str, usize> = facilitators
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.id.as_str(), i))
+            .collect();
+        let tables: Vec<Vec<Vec<usize>>> = (0..rounds.len()).map(|r| seating.tables(r)).collect();
+        let previous = inputs.previous.as_ref().map(|p| {
+            let get = |r: usize, t: Option<usize>, role: Role| {
+                p.rota
+                    .get(&(a.sessions[rounds[r]].id.clone(), t, role))
+                    .and_then(|id| index.get(id.as_str()).copied())
+            };
+            Rota {
+                lead: (0..rounds.len())
+                    .map(|r| get(r, None, Role::Lead))
+                    .collect(),
+                table: (0..rounds.len())
+                    .map(|r| {
+                        (0..tables[r].len())
+                            .map(|t| get(r, Some(t), Role::Table))
+                            .collect()
+                    })
+                    .collect(),
+                note: (0..rounds.len())
+                    .map(|r| {
+                        (0..tables[r].len())
+                            .map(|t| get(r, Some(t), Role::NoteTaker))
+                            .collect()
+                    })
+                    .collect(),
+            }
+        });
+        let problem = rota::Problem {
+            tables,
+            members: members.len(),
+            facilitators: facilitators.clone(),
+            previous,
+            fixed_rounds,
+            adjacent: (0..rounds.len())
+                .map(|r| r > 0 && a.sessions[rounds[r]].day == a.sessions[rounds[r - 1]].day)
+                .collect(),
+        };
+        let r = rota::solve(&problem, &a.rota_seed, a.rota_effort);
+        (Some(problem), Some(r))
+    };
+    for f in &facilitators {
+        people.push(Person {
+            who: Who::Facilitator,
+            id: f.id.clone(),
+            name: f.name.clone(),
+            needs: Vec::new(),
+            language: String::new(),
+            consent: String::new(),
+        });
+    }
+
+    // Programme.
+    let contributions = match &inputs.speakers {
+        Some(t) => programme::from_table(t, a)?,
+        None => Vec::new(),
+    };
+    let programme = if contributions.is_empty() {
+        None
+    } else {
+        let mut seen: HashMap<(String, String), usize> = HashMap::new();
+        let previous: Vec<Option<usize>> = contributions
+            .iter()
+            .map(|c| {
+                let k = (c.speaker.clone(), key(&c.topic));
+                let n = seen.entry(k.clone()).or_insert(0);
+                *n += 1;
+                inputs.previous.as_ref().and_then(|p| {
+                    p.programme
+                        .get(&(k.0, k.1, *n))
+                        .and_then(|id| a.sessions.iter().position(|s| &s.id == id))
+                })
+            })
+            .collect();
+        let problem = programme::Problem {
+            assembly: a,
+            contributions: contributions.clone(),
+            previous,
+            from,
+        };
+        Some(programme::solve(&problem)?)
+    };
+    let mut speaker_ids: BTreeSet<&str> = BTreeSet::new();
+    for c in &contributions {
+        if speaker_ids.insert(c.speaker.as_str()) {
+            people.push(Person {
+                who: Who::Speaker,
+                id: c.speaker.clone(),
+                name: c.name.clone(),
+                needs: Vec::new(),
+                language: String::new(),
+                consent: String::new(),
+            });
+        }
+    }
+
+    let mut plan = Plan {
+        assembly: a,
+        members,
+        people,
+        rounds,
+        seating_problem,
+        seating,
+        facilitators,
+        rota_problem,
+        rota,
+        contributions,
+        programme,
+        from,
+        entries: Vec::new(),
+        unmet_needs: Vec::new(),
+    };
+    plan.entries = timetable(&plan, &available);
+    plan.unmet_needs = unmet_needs(&plan);
+    Ok(plan)
+}
+
+fn timetable(plan: &Plan, available: &[Vec<bool>]) -> Vec<Entry> {
+    let a = plan.assembly;
+    let mut out = Vec::new();
+    let person_of = |who: Who, id: &str| {
+        plan.people
+            .iter()
+            .position(|p| p.who == who && p.id == id)
+            .expect("every planned person is listed")
+    };
+    for s in a.held() {
+        let session = &a.sessions[s];
+        let round = plan.rounds.iter().position(|&x| x == s);
+        for (i, av) in available.iter().enumerate() {
+            if !av[s] {
+                continue;
+            }
+            let (what, table, room) = match round {
+                Some(r) => match plan.seating.table_of[r][i] {
+                    Some(t) => (format!("Table {}", t + 1), Some(t), plan.table_room(s, t)),
+                    None => continue,
+                },
+                None => (session.title.clone(), None, a.place(s)),
+            };
+            out.push(Entry {
+                person: i,
+                session: s,
+                start: session.start,
+                end: session.end,
+                what,
+                table,
+                room,
+            });
+        }
+        if let (Some(r), Some(rota)) = (round, &plan.rota) {
+            if let Some(f) = rota.lead[r] {
+                out.push(Entry {
+                    person: person_of(Who::Facilitator, &plan.facilitators[f].id),
+                    session: s,
+                    start: session.start,
+                    end: session.end,
+                    what: "Lead facilitator".into(),
+                    table: None,
+                    room: a.place(s),
+                });
+            }
+            for (t, posts) in [(&rota.table, "facilitator"), (&rota.note, "note-taker")]
+                .iter()
+                .flat_map(|(v, label)| v[r].iter().enumerate().map(move |(t, f)| (t, (f, *label))))
+            {
+                if let (Some(f), label) = posts {
+                    out.push(Entry {
+                        person: person_of(Who::Facilitator, &plan.facilitators[*f].id),
+                        session: s,
+                        start: session.start,
+                        end: session.end,
+                        what: format!("Table {} {label}", t + 1),
+                        table: Some(t),
+                        room: plan.table_room(s, t),
+                    });
+                }
+            }
+        }
+    }
+    if let Some(prog) = &plan.programme {
+        for slot in programme::slots(&plan.programme_problem(), prog) {
+            let c = &plan.contributions[slot.contribution];
+            out.push(Entry {
+                person: person_of(Who::Speaker, &c.speaker),
+                session: slot.session,
+                start: slot.start,
+                end: slot.end,
+                what: format!("Speaker: {}, {}", c.topic, c.perspective.describe()),
+                table: None,
+                room: a.place(slot.session),
+            });
+        }
+    }
+    out.sort_by(|x, y| {
+        (
+            x.person,
+            a.days[a.sessions[x.session].day].date,
+            x.start,
+            x.session,
+            &x.what,
+        )
+            .cmp(&(
+                y.person,
+                a.days[a.sessions[y.session].day].date,
+                y.start,
+                y.session,
+                &y.what,
+            ))
+    });
+    out
+}
+
+/// Members' needs that name a room tag (e.g. step-free, hearing-loop) but
+/// whose room for a session lacks it.
+fn unmet_needs(plan: &Plan) -> Vec<String> {
+    let a = plan.assembly;
+    let tags: BTreeSet<&str> = a
+        .rooms
+        .iter()
+        .flat_map(|r| r.tags.iter().map(String::as_str))
+        .collect();
+    let mut out = Vec::new();
+    for e in &plan.entries {
+        let p = &plan.people[e.person];
+        if p.who != Who::Member || e.room.is_empty() {
+            continue;
+        }
+        let Some(room) = a.rooms.iter().find(|r| r.name == e.room) else {
+            continue;
+        };
+        for need in p.needs.iter().filter(|n| tags.contains(n.as_str())) {
+            if !room.tags.contains(need) {
+                out.push(format!(
+                    "member {} needs {need}, but {} ({}) is in {}, which lacks it",
+                    p.id,
+                    a.sessions[e.session].id,
+                    a.when(e.session),
+                    room.name
+                ));
+            }
+        }
+    }
+    out
+}
+
+impl Plan<'_> {
+    /// One line per entry, for comparing timetables between plans.
+    pub fn timetable_lines(&self) -> BTreeMap<(Who, String), Vec<String>> {
+        let mut out: BTreeMap<(Who, String), Vec<String>> = BTreeMap::new();
+        for p in &self.people {
+            out.entry((p.who, p.id.clone())).or_default();
+        }
+        for e in &self.entries {
+            let p = &self.people[e.person];
+            out.entry((p.who, p.id.clone()))
+                .or_default()
+                .push(entry_line(self.assembly, e));
+        }
+        out
+    }
+
+    /// The people whose timetable differs from the earlier plan's, with
+    /// what was removed and added.
+    pub fn changes(&self, previous: &Previous) -> Vec<String> {
+        let now = self.timetable_lines();
+        let mut out = Vec::new();
+        let keys: BTreeSet<&(Who, String)> = now.keys().chain(previous.timetable.keys()).collect();
+        for k in keys {
+            let empty = Vec::new();
+            let before = previous.timetable.get(k).unwrap_or(&empty);
+            let after = now.get(k).unwrap_or(&empty);
+            if before == after {
+                continue;
+            }
+            let gone: Vec<&String> = before.iter().filter(|l| !after.contains(l)).collect();
+            let new: Vec<&String> = after.iter().filter(|l| !before.contains(l)).collect();
+            let mut line = format!("{} {}:", k.0.name(), k.1);
+            if !previous.timetable.contains_key(k) {
+                line.push_str(" new to the plan;");
+            } else if !now.contains_key(k) {
+                line.push_str(" no longer in the plan;");
+            }
+            for g in gone {
+                line.push_str(&format!(" − {g};"));
+            }
+            for n in new {
+                line.push_str(&format!(" + {n};"));
+            }
+            out.push(line.trim_end_matches(';').to_string());
+        }
+        out
+    }
+}
+
+/// `session date start–end: what (room)`: the unit of change lists.
+pub fn entry_line(a: &Assembly, e: &Entry) -> String {
+    let s = &a.sessions[e.session];
+    format!(
+        "{} {} {}–{}: {}{}",
+        s.id,
+        a.days[s.day].date,
+        e.start.format("%H:%M"),
+        e.end.format("%H:%M"),
+        e.what,
+        if e.room.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", e.room)
+        }
+    )
+}
+
+/// Whether a session is a seating round (for reports).
+pub fn is_round(a: &Assembly, s: usize) -> bool {
+    a.sessions[s].kind == Kind::Tables
+}
+
+impl Previous {
+    /// Reads an earlier plan's `seating.csv`, `rota.csv`, `programme.csv`
+    /// and `schedule.csv` (`dir` only names them in errors).
+    pub fn from_files(
+        dir: &std::path::Path,
+        files: &BTreeMap<String, Vec<u8>>,
+    ) -> Result<Previous, Error> {
+        let table = |name: &str| -> Result<Option<Table>, Error> {
+            match files.get(name) {
+                Some(bytes) => Ok(Some(Table::parse(&dir.join(name), bytes)?)),
+                None => Ok(None),
+            }
+        };
+        let mut out = Previous::default();
+        let need = |t: &Table, cols: &[&str]| -> Result<Vec<usize>, Error> {
+            cols.iter()
+                .map(|c| {
+                    t.column(c).ok_or_else(|| {
+                        Error::from(
+                            InputError::unreadable(&t.path, format!("no {c} column"))
+                                .line(1)
+                                .hint("give the directory `kleroterion plan` wrote"),
+                        )
+                    })
+                })
+                .collect()
+        };
+        let Some(seating) = table("seating.csv")? else {
+            return Err(InputError::unreadable(
+                &dir.join("seating.csv"),
+                "the earlier plan has no seating.csv",
+            )
+            .hint("give the directory `kleroterion plan` wrote")
+            .into());
+        };
+        let c = need(&seating, &["table", "session"])?;
+        let id = (0..seating.header.len())
+            .find(|&i| !["round", "table", "session"].contains(&key(&seating.header[i]).as_str()))
+            .unwrap_or(0);
+        for row in &seating.rows {
+            let Ok(t) = row.cells[c[0]].trim().parse::<usize>() else {
+                return Err(seating
+                    .cell_error(row, c[0], "not a table number")
+                    .hint("give the seating.csv `kleroterion plan` wrote")
+                    .into());
+            };
+            out.seating
+                .entry(row.cells[c[1]].trim().to_string())
+                .or_default()
+                .insert(row.cells[id].trim().to_string(), t.max(1) - 1);
+        }
+        if let Some(rota) = table("rota.csv")? {
+            let c = need(&rota, &["table", "role", "facilitator", "session"])?;
+            for row in &rota.rows {
+                let t = row.cells[c[0]]
+                    .trim()
+                    .parse::<usize>()
+                    .ok()
+                    .map(|t| t.max(1) - 1);
+                let role = match key(&row.cells[c[1]]).as_str() {
+                    "lead" => Role::Lead,
+                    "note-taker" => Role::NoteTaker,
+                    _ => Role::Table,
+                };
+                let f = row.cells[c[2]].trim();
+                if !f.is_empty() {
+                    out.rota
+                        .insert((row.cells[c[3]].trim().to_string(), t, role), f.to_string());
+                }
+            }
+        }
+        if let Some(prog) = table("programme.csv")? {
+            let c = need(&prog, &["session", "speaker", "topic"])?;
+            let mut seen: HashMap<(String, String), usize> = HashMap::new();
+            for row in &prog.rows {
+                let k = (row.cells[c[1]].trim().to_string(), key(&row.cells[c[2]]));
+                let n = seen.entry(k.clone()).or_insert(0);
+                *n += 1;
+                out.programme
+                    .insert((k.0, k.1, *n), row.cells[c[0]].trim().to_string());
+            }
+        }
+        if let Some(s) = table("schedule.csv")? {
+            let c = need(
+                &s,
+                &[
+                    "kind", "id", "session", "date", "start", "end", "what", "room",
+                ],
+            )?;
+            for row in &s.rows {
+                let who = match key(&row.cells[c[0]]).as_str() {
+                    "facilitator" => Who::Facilitator,
+                    "speaker" => Who::Speaker,
+                    _ => Who::Member,
+                };
+                let cell = |i: usize| row.cells[c[i]].trim();
+                let room = cell(7);
+                let line = format!(
+                    "{} {} {}–{}: {}{}",
+                    cell(2),
+                    cell(3),
+                    cell(4),
+                    cell(5),
+                    cell(6),
+                    if room.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({room})")
+                    }
+                );
+                out.timetable
+                    .entry((who, cell(1).to_string()))
+                    .or_default()
+                    .push(line);
+            }
+        }
+        Ok(out)
+    }
+}
