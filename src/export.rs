@@ -418,7 +418,11 @@ pub fn calendars(
                 };
                 Draft {
                     uid: uid(a, &[p.who.name(), &p.id, &x.id, &n.to_string()]),
-                    summary: format!("{}: {}", x.title, e.what),
+                    summary: if e.what == x.title {
+                        x.title.clone()
+                    } else {
+                        format!("{}: {}", x.title, e.what)
+                    },
                     start: a.utc(x.day, e.start),
                     end: a.utc(x.day, e.end),
                     location,
@@ -436,6 +440,25 @@ pub fn calendars(
             format!("{} – {name}", a.name),
             drafts,
         );
+    }
+    // People no longer in the plan: their calendars, every event cancelled.
+    let gone: Vec<String> = old
+        .calendars
+        .keys()
+        .filter(|f| !files.contains_key(*f))
+        .cloned()
+        .collect();
+    for file in gone {
+        let (text, now) = calendar(
+            a,
+            &a.name,
+            &file,
+            Vec::new(),
+            issued,
+            old.calendars.get(&file),
+        );
+        files.insert(file.clone(), text);
+        state.calendars.insert(file, now);
     }
     (files, state)
 }

@@ -314,6 +314,7 @@ impl Problem<'_> {
 }
 
 /// Places the contributions (see the module notes).
+#[allow(clippy::needless_range_loop)] // sessions index x's rows and the assembly
 pub fn solve(p: &Problem) -> Result<Programme, Error> {
     let a = p.assembly;
     let n = p.contributions.len();
@@ -527,7 +528,9 @@ pub fn slots(p: &Problem, programme: &Programme) -> Vec<Slot> {
                 c,
             )
         });
-        let mut keyed: Vec<((usize, String, u8, usize, String), usize)> = here
+        // (topic rank, topic, perspective rank, turn within side, side), index
+        type Order = (usize, String, u8, usize, String);
+        let mut keyed: Vec<(Order, usize)> = here
             .iter()
             .map(|&c| {
                 let x = &p.contributions[c];
