@@ -19,9 +19,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::assembly::{Assembly, Kind};
 use crate::output::CsvDoc;
-use crate::plan::{Entry, Plan, Who};
+use crate::plan::{Plan, Who};
 use crate::programme::{self, Perspective};
-use crate::rota::Role;
 use crate::table::sha256_hex;
 
 /// Product identifier of our calendars.
@@ -253,7 +252,6 @@ fn uid(a: &Assembly, parts: &[&str]) -> String {
 fn calendar(
     a: &Assembly,
     title: &str,
-    file: &str,
     drafts: Vec<Draft>,
     issued: DateTime<Utc>,
     old: Option<&BTreeMap<String, Remembered>>,
@@ -341,7 +339,6 @@ fn calendar(
         });
         cal.push(e.done());
     }
-    let _ = file;
     (cal.done().to_string(), now)
 }
 
@@ -373,7 +370,7 @@ pub fn calendars(
     let mut files = BTreeMap::new();
     let mut state = CalendarState::default();
     let mut emit = |file: String, title: String, drafts: Vec<Draft>| {
-        let (text, now) = calendar(a, &title, &file, drafts, issued, old.calendars.get(&file));
+        let (text, now) = calendar(a, &title, drafts, issued, old.calendars.get(&file));
         files.insert(file.clone(), text);
         state.calendars.insert(file, now);
     };
@@ -449,14 +446,7 @@ pub fn calendars(
         .cloned()
         .collect();
     for file in gone {
-        let (text, now) = calendar(
-            a,
-            &a.name,
-            &file,
-            Vec::new(),
-            issued,
-            old.calendars.get(&file),
-        );
+        let (text, now) = calendar(a, &a.name, Vec::new(), issued, old.calendars.get(&file));
         files.insert(file.clone(), text);
         state.calendars.insert(file, now);
     }
@@ -607,8 +597,7 @@ pub fn html(plan: &Plan) -> BTreeMap<String, String> {
                     ("Note-taker", rota.note[r].get(t)),
                 ] {
                     if let Some(Some(f)) = post {
-                        let _ =
-                            writeln!(body, "<p>{label}: {}</p>", esc(&plan.facilitators[*f].id));
+                        let _ = writeln!(body, "<p>{label}: {}</p>", staff(plan, *f));
                     }
                 }
             }
@@ -645,7 +634,7 @@ pub fn html(plan: &Plan) -> BTreeMap<String, String> {
             let _ = write!(body, "<th>Table {}</th>", t + 1);
         }
         body.push_str("</tr>\n");
-        let name = |f: Option<usize>| f.map_or("—".to_string(), |f| esc(&plan.facilitators[f].id));
+        let name = |f: Option<usize>| f.map_or("—".to_string(), |f| staff(plan, f));
         for (r, &s) in plan.rounds.iter().enumerate() {
             let _ = write!(
                 body,
@@ -659,7 +648,7 @@ pub fn html(plan: &Plan) -> BTreeMap<String, String> {
                     (Some(f), Some(Some(n))) => format!(
                         "{}<br><span class=\"note\">notes: {}</span>",
                         name(*f),
-                        esc(&plan.facilitators[*n].id)
+                        staff(plan, *n)
                     ),
                     (Some(f), _) => name(*f),
                     _ => String::new(),
@@ -724,22 +713,19 @@ pub fn html(plan: &Plan) -> BTreeMap<String, String> {
     out
 }
 
+/// A facilitator for a page: "Name (id)", or the id.
+fn staff(plan: &Plan, f: usize) -> String {
+    let x = &plan.facilitators[f];
+    if x.name.is_empty() {
+        esc(&x.id)
+    } else {
+        format!("{} ({})", esc(&x.name), esc(&x.id))
+    }
+}
+
 fn capitalise(s: &str) -> String {
     let mut c = s.chars();
     c.next()
         .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
         .unwrap_or_default()
-}
-
-/// The role of a rota.csv row, as written.
-pub fn role_name(role: Role) -> &'static str {
-    role.name()
-}
-
-/// Entries of one person (for tests and reports).
-pub fn entries_of<'p>(plan: &'p Plan, who: Who, id: &str) -> Vec<&'p Entry> {
-    plan.entries
-        .iter()
-        .filter(|e| plan.people[e.person].who == who && plan.people[e.person].id == id)
-        .collect()
 }

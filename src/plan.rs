@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::NaiveTime;
 
-use crate::assembly::{Assembly, Kind};
+use crate::assembly::Assembly;
 use crate::constraints::{self, Constraint};
 use crate::error::{Error, InputError};
 use crate::members::Members;
@@ -584,9 +584,12 @@ impl Plan<'_> {
         let mut out = Vec::new();
         let keys: BTreeSet<&(Who, String)> = now.keys().chain(previous.timetable.keys()).collect();
         for k in keys {
-            let empty = Vec::new();
-            let before = previous.timetable.get(k).unwrap_or(&empty);
-            let after = now.get(k).unwrap_or(&empty);
+            let sorted = |m: &BTreeMap<(Who, String), Vec<String>>| {
+                let mut v = m.get(k).cloned().unwrap_or_default();
+                v.sort();
+                v
+            };
+            let (before, after) = (&sorted(&previous.timetable), &sorted(&now));
             if before == after {
                 continue;
             }
@@ -626,11 +629,6 @@ pub fn entry_line(a: &Assembly, e: &Entry) -> String {
             format!(" ({})", e.room)
         }
     )
-}
-
-/// Whether a session is a seating round (for reports).
-pub fn is_round(a: &Assembly, s: usize) -> bool {
-    a.sessions[s].kind == Kind::Tables
 }
 
 impl Previous {
