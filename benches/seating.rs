@@ -3,7 +3,7 @@
 //! distinct pairs against the bound, the most meetings of one pair, the
 //! share of (round, table, value) cells in band and the time.
 //!
-//!     cargo bench --bench seating [-- --effort N]
+//!     cargo bench --bench seating [-- --effort N] [--only NAME-PART]
 
 use std::path::Path;
 use std::time::Instant;
@@ -93,7 +93,18 @@ fn main() {
         "case", "pairs", "bound", "target", "max", "in band", "secs"
     );
     let mut r1: Option<(Problem, seating::Seating)> = None;
+    let only = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
     for case in &cases {
+        if only
+            .as_ref()
+            .is_some_and(|o| !case.name.contains(o.as_str()))
+        {
+            continue;
+        }
         let (categories, n) = match case.file {
             Some((file, id)) => {
                 let path = shared.join(file);
