@@ -21,6 +21,13 @@
 //!   are maximised) and 20 per meeting beyond the second;
 //! - when re-planning, 0.5 per member moved from the previous plan.
 //!
+//! With balanced categories, mixing is annealed alone first (bands
+//! ignored) until no pair meets twice. If it gets there, balance and mixing
+//! are annealed together as above; if not (mixing is the hard part, as for
+//! ten tables of ten), the mixing skeleton is kept: bands are mended by
+//! exchanging two members' whole schedules, which keeps every pair's
+//! meetings, then both kinds of move run at a low temperature.
+//!
 //! The best plan of the annealing is then improved by a conflict-directed
 //! tabu search (the best swap moving a member in conflict, recently moved
 //! members tabu for 8-15 steps, random kicks when stuck), as for the social
