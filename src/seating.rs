@@ -21,6 +21,10 @@
 //!   are maximised) and 20 per meeting beyond the second;
 //! - when re-planning, 0.5 per member moved from the previous plan.
 //!
+//! Pure mixing problems (no balance, rules or earlier plan, everyone
+//! present, g tables of s with g a prime power ≥ s) start from the affine
+//! resolvable design, which seats g (or g + 1) rounds without any repeat.
+//!
 //! With balanced categories, mixing is annealed alone first (bands
 //! ignored) until no pair meets twice. If it gets there, balance and mixing
 //! are annealed together as above; if not (mixing is the hard part, as for
@@ -529,9 +533,15 @@ pub fn solve(problem: &Problem, seed: &str, effort: usize) -> Result<Seating, Er
             .collect::<Vec<_>>()
     });
 
-    // Initial tables.
+    // Initial tables: an affine design where one fits (pure mixing),
+    // else dealt by values.
+    let design = affine_design(p);
     let mut table_of = vec![vec![NONE; n]; p.rounds];
     for r in 0..p.rounds {
+        if let Some(tables) = design.as_ref().and_then(|d| d.get(r)) {
+            table_of[r].clone_from(tables);
+            continue;
+        }
         let mut free: Vec<usize> = sizes[r].clone();
         let place = |i: usize, t: usize, table_of: &mut Vec<Vec<usize>>, free: &mut Vec<usize>| {
             table_of[r][i] = t;
@@ -755,6 +765,132 @@ pub fn solve(problem: &Problem, seed: &str, effort: usize) -> Result<Seating, Er
     s.band = BAND;
     let s = tabu_search(s, &movable, &open, 0.0, &mut rng, effort);
     Ok(export(&s))
+}
+
+/// Arithmetic in the finite field GF(p^k), elements as integers whose
+/// base-p digits are polynomial coefficients.
+struct Field {
+    p: usize,
+    k: usize,
+    /// The monic irreducible polynomial's lower coefficients.
+    modulus: Vec<usize>,
+}
+
+impl Field {
+    /// GF(q) if q is a prime power (q ≥ 2).
+    fn new(q: usize) -> Option<Field> {
+        let p = (2..=q).find(|d| q % d == 0)?;
+        let mut k = 0;
+        let mut x = q;
+        while x % p == 0 {
+            x /= p;
+            k += 1;
+        }
+        if x != 1 {
+            return None;
+        }
+        // The first monic polynomial of degree k with no factor of degree
+        // 1..=k/2 (found by trying every lower-degree monic divisor).
+        let field = |modulus: Vec<usize>| Field { p, k, modulus };
+        if k == 1 {
+            return Some(field(vec![0]));
+        }
+        'candidate: for c in 0..q {
+            let poly: Vec<usize> = (0..k).map(|i| c / p.pow(i as u32) % p).chain([1]).collect();
+            for d in 1..=k / 2 {
+                for e in 0..p.pow(d as u32) {
+                    let div: Vec<usize> =
+                        (0..d).map(|i| e / p.pow(i as u32) % p).chain([1]).collect();
+                    if poly_rem(&poly, &div, p).iter().all(|&x| x == 0) {
+                        continue 'candidate;
+                    }
+                }
+            }
+            return Some(field(poly[..k].to_vec()));
+        }
+        None
+    }
+
+    fn digits(&self, a: usize) -> Vec<usize> {
+        (0..self.k)
+            .map(|i| a / self.p.pow(i as u32) % self.p)
+            .collect()
+    }
+
+    fn number(&self, d: &[usize]) -> usize {
+        d.iter().rev().fold(0, |acc, &x| acc * self.p + x)
+    }
+
+    fn add(&self, a: usize, b: usize) -> usize {
+        let (x, y) = (self.digits(a), self.digits(b));
+        self.number(
+            &x.iter()
+                .zip(&y)
+                .map(|(u, v)| (u + v) % self.p)
+                .collect::<Vec<_>>(),
+        )
+    }
+
+    fn mul(&self, a: usize, b: usize) -> usize {
+        let (x, y) = (self.digits(a), self.digits(b));
+        let mut prod = vec![0; 2 * self.k];
+        for (i, u) in x.iter().enumerate() {
+            for (j, v) in y.iter().enumerate() {
+                prod[i + j] = (prod[i + j] + u * v) % self.p;
+            }
+        }
+        let mut modulus = self.modulus.clone();
+        modulus.push(1);
+        let r = poly_rem(&prod, &modulus, self.p);
+        self.number(&r[..self.k])
+    }
+}
+
+/// Remainder of polynomial `a` by monic `m` over GF(p) (coefficients
+/// lowest first), padded to `a`'s length.
+fn poly_rem(a: &[usize], m: &[usize], p: usize) -> Vec<usize> {
+    let mut r = a.to_vec();
+    let dm = m.len() - 1;
+    for i in (dm..r.len()).rev() {
+        let c = r[i];
+        if c != 0 {
+            for (j, &mj) in m.iter().enumerate() {
+                let at = i - dm + j;
+                r[at] = (r[at] + p * p - c * mj % p) % p;
+            }
+        }
+    }
+    r
+}
+
+/// For pure mixing (no balance, rules or earlier plan; everyone present;
+/// g tables of s with g a prime power ≥ s): the affine resolvable design.
+/// Member x·s + y (x < g, y < s) sits at table x + e·y in round e (field
+/// arithmetic), so over g rounds every pair from different y-classes meets
+/// exactly once; if s divides g, one more round seats each y-class in
+/// tables of s. Returns those rounds (at most `p.rounds`).
+fn affine_design(p: &Problem) -> Option<Vec<Vec<usize>>> {
+    if !p.categories.is_empty() || !p.constraints.is_empty() || p.previous.is_some() {
+        return None;
+    }
+    let sizes = p.sizes(0);
+    let s = *sizes.first()?;
+    let g = sizes.len();
+    if s < 2 || s > g || sizes.iter().any(|&x| x != s) || g * s != p.n {
+        return None;
+    }
+    if (0..p.rounds).any(|r| p.sizes(r) != sizes || p.present(r).len() != p.n) {
+        return None;
+    }
+    let f = Field::new(g)?;
+    let mut out = Vec::new();
+    for e in 0..g.min(p.rounds) {
+        out.push((0..p.n).map(|i| f.add(i / s, f.mul(e, i % s))).collect());
+    }
+    if p.rounds > g && g % s == 0 {
+        out.push((0..p.n).map(|i| (i % s) * (g / s) + (i / s) / s).collect());
+    }
+    Some(out)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -1330,6 +1466,38 @@ mod tests {
                 total(&s) - before
             );
         }
+    }
+
+    #[test]
+    fn finite_fields_multiply_and_designs_never_repeat_a_pair() {
+        for q in [2, 3, 4, 5, 7, 8, 9, 16, 25, 27] {
+            let f = Field::new(q).unwrap();
+            // Every non-zero element has an inverse: multiplication by a is
+            // a bijection.
+            for a in 1..q {
+                let mut seen: Vec<usize> = (0..q).map(|b| f.mul(a, b)).collect();
+                seen.sort_unstable();
+                assert_eq!(seen, (0..q).collect::<Vec<_>>(), "GF({q}) times {a}");
+            }
+        }
+        assert!(Field::new(6).is_none() && Field::new(12).is_none());
+        let p = plain(32, 9, 4);
+        let d = affine_design(&p).unwrap();
+        assert_eq!(d.len(), 9);
+        let mut met = std::collections::HashSet::new();
+        for round in &d {
+            for a in 0..32 {
+                for b in a + 1..32 {
+                    if round[a] == round[b] {
+                        assert!(met.insert((a, b)), "{a} and {b} meet twice");
+                    }
+                }
+            }
+            for t in 0..8 {
+                assert_eq!(round.iter().filter(|&&x| x == t).count(), 4);
+            }
+        }
+        assert_eq!(met.len(), 9 * 8 * 6);
     }
 
     #[test]
