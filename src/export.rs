@@ -6,14 +6,15 @@
 //! session, so they survive re-planning; `CalendarState` (kept with the
 //! plan) remembers each event's content digest and SEQUENCE, which rises
 //! when the content changes; events that disappear are sent once more as
-//! STATUS:CANCELLED. Times are written in UTC (always valid RFC 5545) with
-//! the assembly's time zone named in X-WR-TIMEZONE and the local times in
-//! the description.
+//! STATUS:CANCELLED. Times are local with the assembly's TZID, defined by a
+//! VTIMEZONE built from the compiled IANA database for the years the
+//! events fall in (so calendars do not depend on the reader's zone data).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDateTime, Utc};
+use chrono_tz::Tz;
 use icalendar::{Calendar, Component, Event, EventLike, EventStatus};
 use serde::{Deserialize, Serialize};
 
@@ -229,14 +230,86 @@ pub struct CalendarState {
 struct Draft {
     uid: String,
     summary: String,
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
+    /// Local times in the assembly's zone.
+    start: NaiveDateTime,
+    end: NaiveDateTime,
     location: String,
     description: String,
 }
 
 fn utc_text(t: DateTime<Utc>) -> String {
     t.format("%Y%m%dT%H%M%SZ").to_string()
+}
+
+fn local_text(t: NaiveDateTime) -> String {
+    t.format("%Y%m%dT%H%M%S").to_string()
+}
+
+fn offset_text(seconds: i32) -> String {
+    let sign = if seconds < 0 { '-' } else { '+' };
+    let m = seconds.unsigned_abs() / 60;
+    format!("{sign}{:02}{:02}", m / 60, m % 60)
+}
+
+/// The VTIMEZONE of `tz` for the years `from..=to` (RFC 5545 §3.6.5): the
+/// observance in effect on 1 January of `from`, then one STANDARD or
+/// DAYLIGHT sub-component per change of offset in those years (found hour
+/// by hour, then to the minute, from the compiled IANA database), each
+/// starting at the local time before the change. Lines end in CRLF.
+pub fn vtimezone(tz: Tz, from: i32, to: i32) -> String {
+    use chrono::{Offset, TimeZone};
+    use chrono_tz::{OffsetComponents, OffsetName};
+    let at = |t: DateTime<Utc>| tz.offset_from_utc_datetime(&t.naive_utc());
+    let mut lines = vec!["BEGIN:VTIMEZONE".to_string(), format!("TZID:{}", tz.name())];
+    let start = Utc.with_ymd_and_hms(from, 1, 1, 0, 0, 0).single();
+    let end = Utc.with_ymd_and_hms(to + 1, 1, 1, 0, 0, 0).single();
+    let mut changes = Vec::new();
+    if let (Some(mut t), Some(end)) = (start, end) {
+        let mut before = at(t);
+        // The observance in effect when the range begins.
+        changes.push((t, before, before));
+        while t < end {
+            let next = t + chrono::Duration::hours(1);
+            let after = at(next);
+            if after.fix() != before.fix() || after.abbreviation() != before.abbreviation() {
+                // The change lies in (t, next]: find the exact minute.
+                let (mut lo, mut hi) = (t, next);
+                while hi - lo > chrono::Duration::minutes(1) {
+                    let mid = lo + (hi - lo) / 2;
+                    if at(mid).fix() == before.fix()
+                        && at(mid).abbreviation() == before.abbreviation()
+                    {
+                        lo = mid;
+                    } else {
+                        hi = mid;
+                    }
+                }
+                changes.push((hi, before, after));
+                before = after;
+            }
+            t = next;
+        }
+    }
+    for (when, before, after) in changes {
+        let kind = if after.dst_offset().num_seconds() != 0 {
+            "DAYLIGHT"
+        } else {
+            "STANDARD"
+        };
+        let from_s = before.fix().local_minus_utc();
+        let to_s = after.fix().local_minus_utc();
+        let local = when.naive_utc() + chrono::Duration::seconds(i64::from(from_s));
+        lines.push(format!("BEGIN:{kind}"));
+        lines.push(format!("DTSTART:{}", local_text(local)));
+        lines.push(format!("TZOFFSETFROM:{}", offset_text(from_s)));
+        lines.push(format!("TZOFFSETTO:{}", offset_text(to_s)));
+        if let Some(name) = after.abbreviation() {
+            lines.push(format!("TZNAME:{name}"));
+        }
+        lines.push(format!("END:{kind}"));
+    }
+    lines.push("END:VTIMEZONE".into());
+    lines.join("\r\n") + "\r\n"
 }
 
 fn uid(a: &Assembly, parts: &[&str]) -> String {
@@ -261,8 +334,8 @@ fn calendar(
         let digest = sha256_hex(
             [
                 d.summary.as_str(),
-                &utc_text(d.start),
-                &utc_text(d.end),
+                &local_text(d.start),
+                &local_text(d.end),
                 &d.location,
                 &d.description,
             ]
@@ -281,8 +354,8 @@ fn calendar(
                 digest,
                 stamp,
                 summary: d.summary,
-                start: utc_text(d.start),
-                end: utc_text(d.end),
+                start: local_text(d.start),
+                end: local_text(d.end),
                 location: d.location,
                 description: d.description,
                 cancelled: false,
@@ -320,10 +393,19 @@ fn calendar(
     events.sort_by(|x, y| (&x.1.start, x.0).cmp(&(&y.1.start, y.0)));
     for (u, r) in events {
         let mut e = Event::new();
+        let tzid = a.time_zone.name();
         e.uid(u)
             .summary(&r.summary)
-            .add_property("DTSTART", &r.start)
-            .add_property("DTEND", &r.end)
+            .append_property(
+                icalendar::Property::new("DTSTART", &r.start)
+                    .add_parameter("TZID", tzid)
+                    .done(),
+            )
+            .append_property(
+                icalendar::Property::new("DTEND", &r.end)
+                    .add_parameter("TZID", tzid)
+                    .done(),
+            )
             .add_property("DTSTAMP", &r.stamp)
             .sequence(r.sequence);
         if !r.location.is_empty() {
@@ -339,7 +421,23 @@ fn calendar(
         });
         cal.push(e.done());
     }
-    (cal.done().to_string(), now)
+    // The zone's rules for every year an event falls in.
+    let years: Vec<i32> = now
+        .values()
+        .filter_map(|r| r.start.get(..4)?.parse().ok())
+        .chain(a.days.iter().map(|d| d.date.year()))
+        .collect();
+    let (lo, hi) = (
+        years.iter().copied().min().unwrap_or(1970),
+        years.iter().copied().max().unwrap_or(1970),
+    );
+    let text = cal.done().to_string();
+    let zone = vtimezone(a.time_zone, lo, hi);
+    let at = text
+        .find("BEGIN:VEVENT")
+        .or_else(|| text.find("END:VCALENDAR"))
+        .unwrap_or(text.len());
+    (format!("{}{zone}{}", &text[..at], &text[at..]), now)
 }
 
 fn describe_local(
@@ -383,8 +481,8 @@ pub fn calendars(
             Draft {
                 uid: uid(a, &["session", &x.id]),
                 summary: format!("{} ({})", x.title, a.name),
-                start: a.utc(x.day, x.start),
-                end: a.utc(x.day, x.end),
+                start: a.days[x.day].date.and_time(x.start),
+                end: a.days[x.day].date.and_time(x.end),
                 location: a.place(s),
                 description: format!(
                     "{}\n{}",
@@ -420,8 +518,8 @@ pub fn calendars(
                     } else {
                         format!("{}: {}", x.title, e.what)
                     },
-                    start: a.utc(x.day, e.start),
-                    end: a.utc(x.day, e.end),
+                    start: a.days[x.day].date.and_time(e.start),
+                    end: a.days[x.day].date.and_time(e.end),
                     location,
                     description: describe_local(a, e.session, e.start, e.end),
                 }
@@ -728,4 +826,49 @@ fn capitalise(s: &str) -> String {
     c.next()
         .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vtimezone_lists_the_changes_of_the_years() {
+        let z = vtimezone(chrono_tz::Europe::London, 2027, 2027);
+        let lines: Vec<&str> = z.split("\r\n").collect();
+        assert_eq!(
+            lines,
+            [
+                "BEGIN:VTIMEZONE",
+                "TZID:Europe/London",
+                "BEGIN:STANDARD",
+                "DTSTART:20270101T000000",
+                "TZOFFSETFROM:+0000",
+                "TZOFFSETTO:+0000",
+                "TZNAME:GMT",
+                "END:STANDARD",
+                "BEGIN:DAYLIGHT",
+                "DTSTART:20270328T010000",
+                "TZOFFSETFROM:+0000",
+                "TZOFFSETTO:+0100",
+                "TZNAME:BST",
+                "END:DAYLIGHT",
+                "BEGIN:STANDARD",
+                "DTSTART:20271031T020000",
+                "TZOFFSETFROM:+0100",
+                "TZOFFSETTO:+0000",
+                "TZNAME:GMT",
+                "END:STANDARD",
+                "END:VTIMEZONE",
+                ""
+            ]
+        );
+        // A zone without changes: one observance; half-hour offsets.
+        let k = vtimezone(chrono_tz::Asia::Kolkata, 2027, 2028);
+        assert!(k.contains("TZOFFSETTO:+0530"));
+        assert_eq!(k.matches("BEGIN:STANDARD").count(), 1);
+        // Southern hemisphere, west of Greenwich.
+        let s = vtimezone(chrono_tz::America::Santiago, 2027, 2027);
+        assert!(s.contains("TZOFFSETFROM:-0300") && s.contains("TZOFFSETTO:-0400"));
+    }
 }

@@ -181,8 +181,13 @@ fn example_plan_is_complete_consistent_and_deterministic() {
     assert_eq!(uids.len(), events.len());
     assert!(m7.contains("X-WR-TIMEZONE:Europe/London"));
     assert!(m7.contains("DTSTAMP:20270201T120000Z"));
-    // 11:30 in London on 6 March 2027 (GMT) is 11:30 UTC.
-    assert!(m7.contains("DTSTART:20270306T113000Z"), "{m7}");
+    // Local times with the zone, which the calendar defines itself.
+    assert!(
+        m7.contains("DTSTART;TZID=Europe/London:20270306T113000"),
+        "{m7}"
+    );
+    assert!(m7.contains("BEGIN:VTIMEZONE\r\nTZID:Europe/London\r\n"));
+    assert!(m7.contains("TZOFFSETTO:+0100\r\nTZNAME:BST"));
     assert!(events.iter().all(|e| e.get_summary().is_some()));
     for line in m7.lines() {
         assert!(line.len() <= 75, "line longer than 75 octets: {line}");
