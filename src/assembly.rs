@@ -199,8 +199,7 @@ struct RawRota {
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct RawProgramme {
-    #[serde(default)]
-    changeover_minutes: u32,
+    changeover_minutes: Option<Spanned<u32>>,
 }
 
 #[derive(Deserialize)]
@@ -283,6 +282,12 @@ impl Problems<'_> {
     }
 }
 
+/// The words of a list cell: separated by white space or `;`.
+pub fn words(cell: &str) -> impl Iterator<Item = &str> {
+    cell.split(|c: char| c.is_whitespace() || c == ';')
+        .filter(|w| !w.is_empty())
+}
+
 fn parse_time(s: &str) -> Option<NaiveTime> {
     NaiveTime::parse_from_str(s, "%H:%M")
         .or_else(|_| NaiveTime::parse_from_str(s, "%H:%M:%S"))
@@ -338,7 +343,13 @@ impl Assembly {
                 );
             }
             rooms.push(Room {
-                name: r.name.clone().unwrap_or_else(|| id.clone()),
+                name: r
+                    .name
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|n| !n.is_empty())
+                    .unwrap_or(&id)
+                    .to_string(),
                 id,
                 capacity: r.capacity,
                 tags: r.tags.iter().map(|t| key(t)).collect(),
@@ -427,6 +438,20 @@ impl Assembly {
                 "give a table size of 2 or more",
             );
         }
+        let changeover = match &raw.programme.changeover_minutes {
+            Some(c) if *c.get_ref() > 120 => {
+                p.at(
+                    "programme.changeover_minutes",
+                    c,
+                    &c.get_ref().to_string(),
+                    "more than 120 minutes between two contributions".into(),
+                    "give the minutes between two talks (0 to 120)",
+                );
+                0
+            }
+            Some(c) => *c.get_ref(),
+            None => 0,
+        };
         let mut effort = |e: &Option<Spanned<usize>>, field: &str| -> usize {
             match e {
                 Some(s) if !(1..=crate::seating::MAX_EFFORT).contains(s.get_ref()) => {
@@ -545,7 +570,7 @@ impl Assembly {
                     p.at(
                         "sessions.tables",
                         a,
-                        "",
+                        &a.get_ref().to_string(),
                         "give table_size or tables, not both".into(),
                         "remove one",
                     );
@@ -561,7 +586,17 @@ impl Assembly {
                     );
                     None
                 }
-                (Some(x), None) => Some(Layout::Size((*x.get_ref()).max(2))),
+                (Some(x), None) if *x.get_ref() < 2 => {
+                    p.at(
+                        "sessions.table_size",
+                        x,
+                        &x.get_ref().to_string(),
+                        "tables need at least 2 members".into(),
+                        "give a table size of 2 or more",
+                    );
+                    None
+                }
+                (Some(x), None) => Some(Layout::Size(*x.get_ref())),
                 (None, Some(x)) => Some(Layout::Tables(*x.get_ref())),
                 (None, None) => Some(Layout::Size(table_size)),
             };
@@ -605,8 +640,11 @@ impl Assembly {
                     id,
                     title: s
                         .title
-                        .clone()
-                        .unwrap_or_else(|| kind.default_title().to_string()),
+                        .as_deref()
+                        .map(str::trim)
+                        .filter(|t| !t.is_empty())
+                        .unwrap_or(kind.default_title())
+                        .to_string(),
                     kind,
                     day: day.unwrap_or(0),
                     start: start.unwrap_or(NaiveTime::MIN),
@@ -644,7 +682,7 @@ impl Assembly {
             },
             rota_seed: raw.rota.seed.unwrap_or_else(|| "kleroterion rota".into()),
             rota_effort,
-            changeover: raw.programme.changeover_minutes,
+            changeover,
             rooms,
             days,
             sessions,
@@ -670,7 +708,7 @@ impl Assembly {
     }
 
     /// Every session start and end must exist in the time zone, and two
-    /// sessions in one room must not overlap.
+    /// sessions of one day must not overlap.
     fn check_times(&self, path: &Path) -> Result<(), Error> {
         let mut errors = Vec::new();
         for s in &self.sessions {
@@ -693,20 +731,26 @@ impl Assembly {
                 }
             }
         }
+        // Members attend every session of a day they come: sessions of one
+        // day may not overlap.
         for (i, a) in self.sessions.iter().enumerate() {
             for b in &self.sessions[i + 1..] {
-                if a.day == b.day
-                    && a.start < b.end
-                    && b.start < a.end
-                    && a.rooms.iter().any(|r| b.rooms.contains(r))
-                {
+                if a.day == b.day && a.start < b.end && b.start < a.end {
                     errors.push(
                         InputError::invalid(
                             path,
-                            format!("sessions {} and {} overlap in one room", a.id, b.id),
+                            format!(
+                                "sessions {} ({}–{}) and {} ({}–{}) overlap",
+                                a.id,
+                                a.start.format("%H:%M"),
+                                a.end.format("%H:%M"),
+                                b.id,
+                                b.start.format("%H:%M"),
+                                b.end.format("%H:%M")
+                            ),
                         )
                         .column("sessions")
-                        .hint("change a time or a room"),
+                        .hint("members attend every session of a day: make them follow each other"),
                     );
                 }
             }
@@ -772,6 +816,38 @@ impl Assembly {
             .filter(|&s| self.days[self.sessions[s].day].weekend == n)
             .collect();
         (!of.is_empty()).then_some(of)
+    }
+
+    /// An availability cell: session ids, day ids or `weekend-N`, separated
+    /// by spaces or `;`. None when blank (always available); unknown words
+    /// are reported (file, line, column, value) into `errors`.
+    pub fn availability(
+        &self,
+        table: &crate::table::Table,
+        row: &crate::table::Row,
+        c: usize,
+        errors: &mut Vec<InputError>,
+    ) -> Option<Vec<bool>> {
+        let cell = row.cells[c].trim();
+        if cell.is_empty() {
+            return None;
+        }
+        let mut out = vec![false; self.sessions.len()];
+        for w in words(cell) {
+            match self.sessions_named(w) {
+                Some(of) => of.into_iter().for_each(|s| out[s] = true),
+                None => errors.push(
+                    table
+                        .cell_error(
+                            row,
+                            c,
+                            format!("\"{w}\" is not a session, a day or weekend-N of the assembly"),
+                        )
+                        .hint("list session ids, day ids or weekend-N separated by spaces; blank for always"),
+                ),
+            }
+        }
+        Some(out)
     }
 
     /// "Sat 6 Mar 2027 10:00–11:15" style label of a session.

@@ -12,6 +12,9 @@ use crate::error::{Error, InputError};
 use crate::members::Members;
 use crate::table::{Table, key};
 
+/// Turns a word (a session or day id) into the rounds it covers.
+pub type RoundWords<'a> = &'a dyn Fn(&str) -> Option<Vec<usize>>;
+
 /// Which rounds a constraint holds in (None: all).
 pub type Rounds = Option<Vec<usize>>;
 
@@ -57,10 +60,14 @@ impl Constraint {
 }
 
 /// Reads `constraints.csv` against the members.
+/// `named` (when planning from an assembly file) turns a word of the
+/// rounds column that is not a round number, such as a session or day id,
+/// into rounds.
 pub fn from_table(
     table: &Table,
     members: &Members,
     rounds: usize,
+    named: Option<RoundWords>,
 ) -> Result<Vec<Constraint>, Error> {
     let path = &table.path;
     let col = |n: &str| table.column(n);
@@ -121,22 +128,39 @@ pub fn from_table(
                 .collect::<Result<Vec<_>, _>>()
                 .map(Some)
         };
-        let round_list = match number(rc, "round") {
-            Ok(r) => r,
-            Err(e) => {
-                errors.push(e);
+        let mut round_list = None;
+        if let Some(c) = rc
+            && !row.cells[c].trim().is_empty()
+        {
+            let mut list = Vec::new();
+            let mut bad = None;
+            for w in crate::assembly::words(&row.cells[c]) {
+                match (w.parse::<usize>(), named) {
+                    (Ok(x), _) if (1..=rounds).contains(&x) => list.push(x - 1),
+                    (Ok(x), _) => {
+                        bad = Some(format!("round {x} is not a round from 1 to {rounds}"));
+                    }
+                    (Err(_), Some(f)) => match f(w) {
+                        Some(rs) => list.extend(rs),
+                        None => {
+                            bad = Some(format!("\"{w}\" is not a round number, session or day"))
+                        }
+                    },
+                    (Err(_), None) => bad = Some(format!("\"{w}\" is not a round number")),
+                }
+            }
+            if let Some(problem) = bad {
+                let hint = if named.is_some() {
+                    "list round numbers (tables sessions in time order, from 1), session ids or day ids"
+                } else {
+                    "use round numbers from 1 to --rounds"
+                };
+                errors.push(at(c, problem, hint));
                 continue;
             }
-        };
-        if let (Some(r), Some(c)) = (&round_list, rc)
-            && let Some(&x) = r.iter().find(|&&x| x >= rounds)
-        {
-            errors.push(at(
-                c,
-                format!("round {} is past the last round ({rounds})", x + 1),
-                "use round numbers from 1 to --rounds",
-            ));
-            continue;
+            list.sort_unstable();
+            list.dedup();
+            round_list = Some(list);
         }
         let kind = match key(&row.cells[kc]).as_str() {
             "apart" => Kind::Apart,

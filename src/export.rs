@@ -18,7 +18,7 @@ use chrono_tz::Tz;
 use icalendar::{Calendar, Component, Event, EventLike, EventStatus};
 use serde::{Deserialize, Serialize};
 
-use crate::assembly::{Assembly, Kind};
+use crate::assembly::Assembly;
 use crate::output::CsvDoc;
 use crate::plan::{Plan, Who};
 use crate::programme::{self, Perspective};
@@ -237,6 +237,30 @@ struct Draft {
     description: String,
 }
 
+/// Text for a calendar value: control characters (CR, tabs, stray
+/// newlines from a quoted CSV cell) become spaces, so nothing can start a
+/// new content line; the crate escapes TEXT values.
+fn clean(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect::<String>()
+        .trim()
+        .to_string()
+}
+
+/// `clean`, then RFC 5545 TEXT escaping, for properties the crate does not
+/// know as TEXT (X-WR-CALNAME).
+fn escape_text(s: &str) -> String {
+    let mut out = String::new();
+    for c in clean(s).chars() {
+        if matches!(c, '\\' | ',' | ';') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 fn utc_text(t: DateTime<Utc>) -> String {
     t.format("%Y%m%dT%H%M%SZ").to_string()
 }
@@ -252,7 +276,7 @@ fn offset_text(seconds: i32) -> String {
 }
 
 /// The VTIMEZONE of `tz` for the years `from..=to` (RFC 5545 §3.6.5): the
-/// observance in effect on 1 January of `from`, then one STANDARD or
+/// observance in effect on 31 December before `from`, then one STANDARD or
 /// DAYLIGHT sub-component per change of offset in those years (found hour
 /// by hour, then to the minute, from the compiled IANA database), each
 /// starting at the local time before the change. Lines end in CRLF.
@@ -261,7 +285,9 @@ pub fn vtimezone(tz: Tz, from: i32, to: i32) -> String {
     use chrono_tz::{OffsetComponents, OffsetName};
     let at = |t: DateTime<Utc>| tz.offset_from_utc_datetime(&t.naive_utc());
     let mut lines = vec!["BEGIN:VTIMEZONE".to_string(), format!("TZID:{}", tz.name())];
-    let start = Utc.with_ymd_and_hms(from, 1, 1, 0, 0, 0).single();
+    // From 31 December before (UTC), so the first observance covers local
+    // 1 January in zones east of Greenwich too.
+    let start = Utc.with_ymd_and_hms(from - 1, 12, 31, 0, 0, 0).single();
     let end = Utc.with_ymd_and_hms(to + 1, 1, 1, 0, 0, 0).single();
     let mut changes = Vec::new();
     if let (Some(mut t), Some(end)) = (start, end) {
@@ -325,6 +351,7 @@ fn uid(a: &Assembly, parts: &[&str]) -> String {
 fn calendar(
     a: &Assembly,
     title: &str,
+    zone: &str,
     drafts: Vec<Draft>,
     issued: DateTime<Utc>,
     old: Option<&BTreeMap<String, Remembered>>,
@@ -383,8 +410,7 @@ fn calendar(
         ("VERSION", "2.0"),
         ("PRODID", PRODID),
         ("CALSCALE", "GREGORIAN"),
-        ("METHOD", "PUBLISH"),
-        ("X-WR-CALNAME", title),
+        ("X-WR-CALNAME", &escape_text(title)),
         ("X-WR-TIMEZONE", a.time_zone.name()),
     ] {
         cal.append_property(icalendar::Property::new(k, v));
@@ -395,7 +421,7 @@ fn calendar(
         let mut e = Event::new();
         let tzid = a.time_zone.name();
         e.uid(u)
-            .summary(&r.summary)
+            .summary(&clean(&r.summary))
             .append_property(
                 icalendar::Property::new("DTSTART", &r.start)
                     .add_parameter("TZID", tzid)
@@ -409,10 +435,11 @@ fn calendar(
             .add_property("DTSTAMP", &r.stamp)
             .sequence(r.sequence);
         if !r.location.is_empty() {
-            e.location(&r.location);
+            e.location(&clean(&r.location));
         }
         if !r.description.is_empty() {
-            e.description(&r.description);
+            let lines: Vec<String> = r.description.lines().map(clean).collect();
+            e.description(&lines.join("\n"));
         }
         e.status(if r.cancelled {
             EventStatus::Cancelled
@@ -421,22 +448,11 @@ fn calendar(
         });
         cal.push(e.done());
     }
-    // The zone's rules for every year an event falls in.
-    let years: Vec<i32> = now
-        .values()
-        .filter_map(|r| r.start.get(..4)?.parse().ok())
-        .chain(a.days.iter().map(|d| d.date.year()))
-        .collect();
-    let (lo, hi) = (
-        years.iter().copied().min().unwrap_or(1970),
-        years.iter().copied().max().unwrap_or(1970),
-    );
     let text = cal.done().to_string();
-    let zone = vtimezone(a.time_zone, lo, hi);
     let at = text
-        .find("BEGIN:VEVENT")
-        .or_else(|| text.find("END:VCALENDAR"))
-        .unwrap_or(text.len());
+        .find("\r\nBEGIN:VEVENT\r\n")
+        .or_else(|| text.find("\r\nEND:VCALENDAR"))
+        .map_or(text.len(), |i| i + 2);
     (format!("{}{zone}{}", &text[..at], &text[at..]), now)
 }
 
@@ -467,8 +483,21 @@ pub fn calendars(
     let a = plan.assembly;
     let mut files = BTreeMap::new();
     let mut state = CalendarState::default();
+    // The zone's rules for every year an event (now or earlier) falls in.
+    let years: Vec<i32> = old
+        .calendars
+        .values()
+        .flat_map(|c| c.values())
+        .filter_map(|r| r.start.get(..4)?.parse().ok())
+        .chain(a.days.iter().map(|d| d.date.year()))
+        .collect();
+    let zone = vtimezone(
+        a.time_zone,
+        years.iter().copied().min().unwrap_or(1970),
+        years.iter().copied().max().unwrap_or(1970),
+    );
     let mut emit = |file: String, title: String, drafts: Vec<Draft>| {
-        let (text, now) = calendar(a, &title, drafts, issued, old.calendars.get(&file));
+        let (text, now) = calendar(a, &title, &zone, drafts, issued, old.calendars.get(&file));
         files.insert(file.clone(), text);
         state.calendars.insert(file, now);
     };
@@ -487,10 +516,7 @@ pub fn calendars(
                 description: format!(
                     "{}\n{}",
                     describe_local(a, s, x.start, x.end),
-                    match x.kind {
-                        Kind::Tables => "Table deliberation",
-                        k => k.default_title(),
-                    }
+                    x.kind.default_title()
                 ),
             }
         })
@@ -544,7 +570,14 @@ pub fn calendars(
         .cloned()
         .collect();
     for file in gone {
-        let (text, now) = calendar(a, &a.name, Vec::new(), issued, old.calendars.get(&file));
+        let (text, now) = calendar(
+            a,
+            &a.name,
+            &zone,
+            Vec::new(),
+            issued,
+            old.calendars.get(&file),
+        );
         files.insert(file.clone(), text);
         state.calendars.insert(file, now);
     }
@@ -833,6 +866,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn text_cannot_start_a_content_line() {
+        assert_eq!(clean("Ann\r\nSUMMARY:x\tY "), "Ann  SUMMARY:x Y");
+        assert_eq!(escape_text("a, b; c\\d\ne"), "a\\, b\\; c\\\\d e");
+        assert_eq!(file_stem(Who::Member, "M007"), "member-M007");
+        let odd = file_stem(Who::Speaker, "../x y");
+        assert!(
+            odd.starts_with("speaker-___x_y-") && !odd.contains('/'),
+            "{odd}"
+        );
+    }
+
+    #[test]
     fn vtimezone_lists_the_changes_of_the_years() {
         let z = vtimezone(chrono_tz::Europe::London, 2027, 2027);
         let lines: Vec<&str> = z.split("\r\n").collect();
@@ -842,7 +887,7 @@ mod tests {
                 "BEGIN:VTIMEZONE",
                 "TZID:Europe/London",
                 "BEGIN:STANDARD",
-                "DTSTART:20270101T000000",
+                "DTSTART:20261231T000000",
                 "TZOFFSETFROM:+0000",
                 "TZOFFSETTO:+0000",
                 "TZNAME:GMT",

@@ -126,56 +126,105 @@ impl<'a> Plan<'a> {
     /// session's rooms in order, as far as each room's capacity allows.
     pub fn table_room(&self, session: usize, table: usize) -> String {
         let a = self.assembly;
-        let s = &a.sessions[session];
         let Some(r) = self.rounds.iter().position(|&x| x == session) else {
             return a.place(session);
         };
-        let tables = self.seating.tables(r);
-        let mut room = 0;
-        let mut used = 0usize;
-        for (t, members) in tables.iter().enumerate() {
-            if let Some(&ri) = s.rooms.get(room)
-                && let Some(cap) = a.rooms[ri].capacity
-                && used + members.len() > cap
-                && room + 1 < s.rooms.len()
-            {
-                room += 1;
-                used = 0;
-            }
-            used += members.len();
-            if t == table {
-                break;
-            }
-        }
-        s.rooms
-            .get(room)
-            .map_or(String::new(), |&ri| a.rooms[ri].name.clone())
+        let sizes: Vec<usize> = self.seating.tables(r).iter().map(Vec::len).collect();
+        rooms_of_tables(a, session, &sizes)
+            .get(table)
+            .copied()
+            .flatten()
+            .map_or(String::new(), |ri| a.rooms[ri].name.clone())
     }
 }
 
-fn words_to_sessions(
-    assembly: &Assembly,
-    table: &Table,
-    row: &crate::table::Row,
-    c: usize,
-    errors: &mut Vec<InputError>,
-) -> Option<Vec<bool>> {
-    let cell = row.cells[c].trim();
-    if cell.is_empty() {
-        return None;
+/// The room of each table of a tables session: tables fill the session's
+/// rooms in order, moving on when a room's capacity (in members) is full.
+pub fn rooms_of_tables(a: &Assembly, session: usize, sizes: &[usize]) -> Vec<Option<usize>> {
+    let s = &a.sessions[session];
+    let mut room = 0;
+    let mut used = 0usize;
+    let mut out = Vec::with_capacity(sizes.len());
+    for &size in sizes {
+        if let Some(&ri) = s.rooms.get(room)
+            && let Some(cap) = a.rooms[ri].capacity
+            && used + size > cap
+            && room + 1 < s.rooms.len()
+        {
+            room += 1;
+            used = 0;
+        }
+        used += size;
+        out.push(s.rooms.get(room).copied());
     }
-    let mut out = vec![false; assembly.sessions.len()];
-    for w in cell.split([' ', ';']).filter(|w| !w.trim().is_empty()) {
-        match assembly.sessions_named(w) {
-            Some(of) => of.into_iter().for_each(|s| out[s] = true),
-            None => errors.push(
-                table
-                    .cell_error(row, c, format!("\"{w}\" is not a session, a day or weekend-N of the assembly"))
-                    .hint("list session ids, day ids or weekend-N separated by spaces; blank for always"),
-            ),
+    out
+}
+
+/// Pins for members whose needs name a room tag (e.g. hearing-loop): in
+/// every round where some tables are in rooms without it, the member is
+/// pinned to a table in a room with it (members spread over those tables
+/// as room allows). Rounds with an explicit pin for the member are left
+/// alone.
+fn room_need_pins(
+    a: &Assembly,
+    rounds: &[usize],
+    problem: &seating::Problem,
+    people: &[Person],
+    lines: &[u64],
+) -> Vec<Constraint> {
+    let tags: BTreeSet<&str> = a
+        .rooms
+        .iter()
+        .flat_map(|r| r.tags.iter().map(String::as_str))
+        .collect();
+    let mut out = Vec::new();
+    for (r, &s) in rounds.iter().enumerate() {
+        if r < problem.fixed_rounds && problem.previous.is_some() {
+            continue; // held as it was
+        }
+        let sizes = problem.sizes(r);
+        let rooms = rooms_of_tables(a, s, &sizes);
+        let mut left: Vec<usize> = sizes.clone();
+        let present = problem.present(r);
+        for &i in &present {
+            if problem.constraints.iter().any(|c| {
+                matches!(c.kind, constraints::Kind::Pin(_))
+                    && c.applies(r)
+                    && c.members.contains(&i)
+            }) {
+                continue;
+            }
+            let needs: Vec<&String> = people[i]
+                .needs
+                .iter()
+                .filter(|n| tags.contains(n.as_str()))
+                .collect();
+            if needs.is_empty() {
+                continue;
+            }
+            let fits = |t: usize| {
+                rooms[t].is_some_and(|ri| needs.iter().all(|n| a.rooms[ri].tags.contains(n)))
+            };
+            if (0..sizes.len()).all(fits) {
+                continue;
+            }
+            // A different fitting table each round (for mixing).
+            let fitting: Vec<usize> = (0..sizes.len()).filter(|&t| fits(t)).collect();
+            let pick = (0..fitting.len())
+                .map(|k| fitting[(r + i + k) % fitting.len()])
+                .find(|&t| left[t] > 0);
+            if let Some(t) = pick {
+                left[t] -= 1;
+                out.push(Constraint {
+                    kind: constraints::Kind::Pin(t),
+                    members: vec![i],
+                    rounds: Some(vec![r]),
+                    line: lines[i],
+                });
+            }
         }
     }
-    Some(out)
+    out
 }
 
 /// Builds the plan (see the module notes).
@@ -218,7 +267,7 @@ pub fn build<'a>(inputs: Inputs<'a>) -> Result<Plan<'a>, Error> {
     let mut available: Vec<Vec<bool>> = Vec::new();
     for row in &table_of_members.rows {
         let av = col("available")
-            .and_then(|c| words_to_sessions(a, &table_of_members, row, c, &mut errors))
+            .and_then(|c| a.availability(&table_of_members, row, c, &mut errors))
             .unwrap_or_else(|| vec![true; a.sessions.len()]);
         available.push(av);
     }
@@ -243,9 +292,18 @@ pub fn build<'a>(inputs: Inputs<'a>) -> Result<Plan<'a>, Error> {
         })
         .collect();
 
+    // Session, day or weekend-N → the seating rounds it covers.
+    let round_words = |w: &str| -> Option<Vec<usize>> {
+        a.sessions_named(w).map(|of| {
+            (0..rounds.len())
+                .filter(|r| of.contains(&rounds[*r]))
+                .collect()
+        })
+    };
+
     // Seating: rounds, absences, constraints, the earlier plan.
     let mut cons: Vec<Constraint> = match &inputs.constraints {
-        Some(t) => constraints::from_table(t, &members, rounds.len())?,
+        Some(t) => constraints::from_table(t, &members, rounds.len(), Some(&round_words))?,
         None => Vec::new(),
     };
     for (i, av) in available.iter().enumerate() {
@@ -274,7 +332,7 @@ pub fn build<'a>(inputs: Inputs<'a>) -> Result<Plan<'a>, Error> {
         }
         Seating { table_of }
     });
-    let seating_problem = seating::Problem {
+    let mut seating_problem = seating::Problem {
         n: members.len(),
         rounds: rounds.len(),
         layout: rounds
@@ -290,6 +348,8 @@ pub fn build<'a>(inputs: Inputs<'a>) -> Result<Plan<'a>, Error> {
         previous: previous_seating,
         fixed_rounds,
     };
+    let pins = room_need_pins(a, &rounds, &seating_problem, &people, &members.lines);
+    seating_problem.constraints.extend(pins);
     let seating = seating::solve(&seating_problem, &a.seating.seed, a.seating.effort)?;
 
     // Rota.
@@ -297,13 +357,7 @@ pub fn build<'a>(inputs: Inputs<'a>) -> Result<Plan<'a>, Error> {
         Some(t) => rota::facilitators_from_table(
             t,
             rounds.len(),
-            &|w| {
-                a.sessions_named(w).map(|of| {
-                    (0..rounds.len())
-                        .filter(|r| of.contains(&rounds[*r]))
-                        .collect()
-                })
-            },
+            &round_words,
             "list session ids, day ids or weekend-N separated by spaces; blank for always",
         )?,
         None => Vec::new(),
@@ -540,20 +594,40 @@ fn unmet_needs(plan: &Plan) -> Vec<String> {
     let mut out = Vec::new();
     for e in &plan.entries {
         let p = &plan.people[e.person];
-        if p.who != Who::Member || e.room.is_empty() {
+        if p.who != Who::Member {
             continue;
         }
-        let Some(room) = a.rooms.iter().find(|r| r.name == e.room) else {
-            continue;
+        // The room of the member's table, or any of the session's rooms.
+        let rooms: Vec<usize> = match e.table {
+            Some(t) => {
+                let r = plan.rounds.iter().position(|&x| x == e.session);
+                let sizes: Vec<usize> = r
+                    .map(|r| plan.seating.tables(r).iter().map(Vec::len).collect())
+                    .unwrap_or_default();
+                rooms_of_tables(a, e.session, &sizes)
+                    .get(t)
+                    .copied()
+                    .flatten()
+                    .into_iter()
+                    .collect()
+            }
+            None => a.sessions[e.session].rooms.clone(),
         };
+        if rooms.is_empty() {
+            continue;
+        }
         for need in p.needs.iter().filter(|n| tags.contains(n.as_str())) {
-            if !room.tags.contains(need) {
+            if !rooms.iter().any(|&ri| a.rooms[ri].tags.contains(need)) {
                 out.push(format!(
                     "member {} needs {need}, but {} ({}) is in {}, which lacks it",
                     p.id,
                     a.sessions[e.session].id,
                     a.when(e.session),
-                    room.name
+                    rooms
+                        .iter()
+                        .map(|&ri| a.rooms[ri].name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ));
             }
         }
@@ -670,17 +744,35 @@ impl Previous {
         let id = (0..seating.header.len())
             .find(|&i| !["round", "table", "session"].contains(&key(&seating.header[i]).as_str()))
             .unwrap_or(0);
+        let most = seating.rows.len().max(1);
+        let mut errors = Vec::new();
         for row in &seating.rows {
-            let Ok(t) = row.cells[c[0]].trim().parse::<usize>() else {
-                return Err(seating
-                    .cell_error(row, c[0], "not a table number")
-                    .hint("give the seating.csv `kleroterion plan` wrote")
-                    .into());
+            let t = match row.cells[c[0]].trim().parse::<usize>() {
+                Ok(t) if (1..=most).contains(&t) => t - 1,
+                _ => {
+                    errors.push(
+                        seating
+                            .cell_error(row, c[0], format!("not a table number from 1 to {most}"))
+                            .hint("give the seating.csv `kleroterion plan` wrote"),
+                    );
+                    continue;
+                }
             };
-            out.seating
+            let id = row.cells[id].trim().to_string();
+            let seats = out
+                .seating
                 .entry(row.cells[c[1]].trim().to_string())
-                .or_default()
-                .insert(row.cells[id].trim().to_string(), t.max(1) - 1);
+                .or_default();
+            if seats.insert(id.clone(), t).is_some() {
+                errors.push(
+                    seating
+                        .cell_error(row, c[1], format!("{id} is seated twice in this session"))
+                        .hint("give the seating.csv `kleroterion plan` wrote"),
+                );
+            }
+        }
+        if !errors.is_empty() {
+            return Err(Error::Input(errors));
         }
         if let Some(rota) = table("rota.csv")? {
             let c = need(&rota, &["table", "role", "facilitator", "session"])?;

@@ -191,25 +191,9 @@ pub fn from_table(table: &Table, assembly: &Assembly) -> Result<Vec<Contribution
                 continue;
             }
         };
-        let mut available = vec![true; assembly.sessions.len()];
-        if let Some(c) = ac
-            && !row.cells[c].trim().is_empty()
-        {
-            available = vec![false; assembly.sessions.len()];
-            for w in row.cells[c]
-                .split([' ', ';'])
-                .filter(|w| !w.trim().is_empty())
-            {
-                match assembly.sessions_named(w) {
-                    Some(of) => of.into_iter().for_each(|s| available[s] = true),
-                    None => errors.push(at(
-                        c,
-                        format!("\"{w}\" is not a session, a day or weekend-N of the assembly"),
-                        "list session ids, day ids or weekend-N separated by spaces; blank for always",
-                    )),
-                }
-            }
-        }
+        let available = ac
+            .and_then(|c| assembly.availability(table, row, c, &mut errors))
+            .unwrap_or_else(|| vec![true; assembly.sessions.len()]);
         out.push(Contribution {
             name: cell(nc).to_string(),
             speaker,
@@ -360,19 +344,18 @@ pub fn solve(p: &Problem) -> Result<Programme, Error> {
         }
     }
     // No double booking of a speaker.
+    let overlapping: Vec<(usize, usize)> = (0..sessions)
+        .flat_map(|s| (0..sessions).map(move |t| (s, t)))
+        .filter(|&(s, t)| p.overlap(s, t))
+        .collect();
     for c in 0..n {
-        for d in 0..n {
-            if c == d || p.contributions[c].speaker != p.contributions[d].speaker {
+        for d in c + 1..n {
+            if p.contributions[c].speaker != p.contributions[d].speaker {
                 continue;
             }
-            for s in 0..sessions {
-                for t in 0..sessions {
-                    if let (Some(u), Some(v)) = (x[c][s], x[d][t])
-                        && p.overlap(s, t)
-                        && c < d
-                    {
-                        m.row(f64::NEG_INFINITY, 1.0, vec![(u, 1.0), (v, 1.0)]);
-                    }
+            for &(s, t) in &overlapping {
+                if let (Some(u), Some(v)) = (x[c][s], x[d][t]) {
+                    m.row(f64::NEG_INFINITY, 1.0, vec![(u, 1.0), (v, 1.0)]);
                 }
             }
         }

@@ -139,9 +139,12 @@ fn posts(
         let k = slots(r).min(avail.len());
         if let Some(prev) = p.previous.as_ref().filter(|_| r < p.fixed_rounds) {
             // Kept posts first, in their slots; gaps from the least loaded.
-            let mut placed: Vec<Option<usize>> = (0..k)
-                .map(|t| kept(prev, r, t).filter(|f| avail.contains(f)))
-                .collect();
+            let mut placed: Vec<Option<usize>> = Vec::with_capacity(k);
+            for t in 0..k {
+                let f =
+                    kept(prev, r, t).filter(|f| avail.contains(f) && !placed.contains(&Some(*f)));
+                placed.push(f);
+            }
             let mut rest: Vec<usize> = avail
                 .iter()
                 .copied()
@@ -223,15 +226,19 @@ pub fn solve(p: &Problem, seed: &str, effort: usize) -> Rota {
     let table_staff: Vec<usize> = (0..f_count)
         .filter(|&f| p.facilitators[f].role == Role::Table)
         .collect();
+    // The spread `assess` measures: the least loaded only among those
+    // available for more.
+    let avail: Vec<i64> = p
+        .facilitators
+        .iter()
+        .map(|f| f.available.iter().filter(|&&a| a).count() as i64)
+        .collect();
     let load_cost = |load: &[i64]| -> f64 {
-        let (lo, hi) = table_staff.iter().fold((i64::MAX, i64::MIN), |(a, b), &f| {
-            (a.min(load[f]), b.max(load[f]))
-        });
         if table_staff.is_empty() {
-            0.0
-        } else {
-            LOAD * ((hi - lo - 1).max(0)) as f64
+            return 0.0;
         }
+        let (lo, hi) = spread(&table_staff, load, &avail);
+        LOAD * ((hi - lo - 1).max(0)) as f64
     };
     let breaks = |w: &[bool]| -> f64 { NO_BREAK * p.runs_of_three(w) as f64 };
     let fixed = if p.previous.is_some() {
@@ -374,7 +381,11 @@ pub fn facilitators_from_table(
             {
                 match words(w) {
                     Some(of) => of.into_iter().for_each(|r| available[r] = true),
-                    None => errors.push(at(c, format!("\"{w}\" names no round"), hint)),
+                    None => errors.push(at(
+                        c,
+                        format!("\"{w}\" names none of the {rounds} rounds"),
+                        hint,
+                    )),
                 }
             }
         }

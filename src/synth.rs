@@ -349,7 +349,9 @@ pub fn example_spec() -> SynthSpec {
 /// hearing loop; the annex holds the rest), eight speaker plenaries on four
 /// topics, 18 table facilitators, 2 leads, 14 note-takers and 22
 /// contributions. Some members miss a day, some have support needs, a
-/// language group sits together, one pair is kept apart.
+/// language group sits together, one pair is kept apart, one member is
+/// pinned to a table (and the member who needs the hearing loop is seated
+/// in the hall, from the needs column).
 pub fn assembly_example() -> Vec<(&'static str, Vec<u8>)> {
     let mut rng = DrawRng::new(SYNTH_DOMAIN, "example assembly");
     let days = [
@@ -555,7 +557,7 @@ pub fn assembly_example() -> Vec<(&'static str, Vec<u8>)> {
     let constraints = b"kind,members,table,rounds\n\
 apart,M014 M015,,\n\
 together,M090 M091 M092,,\n\
-pin,M007,1,\n"
+pin,M060,10,\n"
         .to_vec();
     vec![
         ("assembly.toml", toml.into_bytes()),

@@ -89,7 +89,7 @@ proptest! {
         let header = m.header.clone();
         let _ = m.categories(&header);
         if let Ok(t) = Table::parse(std::path::Path::new("constraints.csv"), &constraints)
-            && let Ok(cs) = kleroterion::constraints::from_table(&t, &m, rounds)
+            && let Ok(cs) = kleroterion::constraints::from_table(&t, &m, rounds, None)
         {
             for c in &cs {
                 prop_assert!(c.members.iter().all(|&i| i < m.len()));

@@ -85,7 +85,7 @@ pub fn run(args: SeatArgs) -> Result<i32, Error> {
     let members = Members::from_table(Table::read(&args.members)?, args.id_column.as_deref())?;
     let categories = members.categories(&args.balance)?;
     let constraints = match &args.constraints {
-        Some(path) => constraints::from_table(&Table::read(path)?, &members, args.rounds)?,
+        Some(path) => constraints::from_table(&Table::read(path)?, &members, args.rounds, None)?,
         None => Vec::new(),
     };
     let previous = match &args.previous {
