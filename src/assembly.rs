@@ -861,6 +861,14 @@ impl Assembly {
         )
     }
 
+    /// Every tag some room has (keyed).
+    pub fn room_tags(&self) -> std::collections::BTreeSet<&str> {
+        self.rooms
+            .iter()
+            .flat_map(|r| r.tags.iter().map(String::as_str))
+            .collect()
+    }
+
     /// The room(s) of a session, by name.
     pub fn place(&self, s: usize) -> String {
         self.sessions[s]

@@ -172,11 +172,7 @@ fn room_need_pins(
     people: &[Person],
     lines: &[u64],
 ) -> Vec<Constraint> {
-    let tags: BTreeSet<&str> = a
-        .rooms
-        .iter()
-        .flat_map(|r| r.tags.iter().map(String::as_str))
-        .collect();
+    let tags = a.room_tags();
     let mut out = Vec::new();
     for (r, &s) in rounds.iter().enumerate() {
         if r < problem.fixed_rounds && problem.previous.is_some() {
@@ -586,11 +582,7 @@ fn timetable(plan: &Plan, available: &[Vec<bool>]) -> Vec<Entry> {
 /// whose room for a session lacks it.
 fn unmet_needs(plan: &Plan) -> Vec<String> {
     let a = plan.assembly;
-    let tags: BTreeSet<&str> = a
-        .rooms
-        .iter()
-        .flat_map(|r| r.tags.iter().map(String::as_str))
-        .collect();
+    let tags = a.room_tags();
     let mut out = Vec::new();
     for e in &plan.entries {
         let p = &plan.people[e.person];
