@@ -763,7 +763,16 @@ pub fn solve(problem: &Problem, seed: &str, effort: usize) -> Result<Seating, Er
     };
     let mut s = s;
     s.band = BAND;
-    let s = tabu_search(s, &movable, &open, 0.0, &mut rng, effort);
+    let mut s = tabu_search(s, &movable, &open, 0.0, &mut rng, effort);
+    // A band still broken: mend it first, whatever it costs in mixing.
+    let broken = |s: &State| {
+        open.iter()
+            .any(|&r| movable[r].iter().any(|&i| s.out_of_band(r, i)))
+    };
+    if broken(&s) {
+        s.band = HARD;
+        s = tabu_search(s, &movable, &open, 0.0, &mut rng, effort);
+    }
     Ok(export(&s))
 }
 

@@ -129,6 +129,42 @@ fn groupselect_example_r1_balanced_and_well_mixed() {
     assert!(report.contains("(100.0%); largest deviation 0"), "{report}");
 }
 
+#[test]
+fn groupselect_example_r2_keeps_the_mixing_skeleton_and_every_band() {
+    // Ten tables of ten: mixing alone is the hard part here, so the search
+    // keeps the mixing skeleton and mends bands by schedule exchanges.
+    let Some(shared) = shared_instances() else {
+        return;
+    };
+    let members = shared.join("../groupselect-examples/100i_4j_3k_3d_data.csv");
+    let out = scratch("seat-r2");
+    let cols = ["gender", "age", "region", "nation"];
+    let r = kleroterion(&[
+        "seat",
+        "--members",
+        members.to_str().unwrap(),
+        "--id-column",
+        "ID",
+        "--table-size",
+        "10",
+        "--rounds",
+        "4",
+        "--balance",
+        &cols.join(","),
+        "--effort",
+        "5000",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let rows = seating(&out);
+    assert_eq!(rows.len(), 100 * 4);
+    assert_balanced(&rows, &members, "ID", &cols);
+    let m = meetings(&rows);
+    assert!(m.values().all(|&c| c <= 2), "a pair met more than twice");
+    assert!(m.len() >= 1750, "only {} distinct pairs", m.len());
+}
+
 fn members_file(dir: &Path) -> String {
     let mut text = String::from("id,gender,age\n");
     for i in 1..=40 {
