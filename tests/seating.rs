@@ -80,24 +80,18 @@ fn assert_balanced(rows: &[(usize, usize, String)], members: &Path, id: &str, co
     }
 }
 
-#[test]
-fn groupselect_example_r1_balanced_and_well_mixed() {
-    let Some(shared) = shared_instances() else {
-        return;
-    };
-    let members = shared.join("../groupselect-examples/philipps_example_data.csv");
-    let out = scratch("seat-r1");
-    let cols = ["gender", "age", "education", "ethnicity", "region"];
+/// `seat` at effort 5,000 on a GroupSelect example.
+fn seat_quickly(members: &Path, id: &str, size: &str, rounds: &str, cols: &[&str], out: &Path) {
     let r = kleroterion(&[
         "seat",
         "--members",
         members.to_str().unwrap(),
         "--id-column",
-        "name",
+        id,
         "--table-size",
-        "8",
+        size,
         "--rounds",
-        "6",
+        rounds,
         "--balance",
         &cols.join(","),
         "--effort",
@@ -106,6 +100,17 @@ fn groupselect_example_r1_balanced_and_well_mixed() {
         out.to_str().unwrap(),
     ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
+}
+
+#[test]
+fn groupselect_example_r1_balanced_and_well_mixed() {
+    let Some(shared) = shared_instances() else {
+        return;
+    };
+    let members = shared.join("../groupselect-examples/philipps_example_data.csv");
+    let out = scratch("seat-r1");
+    let cols = ["gender", "age", "education", "ethnicity", "region"];
+    seat_quickly(&members, "name", "8", "6", &cols, &out);
     let rows = seating(&out);
     assert_eq!(rows.len(), 110 * 6);
     for (round, ts) in tables(&rows) {
@@ -139,24 +144,7 @@ fn groupselect_example_r2_keeps_the_mixing_skeleton_and_every_band() {
     let members = shared.join("../groupselect-examples/100i_4j_3k_3d_data.csv");
     let out = scratch("seat-r2");
     let cols = ["gender", "age", "region", "nation"];
-    let r = kleroterion(&[
-        "seat",
-        "--members",
-        members.to_str().unwrap(),
-        "--id-column",
-        "ID",
-        "--table-size",
-        "10",
-        "--rounds",
-        "4",
-        "--balance",
-        &cols.join(","),
-        "--effort",
-        "5000",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    seat_quickly(&members, "ID", "10", "4", &cols, &out);
     let rows = seating(&out);
     assert_eq!(rows.len(), 100 * 4);
     assert_balanced(&rows, &members, "ID", &cols);
