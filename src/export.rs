@@ -48,6 +48,30 @@ pub fn file_stem(who: Who, id: &str) -> String {
     }
 }
 
+/// Each person's file stem; stems that would collide on a file system that
+/// ignores case get the id's digest appended.
+pub fn stems(plan: &Plan) -> Vec<String> {
+    let base: Vec<String> = plan
+        .people
+        .iter()
+        .map(|p| file_stem(p.who, &p.id))
+        .collect();
+    let mut count: BTreeMap<String, usize> = BTreeMap::new();
+    for b in &base {
+        *count.entry(b.to_lowercase()).or_default() += 1;
+    }
+    base.into_iter()
+        .zip(&plan.people)
+        .map(|(b, p)| {
+            if count[&b.to_lowercase()] > 1 {
+                format!("{b}-{}", &sha256_hex(p.id.as_bytes())[..8])
+            } else {
+                b
+            }
+        })
+        .collect()
+}
+
 // ---- CSV ---------------------------------------------------------------------
 
 /// `seating.csv`: round,table,<id column>,session.
@@ -481,6 +505,7 @@ pub fn calendars(
     old: &CalendarState,
 ) -> (BTreeMap<String, String>, CalendarState) {
     let a = plan.assembly;
+    let stems = stems(plan);
     let mut files = BTreeMap::new();
     let mut state = CalendarState::default();
     // The zone's rules for every year an event (now or earlier) falls in.
@@ -557,7 +582,7 @@ pub fn calendars(
             p.name.clone()
         };
         emit(
-            format!("{}.ics", file_stem(p.who, &p.id)),
+            format!("{}.ics", stems[i]),
             format!("{} – {name}", a.name),
             drafts,
         );
@@ -632,6 +657,7 @@ fn flags(p: &crate::plan::Person) -> String {
 /// Every printable page: file name (under html/) → text.
 pub fn html(plan: &Plan) -> BTreeMap<String, String> {
     let a = plan.assembly;
+    let stems = stems(plan);
     let mut out = BTreeMap::new();
     let person_name = |i: usize| {
         let p = &plan.people[i];
@@ -656,7 +682,7 @@ pub fn html(plan: &Plan) -> BTreeMap<String, String> {
         let _ = writeln!(index, "<h2>{}s</h2>\n<ul>", capitalise(who.name()));
         for &i in &of {
             let p = &plan.people[i];
-            let file = format!("{}.html", file_stem(who, &p.id));
+            let file = format!("{}.html", stems[i]);
             let _ = writeln!(
                 index,
                 "<li><a href=\"{}\">{}</a></li>",

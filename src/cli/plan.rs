@@ -127,7 +127,9 @@ pub fn run(args: PlanArgs) -> Result<i32, Error> {
         report,
         "Plan: {} ({}), {} members, {} days, {} sessions held, {} seating rounds{}",
         assembly.name,
-        args.assembly.display(),
+        args.assembly
+            .file_name()
+            .map_or(String::new(), |f| f.to_string_lossy().into_owned()),
         built.members.len(),
         assembly.days.iter().filter(|d| !d.cancelled).count(),
         assembly.held().len(),
@@ -210,10 +212,7 @@ pub fn run(args: PlanArgs) -> Result<i32, Error> {
     if let Some(prev) = &previous {
         let changes = built.changes(prev);
         let mut text = format!(
-            "Changes from {}: {} people affected\n",
-            args.previous
-                .as_ref()
-                .map_or(String::new(), |p| p.display().to_string()),
+            "Changes from the earlier plan: {} people affected\n",
             changes.len()
         );
         for c in &changes {
