@@ -103,6 +103,8 @@ pub struct Session {
     pub layout: Option<Layout>,
     /// Plenaries: the topics this session may hear (empty: any).
     pub topics: Vec<String>,
+    /// Line of the session's id in the assembly file (for messages).
+    pub line: u64,
 }
 
 impl Session {
@@ -652,6 +654,7 @@ impl Assembly {
                     rooms: session_rooms,
                     layout: if kind == Kind::Tables { layout } else { None },
                     topics,
+                    line: p.line(s.id.span().start),
                 },
             ));
         }
@@ -712,7 +715,7 @@ impl Assembly {
     fn check_times(&self, path: &Path) -> Result<(), Error> {
         let mut errors = Vec::new();
         for s in &self.sessions {
-            for t in [s.start, s.end] {
+            for (t, field) in [(s.start, "sessions.start"), (s.end, "sessions.end")] {
                 if self.local(s.day, t).is_none() {
                     errors.push(
                         InputError::invalid(
@@ -725,7 +728,9 @@ impl Assembly {
                                 self.time_zone
                             ),
                         )
-                        .column("sessions.start")
+                        .line(s.line)
+                        .column(field)
+                        .value(t.format("%H:%M").to_string())
                         .hint("move the session out of the skipped hour"),
                     );
                 }
@@ -749,7 +754,9 @@ impl Assembly {
                                 b.end.format("%H:%M")
                             ),
                         )
-                        .column("sessions")
+                        .line(b.line)
+                        .column("sessions.start")
+                        .value(b.start.format("%H:%M").to_string())
                         .hint("members attend every session of a day: make them follow each other"),
                     );
                 }
@@ -977,6 +984,36 @@ kind = "deliberation"
         assert_eq!(day.value.as_deref(), Some("mon"));
         assert_eq!(day.line, Some(42));
         assert!(day.problem.contains("sun, sat"), "{}", day.problem);
+    }
+
+    #[test]
+    fn overlaps_and_skipped_hours_are_located() {
+        // s3 moved onto Saturday over s2; s1 into the hour London skips on
+        // 28 March 2027.
+        let bad = EXAMPLE
+            .replace("day = \"sun\"", "day = \"sat\"")
+            .replace(
+                "start = \"10:00\"\nend = \"11:00\"",
+                "start = \"11:30\"\nend = \"12:30\"",
+            )
+            .replace("date = \"2027-03-06\"", "date = \"2027-03-28\"")
+            .replace("start = 10:00:00", "start = 01:30:00")
+            .replace("end = \"10:45\"", "end = \"02:15\"");
+        let Err(Error::Input(e)) = Assembly::parse(Path::new("a.toml"), &bad) else {
+            panic!("accepted")
+        };
+        let overlap = e
+            .iter()
+            .find(|x| x.problem.contains("overlap"))
+            .expect("overlap");
+        assert_eq!(overlap.line, Some(41));
+        assert_eq!(overlap.value.as_deref(), Some("11:30"));
+        let skipped = e
+            .iter()
+            .find(|x| x.problem.contains("clocks"))
+            .expect("skipped hour");
+        assert_eq!(skipped.line, Some(32));
+        assert_eq!(skipped.value.as_deref(), Some("01:30"));
     }
 
     #[test]
