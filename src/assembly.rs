@@ -9,7 +9,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeZone};
 use chrono_tz::Tz;
 use serde::Deserialize;
 use toml::Spanned;
@@ -41,13 +41,6 @@ impl Kind {
         ("vote", Kind::Vote),
         ("social", Kind::Social),
     ];
-
-    pub fn name(self) -> &'static str {
-        Self::ALL
-            .iter()
-            .find(|(_, k)| *k == self)
-            .map_or("", |x| x.0)
-    }
 
     /// The title used when the file gives none.
     pub fn default_title(self) -> &'static str {
@@ -266,12 +259,17 @@ struct Problems<'a> {
     errors: Vec<InputError>,
 }
 
+/// The 1-based line of a byte offset in `text`.
+fn line_of(text: &str, offset: usize) -> u64 {
+    1 + text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count() as u64
+}
+
 impl Problems<'_> {
     fn line(&self, offset: usize) -> u64 {
-        1 + self.text[..offset.min(self.text.len())]
-            .bytes()
-            .filter(|&b| b == b'\n')
-            .count() as u64
+        line_of(self.text, offset)
     }
 
     fn at<T>(&mut self, field: &str, s: &Spanned<T>, value: &str, problem: String, hint: &str) {
@@ -304,11 +302,7 @@ impl Assembly {
                 InputError::unreadable(path, format!("not a valid assembly file: {}", e.message()))
                     .hint("see docs/formats.md (the assembly file) for the fields and an example");
             if let Some(span) = e.span() {
-                let line = 1 + text[..span.start.min(text.len())]
-                    .bytes()
-                    .filter(|&b| b == b'\n')
-                    .count() as u64;
-                err = err.line(line);
+                err = err.line(line_of(text, span.start));
             }
             Error::from(err)
         })?;
@@ -775,10 +769,12 @@ impl Assembly {
             .earliest()
     }
 
-    /// The instant a time of a day falls on, in UTC.
-    pub fn utc(&self, day: usize, t: NaiveTime) -> DateTime<Utc> {
-        self.local(day, t)
-            .map_or(DateTime::<Utc>::MIN_UTC, |d| d.with_timezone(&Utc))
+    /// The weekend numbers, ascending.
+    pub fn weekends(&self) -> Vec<u32> {
+        let mut w: Vec<u32> = self.days.iter().map(|d| d.weekend).collect();
+        w.sort_unstable();
+        w.dedup();
+        w
     }
 
     /// Indices of the sessions held (their day is not cancelled).
@@ -955,11 +951,7 @@ kind = "deliberation"
         assert_eq!(a.sessions_named("sat"), Some(vec![0, 1]));
         assert_eq!(a.sessions_named("weekend-1").map(|v| v.len()), Some(3));
         assert_eq!(a.sessions_named("nothing"), None);
-        // 10:00 in London in March (GMT) is 10:00 UTC.
-        assert_eq!(
-            a.utc(0, a.sessions[0].start).to_rfc3339(),
-            "2027-03-06T10:00:00+00:00"
-        );
+        assert_eq!(a.weekends(), vec![1]);
     }
 
     #[test]

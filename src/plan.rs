@@ -682,19 +682,27 @@ impl Plan<'_> {
 /// `session date start–end: what (room)`: the unit of change lists.
 pub fn entry_line(a: &Assembly, e: &Entry) -> String {
     let s = &a.sessions[e.session];
-    format!(
-        "{} {} {}–{}: {}{}",
-        s.id,
-        a.days[s.day].date,
-        e.start.format("%H:%M"),
-        e.end.format("%H:%M"),
-        e.what,
-        if e.room.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", e.room)
-        }
+    timetable_line(
+        &[
+            &s.id,
+            &a.days[s.day].date.to_string(),
+            &e.start.format("%H:%M").to_string(),
+            &e.end.format("%H:%M").to_string(),
+            &e.what,
+        ],
+        &e.room,
     )
+}
+
+/// `session date start–end: what (room)` from its parts, as written in
+/// schedule.csv (so lines read back from an earlier plan compare equal).
+fn timetable_line([session, date, start, end, what]: &[&str; 5], room: &str) -> String {
+    let room = if room.is_empty() {
+        String::new()
+    } else {
+        format!(" ({room})")
+    };
+    format!("{session} {date} {start}–{end}: {what}{room}")
 }
 
 impl Previous {
@@ -811,20 +819,7 @@ impl Previous {
                     _ => Who::Member,
                 };
                 let cell = |i: usize| row.cells[c[i]].trim();
-                let room = cell(7);
-                let line = format!(
-                    "{} {} {}–{}: {}{}",
-                    cell(2),
-                    cell(3),
-                    cell(4),
-                    cell(5),
-                    cell(6),
-                    if room.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" ({room})")
-                    }
-                );
+                let line = timetable_line(&[cell(2), cell(3), cell(4), cell(5), cell(6)], cell(7));
                 out.timetable
                     .entry((who, cell(1).to_string()))
                     .or_default()

@@ -419,12 +419,7 @@ pub fn solve(p: &Problem) -> Result<Programme, Error> {
         }
     }
     // Weekend balance of sides.
-    let weekends: Vec<u32> = {
-        let mut w: Vec<u32> = a.days.iter().map(|d| d.weekend).collect();
-        w.sort_unstable();
-        w.dedup();
-        w
-    };
+    let weekends = a.weekends();
     for by_side in sides.values().filter(|b| b.len() >= 2) {
         let count = by_side.len() as f64;
         for &w in &weekends {
@@ -596,10 +591,7 @@ pub fn assess(p: &Problem, programme: &Programme) -> Assessment {
         }
     }
     for s in 0..a.sessions.len() {
-        let used: u32 = (0..p.contributions.len())
-            .filter(|&c| programme.session_of[c] == Some(s))
-            .map(|c| p.contributions[c].minutes + a.changeover)
-            .sum();
+        let used = used_minutes(p, programme, s);
         if used > a.sessions[s].minutes() + a.changeover {
             out.broken.push(format!(
                 "session {} runs over: {} min of contributions in {} min",
@@ -701,10 +693,7 @@ pub fn assess(p: &Problem, programme: &Programme) -> Assessment {
         }
     }
     // Minutes per perspective and weekend; side balance.
-    let mut weekends: Vec<u32> = a.days.iter().map(|d| d.weekend).collect();
-    weekends.sort_unstable();
-    weekends.dedup();
-    for &w in &weekends {
+    for w in a.weekends() {
         let mut per: BTreeMap<String, u32> = BTreeMap::new();
         for (c, x) in p.contributions.iter().enumerate() {
             if let Some(s) = programme.session_of[c]
@@ -763,6 +752,14 @@ pub fn assess(p: &Problem, programme: &Programme) -> Assessment {
     out
 }
 
+/// Minutes a session's contributions take, each with its changeover.
+fn used_minutes(p: &Problem, programme: &Programme, s: usize) -> u32 {
+    (0..p.contributions.len())
+        .filter(|&c| programme.session_of[c] == Some(s))
+        .map(|c| p.contributions[c].minutes + p.assembly.changeover)
+        .sum()
+}
+
 /// Why a contribution has no place, in words.
 fn why_unplaced(p: &Problem, programme: &Programme, c: usize) -> String {
     let a = p.assembly;
@@ -811,10 +808,7 @@ fn why_unplaced(p: &Problem, programme: &Programme, c: usize) -> String {
     let full: Vec<String> = long
         .iter()
         .map(|&s| {
-            let used: u32 = (0..p.contributions.len())
-                .filter(|&d| programme.session_of[d] == Some(s))
-                .map(|d| p.contributions[d].minutes + a.changeover)
-                .sum();
+            let used = used_minutes(p, programme, s);
             format!(
                 "{} ({} of {} min used)",
                 a.sessions[s].id,
@@ -860,6 +854,16 @@ date = "2027-01-16"
         )
     }
 
+    /// A first plan (nothing earlier to keep).
+    fn fresh(a: &Assembly, contributions: Vec<Contribution>) -> Problem<'_> {
+        Problem {
+            assembly: a,
+            contributions,
+            previous: vec![],
+            from: 0,
+        }
+    }
+
     fn contributions(a: &Assembly, rows: &str) -> Vec<Contribution> {
         let csv = format!("id,topic,perspective,side,minutes,available\n{rows}");
         let t = Table::parse(Path::new("speakers.csv"), csv.as_bytes()).unwrap();
@@ -881,12 +885,7 @@ date = "2027-01-16"
             "I1,a,informant,,10,\nA1,a,advocate,for,10,\nA2,a,advocate,against,10,\n\
              B1,b,advocate,for,15,\nB2,b,advocate,against,15,\nT1,b,testimony,,20,d2\nI2,a,informant,,10,\n",
         );
-        let p = Problem {
-            assembly: &a,
-            contributions: c,
-            previous: vec![],
-            from: 0,
-        };
+        let p = fresh(&a, c);
         let prog = solve(&p).unwrap();
         let x = assess(&p, &prog);
         assert_eq!(x.placed, 7, "{:?}", x.unplaced);
@@ -914,12 +913,7 @@ date = "2027-01-16"
             &a,
             "X,a,informant,,20,d2\nY,a,informant,,20,\nZ,a,informant,,20,\n",
         );
-        let p = Problem {
-            assembly: &a,
-            contributions: c,
-            previous: vec![],
-            from: 0,
-        };
+        let p = fresh(&a, c);
         let prog = solve(&p).unwrap();
         let x = assess(&p, &prog);
         assert_eq!(x.placed, 1);
@@ -941,12 +935,7 @@ date = "2027-01-16"
             .concat(),
         );
         let c = contributions(&a, "A1,a,advocate,for,20,d1\nA2,a,advocate,against,20,d2\n");
-        let p = Problem {
-            assembly: &a,
-            contributions: c,
-            previous: vec![],
-            from: 0,
-        };
+        let p = fresh(&a, c);
         let prog = solve(&p).unwrap();
         let x = assess(&p, &prog);
         assert_eq!(x.placed, 2);

@@ -337,3 +337,37 @@ pub fn print_stage(
         bundle.display()
     );
 }
+
+/// A titled list for reports: `Title: none`, or `Title (n):` and one
+/// indented line per item.
+pub fn list(out: &mut String, title: &str, items: &[String]) {
+    use std::fmt::Write as _;
+    if items.is_empty() {
+        let _ = writeln!(out, "{title}: none");
+    } else {
+        let _ = writeln!(out, "{title} ({}):", items.len());
+        for i in items {
+            let _ = writeln!(out, "  {i}");
+        }
+    }
+}
+
+/// Reads and checks an assembly file; returns it and the directory its
+/// file names are relative to.
+pub fn load_assembly(
+    path: &std::path::Path,
+) -> Result<(kleroterion::assembly::Assembly, PathBuf), Error> {
+    let text = std::fs::read(path).map_err(|e| {
+        kleroterion::InputError::unreadable(path, format!("cannot read the assembly file: {e}"))
+            .hint("check the path")
+    })?;
+    let text = String::from_utf8(text).map_err(|_| {
+        kleroterion::InputError::unreadable(path, "the assembly file is not UTF-8 text")
+            .hint("save it as UTF-8")
+    })?;
+    let assembly = kleroterion::assembly::Assembly::parse(path, &text)?;
+    let base = path
+        .parent()
+        .map_or_else(|| PathBuf::from("."), std::path::Path::to_path_buf);
+    Ok((assembly, base))
+}

@@ -84,7 +84,7 @@ pub fn run(args: PlanArgs) -> Result<i32, Error> {
         return Err(Error::Usage("--from needs --previous".into()));
     }
     let issued = issued(&args.issued)?;
-    let (assembly, base) = super::programme::load_assembly(&args.assembly)?;
+    let (assembly, base) = super::load_assembly(&args.assembly)?;
     let optional = |f: &Option<String>| -> Result<Option<Table>, Error> {
         f.as_ref()
             .map(|f| Table::read(&base.join(f)).map_err(Error::from))
@@ -153,7 +153,7 @@ pub fn run(args: PlanArgs) -> Result<i32, Error> {
         100.0 * sa.cells_in_band as f64 / sa.cells.max(1) as f64,
         sa.largest_deviation
     );
-    list(&mut report, "Unmet seating rules", &sa.unmet);
+    super::list(&mut report, "Unmet seating rules", &sa.unmet);
     match (&built.rota_problem, &built.rota) {
         (Some(p), Some(r)) => {
             let ra = rota::assess(p, r);
@@ -163,7 +163,7 @@ pub fn run(args: PlanArgs) -> Result<i32, Error> {
                 p.facilitators.len(),
                 ra.repeats
             );
-            list(&mut report, "Unmet rota goals", &ra.unmet);
+            super::list(&mut report, "Unmet rota goals", &ra.unmet);
             for w in &ra.warnings {
                 let _ = writeln!(report, "warning: {w}");
             }
@@ -178,7 +178,7 @@ pub fn run(args: PlanArgs) -> Result<i32, Error> {
         None => report.push_str("Programme: no speakers file\n"),
     }
     report.push('\n');
-    list(
+    super::list(
         &mut report,
         "Support needs a room does not meet",
         &built.unmet_needs,
@@ -232,15 +232,4 @@ pub fn run(args: PlanArgs) -> Result<i32, Error> {
     println!("Time: {:.1} s", started.elapsed().as_secs_f64());
     println!("\nwrote {}", args.out.display());
     Ok(exit::OK)
-}
-
-fn list(out: &mut String, title: &str, items: &[String]) {
-    if items.is_empty() {
-        let _ = writeln!(out, "{title}: none");
-    } else {
-        let _ = writeln!(out, "{title} ({}):", items.len());
-        for i in items {
-            let _ = writeln!(out, "  {i}");
-        }
-    }
 }

@@ -1,15 +1,14 @@
 //! `kleroterion programme`: the speaker programme alone.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::Args;
-use kleroterion::assembly::Assembly;
+use kleroterion::Error;
 use kleroterion::error::exit;
 use kleroterion::output;
 use kleroterion::programme::{self, Problem, Programme};
 use kleroterion::table::Table;
-use kleroterion::{Error, InputError};
 
 /// Place the speakers' contributions into the assembly's plenaries.
 ///
@@ -34,23 +33,6 @@ pub struct ProgrammeArgs {
     pub out: PathBuf,
 }
 
-/// Reads and checks an assembly file; returns it and the directory its
-/// file names are relative to.
-pub fn load_assembly(path: &Path) -> Result<(Assembly, PathBuf), Error> {
-    let text = std::fs::read(path).map_err(|e| {
-        InputError::unreadable(path, format!("cannot read the assembly file: {e}"))
-            .hint("check the path")
-    })?;
-    let text = String::from_utf8(text).map_err(|_| {
-        InputError::unreadable(path, "the assembly file is not UTF-8 text").hint("save it as UTF-8")
-    })?;
-    let assembly = Assembly::parse(path, &text)?;
-    let base = path
-        .parent()
-        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-    Ok((assembly, base))
-}
-
 /// The programme's report section.
 pub fn report(p: &Problem, prog: &Programme) -> String {
     let a = programme::assess(p, prog);
@@ -70,28 +52,17 @@ pub fn report(p: &Problem, prog: &Programme) -> String {
     for (w, label, mins) in &a.minutes {
         let _ = writeln!(out, "  weekend {w}: {label} {mins} min");
     }
-    for (title, list) in [
-        ("Not placed", &a.unplaced),
-        ("Broken rules", &a.broken),
-        ("Unmet goals", &a.unmet),
-        ("Warnings", &a.warnings),
-    ] {
-        if list.is_empty() {
-            if title != "Warnings" {
-                let _ = writeln!(out, "{title}: none");
-            }
-            continue;
-        }
-        let _ = writeln!(out, "{title} ({}):", list.len());
-        for x in list {
-            let _ = writeln!(out, "  {x}");
-        }
+    super::list(&mut out, "Not placed", &a.unplaced);
+    super::list(&mut out, "Broken rules", &a.broken);
+    super::list(&mut out, "Unmet goals", &a.unmet);
+    if !a.warnings.is_empty() {
+        super::list(&mut out, "Warnings", &a.warnings);
     }
     out
 }
 
 pub fn run(args: ProgrammeArgs) -> Result<i32, Error> {
-    let (assembly, base) = load_assembly(&args.assembly)?;
+    let (assembly, base) = super::load_assembly(&args.assembly)?;
     let speakers = match (&args.speakers, &assembly.files.speakers) {
         (Some(p), _) => p.clone(),
         (None, Some(f)) => base.join(f),

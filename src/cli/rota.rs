@@ -123,14 +123,7 @@ pub fn run(args: RotaArgs) -> Result<i32, Error> {
             role.name()
         );
     }
-    if a.unmet.is_empty() {
-        let _ = writeln!(report, "Unmet goals: none");
-    } else {
-        let _ = writeln!(report, "Unmet goals ({}):", a.unmet.len());
-        for u in &a.unmet {
-            let _ = writeln!(report, "  {u}");
-        }
-    }
+    super::list(&mut report, "Unmet goals", &a.unmet);
     for w in &a.warnings {
         let _ = writeln!(report, "warning: {w}");
     }

@@ -162,14 +162,7 @@ pub fn run(args: SeatArgs) -> Result<i32, Error> {
         100.0 * a.cells_in_band as f64 / a.cells.max(1) as f64,
         a.largest_deviation
     );
-    if a.unmet.is_empty() {
-        let _ = writeln!(report, "Unmet rules: none");
-    } else {
-        let _ = writeln!(report, "Unmet rules ({}):", a.unmet.len());
-        for u in &a.unmet {
-            let _ = writeln!(report, "  {u}");
-        }
-    }
+    super::list(&mut report, "Unmet rules", &a.unmet);
     if let Some(prev) = &previous {
         let changed: usize = (0..args.rounds)
             .map(|r| {
