@@ -8,7 +8,7 @@
 //! change as little as the new situation allows, and `changes` lists the
 //! people whose timetable differs.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::NaiveTime;
 
@@ -110,6 +110,9 @@ pub struct Plan<'a> {
     pub entries: Vec<Entry>,
     /// Needs a room does not meet, in words.
     pub unmet_needs: Vec<String>,
+    /// Seconds spent seating, on the rota and on the programme (for the
+    /// terminal only: outputs never depend on the clock).
+    pub seconds: [f64; 3],
 }
 
 impl<'a> Plan<'a> {
@@ -346,7 +349,10 @@ pub fn build<'a>(inputs: Inputs<'a>) -> Result<Plan<'a>, Error> {
     };
     let pins = room_need_pins(a, &rounds, &seating_problem, &people, &members.lines);
     seating_problem.constraints.extend(pins);
+    let clock = std::time::Instant::now();
     let seating = seating::solve(&seating_problem, &a.seating.seed, a.seating.effort)?;
+    let mut seconds = [clock.elapsed().as_secs_f64(), 0.0, 0.0];
+    let clock = std::time::Instant::now();
 
     // Rota.
     let facilitators = match &inputs.facilitators {
@@ -406,6 +412,8 @@ pub fn build<'a>(inputs: Inputs<'a>) -> Result<Plan<'a>, Error> {
         let r = rota::solve(&problem, &a.rota_seed, a.rota_effort);
         (Some(problem), Some(r))
     };
+    seconds[1] = clock.elapsed().as_secs_f64();
+    let clock = std::time::Instant::now();
     for f in &facilitators {
         people.push(Person {
             who: Who::Facilitator,
@@ -447,6 +455,7 @@ pub fn build<'a>(inputs: Inputs<'a>) -> Result<Plan<'a>, Error> {
         };
         Some(programme::solve(&problem)?)
     };
+    seconds[2] = clock.elapsed().as_secs_f64();
     let mut speaker_ids: BTreeSet<&str> = BTreeSet::new();
     for c in &contributions {
         if speaker_ids.insert(c.speaker.as_str()) {
@@ -476,6 +485,7 @@ pub fn build<'a>(inputs: Inputs<'a>) -> Result<Plan<'a>, Error> {
         from,
         entries: Vec::new(),
         unmet_needs: Vec::new(),
+        seconds,
     };
     plan.entries = timetable(&plan, &available);
     plan.unmet_needs = unmet_needs(&plan);
@@ -643,20 +653,29 @@ impl Plan<'_> {
         out
     }
 
-    /// The people whose timetable differs from the earlier plan's, with
-    /// what was removed and added.
+    /// The people whose timetable differs from the earlier plan's from the
+    /// first open session on (the past is kept, and a withdrawn member's
+    /// past sessions did happen), with what was removed and added.
     pub fn changes(&self, previous: &Previous) -> Vec<String> {
         let now = self.timetable_lines();
+        let past: HashSet<&str> = self.assembly.sessions[..self.from]
+            .iter()
+            .map(|s| s.id.as_str())
+            .collect();
+        let open = |line: &&String| !line.split(' ').next().is_some_and(|id| past.contains(id));
         let mut out = Vec::new();
         let keys: BTreeSet<&(Who, String)> = now.keys().chain(previous.timetable.keys()).collect();
         for k in keys {
             let sorted = |m: &BTreeMap<(Who, String), Vec<String>>| {
-                let mut v = m.get(k).cloned().unwrap_or_default();
+                let mut v: Vec<String> = m
+                    .get(k)
+                    .map(|v| v.iter().filter(open).cloned().collect())
+                    .unwrap_or_default();
                 v.sort();
                 v
             };
             let (before, after) = (&sorted(&previous.timetable), &sorted(&now));
-            if before == after {
+            if before == after && previous.timetable.contains_key(k) == now.contains_key(k) {
                 continue;
             }
             let gone: Vec<&String> = before.iter().filter(|l| !after.contains(l)).collect();

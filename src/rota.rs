@@ -9,7 +9,9 @@
 //!   the rounds do not outnumber the tables this can reach 0);
 //! - 10 per session of spread beyond one between the busiest and the least
 //!   busy facilitator of a role (loads within one session of each other);
-//! - 2 per block of three consecutive rounds worked without a break.
+//! - 2 per block of three consecutive rounds worked without a break;
+//! - when re-planning, 4 per post given to someone other than in the
+//!   earlier rota (the earlier rota is also the starting point).
 //!
 //! Hard: nobody works a round they are unavailable for, nobody holds two
 //! posts in one round.
@@ -24,6 +26,9 @@ pub const ROTA_DOMAIN: &str = "kleroterion/rota/v1";
 const REPEAT: f64 = 10.0;
 const LOAD: f64 = 10.0;
 const NO_BREAK: f64 = 2.0;
+/// Re-planning: per post given to someone else than in the earlier rota
+/// (less than a repeated meeting, so a change is made only to spare one).
+const MOVED: f64 = 4.0;
 
 /// Involve's guidance: at most 9 members per facilitator is essential, 7
 /// desirable.
@@ -137,8 +142,9 @@ fn posts(
         let salt = rng.next_word();
         avail.sort_by_key(|&f| (load[f], (f as u64).wrapping_mul(salt | 1) >> 7));
         let k = slots(r).min(avail.len());
-        if let Some(prev) = p.previous.as_ref().filter(|_| r < p.fixed_rounds) {
-            // Kept posts first, in their slots; gaps from the least loaded.
+        if let Some(prev) = &p.previous {
+            // Kept posts first, in their slots (held in past rounds, a
+            // starting point in open ones); gaps from the least loaded.
             let mut placed: Vec<Option<usize>> = Vec::with_capacity(k);
             for t in 0..k {
                 let f =
@@ -249,6 +255,13 @@ pub fn solve(p: &Problem, seed: &str, effort: usize) -> Rota {
     let open: Vec<usize> = (fixed..rounds)
         .filter(|&r| tabs.order[r].len() >= 2 && tabs.slots[r] >= 1)
         .collect();
+    // Re-planning: a post given to someone else than in the earlier rota.
+    let stay = |r: usize, t: usize, f: usize| -> f64 {
+        match p.previous.as_ref().and_then(|x| at(&x.table, r, t)) {
+            Some(was) if was != f => MOVED,
+            _ => 0.0,
+        }
+    };
     let moves = effort.saturating_mul(p.tables.iter().map(Vec::len).sum::<usize>().max(1));
     let (t0, t1) = (2.0f64, 0.02f64);
     let mut temperature = t0;
@@ -274,6 +287,10 @@ pub fn solve(p: &Problem, seed: &str, effort: usize) -> Rota {
         };
         for &m in &p.tables[r][x] {
             d += gain(&meet, m, fx, -1) + gain(&meet, m, fy, 1);
+        }
+        d += stay(r, x, fy) - stay(r, x, fx);
+        if y_posted {
+            d += stay(r, y, fx) - stay(r, y, fy);
         }
         if y_posted {
             for &m in &p.tables[r][y] {

@@ -299,6 +299,18 @@ fn replanning_after_withdrawals_keeps_the_past_and_lists_only_the_affected() {
         .skip(1)
         .map(|l| l.split(':').next().unwrap().to_string())
         .collect();
+    // Only the affected change: the past is not listed, and most members
+    // keep every table (moving someone costs more than one new pair).
+    let m020 = changes
+        .lines()
+        .find(|l| l.starts_with("member M020"))
+        .unwrap();
+    assert!(!m020.contains("w1-"), "past sessions listed: {m020}");
+    let moved = listed
+        .iter()
+        .filter(|n| n.starts_with("member ") && !withdrawn.iter().any(|w| n.ends_with(w)))
+        .count();
+    assert!(moved <= 35, "{moved} of 105 members changed table");
     for (k, v) in &s2 {
         let name = format!("{} {}", k.0, k.1);
         assert_eq!(

@@ -229,7 +229,11 @@ pub fn run(args: PlanArgs) -> Result<i32, Error> {
     files.insert("plan-report.txt".into(), report.clone().into_bytes());
     store::write_new_dir(&args.out, &files, args.force)?;
     print!("{report}");
-    println!("Time: {:.1} s", started.elapsed().as_secs_f64());
+    let [seat, rota, programme] = built.seconds;
+    println!(
+        "Time: {:.1} s (seating {seat:.1} s, rota {rota:.1} s, programme {programme:.1} s)",
+        started.elapsed().as_secs_f64()
+    );
     println!("\nwrote {}", args.out.display());
     Ok(exit::OK)
 }
