@@ -3,6 +3,7 @@
 //!     cargo bench --bench selection                 # shared instances + real-shaped pools
 //!     cargo bench --bench selection -- --quick      # shared instances only
 //!     cargo bench --bench selection -- --limit 300  # seconds per run (default 120)
+//!     cargo bench --bench selection -- --only hd_30  # instances whose name contains it
 //!     cargo bench --bench selection -- --legacy N   # also N LEGACY draws per instance
 //!
 //! Runs LEXIMIN, MAXIMIN and NASH on the shared instances (skipped with a
@@ -163,6 +164,12 @@ fn main() {
             .and_then(|v| v.parse::<f64>().ok())
     };
     let limit = value("--limit").unwrap_or(120.0);
+    let only = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
+    let chosen = |name: &str| only.as_ref().is_none_or(|o| name.contains(o.as_str()));
     let legacy_n = value("--legacy").map_or(0, |v| v as usize);
     println!(
         "{:<32} {:>6} {:>4} {:>4} {:<8} {:>9} {:>10} {:>8} {:>7} {:>7} {:>8} {:>8}",
@@ -199,6 +206,9 @@ fn main() {
             ),
         ];
         for (name, pool, quotas, k) in cases {
+            if !chosen(name) {
+                continue;
+            }
             let instance = load(s(name, pool), s(name, quotas), k, &[]);
             for objective in [Objective::Leximin, Objective::Maximin, Objective::Nash] {
                 run(name, &instance, objective, limit);
@@ -218,6 +228,9 @@ fn main() {
     }
     let dir = std::env::temp_dir().join(format!("kleroterion-bench-{}", std::process::id()));
     for &(name, n, k, c) in SHAPES {
+        if !chosen(name) {
+            continue;
+        }
         let instance = synthetic(name, n, k, c, &dir);
         run(
             &format!("synthetic {name}"),

@@ -20,14 +20,21 @@
 //! ⌈m·π_min⌉ − 1 appearances counted as a change of 1000 (so it is repaired
 //! first); then simulated annealing (fixed seed, so deterministic) on
 //! Σ_t change_t⁶ plus a steep penalty below the floor; then the greedy
-//! search again. The floor is a goal, not a guarantee: when it is missed the
-//! manifest and the command say so. (Tried and dropped: an exact integer
+//! search again. If someone is still below the floor, a repair replaces
+//! one copy at a time of a panel A by a new panel B from the pricing
+//! program (any quota-satisfying panel, with bounds per profile): B gives
+//! the profiles below the floor as many seats as it can while every other
+//! profile stays at or above the floor and within the current largest
+//! change of its target (then within one more, if that was not enough).
+//! The floor is a goal, not a guarantee: when it is missed the manifest and
+//! the command say so. (Tried and dropped: an exact integer
 //! program minimising the largest change took 9 s for 500 branch-and-bound
 //! nodes on the 150-person fixture and found nothing better; a node-limited
 //! program enforcing the floor on data/ ran 2 minutes without a solution.)
 
 use crate::distribution::{Fairness, ProfileDistribution, ProfilePanel};
 use crate::error::Error;
+use crate::optimise::PanelOracle;
 use crate::panel::Panel;
 use crate::profiles::Profiles;
 
@@ -35,7 +42,7 @@ use crate::profiles::Profiles;
 pub const DEFAULT_PANELS: u32 = 1000;
 
 /// How the rounding is done, for manifests and reports.
-pub const METHOD: &str = "largest-remainder rounding of m·p, then greedy search, simulated annealing and greedy search moving one copy at a time between panels (the distribution's, each within ⌊m·p⌋−3..⌈m·p⌉+3, and other generated quota-satisfying panels, up to 3 copies) to minimise the largest change per person and keep everyone at ⌈m·π_min⌉ − 1 appearances or more";
+pub const METHOD: &str = "largest-remainder rounding of m·p, then greedy search, simulated annealing and greedy search moving one copy at a time between panels (the distribution's, each within ⌊m·p⌋−3..⌈m·p⌉+3, and other generated quota-satisfying panels, up to 3 copies) to minimise the largest change per person and keep everyone at ⌈m·π_min⌉ − 1 appearances or more; then, while someone is below that, copies replaced by new quota-satisfying panels from the pricing program that lift them without taking anyone else below it or beyond the largest change, and the greedy search again";
 
 /// A uniform lottery: panel number `j + 1` is `panels[j]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,6 +123,7 @@ pub fn round(
     candidates: &[ProfilePanel],
     profile_pi: &[f64],
     m: u32,
+    oracle: Option<&mut PanelOracle>,
 ) -> Result<Rounded, Error> {
     if m == 0 {
         return Err(Error::Usage("the lottery needs at least 1 panel".into()));
@@ -132,8 +140,7 @@ pub fn round(
             extended.probabilities.push(0.0);
         }
     }
-    let distribution = &extended;
-    let support: Vec<(usize, f64)> = distribution
+    let support: Vec<(usize, f64)> = extended
         .probabilities
         .iter()
         .enumerate()
@@ -154,19 +161,41 @@ pub fn round(
     let floor = (selectable_min - 1e-6).ceil() - 1.0;
     let clock = std::time::Instant::now();
     let (lo, hi) = copy_bounds(&support);
-    let search = Search {
-        distribution,
-        support: &support,
+    let mut search = Search {
+        distribution: extended,
+        support,
         sizes: &sizes,
         target: &target,
         floor,
         lo,
         hi,
     };
-    let start = improve(&search, largest_remainder(&support, m));
+    let start = improve(&search, largest_remainder(&search.support, m));
     let annealed = anneal(&search, start);
-    let copies = improve(&search, annealed);
+    let mut copies = improve(&search, annealed);
+    if let Some(oracle) = oracle
+        && shortfall(&search, &copies).0 > 0
+    {
+        // Within the current largest change first, then one more.
+        for widen in [0.0, 1.0] {
+            if repair(&mut search, &mut copies, oracle, widen)? {
+                let polished = improve(&search, copies.clone());
+                if shortfall(&search, &polished) <= shortfall(&search, &copies) {
+                    copies = polished;
+                }
+            }
+            if shortfall(&search, &copies).0 == 0 {
+                break;
+            }
+        }
+    }
     let seconds = clock.elapsed().as_secs_f64();
+    let Search {
+        distribution,
+        support,
+        ..
+    } = search;
+    let distribution = &distribution;
     let lottery = expand(profiles, distribution, &support, &copies);
     debug_assert_eq!(lottery.len(), m as usize);
     let n = profiles.of_person.len();
@@ -244,8 +273,8 @@ pub const ROUND_DOMAIN: &str = "kleroterion/round/v1";
 /// returns the best state seen. Seeded with a fixed key, so deterministic.
 fn anneal(search: &Search, mut copies: Vec<u32>) -> Vec<u32> {
     let Search {
-        distribution,
-        support,
+        ref distribution,
+        ref support,
         sizes,
         target,
         floor,
@@ -355,8 +384,8 @@ pub const IMPROVE_MOVES: usize = 2_000;
 /// with the largest change, until none does. Deterministic.
 fn improve(search: &Search, mut copies: Vec<u32>) -> Vec<u32> {
     let Search {
-        distribution,
-        support,
+        ref distribution,
+        ref support,
         sizes,
         target,
         floor,
@@ -498,6 +527,186 @@ fn improve(search: &Search, mut copies: Vec<u32>) -> Vec<u32> {
     copies
 }
 
+/// (Seats missing to lift everyone to the floor, largest change in units
+/// of 1/1000 appearance) of a rounding: smaller is better.
+fn shortfall(search: &Search, copies: &[u32]) -> (i64, i64) {
+    let mut seats = vec![0i64; search.sizes.len()];
+    for (s, &(j, _)) in search.support.iter().enumerate() {
+        for &(t, c) in &search.distribution.panels[j].0 {
+            seats[t as usize] += i64::from(c) * i64::from(copies[s]);
+        }
+    }
+    let mut missing = 0;
+    let mut largest: f64 = 0.0;
+    for (t, &x) in seats.iter().enumerate() {
+        if search.target[t] <= 0.0 {
+            continue;
+        }
+        let size = search.sizes[t];
+        missing += (search.floor as i64 * size as i64 - x).max(0);
+        let per = x as f64 / size;
+        largest = largest.max((search.target[t] - per.floor()).max(per.ceil() - search.target[t]));
+    }
+    (missing, (largest * 1000.0).round() as i64)
+}
+
+/// Most pricing programs [`repair`] solves (a count, not a time, so that
+/// every run takes the same path).
+pub const REPAIR_SOLVES: usize = 400;
+/// Panels holding copies that [`repair`] tries to replace per move.
+const REPAIR_TRIES: usize = 40;
+
+/// Lifts profiles below the floor with new panels: replaces one copy of a
+/// panel A by the quota-satisfying panel B (found by the pricing program,
+/// any panel, not only generated ones) that gives the profiles below the
+/// floor the most seats while every other profile stays at or above the
+/// floor and within the current largest change of its target. A are the
+/// panels with the fewest seats for the profiles below the floor. Stops
+/// when nobody is below the floor, no move helps, or after
+/// [`REPAIR_SOLVES`] programs. Returns whether anything changed.
+fn repair(
+    search: &mut Search,
+    copies: &mut Vec<u32>,
+    oracle: &mut PanelOracle,
+    widen: f64,
+) -> Result<bool, Error> {
+    let t_count = search.sizes.len();
+    let size: Vec<i64> = search.sizes.iter().map(|&s| s as i64).collect();
+    let floor = search.floor as i64;
+    let mut index: std::collections::HashMap<ProfilePanel, usize> = search
+        .support
+        .iter()
+        .enumerate()
+        .map(|(s, &(j, _))| (search.distribution.panels[j].clone(), s))
+        .collect();
+    let mut solves = 0;
+    let mut changed = false;
+    while solves < REPAIR_SOLVES {
+        let mut seats = vec![0i64; t_count];
+        for (s, &(j, _)) in search.support.iter().enumerate() {
+            for &(t, c) in &search.distribution.panels[j].0 {
+                seats[t as usize] += i64::from(c) * i64::from(copies[s]);
+            }
+        }
+        let selectable = |t: usize| search.target[t] > 0.0;
+        let short = |t: usize, seats: i64| {
+            if selectable(t) {
+                (floor * size[t] - seats).max(0)
+            } else {
+                0
+            }
+        };
+        let deficit: i64 = (0..t_count).map(|t| short(t, seats[t])).sum();
+        if deficit == 0 {
+            break;
+        }
+        let below: Vec<bool> = (0..t_count).map(|t| short(t, seats[t]) > 0).collect();
+        // The largest change among the profiles at or above the floor.
+        let cmax = (0..t_count)
+            .filter(|&t| selectable(t) && !below[t])
+            .map(|t| {
+                change(
+                    seats[t] as u32,
+                    search.sizes[t],
+                    search.target[t],
+                    search.floor,
+                )
+            })
+            .fold(0.0, f64::max)
+            + widen;
+        // Seats each profile may hold: at or above the floor, and within
+        // cmax of its target (members get ⌊S/s⌋ or ⌈S/s⌉ appearances).
+        let window: Vec<(i64, i64)> = (0..t_count)
+            .map(|t| {
+                if !selectable(t) {
+                    return (0, 0);
+                }
+                let lo = (search.target[t] - cmax - 1e-9).ceil().max(search.floor) as i64;
+                let hi = (search.target[t] + cmax + 1e-9).floor() as i64;
+                (size[t] * lo, size[t] * hi)
+            })
+            .collect();
+        let count_in = |s: usize| {
+            let mut a = vec![0i64; t_count];
+            for &(t, c) in &search.distribution.panels[search.support[s].0].0 {
+                a[t as usize] = i64::from(c);
+            }
+            a
+        };
+        let mut order: Vec<(i64, usize)> = (0..search.support.len())
+            .filter(|&s| copies[s] > search.lo[s])
+            .map(|s| {
+                let a = count_in(s);
+                ((0..t_count).filter(|&t| below[t]).map(|t| a[t]).sum(), s)
+            })
+            .collect();
+        order.sort_unstable();
+        let mut moved = false;
+        for &(_, from) in order.iter().take(REPAIR_TRIES) {
+            if solves >= REPAIR_SOLVES {
+                break;
+            }
+            let a = count_in(from);
+            let mut lower = vec![0u32; t_count];
+            let mut upper = vec![0u32; t_count];
+            let mut weights = vec![0.0; t_count];
+            for t in 0..t_count {
+                let rest = seats[t] - a[t];
+                let (lo, hi) = window[t];
+                let lo = if below[t] { a[t] } else { (lo - rest).max(0) };
+                lower[t] = lo.clamp(0, u32::MAX as i64) as u32;
+                upper[t] = (hi - rest).clamp(0, u32::MAX as i64) as u32;
+                // Seats for profiles below the floor; a little for keeping
+                // A's other profiles (fewer changes elsewhere).
+                weights[t] = if below[t] {
+                    1.0
+                } else if a[t] > 0 {
+                    1e-3
+                } else {
+                    0.0
+                };
+            }
+            solves += 1;
+            let Some((panel, _)) = oracle.best_within(&weights, &lower, &upper)? else {
+                continue;
+            };
+            let mut b = vec![0i64; t_count];
+            for &(t, c) in &panel.0 {
+                b[t as usize] = i64::from(c);
+            }
+            let after: i64 = (0..t_count).map(|t| short(t, seats[t] - a[t] + b[t])).sum();
+            if after >= deficit {
+                continue;
+            }
+            let to = match index.get(&panel) {
+                Some(&s) => s,
+                None => {
+                    let j = search.distribution.panels.len();
+                    search.distribution.panels.push(panel.clone());
+                    search.distribution.probabilities.push(0.0);
+                    search.support.push((j, 0.0));
+                    search.lo.push(0);
+                    search.hi.push(u32::MAX);
+                    copies.push(0);
+                    index.insert(panel, search.support.len() - 1);
+                    search.support.len() - 1
+                }
+            };
+            // A found panel may take as many copies as helps.
+            search.hi[to] = u32::MAX;
+            copies[from] -= 1;
+            copies[to] += 1;
+            moved = true;
+            changed = true;
+            break;
+        }
+        if !moved {
+            break;
+        }
+    }
+    Ok(changed)
+}
+
 fn remove_level(levels: &mut std::collections::BTreeMap<u64, u32>, d: f64) {
     let key = d.to_bits();
     let n = levels.get_mut(&key).expect("level present");
@@ -515,8 +724,8 @@ pub const SLACK: f64 = 3.0;
 /// What the rounding searches share: the panels with m·p each, the copies
 /// each panel may have, and per profile its size, target (m·π) and floor.
 struct Search<'a> {
-    distribution: &'a ProfileDistribution,
-    support: &'a [(usize, f64)],
+    distribution: ProfileDistribution,
+    support: Vec<(usize, f64)>,
     sizes: &'a [f64],
     target: &'a [f64],
     floor: f64,
@@ -622,12 +831,17 @@ pub fn make(
     }
     let profiles = Profiles::new(instance);
     let computed = crate::optimise::optimise(instance, &profiles, options, progress)?;
+    let mut oracle = crate::optimise::PanelOracle::new(instance, &profiles, options.settings);
+    for &t in &computed.unselectable {
+        oracle.exclude(t);
+    }
     let rounded = round(
         &profiles,
         &computed.distribution,
         &computed.candidates,
         &computed.profile_probabilities,
         m,
+        Some(&mut oracle),
     )?;
     let problems: Vec<String> = rounded
         .lottery

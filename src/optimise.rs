@@ -208,13 +208,27 @@ impl<'a> PanelOracle<'a> {
     /// The panel maximising Σ weight × count, with its value; None if no
     /// panel exists.
     pub fn best(&mut self, weights: &[f64]) -> Result<Option<(ProfilePanel, f64)>, Error> {
+        let lower = vec![0; self.upper.len()];
+        self.best_within(weights, &lower, &self.upper.clone())
+    }
+
+    /// As [`PanelOracle::best`], with each profile's count within
+    /// `lower[t]..=upper[t]` (and its size; excluded profiles stay at 0).
+    pub fn best_within(
+        &mut self,
+        weights: &[f64],
+        lower: &[u32],
+        upper: &[u32],
+    ) -> Result<Option<(ProfilePanel, f64)>, Error> {
         let mut m = Model::new(Sense::Maximise);
-        let x: Vec<Var> = self
-            .upper
-            .iter()
-            .zip(weights)
-            .map(|(&u, &w)| m.integer(0.0, f64::from(u), w))
-            .collect();
+        let mut x: Vec<Var> = Vec::with_capacity(self.upper.len());
+        for t in 0..self.upper.len() {
+            let hi = upper[t].min(self.upper[t]);
+            if lower[t] > hi {
+                return Ok(None);
+            }
+            x.push(m.integer(f64::from(lower[t]), f64::from(hi), weights[t]));
+        }
         let k = self.instance.k as f64;
         m.row(k, k, x.iter().map(|&v| (v, 1.0)).collect());
         for (v, q) in self.instance.quotas.values.iter().enumerate() {
