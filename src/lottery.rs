@@ -241,8 +241,8 @@ fn change(seats: u32, size: f64, target: f64, floor: f64) -> f64 {
         return 0.0;
     }
     let per = f64::from(seats) / size;
-    let (lo, hi) = (per.floor(), per.ceil());
-    let d = (target - lo).max(hi - target);
+    let lo = per.floor();
+    let d = deviation(per, target);
     // Below the floor: 1000 more, and less the closer the profile's seats
     // are to lifting everyone to it (so single moves show progress).
     if lo < floor {
@@ -250,6 +250,23 @@ fn change(seats: u32, size: f64, target: f64, floor: f64) -> f64 {
     } else {
         d
     }
+}
+
+/// The largest change, in appearances, of members sharing `per` = seats /
+/// size appearances (they get ⌊per⌋ or ⌈per⌉) from `target`.
+fn deviation(per: f64, target: f64) -> f64 {
+    (target - per.floor()).max(per.ceil() - target)
+}
+
+/// Seats per profile of a rounding (`copies` per support panel).
+fn seat_totals(search: &Search, copies: &[u32]) -> Vec<i64> {
+    let mut seats = vec![0i64; search.sizes.len()];
+    for (s, &(j, _)) in search.support.iter().enumerate() {
+        for &(t, c) in &search.distribution.panels[j].0 {
+            seats[t as usize] += i64::from(c) * i64::from(copies[s]);
+        }
+    }
+    seats
 }
 
 /// Moves tried by [`anneal`] per panel of the support (at least
@@ -286,19 +303,14 @@ fn anneal(search: &Search, mut copies: Vec<u32>) -> Vec<u32> {
     if j_count < 2 {
         return copies;
     }
-    let mut seats = vec![0i64; t_count];
-    for (s, &(j, _)) in support.iter().enumerate() {
-        for &(t, c) in &distribution.panels[j].0 {
-            seats[t as usize] += i64::from(c) * i64::from(copies[s]);
-        }
-    }
+    let mut seats = seat_totals(search, &copies);
     // change⁶, plus a steep linear penalty per appearance below the floor.
     let energy_of = |t: usize, seats: i64| -> f64 {
         if target[t] <= 0.0 {
             return 0.0;
         }
         let per = seats.max(0) as f64 / sizes[t];
-        let d = (target[t] - per.floor()).max(per.ceil() - target[t]);
+        let d = deviation(per, target[t]);
         let d3 = d * d * d;
         let short = (floor - per.floor()).max(0.0);
         d3 * d3 + FLOOR_PENALTY * (short + (floor - per).max(0.0))
@@ -530,12 +542,7 @@ fn improve(search: &Search, mut copies: Vec<u32>) -> Vec<u32> {
 /// (Seats missing to lift everyone to the floor, largest change in units
 /// of 1/1000 appearance) of a rounding: smaller is better.
 fn shortfall(search: &Search, copies: &[u32]) -> (i64, i64) {
-    let mut seats = vec![0i64; search.sizes.len()];
-    for (s, &(j, _)) in search.support.iter().enumerate() {
-        for &(t, c) in &search.distribution.panels[j].0 {
-            seats[t as usize] += i64::from(c) * i64::from(copies[s]);
-        }
-    }
+    let seats = seat_totals(search, copies);
     let mut missing = 0;
     let mut largest: f64 = 0.0;
     for (t, &x) in seats.iter().enumerate() {
@@ -544,8 +551,7 @@ fn shortfall(search: &Search, copies: &[u32]) -> (i64, i64) {
         }
         let size = search.sizes[t];
         missing += (search.floor as i64 * size as i64 - x).max(0);
-        let per = x as f64 / size;
-        largest = largest.max((search.target[t] - per.floor()).max(per.ceil() - search.target[t]));
+        largest = largest.max(deviation(x as f64 / size, search.target[t]));
     }
     (missing, (largest * 1000.0).round() as i64)
 }
@@ -582,12 +588,7 @@ fn repair(
     let mut solves = 0;
     let mut changed = false;
     while solves < REPAIR_SOLVES {
-        let mut seats = vec![0i64; t_count];
-        for (s, &(j, _)) in search.support.iter().enumerate() {
-            for &(t, c) in &search.distribution.panels[j].0 {
-                seats[t as usize] += i64::from(c) * i64::from(copies[s]);
-            }
-        }
+        let seats = seat_totals(search, copies);
         let selectable = |t: usize| search.target[t] > 0.0;
         let short = |t: usize, seats: i64| {
             if selectable(t) {
