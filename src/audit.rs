@@ -132,6 +132,94 @@ pub fn first_stage(
     options: &LotteryOptions,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<(Built, Vec<String>), Error> {
+    let names = pseudonyms(original, secret)?;
+    let all: Vec<usize> = (0..original.n()).collect();
+    let pool = bundle::pool_csv(original, &names, &all);
+    let bounds: Vec<(u32, u32)> = original
+        .quotas
+        .values
+        .iter()
+        .map(|v| (v.min, v.max))
+        .collect();
+    let quotas = bundle::quotas_csv(&original.quotas, &bounds);
+    let built = build(
+        0,
+        None,
+        pool,
+        quotas,
+        original.k,
+        !original.households.columns.is_empty(),
+        input_files(original),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        options,
+        progress,
+    )?;
+    Ok((built, names))
+}
+
+/// Stage 0 of a new bundle that is a replacement round for a panel chosen
+/// outside any bundle (e.g. by `select`): `panel` are the current members
+/// of `original` (people indices), `withdrawn` those of them who withdrew,
+/// `panel_file` the file that listed the panel (its SHA-256 is recorded).
+/// The round is derived as in a bundle (see [`derive_replacement`]); its
+/// pool.csv holds only the eligible people, and the held and withdrawn
+/// are listed by pseudonym. Returns the stage and every original person's
+/// pseudonym.
+#[allow(clippy::too_many_arguments)]
+pub fn replacement_from_inputs(
+    original: &Instance,
+    secret: &Secret,
+    panel: &[usize],
+    withdrawn: &[usize],
+    panel_file: InputFile,
+    relax: bool,
+    options: &LotteryOptions,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<(Built, Vec<String>), Error> {
+    let names = pseudonyms(original, secret)?;
+    let d =
+        derive_round(original, &names, original.k, panel, &[], withdrawn).map_err(Error::Usage)?;
+    let household_rule = !original.households.columns.is_empty();
+    let (quotas, relaxed) =
+        match round_relaxation(0, &d, household_rule, &options.optimise.settings)? {
+            None => (d.quotas, Vec::new()),
+            Some(r) if relax => r,
+            Some((_, changes)) => return Err(infeasible_round(&d, &changes)),
+        };
+    let mut inputs = input_files(original);
+    inputs.push(panel_file);
+    let built = build(
+        0,
+        None,
+        d.pool,
+        quotas,
+        d.k,
+        household_rule,
+        inputs,
+        d.held,
+        d.withdrawn,
+        relaxed,
+        options,
+        progress,
+    )?;
+    Ok((built, names))
+}
+
+/// The error of a replacement round whose quotas cannot be met, with the
+/// smallest relaxation in words.
+fn infeasible_round(d: &Derived, changes: &[String]) -> Error {
+    Error::Infeasible(format!(
+        "no replacement group meets the round's quotas (the original quotas minus the {} people held) from the {} eligible people. The smallest relaxation:\n  {}\n  what to do: run `kleroterion replace` again with --relax to apply it (it is recorded in the round's manifest and re-checked by `verify`)",
+        d.held.len(),
+        d.eligible,
+        changes.join("\n  ")
+    ))
+}
+
+/// Every person's pseudonym under `secret` (checked distinct).
+fn pseudonyms(original: &Instance, secret: &Secret) -> Result<Vec<String>, Error> {
     if let Some(name) = bundle::reserved_category(&original.quotas) {
         return Err(InputError::invalid(
             &original.quotas.path,
@@ -154,47 +242,27 @@ pub fn first_stage(
                 .into(),
         ));
     }
-    let all: Vec<usize> = (0..original.n()).collect();
-    let pool = bundle::pool_csv(original, &names, &all);
-    let bounds: Vec<(u32, u32)> = original
-        .quotas
-        .values
-        .iter()
-        .map(|v| (v.min, v.max))
-        .collect();
-    let quotas = bundle::quotas_csv(&original.quotas, &bounds);
-    let file_name = |p: &Path| {
-        p.file_name()
+    Ok(names)
+}
+
+/// The manifest's record of an input file: its role, name (no directories)
+/// and SHA-256.
+pub fn input_file(role: &str, path: &Path, sha256: &str) -> InputFile {
+    InputFile {
+        role: role.into(),
+        name: path
+            .file_name()
             .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default()
-    };
-    let inputs = vec![
-        InputFile {
-            role: "respondents".into(),
-            name: file_name(&original.pool.path),
-            sha256: original.pool.sha256.clone(),
-        },
-        InputFile {
-            role: "quotas".into(),
-            name: file_name(&original.quotas.path),
-            sha256: original.quotas.sha256.clone(),
-        },
-    ];
-    let built = build(
-        0,
-        None,
-        pool,
-        quotas,
-        original.k,
-        !original.households.columns.is_empty(),
-        inputs,
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-        options,
-        progress,
-    )?;
-    Ok((built, names))
+            .unwrap_or_default(),
+        sha256: sha256.into(),
+    }
+}
+
+fn input_files(original: &Instance) -> Vec<InputFile> {
+    vec![
+        input_file("respondents", &original.pool.path, &original.pool.sha256),
+        input_file("quotas", &original.quotas.path, &original.quotas.sha256),
+    ]
 }
 
 /// One stage's files as found in a bundle.
@@ -434,10 +502,17 @@ pub fn draw(stage: &Stage, seed: &str) -> DrawRecord {
     }
 }
 
+/// Why a bundle whose first stage is a replacement round started from the
+/// inputs takes no further round.
+pub const NOT_CHAINED: &str = "this bundle's first stage is a replacement round started from the organiser's inputs (its pool holds only that round's eligible people): start the next round from the inputs again (`kleroterion replace NEW --pool … --quotas … -k … --panel PANEL.csv --withdrawn …`, with the current panel, e.g. the private directory's selected.csv)";
+
 /// The panel (stage-0 people) after `stages` have all been drawn: the first
 /// draw, then each round's held people plus its drawn replacements.
 pub fn panel_after(stages: &[Stage]) -> Result<Vec<usize>, String> {
     let base = stages.first().ok_or("the bundle has no stage")?;
+    if is_replacement(base) {
+        return Err(NOT_CHAINED.into());
+    }
     let index = base.index();
     let lookup = |names: &[String]| -> Result<Vec<usize>, String> {
         names
@@ -500,7 +575,27 @@ pub fn derive_replacement(
     withdrawn_before: &[usize],
     withdrawn: &[usize],
 ) -> Result<Derived, String> {
-    let inst = &base.instance;
+    let names: Vec<String> = base.names(0..base.instance.n());
+    derive_round(
+        &base.instance,
+        &names,
+        base.manifest.panel_size,
+        panel,
+        withdrawn_before,
+        withdrawn,
+    )
+}
+
+/// As [`derive_replacement`], from an instance whose people are called
+/// `names` in the bundle and whose panel size is `k`.
+fn derive_round(
+    inst: &Instance,
+    names: &[String],
+    k: usize,
+    panel: &[usize],
+    withdrawn_before: &[usize],
+    withdrawn: &[usize],
+) -> Result<Derived, String> {
     let on_panel: BTreeSet<usize> = panel.iter().copied().collect();
     let leaving: BTreeSet<usize> = withdrawn.iter().copied().collect();
     if leaving.is_empty() {
@@ -547,25 +642,49 @@ pub fn derive_replacement(
             available[v] += 1;
         }
     }
-    let names: Vec<String> = inst.pool.people.iter().map(|p| p.id.clone()).collect();
-    let mut held_names = base.names(held.iter().copied());
+    let mut held_names: Vec<String> = held.iter().map(|&i| names[i].clone()).collect();
     held_names.sort();
-    let mut withdrawn_names = base.names(leaving.iter().copied());
+    let mut withdrawn_names: Vec<String> = leaving.iter().map(|&i| names[i].clone()).collect();
     withdrawn_names.sort();
     Ok(Derived {
-        pool: bundle::pool_csv(inst, &names, &include),
+        pool: bundle::pool_csv(inst, names, &include),
         quotas: bundle::quotas_csv(&inst.quotas, &bounds),
         bounds,
         available,
         eligible: include.len(),
-        k: base
-            .manifest
-            .panel_size
-            .checked_sub(held.len())
+        k: k.checked_sub(held.len())
             .ok_or("more people are held than the panel size")?,
         held: held_names,
         withdrawn: withdrawn_names,
     })
+}
+
+/// The pseudonyms of the panel after `stages` (all drawn): the last
+/// stage's held people and its drawn members.
+pub fn panel_names_after(stages: &[Stage]) -> Result<Vec<String>, String> {
+    let last = stages.last().ok_or("the bundle has no stage")?;
+    let Some(d) = &last.draw else {
+        return Err(format!(
+            "stage {} has not been drawn yet (no {})",
+            last.stage,
+            last.dir.join(DRAW_FILE).display()
+        ));
+    };
+    let mut names: Vec<String> = last
+        .manifest
+        .held
+        .iter()
+        .chain(&d.members)
+        .cloned()
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
+/// Whether a stage is a replacement round (it holds people and replaces
+/// those withdrawn), including a first stage started from the inputs.
+pub fn is_replacement(stage: &Stage) -> bool {
+    stage.stage > 0 || !stage.manifest.held.is_empty() || !stage.manifest.withdrawn.is_empty()
 }
 
 /// Everyone who withdrew in `stages` (stage-0 people).
@@ -609,23 +728,12 @@ pub fn replacement_stage(
     let d = derive_replacement(&stages[0], &panel, &before, &leaving).map_err(Error::Usage)?;
     let stage = last.stage + 1;
     let household_rule = stages[0].manifest.household_rule;
-    let (quotas, relaxed) = match round_relaxation(
-        stage,
-        &d,
-        household_rule,
-        &options.optimise.settings,
-    )? {
-        None => (d.quotas, Vec::new()),
-        Some(r) if relax => r,
-        Some((_, changes)) => {
-            return Err(Error::Infeasible(format!(
-                "no replacement group meets the round's quotas (the original quotas minus the {} people held) from the {} eligible people. The smallest relaxation:\n  {}\n  what to do: run `kleroterion replace` again with --relax to apply it (it is recorded in the round's manifest and re-checked by `verify`)",
-                d.held.len(),
-                d.eligible,
-                changes.join("\n  ")
-            )));
-        }
-    };
+    let (quotas, relaxed) =
+        match round_relaxation(stage, &d, household_rule, &options.optimise.settings)? {
+            None => (d.quotas, Vec::new()),
+            Some(r) if relax => r,
+            Some((_, changes)) => return Err(infeasible_round(&d, &changes)),
+        };
     build(
         stage,
         Some(last.commitment.clone()),
@@ -869,6 +977,28 @@ pub fn verify(
                 check_round_inputs(&stages, &stage, raw),
             );
         }
+        if stage.stage == 0 && is_replacement(&stage) {
+            let m = &stage.manifest;
+            add(
+                "origin",
+                "manifest.json",
+                Ok(format!(
+                    "a replacement round started from the organiser's inputs ({}): {} held, {} withdrawn{}; that its pool.csv and quotas.csv follow from those files needs the files themselves (their SHA-256 are in the manifest), not this bundle",
+                    m.inputs
+                        .iter()
+                        .map(|f| format!("{} {}", f.role, f.name))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    m.held.len(),
+                    m.withdrawn.len(),
+                    if m.relaxed.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", quotas relaxed: {}", m.relaxed.join("; "))
+                    }
+                )),
+            );
+        }
         add("manifest", "manifest.json", check_manifest(&stage));
         add("panel size", "lottery.csv", check_sizes(&stage));
         add("quotas", "lottery.csv", check_quotas(&stage));
@@ -966,13 +1096,20 @@ fn stated_commitment(bytes: &[u8]) -> Option<String> {
 fn check_manifest(stage: &Stage) -> Result<String, String> {
     let m = &stage.manifest;
     if stage.stage == 0 {
-        if !m.held.is_empty()
-            || !m.withdrawn.is_empty()
-            || !m.relaxed.is_empty()
-            || m.previous_commitment.is_some()
+        let from_inputs = m.inputs.iter().any(|f| f.role == "panel");
+        if m.previous_commitment.is_some() {
+            return Err("stage 0 has a previous commitment".into());
+        }
+        if from_inputs && m.withdrawn.is_empty() {
+            return Err(
+                "stage 0 records a panel file but nobody withdrawn: a replacement round started from the inputs must name who withdrew"
+                    .into(),
+            );
+        }
+        if !from_inputs && (!m.held.is_empty() || !m.withdrawn.is_empty() || !m.relaxed.is_empty())
         {
             return Err(
-                "stage 0 must have no held, withdrawn or relaxed entries and no previous commitment"
+                "stage 0 has held, withdrawn or relaxed entries but records no panel file: only a replacement round started from the inputs may"
                     .into(),
             );
         }

@@ -541,6 +541,84 @@ fn rounding_keeps_the_minimum_within_one_panel_of_exact() {
     assert_eq!(verify(&bundle, &[]).code, 0);
 }
 
+/// A panel drawn by `select` (no bundle): two withdraw, and `replace`
+/// starts a new bundle from the original inputs and the panel file; the
+/// round is drawn and verified like any stage, and the organiser's
+/// selected.csv is the whole new panel, meeting the original quotas.
+#[test]
+fn a_replacement_round_can_start_from_the_inputs_without_a_bundle() {
+    let dir = scratch("replace-inputs");
+    synth(&dir, "200", "24");
+    let (pool, quotas) = (dir.join("pool.csv"), dir.join("quotas.csv"));
+    let chosen = dir.join("chosen");
+    let r = kleroterion(&[
+        "select",
+        "--quiet",
+        "--pool",
+        pool.to_str().unwrap(),
+        "--quotas",
+        quotas.to_str().unwrap(),
+        "-k",
+        "24",
+        "--address-columns",
+        ADDRESS,
+        "--seed",
+        "first draw",
+        "--out",
+        chosen.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let panel = ids(&chosen.join("selected.csv"));
+    let gone = [panel[0].clone(), panel[5].clone()];
+    let key = write(&dir, "key.hex", KEY);
+    let bundle = dir.join("round");
+    let r = kleroterion(&[
+        "replace",
+        bundle.to_str().unwrap(),
+        "--pool",
+        pool.to_str().unwrap(),
+        "--quotas",
+        quotas.to_str().unwrap(),
+        "-k",
+        "24",
+        "--address-columns",
+        ADDRESS,
+        "--panel",
+        chosen.join("selected.csv").to_str().unwrap(),
+        "--withdrawn",
+        &gone.join(","),
+        "--secret-key",
+        &key,
+        "--quiet",
+    ]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let m = manifest(&bundle);
+    assert_eq!(m["panel_size"], 2);
+    assert_eq!(m["held"].as_array().unwrap().len(), 22);
+    assert_eq!(m["inputs"][2]["role"], "panel");
+    assert_eq!(draw(&bundle, "public seed").code, 0);
+    let v = verify(&bundle, &["--seed", "public seed"]);
+    assert_eq!(v.code, 0, "{}{}", v.stdout, v.stderr);
+    assert!(v.stdout.contains("PASS stage 0 origin"), "{}", v.stdout);
+    let private = dir.join("round-private");
+    assert_meets_quotas(&private.join("selected.csv"), &quotas, 24);
+    let now: BTreeSet<String> = ids(&private.join("selected.csv")).into_iter().collect();
+    for id in &panel {
+        assert_eq!(now.contains(id), !gone.contains(id), "{id}");
+    }
+    assert_eq!(ids(&private.join("replacements.csv")).len(), 2);
+    // A further round cannot be chained onto this bundle (its pool holds
+    // only this round's eligible people): the message says what to do.
+    let again = kleroterion(&[
+        "replace",
+        bundle.to_str().unwrap(),
+        "--withdrawn",
+        &panel[1],
+    ]);
+    assert_ne!(again.code, 0);
+    assert!(again.stderr.contains("--panel"), "{}", again.stderr);
+}
+
 #[test]
 fn fixture_22_full_flow() {
     let Some(shared) = shared_instances() else {

@@ -61,10 +61,10 @@ pub fn run(args: DrawArgs) -> Result<i32, Error> {
     );
     println!(
         "{} {}: {}",
-        if record.stage == 0 {
-            "members"
-        } else {
+        if audit::is_replacement(stage) {
             "replacements"
+        } else {
+            "members"
         },
         record.members.len(),
         record.members.join(" ")

@@ -157,7 +157,6 @@ impl Private {
     pub fn write_selection(&self, stages: &[Stage]) -> Result<Vec<PathBuf>, Error> {
         let original = self.original()?;
         let of = self.people(&original);
-        let base = &stages[0];
         let to_original = |names: &[String]| -> Result<Vec<usize>, Error> {
             names
                 .iter()
@@ -171,12 +170,12 @@ impl Private {
                 })
                 .collect()
         };
-        let panel = audit::panel_after(stages).map_err(Error::Usage)?;
-        let mut selected = to_original(&base.names(panel.iter().copied()))?;
+        let panel = audit::panel_names_after(stages).map_err(Error::Usage)?;
+        let mut selected = to_original(&panel)?;
         selected.sort_unstable();
         let last = stages.last().expect("at least one stage");
         let mut withdrawn = Vec::new();
-        for s in &stages[1..] {
+        for s in stages {
             withdrawn.extend(to_original(&s.manifest.withdrawn)?);
         }
         let mut excluded = vec![false; original.n()];
@@ -198,7 +197,7 @@ impl Private {
             Ok(())
         };
         put("selected.csv", selected.clone())?;
-        if last.stage > 0
+        if audit::is_replacement(last)
             && let Some(d) = &last.draw
         {
             let mut new = to_original(&d.members)?;
