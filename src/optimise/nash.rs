@@ -1,0 +1,171 @@
+//! NASH by outer approximation of the logarithm.
+
+use super::*;
+
+impl Run<'_, '_> {
+    /// NASH: maximise Σ size·log π by outer approximation. Variables π_t
+    /// (linked to the panels) and s_t ≤ log π_t, enforced by tangent cuts
+    /// s_t ≤ log p + (π_t − p)/p added at the current π until no cut is
+    /// violated by more than [`NASH_TOLERANCE`]; panels are priced at the
+    /// duals of the link rows (the gradient). The LP optimum bounds the
+    /// objective from above, the current π from below.
+    pub(super) fn nash(
+        &mut self,
+        progress: &mut dyn FnMut(&Progress),
+    ) -> Result<crate::solver::LpSolution, Error> {
+        let start = Instant::now();
+        let n_profiles = self.selectable.len();
+        let sizes = self.master.sizes.clone();
+        let total: f64 = (0..n_profiles)
+            .filter(|&t| self.selectable[t])
+            .map(|t| sizes[t])
+            .sum();
+        let mut pi_col = vec![None; n_profiles];
+        let mut s_col = vec![None; n_profiles];
+        let p0 = self.options_k() / total;
+        for t in 0..n_profiles {
+            let Some(r) = self.master.rows[t] else {
+                continue;
+            };
+            let pi = self.master.lp.add_col(0.0, 0.0, 1.0, &[(r, -1.0)]);
+            let cut = self.master.lp.add_row(f64::NEG_INFINITY, p0.ln() - 1.0);
+            let sc =
+                self.master
+                    .lp
+                    .add_col(sizes[t], f64::NEG_INFINITY, f64::INFINITY, &[(cut, 1.0)]);
+            self.master.lp.set_coef(cut, pi, -1.0 / p0);
+            // A floor keeps s bounded while π is near 0.
+            let floor = self
+                .master
+                .lp
+                .add_row(f64::NEG_INFINITY, 1e-6f64.ln() - 1.0);
+            self.master.lp.set_coef(floor, sc, 1.0);
+            self.master.lp.set_coef(floor, pi, -1.0 / 1e-6);
+            pi_col[t] = Some(pi);
+            s_col[t] = Some(sc);
+        }
+        let (lp0, pr0) = (self.lp_solves, self.oracle.solves);
+        let selectable = self.selectable.clone();
+        // Per-profile probabilities of a solution and Σ size·log π.
+        let evaluate = |s: &crate::solver::LpSolution| -> (Vec<f64>, f64) {
+            let pi: Vec<f64> = pi_col
+                .iter()
+                .map(|c| c.map_or(0.0, |c| s.value(c)))
+                .collect();
+            let lower = (0..n_profiles)
+                .filter(|&t| selectable[t])
+                .map(|t| sizes[t] * pi[t].max(1e-300).ln())
+                .sum();
+            (pi, lower)
+        };
+        let mut last = self.solve_lp()?;
+        let mut bound = f64::INFINITY;
+        loop {
+            let (pi, lower) = evaluate(&last);
+            progress(&Progress {
+                stage: 1,
+                value: (lower / total).exp(),
+                panels: self.master.panels.len(),
+                fixed: 0,
+                profiles: n_profiles,
+            });
+            if self.out_of_time() {
+                self.complete = false;
+                break;
+            }
+            // Gradient prices, signed so that they are positive.
+            let mut y: Vec<f64> = (0..n_profiles)
+                .map(|t| self.master.rows[t].map_or(0.0, |r| last.dual(r)))
+                .collect();
+            if y.iter().sum::<f64>() < 0.0 {
+                y.iter_mut().for_each(|v| *v = -*v);
+            }
+            let weights: Vec<f64> = (0..n_profiles).map(|t| y[t].max(0.0) / sizes[t]).collect();
+            let worth = |p: &ProfilePanel| p.worth(&weights);
+            // μ: the worth of the panels in use (equal at an LP optimum).
+            let mu = self
+                .master
+                .columns
+                .iter()
+                .zip(&self.master.panels)
+                .filter(|(c, _)| last.value(**c) > 1e-9)
+                .map(|(_, p)| worth(p))
+                .fold(f64::NEG_INFINITY, f64::max);
+            let threshold = mu + PRICING_TOLERANCE * mu.abs().max(1.0);
+            let mut added = 0;
+            for panel in
+                self.search
+                    .improving(&self.master.panels, &weights, threshold, SWAP_STARTS)
+            {
+                added += usize::from(self.master.add(panel));
+            }
+            if added == 0 {
+                let (panel, value) = self
+                    .oracle
+                    .best(&weights)?
+                    .expect("a feasible instance has a best panel");
+                if value > threshold && self.master.add(panel) {
+                    added = 1;
+                } else {
+                    // Columns are complete: the LP value bounds the optimum.
+                    bound = last.objective;
+                }
+            }
+            let mut cuts = 0;
+            if added == 0 {
+                for t in 0..n_profiles {
+                    let (Some(pc), Some(sc)) = (pi_col[t], s_col[t]) else {
+                        continue;
+                    };
+                    let p = pi[t].max(1e-9);
+                    if last.value(sc) > p.ln() + NASH_TOLERANCE {
+                        let cut = self.master.lp.add_row(f64::NEG_INFINITY, p.ln() - 1.0);
+                        self.master.lp.set_coef(cut, sc, 1.0);
+                        self.master.lp.set_coef(cut, pc, -1.0 / p);
+                        cuts += 1;
+                    }
+                }
+            }
+            if added == 0 && cuts == 0 {
+                bound = bound.min(last.objective);
+                let value = (lower / total).exp();
+                self.stages.push(Stage {
+                    value,
+                    bound: (bound / total).exp(),
+                    fixed: n_profiles,
+                    lp_solves: self.lp_solves - lp0,
+                    pricing_solves: self.oracle.solves - pr0,
+                    seconds: start.elapsed().as_secs_f64(),
+                });
+                return Ok(last);
+            }
+            last = match self.solve_lp() {
+                Ok(s) => s,
+                Err(_) if self.out_of_time() => {
+                    self.complete = false;
+                    break;
+                }
+                Err(e) => return Err(e),
+            };
+        }
+        // Stopped by the time limit: the last LP solution is a valid
+        // distribution, but neither optimal nor certified.
+        let (_, lower) = evaluate(&last);
+        self.stages.push(Stage {
+            value: (lower / total).exp(),
+            bound: f64::INFINITY,
+            fixed: 0,
+            lp_solves: self.lp_solves - lp0,
+            pricing_solves: self.oracle.solves - pr0,
+            seconds: start.elapsed().as_secs_f64(),
+        });
+        Ok(last)
+    }
+
+    fn options_k(&self) -> f64 {
+        self.oracle.instance.k as f64
+    }
+}
+
+/// NASH stops adding tangent cuts when s exceeds log π by at most this.
+pub const NASH_TOLERANCE: f64 = 1e-6;
