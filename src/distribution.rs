@@ -315,20 +315,73 @@ impl Fairness {
 }
 
 impl Distribution {
-    /// Draws one panel index: u = (first word >> 11) / 2^53 in [0, 1), the
-    /// first panel whose cumulative probability (in file order, scaled to the
-    /// total) exceeds u. Deterministic for identical distributions; for a
-    /// publicly verifiable draw use a uniform lottery instead.
+    /// Draws one panel index with integers only: each row's weight is its
+    /// probability as distribution.csv writes it (12 decimals) in units of
+    /// 10⁻¹²; r = a uniform number below the total weight (unbiased
+    /// rejection sampling on the stream's words); the panel is the first
+    /// row whose cumulative weight exceeds r. Anyone with distribution.csv
+    /// and the seed can recompute it exactly; for a draw the public can
+    /// check before the seed exists, use a uniform lottery instead.
     pub fn draw(&self, rng: &mut crate::rng::DrawRng) -> usize {
-        let u = (rng.next_word() >> 11) as f64 / (1u64 << 53) as f64;
-        let total: f64 = self.probabilities.iter().sum();
-        let mut acc = 0.0;
-        for (j, p) in self.probabilities.iter().enumerate() {
-            acc += p / total;
-            if u < acc {
+        let weights: Vec<u64> = self
+            .probabilities
+            .iter()
+            .map(|&p| written_weight(&crate::output::probability(p)))
+            .collect();
+        let total: u64 = weights.iter().sum();
+        if total == 0 {
+            return 0;
+        }
+        let r = rng.below(total);
+        let mut acc = 0u64;
+        for (j, w) in weights.iter().enumerate() {
+            acc += w;
+            if r < acc {
                 return j;
             }
         }
         self.panels.len() - 1
+    }
+}
+
+/// A probability written with 12 decimals ("0.123456789012"), in units of
+/// 10⁻¹² (negative or malformed text counts as 0).
+fn written_weight(text: &str) -> u64 {
+    let Some((whole, fraction)) = text.split_once('.') else {
+        return 0;
+    };
+    if fraction.len() > 12 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        return 0;
+    }
+    let (Ok(whole), Ok(digits)) = (whole.parse::<u64>(), fraction.parse::<u64>()) else {
+        return 0;
+    };
+    whole * 1_000_000_000_000 + digits * 10u64.pow(12 - fraction.len() as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn written_probabilities_become_integer_weights() {
+        assert_eq!(written_weight("0.123456789012"), 123_456_789_012);
+        assert_eq!(written_weight("1.000000000000"), 1_000_000_000_000);
+        assert_eq!(written_weight("0.5"), 500_000_000_000);
+        assert_eq!(written_weight("-0.000000000001"), 0);
+        assert_eq!(written_weight("abc"), 0);
+    }
+
+    #[test]
+    fn the_draw_follows_the_written_weights() {
+        let panel = |i: usize| Panel::new(vec![i]);
+        let d = Distribution {
+            panels: vec![panel(0), panel(1), panel(2)],
+            probabilities: vec![0.0, 1.0, 0.0],
+        };
+        for seed in ["a", "b", "c"] {
+            let mut rng = crate::rng::DrawRng::new("test", seed);
+            assert_eq!(d.draw(&mut rng), 1);
+        }
     }
 }
