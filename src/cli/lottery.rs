@@ -5,11 +5,12 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::Args;
-use kleroterion::error::exit;
-use kleroterion::{Error, audit, store};
+use kleroterion::{Error, audit};
 
-use super::organiser::{self, Source};
-use super::{LotteryArgs, PoolArgs, describe_instance, print_stage, progress_bar, show_progress};
+use super::organiser;
+use super::{
+    LotteryArgs, PoolArgs, describe_instance, progress_bar, publish_first_stage, show_progress,
+};
 
 /// Compute a fair lottery of m panels and write its audit bundle.
 ///
@@ -70,26 +71,14 @@ pub fn run(args: LotteryCmd) -> Result<i32, Error> {
         &mut show_progress(&bar, options.optimise.objective),
     )?;
     bar.finish_and_clear();
-    let absolute = |p: &PathBuf| std::path::absolute(p).unwrap_or_else(|_| p.clone());
-    let source = Source {
-        respondents: absolute(&args.inputs.pool),
-        respondents_sha256: instance.pool.sha256.clone(),
-        quotas: absolute(&args.inputs.quotas),
-        quotas_sha256: instance.quotas.sha256.clone(),
-        size: instance.k,
-        id_column: args.inputs.id_column.clone(),
-        address_columns: args.inputs.address_columns.clone(),
-    };
-    organiser::write(&private, &secret, &source, &instance, &names)?;
-    store::write_new_dir(&args.bundle, &built.files, args.force)?;
-    print_stage(&built, &args.bundle, &args.bundle);
-    println!("\nprivate (keep, never publish): {}", private.display());
-    if built.made.computed.complete {
-        Ok(exit::OK)
-    } else {
-        eprintln!(
-            "warning: stopped at the time limit; the lottery is valid but its distribution is not optimal"
-        );
-        Ok(exit::TIME_LIMIT)
-    }
+    publish_first_stage(
+        &built,
+        &names,
+        &args.inputs,
+        &instance,
+        &private,
+        &secret,
+        &args.bundle,
+        args.force,
+    )
 }

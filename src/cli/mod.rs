@@ -280,6 +280,45 @@ pub fn show_progress(
     }
 }
 
+/// Writes a new bundle whose first stage is `built` and the organiser's
+/// private directory (the key, the map back to ids, where the inputs are),
+/// prints the stage, and returns the exit code (8 when the time limit cut
+/// the optimisation short).
+#[allow(clippy::too_many_arguments)]
+pub fn publish_first_stage(
+    built: &kleroterion::audit::Built,
+    names: &[String],
+    inputs: &PoolArgs,
+    instance: &Instance,
+    private: &std::path::Path,
+    secret: &kleroterion::bundle::Secret,
+    bundle: &std::path::Path,
+    force: bool,
+) -> Result<i32, Error> {
+    let absolute = |p: &PathBuf| std::path::absolute(p).unwrap_or_else(|_| p.clone());
+    let source = organiser::Source {
+        respondents: absolute(&inputs.pool),
+        respondents_sha256: instance.pool.sha256.clone(),
+        quotas: absolute(&inputs.quotas),
+        quotas_sha256: instance.quotas.sha256.clone(),
+        size: instance.k,
+        id_column: inputs.id_column.clone(),
+        address_columns: inputs.address_columns.clone(),
+    };
+    organiser::write(private, secret, &source, instance, names)?;
+    kleroterion::store::write_new_dir(bundle, &built.files, force)?;
+    print_stage(built, bundle, bundle);
+    println!("\nprivate (keep, never publish): {}", private.display());
+    if built.made.computed.complete {
+        Ok(exit::OK)
+    } else {
+        eprintln!(
+            "warning: stopped at the time limit; the lottery is valid but its distribution is not optimal"
+        );
+        Ok(exit::TIME_LIMIT)
+    }
+}
+
 /// Prints a lottery stage's summary and its commitment.
 pub fn print_stage(
     built: &kleroterion::audit::Built,

@@ -11,8 +11,11 @@ use kleroterion::pool::IdSource;
 use kleroterion::table::Table;
 use kleroterion::{Error, store};
 
-use super::organiser::{self, Private, Source};
-use super::{LotteryArgs, PoolArgs, describe_instance, print_stage, progress_bar, show_progress};
+use super::organiser::{self, Private};
+use super::{
+    LotteryArgs, PoolArgs, describe_instance, print_stage, progress_bar, publish_first_stage,
+    show_progress,
+};
 
 /// Start a replacement round: a new fair lottery for the withdrawn seats.
 ///
@@ -252,22 +255,14 @@ fn from_inputs(args: ReplaceArgs, started: Instant) -> Result<i32, Error> {
         println!("  relaxed (needed): {r}");
     }
     println!();
-    let absolute = |p: &PathBuf| std::path::absolute(p).unwrap_or_else(|_| p.clone());
-    let source = Source {
-        respondents: absolute(pool),
-        respondents_sha256: instance.pool.sha256.clone(),
-        quotas: absolute(quotas),
-        quotas_sha256: instance.quotas.sha256.clone(),
-        size: instance.k,
-        id_column: args.id_column.clone(),
-        address_columns: args.address_columns.clone(),
-    };
-    organiser::write(&private, &secret, &source, &instance, &names)?;
-    store::write_new_dir(&args.bundle, &built.files, args.force)?;
-    print_stage(&built, &args.bundle, &args.bundle);
-    if built.made.computed.complete {
-        Ok(exit::OK)
-    } else {
-        Ok(exit::TIME_LIMIT)
-    }
+    publish_first_stage(
+        &built,
+        &names,
+        &inputs,
+        &instance,
+        &private,
+        &secret,
+        &args.bundle,
+        args.force,
+    )
 }
