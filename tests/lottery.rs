@@ -49,29 +49,45 @@ fn commitment_of(stdout: &str) -> String {
         .to_string()
 }
 
+/// Runs `lottery` on `pool` and `quotas` with the tests' pseudonym key
+/// (written into `dir`), writing `dir/bundle`; `extra` flags go before
+/// `--bundle`.
+fn lottery_in(
+    dir: &Path,
+    pool: &Path,
+    quotas: &Path,
+    k: &str,
+    address: &str,
+    extra: &[&str],
+) -> Run {
+    let key = write(dir, "key.hex", KEY);
+    let (pool, quotas) = (pool.to_str().unwrap(), quotas.to_str().unwrap());
+    let bundle = dir.join("bundle");
+    let mut args = vec![
+        "lottery",
+        "--pool",
+        pool,
+        "--quotas",
+        quotas,
+        "-k",
+        k,
+        "--address-columns",
+        address,
+        "--secret-key",
+        &key,
+    ];
+    args.extend_from_slice(extra);
+    args.extend(["--bundle", bundle.to_str().unwrap()]);
+    kleroterion(&args)
+}
+
 /// Makes a lottery of `panels` panels for a 200-person synthetic pool.
 fn make(name: &str, panels: &str) -> Made {
     let dir = scratch(name);
     synth(&dir, "200", "24");
-    let key = write(&dir, "key.hex", KEY);
     let bundle = dir.join("bundle");
-    let r = kleroterion(&[
-        "lottery",
-        "--pool",
-        dir.join("pool.csv").to_str().unwrap(),
-        "--quotas",
-        dir.join("quotas.csv").to_str().unwrap(),
-        "-k",
-        "24",
-        "--address-columns",
-        ADDRESS,
-        "--panels",
-        panels,
-        "--secret-key",
-        &key,
-        "--bundle",
-        bundle.to_str().unwrap(),
-    ]);
+    let (pool, quotas) = (dir.join("pool.csv"), dir.join("quotas.csv"));
+    let r = lottery_in(&dir, &pool, &quotas, "24", ADDRESS, &["--panels", panels]);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     Made {
         private: dir.join("bundle-private"),
@@ -506,23 +522,9 @@ fn rounding_keeps_the_minimum_within_one_panel_of_exact() {
         dir.to_str().unwrap(),
     ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let key = write(&dir, "key.hex", KEY);
     let bundle = dir.join("bundle");
-    let r = kleroterion(&[
-        "lottery",
-        "--pool",
-        dir.join("pool.csv").to_str().unwrap(),
-        "--quotas",
-        dir.join("quotas.csv").to_str().unwrap(),
-        "-k",
-        "20",
-        "--address-columns",
-        ADDRESS,
-        "--secret-key",
-        &key,
-        "--bundle",
-        bundle.to_str().unwrap(),
-    ]);
+    let (pool, quotas) = (dir.join("pool.csv"), dir.join("quotas.csv"));
+    let r = lottery_in(&dir, &pool, &quotas, "20", ADDRESS, &[]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(!r.stderr.contains("could not keep"), "{}", r.stderr);
     let m = manifest(&bundle);
@@ -648,22 +650,14 @@ fn fixture_22_full_flow() {
     // A fixed pseudonym key: the pool is processed in pseudonym order, so a
     // fresh random key gives another (equally fair) lottery, and for some
     // the person withdrawn below is the only one who could meet a quota.
-    let key = write(&dir, "key.hex", KEY);
-    let r = kleroterion(&[
-        "lottery",
-        "--pool",
-        f.join("candidates.csv").to_str().unwrap(),
-        "--quotas",
-        f.join("features.csv").to_str().unwrap(),
-        "-k",
+    let r = lottery_in(
+        &dir,
+        &f.join("candidates.csv"),
+        &f.join("features.csv"),
         "22",
-        "--address-columns",
         "primary_address1,primary_zip",
-        "--secret-key",
-        &key,
-        "--bundle",
-        bundle.to_str().unwrap(),
-    ]);
+        &[],
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
     let m = manifest(&bundle);
     let min: f64 = m["summary"]["exact"]["minimum"]

@@ -48,16 +48,24 @@ fn read_secret(path: &Path) -> Result<Secret, Error> {
     })
 }
 
-/// The secret key: from `file`, else the private directory's, else new.
-pub fn secret(private: &Path, file: Option<&Path>) -> Result<Secret, Error> {
+/// The private directory of a new bundle (`private`, else BUNDLE-private)
+/// and its secret key: from `file`, else the directory's, else new.
+pub fn private_and_secret(
+    bundle: &Path,
+    private: Option<&Path>,
+    file: Option<&Path>,
+) -> Result<(PathBuf, Secret), Error> {
+    let dir = private.map_or_else(|| default_dir(bundle), Path::to_path_buf);
     if let Some(f) = file {
-        return read_secret(f);
+        return Ok((dir, read_secret(f)?));
     }
-    let existing = private.join(SECRET_FILE);
-    if existing.exists() {
-        return read_secret(&existing);
-    }
-    Secret::generate()
+    let existing = dir.join(SECRET_FILE);
+    let secret = if existing.exists() {
+        read_secret(&existing)?
+    } else {
+        Secret::generate()?
+    };
+    Ok((dir, secret))
 }
 
 /// Writes the private directory of a new bundle.

@@ -227,11 +227,11 @@ fn from_inputs(args: ReplaceArgs, started: Instant) -> Result<i32, Error> {
         }
     }
     let options = args.lottery.options(started)?;
-    let private = args
-        .private
-        .clone()
-        .unwrap_or_else(|| organiser::default_dir(&args.bundle));
-    let secret = organiser::secret(&private, args.secret_key.as_deref())?;
+    let (private, secret) = organiser::private_and_secret(
+        &args.bundle,
+        args.private.as_deref(),
+        args.secret_key.as_deref(),
+    )?;
     let bar = progress_bar(args.lottery.quiet);
     let (built, names) = audit::replacement_from_inputs(
         &instance,
