@@ -146,9 +146,9 @@ const MW_MIN_ROUNDS: usize = 50;
 const MW_MAX_ROUNDS: usize = 2000;
 /// ... and within this many candidate moves examined by the climbs (work,
 /// not time, so every run takes the same path): data/ uses 3·10⁸ in its
-/// 1,252 rounds (4.7 s); a 1,727-person pool with 908 profiles costs
-/// ~4·10⁶ a round and stops after about 100 (without the limit, 2,000
-/// rounds took 61 s).
+/// 1,252 rounds (2.5-4.7 s); a 1,727-person pool with 908 profiles costs
+/// ~4·10⁶ a round and stops after about 100 (without the limit, its 2,000
+/// rounds took about a minute).
 const MW_MAX_SCANS: u64 = 400_000_000;
 
 /// Options of [`optimise`].

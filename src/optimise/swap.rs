@@ -7,9 +7,9 @@ use super::*;
 /// one seat from one profile to another while every quota and the household
 /// rule still hold, until no move gains. Each step moves a seat out of the
 /// lightest seated profile that can gain into the heaviest profile it may
-/// go to (checked on bit masks of values: measured 7x faster per step than
-/// the best move over all pairs on a 1,727-person pool with 908 profiles,
-/// and as good a source of columns).
+/// go to, checked on bit masks of values. (Before, each step searched every
+/// pair for the best move: on a 1,727-person pool with 908 profiles a
+/// seeding round took ~150 ms, now ~40 ms, with the same LEXIMIN result.)
 pub(super) struct SwapSearch {
     /// Per profile: its value index per category.
     values: Vec<Vec<usize>>,
@@ -149,8 +149,8 @@ impl SwapSearch {
             }
         }
         let (mut dec, mut inc) = (vec![0u64; self.words], vec![0u64; self.words]);
-        // The profiles seated, lightest first (the best move is found
-        // soonest from them, and the scan bound tightens as weights rise).
+        // The profiles seated, lightest first: they have the most to gain,
+        // and each one's scan stops at the first profile no heavier.
         let mut seated: Vec<usize> = (0..t_count).filter(|&t| x[t] > 0).collect();
         loop {
             dec.fill(0);
