@@ -261,6 +261,49 @@ mod tests {
     }
 
     #[test]
+    fn deleting_unused_columns_keeps_the_optimum_and_the_values() {
+        // max 3x + 2y + z  s.t. x + y + z <= 4, x <= 1, y <= 2: x = 1, y = 2,
+        // z = 1 (objective 8); then w (cost 0) is unused and nonbasic.
+        let mut lp = Lp::new(Sense::Maximise, &Settings::default());
+        let cap = lp.add_row(f64::NEG_INFINITY, 4.0);
+        let x = lp.add_col(3.0, 0.0, 1.0, &[(cap, 1.0)]);
+        let w = lp.add_col(-1.0, 0.0, 5.0, &[(cap, 1.0)]);
+        let y = lp.add_col(2.0, 0.0, 2.0, &[(cap, 1.0)]);
+        let z = lp.add_col(1.0, 0.0, 9.0, &[(cap, 1.0)]);
+        let mut first = lp.solve().unwrap();
+        assert!((first.objective - 8.0).abs() < 1e-9);
+        assert_eq!(first.value(w), 0.0);
+        assert!(!lp.basic()[w.index()]);
+        let moved = lp.delete_cols(&[false, true, false, false]);
+        assert_eq!(
+            moved,
+            vec![Some(LpCol(0)), None, Some(LpCol(1)), Some(LpCol(2))]
+        );
+        first.remap(&moved);
+        let (x, y, z) = (
+            moved[x.0].unwrap(),
+            moved[y.0].unwrap(),
+            moved[z.0].unwrap(),
+        );
+        assert_eq!(
+            (first.value(x), first.value(y), first.value(z)),
+            (1.0, 2.0, 1.0)
+        );
+        // A column added after the deletion gets the next position and is
+        // not part of the earlier solution.
+        let v = lp.add_col(5.0, 0.0, 1.0, &[(cap, 1.0)]);
+        assert_eq!(v, LpCol(3));
+        assert!(!first.has(v));
+        let second = lp.solve().unwrap();
+        assert!(
+            (second.objective - 12.0).abs() < 1e-9,
+            "{}",
+            second.objective
+        );
+        assert!((second.value(v) - 1.0).abs() < 1e-9);
+    }
+
+    #[test]
     fn infeasibility_is_reported() {
         let mut m = Model::new(Sense::Minimise);
         let x = m.integer(0.0, 3.0, 1.0);
@@ -280,6 +323,13 @@ pub struct LpRow(usize);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct LpCol(usize);
 
+impl LpCol {
+    /// Its position among the LP's columns.
+    pub fn index(self) -> usize {
+        self.0
+    }
+}
+
 /// An LP that grows: columns and rows are added, row bounds and coefficients
 /// changed, and each solve starts from the previous basis (HiGHS keeps it).
 /// Column generation re-solves its master LP every round, and good_lp
@@ -288,7 +338,8 @@ pub struct LpCol(usize);
 pub struct Lp {
     model: Option<highs::Model>,
     rows: Vec<highs::Row>,
-    cols: Vec<highs::Col>,
+    /// Columns so far (an `LpCol` is HiGHS's own column index).
+    cols: usize,
 }
 
 /// Primal values, row duals and objective of an optimal LP solution.
@@ -315,6 +366,17 @@ impl LpSolution {
     pub fn value_or_zero(&self, c: LpCol) -> f64 {
         self.columns.get(c.0).copied().unwrap_or(0.0)
     }
+    /// After [`Lp::delete_cols`] (given its result): the values of the
+    /// columns kept, at their new positions. Columns deleted must have been
+    /// in this solution; those added after it stay outside it.
+    pub fn remap(&mut self, moved: &[Option<LpCol>]) {
+        self.columns = moved
+            .iter()
+            .zip(&self.columns)
+            .filter_map(|(m, &v)| m.map(|_| v))
+            .collect();
+    }
+
     /// The activity (Σ coefficient × value) of a row.
     pub fn row_value(&self, r: LpRow) -> f64 {
         self.row_values[r.0]
@@ -356,7 +418,7 @@ impl Lp {
         Lp {
             model: Some(model),
             rows: Vec::new(),
-            cols: Vec::new(),
+            cols: 0,
         }
     }
 
@@ -377,21 +439,61 @@ impl Lp {
     pub fn add_col(&mut self, cost: f64, lo: f64, hi: f64, entries: &[(LpRow, f64)]) -> LpCol {
         let rows: Vec<(highs::Row, f64)> =
             entries.iter().map(|&(r, v)| (self.rows[r.0], v)).collect();
-        let c = self.model().add_col(cost, lo..=hi, rows);
-        self.cols.push(c);
-        LpCol(self.cols.len() - 1)
+        self.model().add_col(cost, lo..=hi, rows);
+        self.cols += 1;
+        LpCol(self.cols - 1)
     }
 
     /// Changes a column's objective coefficient.
     pub fn set_cost(&mut self, c: LpCol, cost: f64) {
-        let col = self.cols[c.0];
-        self.model().change_column_cost(col, cost);
+        let ptr = self.model().as_mut_ptr();
+        // SAFETY: ptr is the live HiGHS instance owned by self.model; the
+        // column index belongs to this instance.
+        let status = unsafe { highs_sys::Highs_changeColCost(ptr, c.0 as _, cost) };
+        debug_assert_eq!(status, 0, "Highs_changeColCost failed");
     }
 
     /// Changes a column's bounds.
     pub fn set_col_bounds(&mut self, c: LpCol, lo: f64, hi: f64) {
-        let col = self.cols[c.0];
-        self.model().change_column_bounds(col, lo..=hi);
+        let ptr = self.model().as_mut_ptr();
+        // SAFETY: as in set_cost.
+        let status = unsafe { highs_sys::Highs_changeColBounds(ptr, c.0 as _, lo, hi) };
+        debug_assert_eq!(status, 0, "Highs_changeColBounds failed");
+    }
+
+    /// Per column: whether it is basic in the last solve's basis (all false
+    /// when there is none).
+    pub fn basic(&mut self) -> Vec<bool> {
+        let (n_cols, n_rows) = (self.cols, self.rows.len());
+        let mut col_status: Vec<highs_sys::HighsInt> = vec![0; n_cols];
+        let mut row_status: Vec<highs_sys::HighsInt> = vec![0; n_rows];
+        let ptr = self.model().as_mut_ptr();
+        // SAFETY: the arrays have one entry per column and per row of this
+        // instance, as Highs_getBasis requires.
+        let status = unsafe {
+            highs_sys::Highs_getBasis(ptr, col_status.as_mut_ptr(), row_status.as_mut_ptr())
+        };
+        if status != 0 {
+            return vec![false; n_cols];
+        }
+        col_status.iter().map(|&s| s == 1).collect()
+    }
+
+    /// Deletes the columns marked in `delete` (one flag per column); the
+    /// others keep their basis status, so the next solve starts warm when
+    /// only nonbasic columns go. Returns each old column's new handle.
+    pub fn delete_cols(&mut self, delete: &[bool]) -> Vec<Option<LpCol>> {
+        assert_eq!(delete.len(), self.cols, "one flag per column");
+        let mut mask: Vec<highs_sys::HighsInt> = delete.iter().map(|&d| d.into()).collect();
+        let ptr = self.model().as_mut_ptr();
+        // SAFETY: the mask has one entry per column of this instance; HiGHS
+        // overwrites it with each column's new index, or -1 if deleted.
+        let status = unsafe { highs_sys::Highs_deleteColsByMask(ptr, mask.as_mut_ptr()) };
+        assert_eq!(status, 0, "Highs_deleteColsByMask failed");
+        self.cols = delete.iter().filter(|&&d| !d).count();
+        mask.iter()
+            .map(|&m| usize::try_from(m).ok().map(LpCol))
+            .collect()
     }
 
     /// Changes a row's bounds.

@@ -137,8 +137,8 @@ impl Run<'_, '_> {
                     continue;
                 }
                 misprices = 0;
-                if self.master.columns.len() > PURGE_AT * n_profiles + 200 {
-                    self.master.purge(&last);
+                if self.master.columns.len() > PRUNE_AT * n_profiles + 200 {
+                    self.master.prune(&mut last);
                 }
                 if self.out_of_time() {
                     self.complete = false;
@@ -206,7 +206,7 @@ impl Run<'_, '_> {
                 self.complete = false;
                 return Ok(last);
             }
-            self.master.purge(&last);
+            self.master.prune(&mut last);
             last = self.solve_lp()?;
         }
     }

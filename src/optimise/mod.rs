@@ -133,9 +133,9 @@ pub struct Computed {
 /// How many of the best known panels local search starts from per round
 /// (fixture_22: 16 gave 66-69 master LPs, 32 gave 45-50).
 const SWAP_STARTS: usize = 32;
-/// Columns beyond this many per profile (plus 200) are purged: the master
-/// LP is rebuilt with the panels in use only.
-const PURGE_AT: usize = 10;
+/// Columns beyond this many per profile (plus 200) are pruned within a
+/// stage: the panels neither in use nor basic are deleted from the master LP.
+const PRUNE_AT: usize = 10;
 /// Weight of the stability centre in smoothed pricing (Wentges).
 const SMOOTHING: f64 = 0.5;
 /// Multiplicative-weights rounds that seed the master LP: this many per
