@@ -44,7 +44,7 @@
 use crate::constraints::{Constraint, Kind};
 use crate::error::Error;
 use crate::members::Category;
-use crate::rng::DrawRng;
+use crate::rng::SearchRng;
 
 /// Domain label of the seating search's random stream (not a draw).
 pub const SEAT_DOMAIN: &str = "kleroterion/seat/v1";
@@ -63,11 +63,20 @@ const TRIPLE: f64 = 20.0;
 /// met; at 3, 33 and 2,488; at 5, 32 and 2,479.)
 const MOVED: f64 = 3.0;
 
-/// Annealing temperatures (in units of one repeated meeting); tuned on the
-/// GroupSelect examples (R1: 0.6 → 0.03 gave 2,236 pairs, 0.4 → 0.02
-/// 2,236, 1.0 → 0.05 2,240).
+/// Annealing temperatures (in units of one repeated meeting) for mixing
+/// alone.
 const START_TEMPERATURE: f64 = 1.0;
 const END_TEMPERATURE: f64 = 0.05;
+/// After mixing, with bands: the annealing of both, then `REHEATS` more
+/// runs from the best plan seen, each starting at `REHEAT_TEMPERATURE`
+/// (the moves shared equally). Tuned on R1 (8 seeds, effort 60,000, with
+/// band-keeping proposals): 1.0 → 0.05 gave 2,239-2,248 pairs (mean
+/// 2,243.5), 0.6 → 0.1 2,239-2,248 (2,244.5), and with 3 reheats at 0.4
+/// 2,241-2,247 (2,244.8). Below 0.1 nearly every move is refused.
+const BALANCE_START_TEMPERATURE: f64 = 0.6;
+const BALANCE_END_TEMPERATURE: f64 = 0.1;
+const REHEATS: usize = 3;
+const REHEAT_TEMPERATURE: f64 = 0.4;
 
 /// Balanced problems: share of the annealing moves for mixing alone (it
 /// stops early once no pair meets twice), and, when mixing is hard, for
@@ -82,11 +91,18 @@ const KEEP_TEMPERATURE: f64 = 0.2;
 /// Random picks per move looking for a member in conflict.
 const CONFLICT_TRIES: usize = 6;
 
-/// The largest search effort accepted (about an hour on R1).
+/// Random picks per swap looking for a partner whose swap moves no
+/// (table, value) count away from its band. In a balanced R1 plan only
+/// 3.6% of swaps keep every band, so blind proposals were nearly all
+/// refused; with 30 picks R1 went from 2,233-2,240 pairs to 2,239-2,248
+/// at the same effort (8 seeds).
+const NEUTRAL_TRIES: usize = 30;
+
+/// The largest search effort accepted (about an hour and a half on R1).
 pub const MAX_EFFORT: usize = 10_000_000;
 
 /// Default search effort: swaps tried per member per round.
-pub const DEFAULT_EFFORT: usize = 20_000;
+pub const DEFAULT_EFFORT: usize = 60_000;
 
 /// A seating problem.
 #[derive(Debug, Clone)]
@@ -311,10 +327,17 @@ struct State<'a> {
     previous: Option<Vec<Vec<Option<usize>>>>,
     /// Weight of one member outside a band.
     band: f64,
+    /// Per member: their values as bits (when there are at most 64 values).
+    mask: Vec<u64>,
+    /// [round][table]: values whose count may fall by one / rise by one
+    /// without leaving the band (or that are outside it on that side).
+    lose: Vec<Vec<u64>>,
+    gain: Vec<Vec<u64>>,
+    /// [round][table]: values outside their band.
+    out: Vec<Vec<u64>>,
 }
 
 const NONE: usize = usize::MAX;
-
 fn pair_cost(c: u16) -> f64 {
     let c = f64::from(c);
     REPEAT * (c - 1.0).max(0.0) + TRIPLE * (c - 2.0).max(0.0)
@@ -380,6 +403,9 @@ impl<'a> State<'a> {
     /// Whether `i`'s table in round `r` has one of `i`'s values outside its band.
     fn out_of_band(&self, r: usize, i: usize) -> bool {
         let t = self.table_of[r][i];
+        if !self.mask.is_empty() {
+            return self.mask[i] & self.out[r][t] != 0;
+        }
         (0..self.p.categories.len()).any(|c| {
             let v = self.value(i, c);
             excess(self.counts[r][t][v], self.bands[r][t][v]) > 0.0
@@ -416,6 +442,63 @@ impl<'a> State<'a> {
         for &q in done.iter().rev() {
             self.swap(q, a, b);
         }
+    }
+
+    /// Whether swapping a and b in round r moves no (table, value) count
+    /// further from its band.
+    fn neutral(&self, r: usize, a: usize, b: usize) -> bool {
+        if self.mask.is_empty() {
+            return self.band_delta(r, a, b) <= 0;
+        }
+        let (ta, tb) = (self.table_of[r][a], self.table_of[r][b]);
+        let (ma, mb) = (self.mask[a], self.mask[b]);
+        let (only_a, only_b) = (ma & !mb, mb & !ma);
+        only_a & !(self.lose[r][ta] & self.gain[r][tb]) == 0
+            && only_b & !(self.lose[r][tb] & self.gain[r][ta]) == 0
+    }
+
+    /// Recomputes the lose/gain masks of table t in round r.
+    fn remask(&mut self, r: usize, t: usize) {
+        if self.mask.is_empty() {
+            return;
+        }
+        let (mut lose, mut gain, mut out) = (0u64, 0u64, 0u64);
+        for (v, (&k, &(lo, hi))) in self.counts[r][t].iter().zip(&self.bands[r][t]).enumerate() {
+            if k > lo {
+                lose |= 1 << v;
+            }
+            if k < hi {
+                gain |= 1 << v;
+            }
+            if k < lo || k > hi {
+                out |= 1 << v;
+            }
+        }
+        self.lose[r][t] = lose;
+        self.gain[r][t] = gain;
+        self.out[r][t] = out;
+    }
+
+    /// Change in band excess (units) of swapping a and b in round r.
+    fn band_delta(&self, r: usize, a: usize, b: usize) -> i32 {
+        let (ta, tb) = (self.table_of[r][a], self.table_of[r][b]);
+        let (ka, kb) = (&self.counts[r][ta], &self.counts[r][tb]);
+        let (ba, bb) = (&self.bands[r][ta], &self.bands[r][tb]);
+        let x = |k: u32, (lo, hi): (u32, u32)| (lo.saturating_sub(k) + k.saturating_sub(hi)) as i32;
+        let mut d = 0;
+        for c in 0..self.p.categories.len() {
+            let (va, vb) = (self.value(a, c), self.value(b, c));
+            if va == vb {
+                continue;
+            }
+            d += x(ka[va] - 1, ba[va]) - x(ka[va], ba[va]) + x(ka[vb] + 1, ba[vb])
+                - x(ka[vb], ba[vb])
+                + x(kb[vb] - 1, bb[vb])
+                - x(kb[vb], bb[vb])
+                + x(kb[va] + 1, bb[va])
+                - x(kb[va], bb[va]);
+        }
+        d
     }
 
     /// Cost change of swapping a (table A) and b (table B) in round r.
@@ -521,6 +604,8 @@ impl<'a> State<'a> {
         self.members[r][tb][pb] = a;
         self.table_of[r][a] = tb;
         self.table_of[r][b] = ta;
+        self.remask(r, ta);
+        self.remask(r, tb);
     }
 }
 
@@ -532,7 +617,7 @@ pub fn solve(problem: &Problem, seed: &str, effort: usize) -> Result<Seating, Er
     let n = p.n;
     let off = p.offsets();
     let sizes: Vec<Vec<usize>> = (0..p.rounds).map(|r| p.sizes(r)).collect();
-    let mut rng = DrawRng::new(SEAT_DOMAIN, seed);
+    let mut rng = SearchRng::new(SEAT_DOMAIN, seed);
     let previous = p.previous.as_ref().map(|s| {
         (0..p.rounds)
             .map(|r| s.table_of.get(r).cloned().unwrap_or_else(|| vec![None; n]))
@@ -678,6 +763,10 @@ pub fn solve(problem: &Problem, seed: &str, effort: usize) -> Result<Seating, Er
         together_of,
         previous,
         band: BAND_SEARCH,
+        mask: Vec::new(),
+        lose: Vec::new(),
+        gain: Vec::new(),
+        out: Vec::new(),
     };
     let mut s = rebuild(empty, table_of);
 
@@ -736,17 +825,38 @@ pub fn solve(problem: &Problem, seed: &str, effort: usize) -> Result<Seating, Er
         s.band = 0.0;
         let first = (moves as f64 * MIXING_SHARE) as usize;
         let (s, used) = search.anneal(s, &mut rng, first, (t0, t1), Moves::Swaps, true);
-        let s = State {
-            band: BAND_SEARCH,
-            ..s
-        };
+        let (t0, t1) = (BALANCE_START_TEMPERATURE, BALANCE_END_TEMPERATURE);
         let left = moves - used;
         if s.repeats() == 0 {
-            search
-                .anneal(s, &mut rng, left, (t0, t1), Moves::Swaps, false)
-                .0
+            // Balance and mixing together, then a few reheats from the
+            // best plan seen.
+            let share = left / (REHEATS + 1);
+            let s = State {
+                band: BAND_SEARCH,
+                ..s
+            };
+            let mut s = search
+                .anneal(s, &mut rng, share, (t0, t1), Moves::Swaps, false)
+                .0;
+            for _ in 0..REHEATS {
+                s = search
+                    .anneal(
+                        s,
+                        &mut rng,
+                        share,
+                        (REHEAT_TEMPERATURE, t1),
+                        Moves::Swaps,
+                        false,
+                    )
+                    .0;
+            }
+            s
         } else {
             let second = (moves as f64 * SCHEDULE_SHARE) as usize;
+            let s = State {
+                band: BAND_SEARCH,
+                ..s
+            };
             let (s, _) = search.anneal(
                 s,
                 &mut rng,
@@ -755,6 +865,7 @@ pub fn solve(problem: &Problem, seed: &str, effort: usize) -> Result<Seating, Er
                 Moves::Schedules,
                 false,
             );
+            let s = State { band: BAND, ..s };
             search
                 .anneal(
                     s,
@@ -769,7 +880,8 @@ pub fn solve(problem: &Problem, seed: &str, effort: usize) -> Result<Seating, Er
     };
     let mut s = s;
     s.band = BAND;
-    let mut s = tabu_search(s, &movable, &open, 0.0, &mut rng, effort);
+    let polish = tabu_iterations(effort, n, TABU_POLISH_PER_EFFORT);
+    let mut s = tabu_search(s, &movable, &open, 0.0, &mut rng, polish);
     // A band still broken: mend it first, whatever it costs in mixing.
     let broken = |s: &State| {
         open.iter()
@@ -777,7 +889,8 @@ pub fn solve(problem: &Problem, seed: &str, effort: usize) -> Result<Seating, Er
     };
     if broken(&s) {
         s.band = HARD;
-        s = tabu_search(s, &movable, &open, 0.0, &mut rng, effort);
+        let mend = tabu_iterations(effort, n, TABU_MEND_PER_EFFORT);
+        s = tabu_search(s, &movable, &open, 0.0, &mut rng, mend);
     }
     Ok(export(&s))
 }
@@ -932,7 +1045,7 @@ impl Search<'_> {
     fn anneal<'a>(
         &self,
         mut s: State<'a>,
-        rng: &mut DrawRng,
+        rng: &mut SearchRng,
         moves: usize,
         (t0, t1): (f64, f64),
         kind: Moves,
@@ -952,7 +1065,7 @@ impl Search<'_> {
                     break;
                 }
             }
-            let r = open[rng.below(open.len() as u64) as usize];
+            let r = open[rng.index(open.len())];
             let m = &movable[r];
             let whole = match kind {
                 Moves::Swaps => false,
@@ -961,20 +1074,29 @@ impl Search<'_> {
             };
             // Prefer a member in conflict: moves of others rarely help once
             // the plan is good.
-            let mut a = m[rng.below(m.len() as u64) as usize];
+            let mut a = m[rng.index(m.len())];
             for _ in 0..CONFLICT_TRIES {
                 if s.in_conflict(r, a) {
                     break;
                 }
-                a = m[rng.below(m.len() as u64) as usize];
+                a = m[rng.index(m.len())];
             }
             // Half the time (single swaps), a partner with the same balanced
             // values (the swap keeps every table's balance).
             let same = &twins[r][a];
             let b = if !whole && same.len() > 1 && rng.next_word() & 1 == 0 {
-                same[rng.below(same.len() as u64) as usize]
+                same[rng.index(same.len())]
             } else {
-                m[rng.below(m.len() as u64) as usize]
+                let mut b = m[rng.index(m.len())];
+                if !whole && s.band > 0.0 {
+                    for _ in 0..NEUTRAL_TRIES {
+                        if s.table_of[r][a] != s.table_of[r][b] && s.neutral(r, a, b) {
+                            break;
+                        }
+                        b = m[rng.index(m.len())];
+                    }
+                }
+                b
             };
             if a == b || s.table_of[r][a] == s.table_of[r][b] {
                 continue;
@@ -984,10 +1106,7 @@ impl Search<'_> {
             } else {
                 s.delta(r, a, b)
             };
-            let accept = d <= 0.0 || {
-                let u = (rng.next_word() >> 11) as f64 / (1u64 << 53) as f64;
-                u < (-d / temperature).exp()
-            };
+            let accept = d <= 0.0 || { rng.unit() < (-d / temperature).exp() };
             if accept {
                 if !whole {
                     s.swap(r, a, b);
@@ -1039,13 +1158,36 @@ fn rebuild<'a>(s: State<'a>, table_of: Vec<Vec<usize>>) -> State<'a> {
             }
         }
     }
-    State {
+    let values = s.off.last().copied().unwrap_or(0);
+    let mask = if values <= 64 {
+        (0..n)
+            .map(|i| {
+                (0..p.categories.len())
+                    .map(|c| 1u64 << (s.off[c] + p.categories[c].of_member[i]))
+                    .fold(0, |m, b| m | b)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let tables: Vec<Vec<u64>> = members.iter().map(|r| vec![0; r.len()]).collect();
+    let mut s = State {
         table_of,
         members,
         counts,
         meet,
+        mask,
+        lose: tables.clone(),
+        gain: tables.clone(),
+        out: tables,
         ..s
+    };
+    for r in 0..p.rounds {
+        for t in 0..s.members[r].len() {
+            s.remask(r, t);
+        }
     }
+    s
 }
 
 /// The "round" of a tabu move that exchanges whole schedules.
@@ -1055,8 +1197,16 @@ const WHOLE: usize = usize::MAX;
 const TABU_PATIENCE: usize = 300;
 const TABU_KICK: usize = 4;
 
-/// Tabu search iterations per unit of effort per member.
-const TABU_ITERATIONS_PER_EFFORT: usize = 15;
+/// Tabu search iterations per unit of effort per member: a short polish
+/// after the annealing (on R1 it gained nothing in 5.5 s once the annealing
+/// proposed band-keeping swaps, so it is kept short), and a longer pass
+/// that mends a band still broken.
+const TABU_POLISH_PER_EFFORT: f64 = 0.000_045;
+const TABU_MEND_PER_EFFORT: f64 = 0.000_5;
+
+fn tabu_iterations(effort: usize, n: usize, per: f64) -> usize {
+    ((effort as f64 * n as f64 * per) as usize).max(1)
+}
 
 /// Costs are relative to the start (only differences matter). Stops when
 /// nobody is in conflict or after its iterations.
@@ -1070,15 +1220,10 @@ fn tabu_search<'a>(
     movable: &[Vec<usize>],
     open: &[usize],
     start_cost: f64,
-    rng: &mut DrawRng,
-    effort: usize,
+    rng: &mut SearchRng,
+    iterations: usize,
 ) -> State<'a> {
     let p = s.p;
-    let iterations = (effort / 1000)
-        .max(1)
-        .saturating_mul(TABU_ITERATIONS_PER_EFFORT)
-        .saturating_mul(p.n)
-        / 10;
     let mut tabu = vec![vec![0usize; p.n]; p.rounds];
     let mut tabu_whole = vec![0usize; p.n];
     let mut done = Vec::new();
@@ -1194,13 +1339,13 @@ fn kick(
     open: &[usize],
     movable: &[Vec<usize>],
     current: &mut f64,
-    rng: &mut DrawRng,
+    rng: &mut SearchRng,
 ) {
     for _ in 0..TABU_KICK {
-        let r = open[rng.below(open.len() as u64) as usize];
+        let r = open[rng.index(open.len())];
         let m = &movable[r];
-        let a = m[rng.below(m.len() as u64) as usize];
-        let b = m[rng.below(m.len() as u64) as usize];
+        let a = m[rng.index(m.len())];
+        let b = m[rng.index(m.len())];
         if s.table_of[r][a] != s.table_of[r][b] {
             *current += s.delta(r, a, b);
             s.swap(r, a, b);
@@ -1462,9 +1607,13 @@ mod tests {
             together_of: vec![Vec::new(); 30],
             previous: None,
             band: BAND,
+            mask: Vec::new(),
+            lose: Vec::new(),
+            gain: Vec::new(),
+            out: Vec::new(),
         };
         let mut s = rebuild(empty, table_of);
-        let mut rng = DrawRng::new("test", "swaps");
+        let mut rng = SearchRng::new("test", "swaps");
         for _ in 0..2000 {
             let r = rng.below(5) as usize;
             let a = rng.below(30) as usize;

@@ -80,8 +80,16 @@ fn assert_balanced(rows: &[(usize, usize, String)], members: &Path, id: &str, co
     }
 }
 
-/// `seat` at effort 5,000 on a GroupSelect example.
-fn seat_quickly(members: &Path, id: &str, size: &str, rounds: &str, cols: &[&str], out: &Path) {
+/// `seat` on a GroupSelect example at the given effort.
+fn seat_at(
+    effort: &str,
+    members: &Path,
+    id: &str,
+    size: &str,
+    rounds: &str,
+    cols: &[&str],
+    out: &Path,
+) {
     let r = kleroterion(&[
         "seat",
         "--members",
@@ -95,7 +103,7 @@ fn seat_quickly(members: &Path, id: &str, size: &str, rounds: &str, cols: &[&str
         "--balance",
         &cols.join(","),
         "--effort",
-        "5000",
+        effort,
         "--out",
         out.to_str().unwrap(),
     ]);
@@ -110,7 +118,9 @@ fn groupselect_example_r1_balanced_and_well_mixed() {
     let members = shared.join("../groupselect-examples/philipps_example_data.csv");
     let out = scratch("seat-r1");
     let cols = ["gender", "age", "education", "ethnicity", "region"];
-    seat_quickly(&members, "name", "8", "6", &cols, &out);
+    // The default effort, as `seat` runs without --effort.
+    let effort = kleroterion::seating::DEFAULT_EFFORT.to_string();
+    seat_at(&effort, &members, "name", "8", "6", &cols, &out);
     let rows = seating(&out);
     assert_eq!(rows.len(), 110 * 6);
     for (round, ts) in tables(&rows) {
@@ -123,9 +133,9 @@ fn groupselect_example_r1_balanced_and_well_mixed() {
     assert_balanced(&rows, &members, "name", &cols);
     let m = meetings(&rows);
     assert!(m.values().all(|&c| c <= 2), "a pair met more than twice");
-    // GroupSelect reaches 57% of the 2,268 possible pairs; this quick run
-    // (effort 5,000) must reach 97%.
-    assert!(m.len() >= 2200, "only {} distinct pairs", m.len());
+    // GroupSelect reaches 57% of the 2,268 possible pairs; issue 5 asks
+    // for at least 2,240 (98.8%).
+    assert!(m.len() >= 2240, "only {} distinct pairs", m.len());
     let report = std::fs::read_to_string(out.join("seating-report.txt")).unwrap();
     assert!(
         report.contains(&format!("Distinct pairs met: {} of 2268", m.len())),
@@ -144,7 +154,7 @@ fn groupselect_example_r2_keeps_the_mixing_skeleton_and_every_band() {
     let members = shared.join("../groupselect-examples/100i_4j_3k_3d_data.csv");
     let out = scratch("seat-r2");
     let cols = ["gender", "age", "region", "nation"];
-    seat_quickly(&members, "ID", "10", "4", &cols, &out);
+    seat_at("5000", &members, "ID", "10", "4", &cols, &out);
     let rows = seating(&out);
     assert_eq!(rows.len(), 100 * 4);
     assert_balanced(&rows, &members, "ID", &cols);
