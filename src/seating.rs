@@ -338,6 +338,7 @@ struct State<'a> {
 }
 
 const NONE: usize = usize::MAX;
+
 fn pair_cost(c: u16) -> f64 {
     let c = f64::from(c);
     REPEAT * (c - 1.0).max(0.0) + TRIPLE * (c - 2.0).max(0.0)
@@ -1133,7 +1134,7 @@ impl Search<'_> {
             } else {
                 s.delta(r, a, b)
             };
-            let accept = d <= 0.0 || { rng.unit() < (-d / temperature).exp() };
+            let accept = d <= 0.0 || rng.unit() < (-d / temperature).exp();
             if accept {
                 if !whole {
                     s.swap(r, a, b);
@@ -1653,12 +1654,41 @@ mod tests {
             }
             let before = total(&s);
             let d = s.delta(r, a, b);
+            let neutral = s.neutral(r, a, b);
+            let band_delta = s.band_delta(r, a, b);
+            let cells = |s: &State| -> Vec<f64> {
+                s.counts[r]
+                    .iter()
+                    .zip(&s.bands[r])
+                    .flat_map(|(k, b)| k.iter().zip(b).map(|(&k, &b)| excess(k, b)))
+                    .collect()
+            };
+            let cells_before = cells(&s);
             s.swap(r, a, b);
             assert!(
                 (total(&s) - before - d).abs() < 1e-9,
                 "delta {d} vs {}",
                 total(&s) - before
             );
+            // The masks' verdicts agree with a recount: a neutral swap
+            // leaves no cell further from its band; out_of_band is exact.
+            let cells_after = cells(&s);
+            let sum = |c: &[f64]| c.iter().sum::<f64>();
+            assert_eq!(
+                f64::from(band_delta),
+                sum(&cells_after) - sum(&cells_before)
+            );
+            if neutral {
+                assert!(cells_after.iter().zip(&cells_before).all(|(x, y)| x <= y));
+            }
+            for i in 0..30 {
+                let t = s.table_of[r][i];
+                let slow = (0..2).any(|c| {
+                    let v = s.value(i, c);
+                    excess(s.counts[r][t][v], s.bands[r][t][v]) > 0.0
+                });
+                assert_eq!(s.out_of_band(r, i), slow);
+            }
         }
     }
 
