@@ -20,6 +20,8 @@ struct Case {
     rounds: usize,
     balance: &'static [&'static str],
     target: usize,
+    /// GroupSelect's figures where published (../shared/docs/logistics.md).
+    groupselect: &'static str,
 }
 
 fn main() {
@@ -40,6 +42,7 @@ fn main() {
             rounds: 6,
             balance: &["gender", "age", "education", "ethnicity", "region"],
             target: 2240,
+            groupselect: "1,290-1,303 pairs, 84% in band, a pair 6x",
         },
         Case {
             name: "R2 100i, size 10, 4 rounds",
@@ -49,6 +52,7 @@ fn main() {
             rounds: 4,
             balance: &["gender", "age", "region", "nation"],
             target: 1780,
+            groupselect: "not published",
         },
         Case {
             name: "R3 100i, size 8, 6 rounds",
@@ -58,6 +62,7 @@ fn main() {
             rounds: 6,
             balance: &["gender", "age", "region", "nation"],
             target: 1990,
+            groupselect: "not published",
         },
         Case {
             name: "Kirkman 15 in 5x3, 7 rounds",
@@ -67,6 +72,7 @@ fn main() {
             rounds: 7,
             balance: &[],
             target: 105,
+            groupselect: "not published",
         },
         Case {
             name: "golfers 32 in 8x4, 9 rounds",
@@ -76,6 +82,7 @@ fn main() {
             rounds: 9,
             balance: &[],
             target: 432,
+            groupselect: "not published",
         },
         Case {
             name: "golfers 32 in 8x4, 10 rounds",
@@ -85,11 +92,12 @@ fn main() {
             rounds: 10,
             balance: &[],
             target: 480,
+            groupselect: "not published",
         },
     ];
     println!("effort {effort}");
     println!(
-        "{:<36} {:>7} {:>7} {:>7} {:>5} {:>8} {:>7}",
+        "{:<36} {:>7} {:>7} {:>7} {:>5} {:>8} {:>7}   GroupSelect",
         "case", "pairs", "bound", "target", "max", "in band", "secs"
     );
     let mut r1: Option<(Problem, seating::Seating)> = None;
@@ -137,14 +145,15 @@ fn main() {
             format!("{:.1}%", 100.0 * a.cells_in_band as f64 / a.cells as f64)
         };
         println!(
-            "{:<36} {:>7} {:>7} {:>7} {:>5} {:>8} {:>7.1}",
+            "{:<36} {:>7} {:>7} {:>7} {:>5} {:>8} {:>7.1}   {}",
             case.name,
             a.distinct_pairs,
             a.pair_bound,
             case.target,
             a.max_meetings(),
             band,
-            secs
+            secs,
+            case.groupselect
         );
         if case.name.starts_with("R1") {
             r1 = Some((problem, plan));
