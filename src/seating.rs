@@ -507,7 +507,7 @@ impl<'a> State<'a> {
         let (ta, tb) = (self.table_of[r][a], self.table_of[r][b]);
         let (ka, kb) = (&self.counts[r][ta], &self.counts[r][tb]);
         let (ba, bb) = (&self.bands[r][ta], &self.bands[r][tb]);
-        let x = |k: u32, (lo, hi): (u32, u32)| (lo.saturating_sub(k) + k.saturating_sub(hi)) as i32;
+        let x = |k: u32, band: (u32, u32)| excess(k, band) as i32;
         let mut d = 0;
         for c in 0..self.p.categories.len() {
             let (va, vb) = (self.value(a, c), self.value(b, c));
@@ -543,22 +543,7 @@ impl<'a> State<'a> {
             let (cb, ca) = (self.meet[b * n + y], self.meet[a * n + y]);
             d += pair_cost(cb - 1) - pair_cost(cb) + pair_cost(ca + 1) - pair_cost(ca);
         }
-        for c in 0..self.p.categories.len() {
-            let (va, vb) = (self.value(a, c), self.value(b, c));
-            if va == vb {
-                continue;
-            }
-            let (ka, kb) = (&self.counts[r][ta], &self.counts[r][tb]);
-            let (ba, bb) = (&self.bands[r][ta], &self.bands[r][tb]);
-            d += self.band
-                * (excess(ka[va] - 1, ba[va]) - excess(ka[va], ba[va])
-                    + excess(ka[vb] + 1, ba[vb])
-                    - excess(ka[vb], ba[vb])
-                    + excess(kb[vb] - 1, bb[vb])
-                    - excess(kb[vb], bb[vb])
-                    + excess(kb[va] + 1, bb[va])
-                    - excess(kb[va], bb[va]));
-        }
+        d += self.band * f64::from(self.band_delta(r, a, b));
         for (me, other, from, to) in [(a, b, ta, tb), (b, a, tb, ta)] {
             for &(q, rule) in &self.apart[me] {
                 if q == other || !self.p.constraints[rule].applies(r) {
