@@ -64,7 +64,7 @@ impl DrawRng {
     }
 }
 
-/// A fast deterministic stream for searches (seating, rota): ChaCha8 keyed
+/// A fast deterministic stream for searches (the seating): ChaCha8 keyed
 /// like [`DrawRng`], uniform integers by Lemire's multiply-and-reject. Not
 /// part of the draw specification: a reviewer never re-derives it; only the
 /// search's result (re-checked independently) leaves the program.

@@ -70,9 +70,10 @@ const END_TEMPERATURE: f64 = 0.05;
 /// After mixing, with bands: the annealing of both, then `REHEATS` more
 /// runs from the best plan seen, each starting at `REHEAT_TEMPERATURE`
 /// (the moves shared equally). Tuned on R1 (8 seeds, effort 60,000, with
-/// band-keeping proposals): 1.0 → 0.05 gave 2,239-2,248 pairs (mean
+/// band-keeping proposals): 1.0 → 0.15 gave 2,239-2,248 pairs (mean
 /// 2,243.5), 0.6 → 0.1 2,239-2,248 (2,244.5), and with 3 reheats at 0.4
-/// 2,241-2,247 (2,244.8). Below 0.1 nearly every move is refused.
+/// 2,241-2,247 (2,244.8). At 0.05 a swap costing one repeat is accepted
+/// with probability e^-20: the end of a longer schedule is wasted.
 const BALANCE_START_TEMPERATURE: f64 = 0.6;
 const BALANCE_END_TEMPERATURE: f64 = 0.1;
 const REHEATS: usize = 3;
@@ -94,8 +95,8 @@ const CONFLICT_TRIES: usize = 6;
 /// Random picks per swap looking for a partner whose swap moves no
 /// (table, value) count away from its band. In a balanced R1 plan only
 /// 3.6% of swaps keep every band, so blind proposals were nearly all
-/// refused; with 30 picks R1 went from 2,233-2,240 pairs to 2,239-2,248
-/// at the same effort (8 seeds).
+/// refused; at effort 20,000 R1 went from 2,233-2,240 pairs (seeds a-d)
+/// to 2,236-2,248 (seeds a-h, with 30 picks and a short tabu search).
 const NEUTRAL_TRIES: usize = 30;
 
 /// The largest search effort accepted (about an hour and a half on R1).
@@ -468,16 +469,33 @@ impl<'a> State<'a> {
     }
 
     /// Whether swapping a and b in round r moves no (table, value) count
-    /// further from its band.
+    /// further from its band: on the masks when there are at most 64
+    /// values, else by counting.
     fn neutral(&self, r: usize, a: usize, b: usize) -> bool {
         if self.mask.is_empty() {
-            return self.band_delta(r, a, b) <= 0;
+            return self.neutral_by_counts(r, a, b);
         }
         let (ta, tb) = (self.table_of[r][a], self.table_of[r][b]);
         let (ma, mb) = (self.mask[a], self.mask[b]);
         let (only_a, only_b) = (ma & !mb, mb & !ma);
         only_a & !(self.lose[r][ta] & self.gain[r][tb]) == 0
             && only_b & !(self.lose[r][tb] & self.gain[r][ta]) == 0
+    }
+
+    /// `neutral` from the counts: each value that leaves a table may fall
+    /// there, each that arrives may rise.
+    fn neutral_by_counts(&self, r: usize, a: usize, b: usize) -> bool {
+        let (ta, tb) = (self.table_of[r][a], self.table_of[r][b]);
+        let (ka, kb) = (&self.counts[r][ta], &self.counts[r][tb]);
+        let (ba, bb) = (&self.bands[r][ta], &self.bands[r][tb]);
+        (0..self.p.categories.len()).all(|c| {
+            let (va, vb) = (self.value(a, c), self.value(b, c));
+            va == vb
+                || (ka[va] > ba[va].0
+                    && ka[vb] < ba[vb].1
+                    && kb[vb] > bb[vb].0
+                    && kb[va] < bb[va].1)
+        })
     }
 
     /// Recomputes the lose/gain masks of table t in round r.
@@ -835,14 +853,14 @@ pub fn solve(problem: &Problem, seed: &str, effort: usize) -> Result<Seating, Er
         let (s, used) = search.anneal(s, &mut rng, first, (t0, t1), Moves::Swaps, true);
         let (t0, t1) = (BALANCE_START_TEMPERATURE, BALANCE_END_TEMPERATURE);
         let left = moves - used;
+        let s = State {
+            band: BAND_SEARCH,
+            ..s
+        };
         if s.avoidable_repeats() == 0 {
             // Balance and mixing together, then a few reheats from the
             // best plan seen.
             let share = left / (REHEATS + 1);
-            let s = State {
-                band: BAND_SEARCH,
-                ..s
-            };
             let mut s = search
                 .anneal(s, &mut rng, share, (t0, t1), Moves::Swaps, false)
                 .0;
@@ -861,10 +879,6 @@ pub fn solve(problem: &Problem, seed: &str, effort: usize) -> Result<Seating, Er
             s
         } else {
             let second = (moves as f64 * SCHEDULE_SHARE) as usize;
-            let s = State {
-                band: BAND_SEARCH,
-                ..s
-            };
             let (s, _) = search.anneal(
                 s,
                 &mut rng,
@@ -1640,6 +1654,7 @@ mod tests {
             let before = total(&s);
             let d = s.delta(r, a, b);
             let neutral = s.neutral(r, a, b);
+            assert_eq!(neutral, s.neutral_by_counts(r, a, b));
             let band_delta = s.band_delta(r, a, b);
             let cells = |s: &State| -> Vec<f64> {
                 s.counts[r]
