@@ -5,6 +5,7 @@
 //!     cargo bench --bench selection -- --limit 300  # seconds per run (default 120)
 //!     cargo bench --bench selection -- --only hd_30  # instances whose name contains it
 //!     cargo bench --bench selection -- --legacy N   # also N LEGACY draws per instance
+//!     cargo bench --bench selection -- --stagewise  # LEXIMIN without its relaxation first
 //!
 //! Runs LEXIMIN, MAXIMIN and NASH on the shared instances (skipped with a
 //! message when ../shared/instances is absent) and LEXIMIN on synthetic
@@ -97,13 +98,14 @@ fn synthetic(name: &str, n: usize, k: usize, categories: usize, dir: &Path) -> I
     panic!("{name}: no feasible quotas within slack 10");
 }
 
-fn run(name: &str, instance: &Instance, objective: Objective, limit: f64) {
+fn run(name: &str, instance: &Instance, objective: Objective, limit: f64, relaxation_first: bool) {
     let profiles = Profiles::new(instance);
     let start = Instant::now();
     let options = Options {
         objective,
         settings: Settings::default(),
         deadline: Some(start + Duration::from_secs_f64(limit)),
+        relaxation_first,
     };
     let computed = optimise::optimise(instance, &profiles, &options, &mut |_| {});
     let seconds = start.elapsed().as_secs_f64();
@@ -116,7 +118,7 @@ fn run(name: &str, instance: &Instance, objective: Objective, limit: f64) {
                 .collect();
             let f = Fairness::of(&pi);
             println!(
-                "{:<32} {:>6} {:>4} {:>4} {:<8} {:>9.2} {:>9.4}% {:>7.2}% {:>7} {:>7} {:>8} {:>8.0}",
+                "{:<32} {:>6} {:>4} {:>4} {:<8} {:>9.2} {:>9.4}% {:>7.2}% {:>7} {:>7} {:>8} {:>8.0} {:>7}",
                 name,
                 instance.n(),
                 instance.k,
@@ -128,7 +130,12 @@ fn run(name: &str, instance: &Instance, objective: Objective, limit: f64) {
                 c.distribution.panels.len(),
                 profiles.len(),
                 if c.complete { "yes" } else { "LIMIT" },
-                peak_rss_mib()
+                peak_rss_mib(),
+                match (objective, &c.target) {
+                    (Objective::Leximin, Some(_)) => "relaxed",
+                    (Objective::Leximin, None) => "stages",
+                    _ => "-",
+                }
             );
         }
         Err(e) => println!("{name:<32} {}: error {e}", objective.name()),
@@ -171,8 +178,9 @@ fn main() {
         .cloned();
     let chosen = |name: &str| only.as_ref().is_none_or(|o| name.contains(o.as_str()));
     let legacy_n = value("--legacy").map_or(0, |v| v as usize);
+    let relaxation_first = !args.iter().any(|a| a == "--stagewise");
     println!(
-        "{:<32} {:>6} {:>4} {:>4} {:<8} {:>9} {:>10} {:>8} {:>7} {:>7} {:>8} {:>8}",
+        "{:<32} {:>6} {:>4} {:>4} {:<8} {:>9} {:>10} {:>8} {:>7} {:>7} {:>8} {:>8} {:>7}",
         "instance",
         "n",
         "k",
@@ -184,7 +192,8 @@ fn main() {
         "panels",
         "profiles",
         "finished",
-        "peakMiB"
+        "peakMiB",
+        "route"
     );
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let shared = root.join("../shared/instances");
@@ -211,7 +220,7 @@ fn main() {
             }
             let instance = load(s(name, pool), s(name, quotas), k, &[]);
             for objective in [Objective::Leximin, Objective::Maximin, Objective::Nash] {
-                run(name, &instance, objective, limit);
+                run(name, &instance, objective, limit, relaxation_first);
             }
             if legacy_n > 0 {
                 legacy_draws(name, &instance, legacy_n);
@@ -237,6 +246,7 @@ fn main() {
             &instance,
             Objective::Leximin,
             limit,
+            relaxation_first,
         );
         if legacy_n > 0 {
             legacy_draws(name, &instance, legacy_n);

@@ -1362,6 +1362,7 @@ fn check_resolve(
         objective,
         settings: *settings,
         deadline: None,
+        relaxation_first: true,
     };
     let computed = optimise::optimise(&stage.instance, &profiles, &options, progress)
         .map_err(|e| format!("the recomputation failed: {e}"))?;

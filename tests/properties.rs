@@ -293,6 +293,44 @@ mod optimised {
         }
     }
 
+    /// An instance whose quota polytope is not tight: A, B and C pairwise
+    /// share a value of which a panel may hold one, so the LP relaxation
+    /// gives each of them 0.4 (A+B, A+C, B+C ≤ 1 allow 1.2 in all) while
+    /// panels give them at most 1 together. LEXIMIN by its relaxation must
+    /// see that its target is out of reach and fall back to the stages over
+    /// panels: A, B, C at 1/3 and D, E at 1/2.
+    #[test]
+    fn leximin_falls_back_when_the_relaxation_is_not_tight() {
+        let pool = "id,c0,c1,c2\nA,y,y,n\nB,y,n,y\nC,n,y,y\nD,n,n,n\nE,n,n,n\n";
+        let quotas =
+            "feature,value,min,max\nc0,y,0,1\nc0,n,0,2\nc1,y,0,1\nc1,n,0,2\nc2,y,0,1\nc2,n,0,2\n";
+        let instance = load(pool.as_bytes(), quotas.as_bytes(), 2, vec![]).expect("loads");
+        let profiles = Profiles::new(&instance);
+        for relaxation_first in [false, true] {
+            let options = Options {
+                objective: Objective::Leximin,
+                settings: Settings::default(),
+                deadline: None,
+                relaxation_first,
+            };
+            let c = optimise::optimise(&instance, &profiles, &options, &mut |_| {}).unwrap();
+            assert!(c.complete);
+            assert!(
+                c.target.is_none(),
+                "the relaxation's target cannot be reached"
+            );
+            let pi: Vec<f64> = profiles
+                .of_person
+                .iter()
+                .map(|&t| c.profile_probabilities[t])
+                .collect();
+            let expected = [1.0 / 3.0, 1.0 / 3.0, 1.0 / 3.0, 0.5, 0.5];
+            for (p, e) in pi.iter().zip(expected) {
+                assert!((p - e).abs() < 1e-7, "{pi:?}");
+            }
+        }
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig { cases: 100, ..ProptestConfig::default() })]
 
@@ -302,10 +340,17 @@ mod optimised {
             let Some(expected) = brute_force_maximin(&s) else { return Ok(()); };
             let instance = s.to_instance();
             let profiles = Profiles::new(&instance);
-            for objective in [Objective::Maximin, Objective::Leximin] {
-                let options = Options { objective, settings: Settings::default(), deadline: None };
+            let mut leximin: Vec<Vec<f64>> = Vec::new();
+            for (objective, relaxation_first) in
+                [(Objective::Maximin, true), (Objective::Leximin, false), (Objective::Leximin, true)]
+            {
+                let options =
+                    Options { objective, settings: Settings::default(), deadline: None, relaxation_first };
                 let c = optimise::optimise(&instance, &profiles, &options, &mut |_| {}).unwrap();
                 let pi: Vec<f64> = profiles.of_person.iter().map(|&t| c.profile_probabilities[t]).collect();
+                if objective == Objective::Leximin {
+                    leximin.push(pi.clone());
+                }
                 let min = (0..pi.len())
                     .filter(|&i| !c.unselectable.contains(&profiles.of_person[i]))
                     .map(|i| pi[i])
@@ -315,6 +360,11 @@ mod optimised {
                 prop_assert!((sum - s.k as f64).abs() < 1e-6, "Σπ = {}", sum);
                 let d = c.distribution.expand(&profiles);
                 prop_assert!(d.verify(&instance, &pi, 1e-6).is_empty());
+            }
+            // LEXIMIN is unique: by its relaxation first (reached or fallen
+            // back) and over panels stage by stage, every person agrees.
+            for (a, b) in leximin[0].iter().zip(&leximin[1]) {
+                prop_assert!((a - b).abs() < 1e-6, "stagewise {:?} vs by relaxation {:?}", leximin[0], leximin[1]);
             }
         }
 
@@ -354,7 +404,7 @@ mod optimised {
             prop_assume!(s.loads());
             let instance = s.to_instance();
             let profiles = Profiles::new(&instance);
-            let options = Options { objective: Objective::Leximin, settings: Settings::default(), deadline: None };
+            let options = Options { objective: Objective::Leximin, settings: Settings::default(), deadline: None, relaxation_first: true };
             let Ok(made) = kleroterion::lottery::make(&instance, &options, m, &mut |_| {}) else {
                 return Ok(());
             };

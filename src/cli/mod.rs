@@ -250,6 +250,7 @@ impl LotteryArgs {
                 deadline: self
                     .time_limit
                     .map(|t| started + Duration::from_secs_f64(t)),
+                relaxation_first: true,
             },
             panels: self.panels,
         })

@@ -105,6 +105,7 @@ pub fn run(args: SelectArgs) -> Result<i32, Error> {
         deadline: args
             .time_limit
             .map(|t| started + Duration::from_secs_f64(t)),
+        relaxation_first: true,
     };
     let name = objective.name();
     let computed = optimise::optimise(&instance, &profiles, &options, &mut |p: &Progress| {
@@ -127,6 +128,9 @@ pub fn run(args: SelectArgs) -> Result<i32, Error> {
     timings.push(("finding initial panels".into(), computed.seed_seconds));
     for (n, st) in computed.stages.iter().enumerate() {
         timings.push((format!("stage {}", n + 1), st.seconds));
+    }
+    if let Some(target) = &computed.target {
+        timings.push(("panels reaching the stages".into(), target.seconds));
     }
 
     let clock = Instant::now();

@@ -1,12 +1,166 @@
 //! LEXIMIN (and MAXIMIN, its first stage) by column generation with
 //! smoothed pricing.
+//!
+//! LEXIMIN first tries the short way: it computes LEXIMIN over the quota
+//! polytope's LP relaxation (one small LP per stage, no panels), then asks
+//! column generation for a distribution over panels that gives every profile
+//! that target share. Every distribution lies in the polytope, so the
+//! relaxation's LEXIMIN is lexicographically at least as good as any
+//! distribution's; a distribution that reaches it is therefore the LEXIMIN
+//! (which is unique). When the target cannot be reached (the relaxation is
+//! not tight), the stages are run over panels as before, keeping the panels
+//! found.
 
+use super::oracle::RelaxedStage;
 use super::*;
 
+/// The target counts as reached when every profile has at least this share
+/// of its target share (relative).
+pub const TARGET_TOLERANCE: f64 = 1e-9;
+
+/// How a column-generation run ends.
+struct Generated {
+    /// The master's z at the end.
+    value: f64,
+    /// Dual bound on z.
+    bound: f64,
+    /// Dual prices (normalised, non-negative) certifying the bound.
+    duals: Vec<f64>,
+}
+
 impl Run<'_, '_> {
-    /// LEXIMIN stages (MAXIMIN: the first only). Returns the last optimal
-    /// LP solution, whose columns are the distribution.
+    /// LEXIMIN (by its relaxation first, unless the options say otherwise)
+    /// or MAXIMIN. Returns the last LP solution, whose columns are the
+    /// distribution.
     pub(super) fn leximin(
+        &mut self,
+        progress: &mut dyn FnMut(&Progress),
+    ) -> Result<crate::solver::LpSolution, Error> {
+        if self.options.objective == Objective::Leximin && self.options.relaxation_first {
+            if let Some(last) = self.by_relaxation(progress)? {
+                return Ok(last);
+            }
+            // Not reachable: back to the stage form, keeping the panels.
+            self.master.aim(None);
+            self.stages.clear();
+            self.target = None;
+        }
+        self.stagewise(progress)
+    }
+
+    /// LEXIMIN of the relaxation, then a distribution reaching it. None when
+    /// the relaxation's LEXIMIN is not reachable by panels (or its LP
+    /// failed).
+    fn by_relaxation(
+        &mut self,
+        progress: &mut dyn FnMut(&Progress),
+    ) -> Result<Option<crate::solver::LpSolution>, Error> {
+        let n_profiles = self.selectable.len();
+        let total_selectable = self.selectable.iter().filter(|&&s| s).count();
+        let mut fixed: Vec<Option<f64>> = vec![None; n_profiles];
+        let mut stage_of = vec![usize::MAX; n_profiles];
+        let mut relaxed: Vec<(f64, f64)> = Vec::new(); // (value, seconds)
+        let mut n_fixed = 0;
+        let mut relaxation = self
+            .oracle
+            .relaxed_leximin(&self.master.sizes, &self.selectable);
+        while n_fixed < total_selectable {
+            let clock = Instant::now();
+            let Some(RelaxedStage {
+                value,
+                prices,
+                shares,
+            }) = relaxation.stage(&fixed)
+            else {
+                return Ok(None);
+            };
+            let unfixed: Vec<usize> = (0..n_profiles)
+                .filter(|&t| self.selectable[t] && fixed[t].is_none())
+                .collect();
+            let threshold = FIX_TOLERANCE.min(0.5 / unfixed.len() as f64);
+            let mut newly: Vec<usize> = unfixed
+                .iter()
+                .copied()
+                .filter(|&t| prices[t] > threshold)
+                .collect();
+            if newly.is_empty() {
+                newly = unfixed
+                    .iter()
+                    .copied()
+                    .filter(|&t| shares[t] <= value + 1e-9)
+                    .collect();
+            }
+            if newly.is_empty() {
+                return Ok(None);
+            }
+            for &t in &newly {
+                fixed[t] = Some(value);
+                relaxation.fix(t, value);
+                stage_of[t] = relaxed.len();
+            }
+            n_fixed += newly.len();
+            relaxed.push((value, clock.elapsed().as_secs_f64()));
+            if self.out_of_time() {
+                return Ok(None);
+            }
+        }
+        let clock = Instant::now();
+        let (lp0, pr0) = (self.lp_solves, self.oracle.solves);
+        let target: Vec<f64> = fixed.iter().map(|f| f.unwrap_or(0.0)).collect();
+        let lowest = relaxed.first().map_or(0.0, |r| r.0);
+        self.master.aim(Some(&target));
+        let mut last = self.solve_lp()?;
+        let stages = relaxed.len();
+        let reached = self.generate(
+            &mut last,
+            &vec![None; n_profiles],
+            &target,
+            true,
+            &mut |z, panels| {
+                progress(&Progress {
+                    stage: stages,
+                    value: z * lowest,
+                    panels,
+                    fixed: total_selectable,
+                    profiles: total_selectable,
+                })
+            },
+        )?;
+        if self.complete && reached.value < 1.0 - TARGET_TOLERANCE {
+            return Ok(None);
+        }
+        // Each stage's value is its profiles' lowest share in the
+        // distribution; its bound, the relaxation's optimum.
+        let z_col = self.master.z.expect("LEXIMIN has z");
+        let z = last.value(z_col);
+        let mut lowest_share = vec![f64::INFINITY; stages];
+        for t in 0..n_profiles {
+            if let Some(r) = self.master.rows[t] {
+                let share = last.row_value(r) + target[t] * z;
+                lowest_share[stage_of[t]] = lowest_share[stage_of[t]].min(share);
+            }
+        }
+        for (s, &(value, seconds)) in relaxed.iter().enumerate() {
+            self.stages.push(Stage {
+                value: lowest_share[s],
+                bound: value,
+                fixed: stage_of.iter().filter(|&&x| x == s).count(),
+                lp_solves: 1,
+                pricing_solves: 0,
+                seconds,
+            });
+        }
+        self.target = Some(TargetRun {
+            reached: reached.value,
+            lp_solves: self.lp_solves - lp0,
+            pricing_solves: self.oracle.solves - pr0,
+            seconds: clock.elapsed().as_secs_f64(),
+        });
+        Ok(Some(last))
+    }
+
+    /// The LEXIMIN stages over panels (MAXIMIN: the first only).
+    fn stagewise(
         &mut self,
         progress: &mut dyn FnMut(&Progress),
     ) -> Result<crate::solver::LpSolution, Error> {
@@ -14,145 +168,29 @@ impl Run<'_, '_> {
         let mut fixed: Vec<Option<f64>> = vec![None; n_profiles];
         let total_selectable = self.selectable.iter().filter(|&&s| s).count();
         let mut n_fixed = 0;
-        let z_col = self.master.z.expect("LEXIMIN has z");
         let mut last = self.solve_lp()?;
         loop {
             let stage_start = Instant::now();
             let (lp0, pr0) = (self.lp_solves, self.oracle.solves);
-            // Stability centre (Wentges smoothing): the dual vector with the
-            // best (lowest) bound seen in this stage, and that bound.
-            let mut centre: Option<(Vec<f64>, f64)> = None;
-            let mut misprices = 0;
-            let (value, bound, duals) = loop {
-                let z = last.value(z_col);
-                // Dual prices of the profile rows, signed so that the unfixed
-                // ones sum to +1.
-                let mut y = vec![0.0; n_profiles];
-                let mut unfixed_sum = 0.0;
-                for t in 0..n_profiles {
-                    if let Some(r) = self.master.rows[t] {
-                        y[t] = last.dual(r);
-                        if fixed[t].is_none() {
-                            unfixed_sum += y[t];
-                        }
-                    }
-                }
-                let sign = if unfixed_sum < 0.0 { -1.0 } else { 1.0 };
-                for v in &mut y {
-                    *v = (*v * sign).max(0.0);
-                }
-                let fixed_term = |y: &[f64]| -> f64 {
-                    (0..n_profiles)
-                        .filter_map(|t| fixed[t].map(|f| f * y[t]))
-                        .sum()
-                };
-                // Strong duality: z = μ − Σ_fixed y·f.
-                let mu = z + fixed_term(&y);
+            // The stage maximises the lowest unfixed share: z weighs 1 in
+            // each unfixed row.
+            let scale: Vec<f64> = (0..n_profiles)
+                .map(|t| f64::from(u8::from(self.selectable[t] && fixed[t].is_none())))
+                .collect();
+            let stage = self.stages.len() + 1;
+            let Generated {
+                value,
+                bound,
+                duals,
+            } = self.generate(&mut last, &fixed, &scale, false, &mut |z, panels| {
                 progress(&Progress {
-                    stage: self.stages.len() + 1,
+                    stage,
                     value: z,
-                    panels: self.master.panels.len(),
+                    panels,
                     fixed: n_fixed,
                     profiles: total_selectable,
-                });
-                // Price at the smoothed duals ŷ = α·centre + (1−α)·y: the LP
-                // relaxation of the pricing program bounds every panel's worth
-                // (a valid dual bound); swap search supplies integer panels.
-                let alpha = if misprices >= 2 { 0.0 } else { SMOOTHING };
-                let y_hat: Vec<f64> = match &centre {
-                    Some((c, _)) => c
-                        .iter()
-                        .zip(&y)
-                        .map(|(c, v)| alpha * c + (1.0 - alpha) * v)
-                        .collect(),
-                    None => y.clone(),
-                };
-                let weights: Vec<f64> = (0..n_profiles)
-                    .map(|t| y_hat[t] / self.master.sizes[t])
-                    .collect();
-                // The exact program when the master LP is expensive enough
-                // that the program costs less (tightest bound, and an integer
-                // panel); otherwise its LP relaxation. Work is measured in
-                // simplex iterations, not seconds, so that every run takes
-                // the same path.
-                let mut priced = None;
-                let bound_hat = if last.iterations >= EXACT_PRICING_ITERATIONS {
-                    let (panel, worth) = self
-                        .oracle
-                        .best(&weights)?
-                        .expect("a feasible instance has a best panel");
-                    priced = Some(panel);
-                    worth
-                } else {
-                    self.oracle.relaxed_bound(&weights)?
-                } - fixed_term(&y_hat);
-                if centre.as_ref().is_none_or(|(_, b)| bound_hat < *b) {
-                    centre = Some((y_hat.clone(), bound_hat));
-                }
-                let (centre_y, best_bound) = centre.clone().expect("set above");
-                if best_bound - z <= PRICING_TOLERANCE {
-                    // Optimal over all panels; the centre is an optimal dual.
-                    break (z, best_bound.max(z), centre_y);
-                }
-                // Columns with positive reduced cost at the LP duals.
-                let lp_weights: Vec<f64> = (0..n_profiles)
-                    .map(|t| y[t] / self.master.sizes[t])
-                    .collect();
-                let reduced = |p: &ProfilePanel| p.worth(&lp_weights) - mu;
-                let mut added = 0;
-                if let Some(p) = priced
-                    && reduced(&p) > PRICING_TOLERANCE
-                {
-                    added += usize::from(self.master.add(p));
-                }
-                for w in [&weights, &lp_weights] {
-                    for p in self.search.improving(
-                        &self.master.panels,
-                        w,
-                        f64::NEG_INFINITY,
-                        SWAP_STARTS,
-                    ) {
-                        if reduced(&p) > PRICING_TOLERANCE {
-                            added += usize::from(self.master.add(p));
-                        }
-                    }
-                }
-                if added == 0 && misprices >= 2 {
-                    // Heuristics found nothing at the LP duals and the
-                    // relaxation bound is not tight: the exact pricing
-                    // program decides.
-                    let (panel, worth) = self
-                        .oracle
-                        .best(&lp_weights)?
-                        .expect("a feasible instance has a best panel");
-                    if worth - mu <= PRICING_TOLERANCE || !self.master.add(panel) {
-                        // No panel improves the LP: it is optimal over all
-                        // panels, and its own duals are optimal.
-                        break (z, (worth - fixed_term(&y)).max(z), y);
-                    }
-                    added = 1;
-                }
-                if added == 0 {
-                    misprices += 1;
-                    continue;
-                }
-                misprices = 0;
-                if self.master.columns.len() > PRUNE_AT * n_profiles + 200 {
-                    self.master.prune(&mut last);
-                }
-                if self.out_of_time() {
-                    self.complete = false;
-                    break (z, best_bound, y);
-                }
-                last = match self.solve_lp() {
-                    Ok(s) => s,
-                    Err(_) if self.out_of_time() => {
-                        self.complete = false;
-                        break (z, best_bound, y);
-                    }
-                    Err(e) => return Err(e),
-                };
-            };
+                })
+            })?;
             let mut newly = 0;
             if self.complete {
                 let unfixed: Vec<usize> = (0..n_profiles)
@@ -208,6 +246,171 @@ impl Run<'_, '_> {
             }
             self.master.prune(&mut last);
             last = self.solve_lp()?;
+        }
+    }
+
+    /// Column generation for the master LP as it stands: maximise z, where
+    /// row t reads share_t − scale_t·z ≥ its bound (`fixed` profiles have
+    /// scale 0 and their value as bound). Ends when the LP is optimal over
+    /// all panels or, with `to_target`, as soon as z reaches 1 (every
+    /// profile at its target) or is proven not to; also on the time limit
+    /// (`complete` cleared). `last` is the master's latest solution.
+    fn generate(
+        &mut self,
+        last: &mut crate::solver::LpSolution,
+        fixed: &[Option<f64>],
+        scale: &[f64],
+        to_target: bool,
+        progress: &mut dyn FnMut(f64, usize),
+    ) -> Result<Generated, Error> {
+        let n_profiles = self.selectable.len();
+        let z_col = self.master.z.expect("LEXIMIN has z");
+        // Stability centre (Wentges smoothing): the dual vector with the
+        // best (lowest) bound seen in this run, and that bound.
+        let mut centre: Option<(Vec<f64>, f64)> = None;
+        let mut misprices = 0;
+        loop {
+            let z = last.value(z_col);
+            // Dual prices of the profile rows, signed so that Σ scale·y = 1
+            // (the dual constraint of z).
+            let mut y = vec![0.0; n_profiles];
+            let mut scaled_sum = 0.0;
+            for t in 0..n_profiles {
+                if let Some(r) = self.master.rows[t] {
+                    y[t] = last.dual(r);
+                    scaled_sum += scale[t] * y[t];
+                }
+            }
+            let sign = if scaled_sum < 0.0 { -1.0 } else { 1.0 };
+            for v in &mut y {
+                *v = (*v * sign).max(0.0);
+            }
+            let fixed_term = |y: &[f64]| -> f64 {
+                (0..n_profiles)
+                    .filter_map(|t| fixed[t].map(|f| f * y[t]))
+                    .sum()
+            };
+            // Strong duality: z = μ − Σ_fixed y·f.
+            let mu = z + fixed_term(&y);
+            progress(z, self.master.panels.len());
+            if to_target && z >= 1.0 - TARGET_TOLERANCE {
+                return Ok(Generated {
+                    value: z,
+                    bound: 1.0,
+                    duals: y,
+                });
+            }
+            // Price at the smoothed duals ŷ = α·centre + (1−α)·y: the LP
+            // relaxation of the pricing program bounds every panel's worth
+            // (a valid dual bound); swap search supplies integer panels.
+            let alpha = if misprices >= 2 { 0.0 } else { SMOOTHING };
+            let y_hat: Vec<f64> = match &centre {
+                Some((c, _)) => c
+                    .iter()
+                    .zip(&y)
+                    .map(|(c, v)| alpha * c + (1.0 - alpha) * v)
+                    .collect(),
+                None => y.clone(),
+            };
+            let weights: Vec<f64> = (0..n_profiles)
+                .map(|t| y_hat[t] / self.master.sizes[t])
+                .collect();
+            // The exact program when the master LP is expensive enough
+            // that the program costs less (tightest bound, and an integer
+            // panel); otherwise its LP relaxation. Work is measured in
+            // simplex iterations, not seconds, so that every run takes
+            // the same path.
+            let mut priced = None;
+            let bound_hat = if last.iterations >= EXACT_PRICING_ITERATIONS {
+                let (panel, worth) = self
+                    .oracle
+                    .best(&weights)?
+                    .expect("a feasible instance has a best panel");
+                priced = Some(panel);
+                worth
+            } else {
+                self.oracle.relaxed_bound(&weights)?
+            } - fixed_term(&y_hat);
+            if centre.as_ref().is_none_or(|(_, b)| bound_hat < *b) {
+                centre = Some((y_hat.clone(), bound_hat));
+            }
+            let (centre_y, best_bound) = centre.clone().expect("set above");
+            if best_bound - z <= PRICING_TOLERANCE
+                || (to_target && best_bound < 1.0 - TARGET_TOLERANCE)
+            {
+                // Optimal over all panels (the centre is an optimal dual),
+                // or the target is out of reach.
+                return Ok(Generated {
+                    value: z,
+                    bound: best_bound.max(z),
+                    duals: centre_y,
+                });
+            }
+            // Columns with positive reduced cost at the LP duals.
+            let lp_weights: Vec<f64> = (0..n_profiles)
+                .map(|t| y[t] / self.master.sizes[t])
+                .collect();
+            let reduced = |p: &ProfilePanel| p.worth(&lp_weights) - mu;
+            let mut added = 0;
+            if let Some(p) = priced
+                && reduced(&p) > PRICING_TOLERANCE
+            {
+                added += usize::from(self.master.add(p));
+            }
+            for w in [&weights, &lp_weights] {
+                for p in
+                    self.search
+                        .improving(&self.master.panels, w, f64::NEG_INFINITY, SWAP_STARTS)
+                {
+                    if reduced(&p) > PRICING_TOLERANCE {
+                        added += usize::from(self.master.add(p));
+                    }
+                }
+            }
+            if added == 0 && misprices >= 2 {
+                // Heuristics found nothing at the LP duals and the
+                // relaxation bound is not tight: the exact pricing
+                // program decides.
+                let (panel, worth) = self
+                    .oracle
+                    .best(&lp_weights)?
+                    .expect("a feasible instance has a best panel");
+                if worth - mu <= PRICING_TOLERANCE || !self.master.add(panel) {
+                    // No panel improves the LP: it is optimal over all
+                    // panels, and its own duals are optimal.
+                    return Ok(Generated {
+                        value: z,
+                        bound: (worth - fixed_term(&y)).max(z),
+                        duals: y,
+                    });
+                }
+                added = 1;
+            }
+            if added == 0 {
+                misprices += 1;
+                continue;
+            }
+            misprices = 0;
+            if self.master.columns.len() > PRUNE_AT * n_profiles + 200 {
+                self.master.prune(last);
+            }
+            let stop = Generated {
+                value: z,
+                bound: best_bound,
+                duals: y,
+            };
+            if self.out_of_time() {
+                self.complete = false;
+                return Ok(stop);
+            }
+            *last = match self.solve_lp() {
+                Ok(s) => s,
+                Err(_) if self.out_of_time() => {
+                    self.complete = false;
+                    return Ok(stop);
+                }
+                Err(e) => return Err(e),
+            };
         }
     }
 }

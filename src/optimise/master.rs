@@ -105,6 +105,20 @@ impl Master {
         true
     }
 
+    /// Points z at a target: row t becomes share_t − target_t·z ≥ 0, so z = 1
+    /// gives every profile its target share. None: back to the stage form
+    /// share_t − z ≥ 0 of a fresh master.
+    pub(super) fn aim(&mut self, target: Option<&[f64]>) {
+        let z = self.z.expect("LEXIMIN has z");
+        for (t, r) in self.rows.iter().enumerate() {
+            if let Some(r) = *r {
+                self.lp
+                    .set_coef(r, z, -target.map_or(1.0, |target| target[t]));
+                self.lp.set_row_bounds(r, 0.0, f64::INFINITY);
+            }
+        }
+    }
+
     pub(super) fn fix(&mut self, t: usize, value: f64) {
         let r = self.rows[t].expect("only selectable profiles are fixed");
         let z = self.z.expect("LEXIMIN has z");

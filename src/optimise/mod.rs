@@ -29,6 +29,7 @@ mod nash;
 mod oracle;
 mod swap;
 
+pub use leximin::TARGET_TOLERANCE;
 pub use nash::NASH_TOLERANCE;
 pub use oracle::PanelOracle;
 
@@ -113,6 +114,11 @@ pub struct Computed {
     /// Profiles in no feasible panel (probability 0).
     pub unselectable: Vec<usize>,
     pub stages: Vec<Stage>,
+    /// LEXIMIN by its relaxation: the stages are the relaxation's (each
+    /// bound is its LP optimum, each value the distribution's lowest share
+    /// among the stage's profiles) and this is the search for panels
+    /// reaching them. None when the stages ran over panels.
+    pub target: Option<TargetRun>,
     /// False when the time limit stopped the computation early; the
     /// distribution is then valid but not optimal.
     pub complete: bool,
@@ -158,6 +164,24 @@ pub struct Options {
     pub settings: Settings,
     /// Stop cleanly at this instant with the best certified distribution.
     pub deadline: Option<Instant>,
+    /// LEXIMIN: first compute the LEXIMIN of the quota polytope's LP
+    /// relaxation and look for a distribution reaching it (see
+    /// `leximin.rs`); the stages over panels run only if none does. False:
+    /// the stages over panels straight away (same result, for comparison
+    /// and tests).
+    pub relaxation_first: bool,
+}
+
+/// LEXIMIN by its relaxation: how the distribution reaching the relaxed
+/// LEXIMIN was found.
+#[derive(Debug, Clone)]
+pub struct TargetRun {
+    /// The master's z at the end: every profile has at least this fraction
+    /// of its target share (1 within [`TARGET_TOLERANCE`] when complete).
+    pub reached: f64,
+    pub lp_solves: usize,
+    pub pricing_solves: usize,
+    pub seconds: f64,
 }
 
 fn lp_error(e: LpFailure) -> Error {
@@ -306,6 +330,7 @@ pub fn optimise(
         selectable,
         options,
         stages: Vec::new(),
+        target: None,
         lp_solves: 0,
         lp_seconds: 0.0,
         complete: true,
@@ -322,6 +347,7 @@ pub fn optimise(
         profile_probabilities,
         unselectable,
         stages: run.stages,
+        target: run.target,
         complete: run.complete,
         seed_seconds,
         lp_solves: run.lp_solves,
@@ -340,6 +366,7 @@ struct Run<'a, 'b> {
     selectable: Vec<bool>,
     options: &'b Options,
     stages: Vec<Stage>,
+    target: Option<TargetRun>,
     lp_solves: usize,
     lp_seconds: f64,
     complete: bool,
@@ -355,6 +382,7 @@ impl Run<'_, '_> {
         let clock = Instant::now();
         let r = self.master.lp.solve().map_err(lp_error);
         self.lp_seconds += clock.elapsed().as_secs_f64();
+
         r
     }
 }

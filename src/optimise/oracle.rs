@@ -3,6 +3,67 @@
 
 use super::*;
 
+/// LEXIMIN over the quota polytope's LP relaxation: maximise z with every
+/// unfixed selectable profile's share (count / size) at least z and every
+/// fixed one at least its value. Every distribution over panels lies in the
+/// polytope, so each stage's optimum bounds that stage from above. One LP,
+/// kept warm from stage to stage.
+pub(super) struct RelaxedLeximin {
+    lp: Lp,
+    share_rows: Vec<Option<LpRow>>,
+    x: Vec<LpCol>,
+    z: LpCol,
+    sizes: Vec<f64>,
+}
+
+/// The optimum of one stage of [`RelaxedLeximin`].
+pub(super) struct RelaxedStage {
+    /// The stage's value z.
+    pub(super) value: f64,
+    /// Dual price per profile (0 for unselectable ones), signed so that the
+    /// unfixed ones sum to 1.
+    pub(super) prices: Vec<f64>,
+    /// Share (count / size) per profile in the optimal point.
+    pub(super) shares: Vec<f64>,
+}
+
+impl RelaxedLeximin {
+    /// Solves the current stage; None if the LP fails (numerically).
+    pub(super) fn stage(&mut self, fixed: &[Option<f64>]) -> Option<RelaxedStage> {
+        let solution = self.lp.solve().ok()?;
+        let mut prices: Vec<f64> = self
+            .share_rows
+            .iter()
+            .map(|r| r.map_or(0.0, |r| solution.dual(r)))
+            .collect();
+        let unfixed: f64 = (0..prices.len())
+            .filter(|&t| fixed[t].is_none())
+            .map(|t| prices[t])
+            .sum();
+        let sign = if unfixed < 0.0 { -1.0 } else { 1.0 };
+        for v in &mut prices {
+            *v = (*v * sign).max(0.0);
+        }
+        Some(RelaxedStage {
+            value: solution.objective,
+            prices,
+            shares: self
+                .x
+                .iter()
+                .zip(&self.sizes)
+                .map(|(&c, &size)| solution.value(c) / size)
+                .collect(),
+        })
+    }
+
+    /// Fixes a profile's share at `value` for the stages to come.
+    pub(super) fn fix(&mut self, t: usize, value: f64) {
+        let r = self.share_rows[t].expect("only selectable profiles are fixed");
+        self.lp.set_coef(r, self.z, 0.0);
+        self.lp.set_row_bounds(r, value, f64::INFINITY);
+    }
+}
+
 /// Finds quota-satisfying profile panels: the pricing integer program.
 pub struct PanelOracle<'a> {
     pub(super) instance: &'a Instance,
@@ -49,40 +110,47 @@ impl<'a> PanelOracle<'a> {
         }
     }
 
+    /// The quota polytope as an LP (costs 0): a count per profile within
+    /// its bounds, k in all, every quota value within its bounds, at most
+    /// one per household. Returns the LP and the count columns.
+    fn polytope(&self) -> (Lp, Vec<LpCol>) {
+        let mut lp = Lp::new(Sense::Maximise, &self.settings);
+        let k = self.instance.k as f64;
+        let size_row = lp.add_row(k, k);
+        let value_rows: Vec<LpRow> = self
+            .instance
+            .quotas
+            .values
+            .iter()
+            .map(|q| lp.add_row(f64::from(q.min), f64::from(q.max)))
+            .collect();
+        let mut household_row = vec![None; self.upper.len()];
+        for group in &self.profiles.households {
+            let r = lp.add_row(f64::NEG_INFINITY, 1.0);
+            for &t in group {
+                household_row[t] = Some(r);
+            }
+        }
+        let x: Vec<LpCol> = (0..self.upper.len())
+            .map(|t| {
+                let mut entries = vec![(size_row, 1.0)];
+                for &v in &self.profiles.profiles[t].values {
+                    entries.push((value_rows[v], 1.0));
+                }
+                if let Some(r) = household_row[t] {
+                    entries.push((r, 1.0));
+                }
+                lp.add_col(0.0, 0.0, f64::from(self.upper[t]), &entries)
+            })
+            .collect();
+        (lp, x)
+    }
+
     /// The optimum of the pricing program's LP relaxation: an upper bound
     /// on the worth of every panel at these weights.
     pub fn relaxed_bound(&mut self, weights: &[f64]) -> Result<f64, Error> {
         if self.relaxation.is_none() {
-            let mut lp = Lp::new(Sense::Maximise, &self.settings);
-            let k = self.instance.k as f64;
-            let size_row = lp.add_row(k, k);
-            let value_rows: Vec<LpRow> = self
-                .instance
-                .quotas
-                .values
-                .iter()
-                .map(|q| lp.add_row(f64::from(q.min), f64::from(q.max)))
-                .collect();
-            let mut household_row = vec![None; self.upper.len()];
-            for group in &self.profiles.households {
-                let r = lp.add_row(f64::NEG_INFINITY, 1.0);
-                for &t in group {
-                    household_row[t] = Some(r);
-                }
-            }
-            let x: Vec<LpCol> = (0..self.upper.len())
-                .map(|t| {
-                    let mut entries = vec![(size_row, 1.0)];
-                    for &v in &self.profiles.profiles[t].values {
-                        entries.push((value_rows[v], 1.0));
-                    }
-                    if let Some(r) = household_row[t] {
-                        entries.push((r, 1.0));
-                    }
-                    lp.add_col(0.0, 0.0, f64::from(self.upper[t]), &entries)
-                })
-                .collect();
-            self.relaxation = Some((lp, x));
+            self.relaxation = Some(self.polytope());
         }
         let (lp, x) = self.relaxation.as_mut().expect("built above");
         for (t, &w) in weights.iter().enumerate() {
@@ -93,6 +161,31 @@ impl<'a> PanelOracle<'a> {
         let solution = lp.solve().map_err(lp_error)?;
         self.seconds += clock.elapsed().as_secs_f64();
         Ok(solution.objective)
+    }
+
+    /// LEXIMIN over the quota polytope's LP relaxation (the polytope, not
+    /// the panels in it), ready for its first stage.
+    pub(super) fn relaxed_leximin(&self, sizes: &[f64], selectable: &[bool]) -> RelaxedLeximin {
+        let (mut lp, x) = self.polytope();
+        let share_rows: Vec<Option<LpRow>> = (0..x.len())
+            .map(|t| {
+                selectable[t].then(|| {
+                    let r = lp.add_row(0.0, f64::INFINITY);
+                    lp.set_coef(r, x[t], 1.0 / sizes[t]);
+                    r
+                })
+            })
+            .collect();
+        let z_entries: Vec<(LpRow, f64)> =
+            share_rows.iter().flatten().map(|&r| (r, -1.0)).collect();
+        let z = lp.add_col(1.0, 0.0, 1.0, &z_entries);
+        RelaxedLeximin {
+            lp,
+            share_rows,
+            x,
+            z,
+            sizes: sizes.to_vec(),
+        }
     }
 
     /// The panel maximising Σ weight × count, with its value; None if no
