@@ -263,8 +263,22 @@ impl SelectionReport<'_> {
         if let Some(target) = &c.target {
             let _ = writeln!(
                 s,
-                "The stages are LEXIMIN over the quota polytope's LP relaxation (one LP each): every distribution over panels lies in that polytope, so each stage's LP optimum (the dual bound) bounds it. Column generation then found panels giving every profile {:.9} of its share from the stages ({} LPs and {} pricing programs, {:.3} s), so this distribution is the LEXIMIN.",
-                target.reached, target.lp_solves, target.pricing_solves, target.seconds
+                "The stages are LEXIMIN over the quota polytope's LP relaxation (one LP each): every distribution over panels lies in that polytope, so each stage's LP optimum (the dual bound) bounds it. Column generation then looked for panels giving every profile its share from the stages ({} LPs and {} pricing programs, {:.3} s): {}",
+                target.lp_solves,
+                target.pricing_solves,
+                target.seconds,
+                if c.complete {
+                    format!(
+                        "every profile has {:.9} of it (tolerance {:e}), so this distribution is the LEXIMIN.",
+                        target.reached,
+                        crate::optimise::TARGET_TOLERANCE
+                    )
+                } else {
+                    format!(
+                        "the time limit stopped it with every profile at {:.6} of it or more; this distribution is not the LEXIMIN.",
+                        target.reached
+                    )
+                }
             );
         }
         let _ = writeln!(s);
