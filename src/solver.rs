@@ -5,6 +5,8 @@
 //! backend is HiGHS through good_lp, with settings pinned by [`Settings`] so
 //! that the same model gives the same answer on every run.
 
+use std::time::Instant;
+
 use good_lp::solvers::highs::highs;
 use good_lp::{
     Expression, ProblemVariables, ResolutionError, Solution as _, SolverModel, constraint, variable,
@@ -514,6 +516,23 @@ impl Lp {
     }
 
     /// Solves from the current basis. The model stays usable afterwards.
+    /// As [`Lp::solve`], stopping at `deadline` (HiGHS's time limit is on
+    /// its cumulative run time, so it is set to that plus the time left).
+    pub fn solve_until(&mut self, deadline: Option<Instant>) -> Result<LpSolution, LpFailure> {
+        if let Some(deadline) = deadline {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(LpFailure::TimeLimit);
+            }
+            let ptr = self.model().as_mut_ptr();
+            // SAFETY: ptr is the live HiGHS instance.
+            let run_time = unsafe { highs_sys::Highs_getRunTime(ptr) };
+            self.model()
+                .set_option("time_limit", run_time + left.as_secs_f64());
+        }
+        self.solve()
+    }
+
     pub fn solve(&mut self) -> Result<LpSolution, LpFailure> {
         let model = self
             .model

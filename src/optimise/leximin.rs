@@ -403,13 +403,12 @@ impl Run<'_, '_> {
                 self.complete = false;
                 return Ok(stop);
             }
-            *last = match self.solve_lp() {
-                Ok(s) => s,
-                Err(_) if self.out_of_time() => {
+            *last = match self.solve_lp_by_deadline()? {
+                Some(s) => s,
+                None => {
                     self.complete = false;
                     return Ok(stop);
                 }
-                Err(e) => return Err(e),
             };
         }
     }

@@ -110,6 +110,11 @@ impl Master {
     /// share_t − z ≥ 0 of a fresh master.
     pub(super) fn aim(&mut self, target: Option<&[f64]>) {
         let z = self.z.expect("LEXIMIN has z");
+        // Aimed, z ≤ 1 is implied (shares and targets both sum to k over
+        // people); an explicit bound as well makes z = 1 doubly degenerate,
+        // and HiGHS's simplex was seen to stall there.
+        let z_max = if target.is_some() { f64::INFINITY } else { 1.0 };
+        self.lp.set_col_bounds(z, 0.0, z_max);
         for (t, r) in self.rows.iter().enumerate() {
             if let Some(r) = *r {
                 self.lp

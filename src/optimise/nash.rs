@@ -139,13 +139,12 @@ impl Run<'_, '_> {
                 });
                 return Ok(last);
             }
-            last = match self.solve_lp() {
-                Ok(s) => s,
-                Err(_) if self.out_of_time() => {
+            last = match self.solve_lp_by_deadline()? {
+                Some(s) => s,
+                None => {
                     self.complete = false;
                     break;
                 }
-                Err(e) => return Err(e),
             };
         }
         // Stopped by the time limit: the last LP solution is a valid
