@@ -534,42 +534,55 @@ impl Lp {
     }
 
     pub fn solve(&mut self) -> Result<LpSolution, LpFailure> {
-        let model = self
-            .model
-            .take()
-            .expect("the model is present between solves");
-        let solved = model
-            .try_solve()
-            .map_err(|e| LpFailure::Other(format!("HiGHS error: {e:?}")))?;
-        let status = solved.status();
-        let result = match status {
-            highs::HighsModelStatus::Optimal => {
-                let s = solved.get_solution();
-                Ok(LpSolution {
-                    objective: solved.objective_value(),
-                    columns: s.columns().to_vec(),
-                    row_values: s.rows().to_vec(),
-                    row_duals: s.dual_rows().to_vec(),
-                    iterations: 0,
-                })
-            }
-            highs::HighsModelStatus::ReachedTimeLimit => Err(LpFailure::TimeLimit),
-            other => Err(LpFailure::Other(format!("LP status {other:?}"))),
-        };
-        self.model = Some(highs::Model::from(solved));
-        let mut iterations: std::os::raw::c_int = 0;
         let ptr = self.model().as_mut_ptr();
-        // SAFETY: ptr is the live HiGHS instance; the name is a C string.
+        // SAFETY: ptr is the live HiGHS instance, owned by self.model for
+        // the whole block; the arrays passed have HiGHS's current column
+        // and row counts, as Highs_getSolution requires.
         unsafe {
+            let mut status = highs_sys::Highs_run(ptr);
+            if status == highs_sys::kHighsStatusError {
+                // A warm start can fail numerically (seen once on a master
+                // LP after many columns were added): start again from the
+                // slack basis.
+                highs_sys::Highs_clearSolver(ptr);
+                status = highs_sys::Highs_run(ptr);
+            }
+            if status == highs_sys::kHighsStatusError {
+                return Err(LpFailure::Other(
+                    "HiGHS failed on an LP, also from a cold start".into(),
+                ));
+            }
+            match highs_sys::Highs_getModelStatus(ptr) {
+                highs_sys::kHighsModelStatusOptimal => {}
+                highs_sys::kHighsModelStatusTimeLimit => return Err(LpFailure::TimeLimit),
+                other => return Err(LpFailure::Other(format!("LP model status {other}"))),
+            }
+            let n_col = highs_sys::Highs_getNumCol(ptr).max(0) as usize;
+            let n_row = highs_sys::Highs_getNumRow(ptr).max(0) as usize;
+            let mut columns = vec![0.0; n_col];
+            let mut col_duals = vec![0.0; n_col];
+            let mut row_values = vec![0.0; n_row];
+            let mut row_duals = vec![0.0; n_row];
+            highs_sys::Highs_getSolution(
+                ptr,
+                columns.as_mut_ptr(),
+                col_duals.as_mut_ptr(),
+                row_values.as_mut_ptr(),
+                row_duals.as_mut_ptr(),
+            );
+            let mut iterations: std::os::raw::c_int = 0;
             highs_sys::Highs_getIntInfoValue(
                 ptr,
                 c"simplex_iteration_count".as_ptr(),
                 &mut iterations,
             );
+            Ok(LpSolution {
+                objective: highs_sys::Highs_getObjectiveValue(ptr),
+                columns,
+                row_values,
+                row_duals,
+                iterations: iterations.max(0) as u64,
+            })
         }
-        result.map(|s| LpSolution {
-            iterations: iterations.max(0) as u64,
-            ..s
-        })
     }
 }
