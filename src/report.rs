@@ -269,9 +269,9 @@ impl SelectionReport<'_> {
                 target.seconds,
                 if c.complete {
                     format!(
-                        "every profile has {:.9} of it (tolerance {:e}), so this distribution is the LEXIMIN.",
+                        "every profile has {:.9} of it or more (tolerance {:e}), so this distribution is the LEXIMIN.",
                         target.reached,
-                        crate::optimise::TARGET_TOLERANCE
+                        crate::optimise::PRICING_TOLERANCE
                     )
                 } else {
                     format!(

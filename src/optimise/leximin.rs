@@ -14,8 +14,8 @@
 use super::oracle::RelaxedStage;
 use super::*;
 
-/// The target counts as reached when every profile has at least this share
-/// of its target share (relative).
+/// Column generation aiming at the relaxation's LEXIMIN stops as soon as
+/// every profile has at least 1 − this of its target share.
 pub const TARGET_TOLERANCE: f64 = 1e-9;
 
 /// How a column-generation run ends.
@@ -126,7 +126,10 @@ impl Run<'_, '_> {
                 })
             },
         )?;
-        if self.complete && reached.value < 1.0 - TARGET_TOLERANCE {
+        // Column generation stops early at 1 − TARGET_TOLERANCE; an LP
+        // proven optimal below that still counts within the pricing
+        // tolerance, as a stage's certificate does.
+        if self.complete && reached.value < 1.0 - PRICING_TOLERANCE {
             return Ok(None);
         }
         // Each stage's value is its profiles' lowest share in the

@@ -181,7 +181,7 @@ pub struct Options {
 #[derive(Debug, Clone)]
 pub struct TargetRun {
     /// The master's z at the end: every profile has at least this fraction
-    /// of its target share (1 within [`TARGET_TOLERANCE`] when complete).
+    /// of its target share (1 within [`PRICING_TOLERANCE`] when complete).
     pub reached: f64,
     pub lp_solves: usize,
     pub pricing_solves: usize,
