@@ -225,7 +225,7 @@ impl SelectionReport<'_> {
         let _ = writeln!(s);
         let _ = writeln!(
             s,
-            "Distribution: {} panels ({} profile panels with positive probability; {} generated; {} LP and {} pricing solves)",
+            "Distribution: {} panels ({} profile panels with positive probability; {} generated; {} master LP and {} pricing solves)",
             self.distribution.panels.len(),
             c.distribution.panels.len(),
             c.columns,
@@ -263,7 +263,7 @@ impl SelectionReport<'_> {
         if let Some(target) = &c.target {
             let _ = writeln!(
                 s,
-                "The stages are LEXIMIN over the quota polytope's LP relaxation (one LP each): every distribution over panels lies in that polytope, so each stage's LP optimum (the dual bound) bounds it. Column generation then looked for panels giving every profile its share from the stages ({} LPs and {} pricing programs, {:.3} s): {}",
+                "The stages are LEXIMIN over the quota polytope's LP relaxation (one LP each, not counted among the master LPs): every distribution over panels lies in that polytope, so each stage's LP optimum (the dual bound) bounds it. Column generation then looked for panels giving every profile its share from the stages ({} LPs and {} pricing programs, {:.3} s): {}",
                 target.lp_solves,
                 target.pricing_solves,
                 target.seconds,
