@@ -338,7 +338,7 @@ impl LpCol {
 /// rebuilds a model from scratch on every solve, so this goes to HiGHS
 /// through the `highs` crate directly.
 pub struct Lp {
-    model: Option<highs::Model>,
+    model: highs::Model,
     rows: Vec<highs::Row>,
     /// Columns so far (an `LpCol` is HiGHS's own column index).
     cols: usize,
@@ -418,21 +418,15 @@ impl Lp {
             model.set_option("time_limit", t);
         }
         Lp {
-            model: Some(model),
+            model,
             rows: Vec::new(),
             cols: 0,
         }
     }
 
-    fn model(&mut self) -> &mut highs::Model {
-        self.model
-            .as_mut()
-            .expect("the model is present between solves")
-    }
-
     /// Adds the row `lo <= ... <= hi`, empty; columns fill it.
     pub fn add_row(&mut self, lo: f64, hi: f64) -> LpRow {
-        let r = self.model().add_row(lo..=hi, std::iter::empty());
+        let r = self.model.add_row(lo..=hi, std::iter::empty());
         self.rows.push(r);
         LpRow(self.rows.len() - 1)
     }
@@ -441,14 +435,14 @@ impl Lp {
     pub fn add_col(&mut self, cost: f64, lo: f64, hi: f64, entries: &[(LpRow, f64)]) -> LpCol {
         let rows: Vec<(highs::Row, f64)> =
             entries.iter().map(|&(r, v)| (self.rows[r.0], v)).collect();
-        self.model().add_col(cost, lo..=hi, rows);
+        self.model.add_col(cost, lo..=hi, rows);
         self.cols += 1;
         LpCol(self.cols - 1)
     }
 
     /// Changes a column's objective coefficient.
     pub fn set_cost(&mut self, c: LpCol, cost: f64) {
-        let ptr = self.model().as_mut_ptr();
+        let ptr = self.model.as_mut_ptr();
         // SAFETY: ptr is the live HiGHS instance owned by self.model; the
         // column index belongs to this instance.
         let status = unsafe { highs_sys::Highs_changeColCost(ptr, c.0 as _, cost) };
@@ -457,7 +451,7 @@ impl Lp {
 
     /// Changes a column's bounds.
     pub fn set_col_bounds(&mut self, c: LpCol, lo: f64, hi: f64) {
-        let ptr = self.model().as_mut_ptr();
+        let ptr = self.model.as_mut_ptr();
         // SAFETY: as in set_cost.
         let status = unsafe { highs_sys::Highs_changeColBounds(ptr, c.0 as _, lo, hi) };
         debug_assert_eq!(status, 0, "Highs_changeColBounds failed");
@@ -469,7 +463,7 @@ impl Lp {
         let (n_cols, n_rows) = (self.cols, self.rows.len());
         let mut col_status: Vec<highs_sys::HighsInt> = vec![0; n_cols];
         let mut row_status: Vec<highs_sys::HighsInt> = vec![0; n_rows];
-        let ptr = self.model().as_mut_ptr();
+        let ptr = self.model.as_mut_ptr();
         // SAFETY: the arrays have one entry per column and per row of this
         // instance, as Highs_getBasis requires.
         let status = unsafe {
@@ -487,7 +481,7 @@ impl Lp {
     pub fn delete_cols(&mut self, delete: &[bool]) -> Vec<Option<LpCol>> {
         assert_eq!(delete.len(), self.cols, "one flag per column");
         let mut mask: Vec<highs_sys::HighsInt> = delete.iter().map(|&d| d.into()).collect();
-        let ptr = self.model().as_mut_ptr();
+        let ptr = self.model.as_mut_ptr();
         // SAFETY: the mask has one entry per column of this instance; HiGHS
         // overwrites it with each column's new index, or -1 if deleted.
         let status = unsafe { highs_sys::Highs_deleteColsByMask(ptr, mask.as_mut_ptr()) };
@@ -500,7 +494,7 @@ impl Lp {
 
     /// Changes a row's bounds.
     pub fn set_row_bounds(&mut self, r: LpRow, lo: f64, hi: f64) {
-        let ptr = self.model().as_mut_ptr();
+        let ptr = self.model.as_mut_ptr();
         // SAFETY: ptr is the live HiGHS instance owned by self.model; the row
         // index was returned by HiGHS for this instance.
         let status = unsafe { highs_sys::Highs_changeRowBounds(ptr, r.0 as _, lo, hi) };
@@ -509,7 +503,7 @@ impl Lp {
 
     /// Changes one coefficient of the constraint matrix.
     pub fn set_coef(&mut self, r: LpRow, c: LpCol, value: f64) {
-        let ptr = self.model().as_mut_ptr();
+        let ptr = self.model.as_mut_ptr();
         // SAFETY: as in set_row_bounds; both indices belong to this instance.
         let status = unsafe { highs_sys::Highs_changeCoeff(ptr, r.0 as _, c.0 as _, value) };
         debug_assert_eq!(status, 0, "Highs_changeCoeff failed");
@@ -524,17 +518,17 @@ impl Lp {
             if left.is_zero() {
                 return Err(LpFailure::TimeLimit);
             }
-            let ptr = self.model().as_mut_ptr();
+            let ptr = self.model.as_mut_ptr();
             // SAFETY: ptr is the live HiGHS instance.
             let run_time = unsafe { highs_sys::Highs_getRunTime(ptr) };
-            self.model()
+            self.model
                 .set_option("time_limit", run_time + left.as_secs_f64());
         }
         self.solve()
     }
 
     pub fn solve(&mut self) -> Result<LpSolution, LpFailure> {
-        let ptr = self.model().as_mut_ptr();
+        let ptr = self.model.as_mut_ptr();
         // SAFETY: ptr is the live HiGHS instance, owned by self.model for
         // the whole block; the arrays passed have HiGHS's current column
         // and row counts, as Highs_getSolution requires.

@@ -1,5 +1,5 @@
-//! LEXIMIN (and MAXIMIN, its first stage) by column generation with
-//! smoothed pricing.
+//! LEXIMIN (and MAXIMIN, its first stage) by column generation (the stages
+//! over panels price at smoothed duals).
 //!
 //! LEXIMIN first tries the short way: it computes LEXIMIN over the quota
 //! polytope's LP relaxation (one small LP per stage, no panels), then asks
@@ -26,6 +26,34 @@ struct Generated {
     bound: f64,
     /// Dual prices (normalised, non-negative) certifying the bound.
     duals: Vec<f64>,
+}
+
+/// The unfixed selectable profiles a stage fixes: those with a positive
+/// price at the stage's optimal dual (at the minimum in every optimal
+/// solution, by complementary slackness). If none has one, z is held by its
+/// own bound (every unfixed profile is certain to be selected) or the prices
+/// are degenerate: those `at_minimum` in the optimal solution. Empty only if
+/// neither finds any.
+fn to_fix(
+    selectable: &[bool],
+    fixed: &[Option<f64>],
+    prices: &[f64],
+    at_minimum: impl Fn(usize) -> bool,
+) -> Vec<usize> {
+    let unfixed: Vec<usize> = (0..selectable.len())
+        .filter(|&t| selectable[t] && fixed[t].is_none())
+        .collect();
+    let threshold = FIX_TOLERANCE.min(0.5 / unfixed.len() as f64);
+    let priced: Vec<usize> = unfixed
+        .iter()
+        .copied()
+        .filter(|&t| prices[t] > threshold)
+        .collect();
+    if priced.is_empty() {
+        unfixed.into_iter().filter(|&t| at_minimum(t)).collect()
+    } else {
+        priced
+    }
 }
 
 impl Run<'_, '_> {
@@ -74,22 +102,9 @@ impl Run<'_, '_> {
             else {
                 return Ok(None);
             };
-            let unfixed: Vec<usize> = (0..n_profiles)
-                .filter(|&t| self.selectable[t] && fixed[t].is_none())
-                .collect();
-            let threshold = FIX_TOLERANCE.min(0.5 / unfixed.len() as f64);
-            let mut newly: Vec<usize> = unfixed
-                .iter()
-                .copied()
-                .filter(|&t| prices[t] > threshold)
-                .collect();
-            if newly.is_empty() {
-                newly = unfixed
-                    .iter()
-                    .copied()
-                    .filter(|&t| shares[t] <= value + 1e-9)
-                    .collect();
-            }
+            let newly = to_fix(&self.selectable, &fixed, &prices, |t| {
+                shares[t] <= value + 1e-9
+            });
             if newly.is_empty() {
                 return Ok(None);
             }
@@ -134,8 +149,7 @@ impl Run<'_, '_> {
         }
         // Each stage's value is its profiles' lowest share in the
         // distribution; its bound, the relaxation's optimum.
-        let z_col = self.master.z.expect("LEXIMIN has z");
-        let z = last.value(z_col);
+        let z = reached.value;
         let mut lowest_share = vec![f64::INFINITY; stages];
         for t in 0..n_profiles {
             if let Some(r) = self.master.rows[t] {
@@ -196,37 +210,22 @@ impl Run<'_, '_> {
             })?;
             let mut newly = 0;
             if self.complete {
-                let unfixed: Vec<usize> = (0..n_profiles)
-                    .filter(|&t| self.selectable[t] && fixed[t].is_none())
-                    .collect();
-                let threshold = FIX_TOLERANCE.min(0.5 / unfixed.len() as f64);
-                for &t in &unfixed {
-                    if duals[t] > threshold {
-                        fixed[t] = Some(value);
-                        self.master.fix(t, value);
-                        newly += 1;
-                    }
-                }
-                if newly == 0 {
-                    // No positive price: z is held by its own bound (every
-                    // unfixed profile is certain to be selected) or the
-                    // prices are degenerate. Fix every profile at the
-                    // minimum (row activity π − z at 0).
-                    for &t in &unfixed {
-                        let r = self.master.rows[t].expect("selectable");
-                        if last.row_value(r) <= 1e-9 {
-                            fixed[t] = Some(value);
-                            self.master.fix(t, value);
-                            newly += 1;
-                        }
-                    }
-                }
-                if newly == 0 {
+                // At the minimum: row activity π − z at 0.
+                let rows = &self.master.rows;
+                let chosen = to_fix(&self.selectable, &fixed, &duals, |t| {
+                    rows[t].is_some_and(|r| last.row_value(r) <= 1e-9)
+                });
+                if chosen.is_empty() {
                     return Err(Error::Solver(format!(
                         "LEXIMIN stage {} fixed no profile; please report this instance",
                         self.stages.len() + 1
                     )));
                 }
+                for &t in &chosen {
+                    fixed[t] = Some(value);
+                    self.master.fix(t, value);
+                }
+                newly = chosen.len();
             }
             n_fixed += newly;
             self.stages.push(Stage {
@@ -274,20 +273,15 @@ impl Run<'_, '_> {
         let mut misprices = 0;
         loop {
             let z = last.value(z_col);
-            // Dual prices of the profile rows, signed so that Σ scale·y = 1
-            // (the dual constraint of z).
-            let mut y = vec![0.0; n_profiles];
-            let mut scaled_sum = 0.0;
-            for t in 0..n_profiles {
-                if let Some(r) = self.master.rows[t] {
-                    y[t] = last.dual(r);
-                    scaled_sum += scale[t] * y[t];
-                }
-            }
-            let sign = if scaled_sum < 0.0 { -1.0 } else { 1.0 };
-            for v in &mut y {
-                *v = (*v * sign).max(0.0);
-            }
+            // Dual prices of the profile rows (Σ scale·y = 1).
+            let y = signed_prices(
+                self.master
+                    .rows
+                    .iter()
+                    .map(|r| r.map_or(0.0, |r| last.dual(r)))
+                    .collect(),
+                |t| scale[t],
+            );
             let fixed_term = |y: &[f64]| -> f64 {
                 (0..n_profiles)
                     .filter_map(|t| fixed[t].map(|f| f * y[t]))

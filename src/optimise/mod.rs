@@ -195,6 +195,19 @@ fn lp_error(e: LpFailure) -> Error {
     }
 }
 
+/// Row duals of "share ≥ … z" rows as prices: HiGHS's signs vary with the
+/// sense, so they are signed to make Σ weight·y positive (the dual
+/// constraint of z, whose coefficient in row t is −weight_t, reads Σ
+/// weight·y = 1), and the negative rounding noise is cut to 0.
+fn signed_prices(mut y: Vec<f64>, weight: impl Fn(usize) -> f64) -> Vec<f64> {
+    let weighted: f64 = y.iter().enumerate().map(|(t, v)| weight(t) * v).sum();
+    let sign = if weighted < 0.0 { -1.0 } else { 1.0 };
+    for v in &mut y {
+        *v = (*v * sign).max(0.0);
+    }
+    y
+}
+
 /// Finds panels that together cover every profile that can be covered;
 /// the rest are unselectable. Returns (panels, unselectable profiles).
 /// Covers every profile that can be covered by solving for the panel with

@@ -31,19 +31,13 @@ impl RelaxedLeximin {
     /// Solves the current stage; None if the LP fails (numerically).
     pub(super) fn stage(&mut self, fixed: &[Option<f64>]) -> Option<RelaxedStage> {
         let solution = self.lp.solve().ok()?;
-        let mut prices: Vec<f64> = self
-            .share_rows
-            .iter()
-            .map(|r| r.map_or(0.0, |r| solution.dual(r)))
-            .collect();
-        let unfixed: f64 = (0..prices.len())
-            .filter(|&t| fixed[t].is_none())
-            .map(|t| prices[t])
-            .sum();
-        let sign = if unfixed < 0.0 { -1.0 } else { 1.0 };
-        for v in &mut prices {
-            *v = (*v * sign).max(0.0);
-        }
+        let prices = signed_prices(
+            self.share_rows
+                .iter()
+                .map(|r| r.map_or(0.0, |r| solution.dual(r)))
+                .collect(),
+            |t| f64::from(u8::from(fixed[t].is_none())),
+        );
         Some(RelaxedStage {
             value: solution.objective,
             prices,
