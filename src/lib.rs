@@ -18,6 +18,7 @@ pub mod export;
 pub mod feasibility;
 pub mod households;
 pub mod instance;
+pub mod latin;
 pub mod legacy;
 pub mod lottery;
 pub mod members;

@@ -25,13 +25,20 @@
 //! Pure mixing problems (no balance, rules or earlier plan, everyone
 //! present, g tables of s with g a prime power ≥ s) start from the affine
 //! resolvable design, which seats g (or g + 1) rounds without any repeat.
+//! g² members at g tables of g in up to four rounds (no rules or earlier
+//! plan, everyone present, balance allowed) otherwise start from the grid
+//! of two orthogonal Latin squares ([`crate::latin`]), also repeat-free.
 //!
 //! With balanced categories, mixing is annealed alone first (bands
-//! ignored) until no pair meets twice. If it gets there, balance and mixing
-//! are annealed together as above; if not (mixing is the hard part, as for
-//! ten tables of ten), the mixing skeleton is kept: bands are mended by
-//! exchanging two members' whole schedules, which keeps every pair's
-//! meetings, then both kinds of move run at a low temperature.
+//! ignored) until no pair meets twice. If it gets there from a dealt
+//! start, balance and mixing are annealed together as above; if not
+//! (mixing is the hard part), or if a design gave it, the mixing skeleton
+//! is kept: bands are mended by exchanging two members' whole schedules,
+//! which keeps every pair's meetings, then both kinds of move run at a low
+//! temperature. (Ten tables of ten, R2 in docs/benchmarks.md, seeds a-h:
+//! from the grid 1,782-1,796 pairs; jointly annealed from it instead,
+//! seeds a, b and e, 1,767-1,774; from a dealt start, where mixing alone
+//! leaves about 8 repeats, 1,771-1,784.)
 //!
 //! The best plan of the annealing is then improved by a conflict-directed
 //! tabu search (the best swap moving a member in conflict, recently moved
@@ -652,7 +659,7 @@ pub fn solve(problem: &Problem, seed: &str, effort: usize) -> Result<Seating, Er
 
     // Initial tables: an affine design where one fits (pure mixing),
     // else dealt by values.
-    let design = affine_design(p);
+    let design = affine_design(p).or_else(|| grid_design(p, &mut rng));
     let mut table_of = vec![vec![NONE; n]; p.rounds];
     for r in 0..p.rounds {
         if let Some(tables) = design.as_ref().and_then(|d| d.get(r)) {
@@ -857,7 +864,7 @@ pub fn solve(problem: &Problem, seed: &str, effort: usize) -> Result<Seating, Er
             band: BAND_SEARCH,
             ..s
         };
-        if s.avoidable_repeats() == 0 {
+        if s.avoidable_repeats() == 0 && design.is_none() {
             // Balance and mixing together, then a few reheats from the
             // best plan seen.
             let share = left / (REHEATS + 1);
@@ -1046,6 +1053,33 @@ fn affine_design(p: &Problem) -> Option<Vec<Vec<usize>>> {
         out.push((0..p.n).map(|i| (i % s) * (g / s) + (i / s) / s).collect());
     }
     Some(out)
+}
+
+/// For g² members at g tables of g in at most four rounds, everyone
+/// present and no rules or earlier plan (balance allowed), where the
+/// affine design does not apply: member r·g + c sits at table r, c, L[r][c]
+/// and M[r][c] in rounds 1-4, for a pair of orthogonal Latin squares L, M
+/// found by search (see [`crate::latin`]), so no pair meets twice. None if
+/// the search finds no pair.
+fn grid_design(p: &Problem, rng: &mut SearchRng) -> Option<Vec<Vec<usize>>> {
+    if !p.constraints.is_empty() || p.previous.is_some() || p.rounds > 4 {
+        return None;
+    }
+    let g = p.sizes(0).len();
+    if g < 3 || g * g != p.n {
+        return None;
+    }
+    if (0..p.rounds).any(|r| p.sizes(r) != vec![g; g] || p.present(r).len() != p.n) {
+        return None;
+    }
+    let (l, m) = crate::latin::orthogonal_pair(g, rng)?;
+    let rounds = [
+        (0..p.n).map(|i| i / g).collect(),
+        (0..p.n).map(|i| i % g).collect(),
+        (0..p.n).map(|i| l[i / g][i % g]).collect(),
+        (0..p.n).map(|i| m[i / g][i % g]).collect(),
+    ];
+    Some(rounds.into_iter().take(p.rounds).collect())
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -1746,6 +1780,17 @@ mod tests {
             previous: None,
             fixed_rounds: 0,
         }
+    }
+
+    #[test]
+    fn ten_tables_of_ten_meet_without_repeats_for_four_rounds() {
+        // 10 is no prime power: the grid of two orthogonal Latin squares.
+        let p = plain(100, 4, 10);
+        let s = solve(&p, "grid", 100).unwrap();
+        let a = assess(&p, &s, &|_| String::new());
+        assert_eq!(a.pair_bound, 1800);
+        assert_eq!(a.distinct_pairs, 1800, "{:?}", a.histogram);
+        assert!(grid_design(&plain(100, 5, 10), &mut SearchRng::new("t", "t")).is_none());
     }
 
     #[test]

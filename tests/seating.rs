@@ -146,8 +146,9 @@ fn groupselect_example_r1_balanced_and_well_mixed() {
 
 #[test]
 fn groupselect_example_r2_keeps_the_mixing_skeleton_and_every_band() {
-    // Ten tables of ten: mixing alone is the hard part here, so the search
-    // keeps the mixing skeleton and mends bands by schedule exchanges.
+    // Ten tables of ten: the search starts from a repeat-free grid of two
+    // orthogonal Latin squares, keeps that mixing skeleton and mends bands
+    // by schedule exchanges.
     let Some(shared) = shared_instances() else {
         return;
     };
@@ -160,7 +161,7 @@ fn groupselect_example_r2_keeps_the_mixing_skeleton_and_every_band() {
     assert_balanced(&rows, &members, "ID", &cols);
     let m = meetings(&rows);
     assert!(m.values().all(|&c| c <= 2), "a pair met more than twice");
-    assert!(m.len() >= 1750, "only {} distinct pairs", m.len());
+    assert!(m.len() >= 1775, "only {} distinct pairs", m.len());
 }
 
 fn members_file(dir: &Path) -> String {
