@@ -6,6 +6,7 @@
 //!     cargo bench --bench selection -- --only hd_30  # instances whose name contains it
 //!     cargo bench --bench selection -- --legacy N   # also N LEGACY draws per instance
 //!     cargo bench --bench selection -- --stagewise  # LEXIMIN without its relaxation first
+//!     cargo bench --bench selection -- --peel-after N  # peel the target after N master-LP iterations (0: at once)
 //!
 //! Runs LEXIMIN, MAXIMIN and NASH on the shared instances (skipped with a
 //! message when ../shared/instances is absent) and LEXIMIN on synthetic
@@ -98,7 +99,13 @@ fn synthetic(name: &str, n: usize, k: usize, categories: usize, dir: &Path) -> I
     panic!("{name}: no feasible quotas within slack 10");
 }
 
-fn run(name: &str, instance: &Instance, objective: Objective, limit: f64, relaxation_first: bool) {
+fn run(
+    name: &str,
+    instance: &Instance,
+    objective: Objective,
+    limit: f64,
+    (relaxation_first, peel_after): (bool, u64),
+) {
     let profiles = Profiles::new(instance);
     let start = Instant::now();
     let options = Options {
@@ -106,6 +113,7 @@ fn run(name: &str, instance: &Instance, objective: Objective, limit: f64, relaxa
         settings: Settings::default(),
         deadline: Some(start + Duration::from_secs_f64(limit)),
         relaxation_first,
+        peel_after,
     };
     let computed = optimise::optimise(instance, &profiles, &options, &mut |_| {});
     let seconds = start.elapsed().as_secs_f64();
@@ -179,6 +187,8 @@ fn main() {
     let chosen = |name: &str| only.as_ref().is_none_or(|o| name.contains(o.as_str()));
     let legacy_n = value("--legacy").map_or(0, |v| v as usize);
     let relaxation_first = !args.iter().any(|a| a == "--stagewise");
+    let peel_after = value("--peel-after").map_or(optimise::PEEL_AFTER_ITERATIONS, |v| v as u64);
+    let route = (relaxation_first, peel_after);
     println!(
         "{:<32} {:>6} {:>4} {:>4} {:<8} {:>9} {:>10} {:>8} {:>7} {:>7} {:>8} {:>8} {:>7}",
         "instance",
@@ -220,7 +230,7 @@ fn main() {
             }
             let instance = load(s(name, pool), s(name, quotas), k, &[]);
             for objective in [Objective::Leximin, Objective::Maximin, Objective::Nash] {
-                run(name, &instance, objective, limit, relaxation_first);
+                run(name, &instance, objective, limit, route);
             }
             if legacy_n > 0 {
                 legacy_draws(name, &instance, legacy_n);
@@ -246,7 +256,7 @@ fn main() {
             &instance,
             Objective::Leximin,
             limit,
-            relaxation_first,
+            route,
         );
         if legacy_n > 0 {
             legacy_draws(name, &instance, legacy_n);

@@ -263,10 +263,18 @@ impl SelectionReport<'_> {
         if let Some(target) = &c.target {
             let _ = writeln!(
                 s,
-                "The stages are LEXIMIN over the quota polytope's LP relaxation (one LP each, not counted among the master LPs): every distribution over panels lies in that polytope, so each stage's LP optimum (the dual bound) bounds it. Column generation then looked for panels giving every profile its share from the stages ({} LPs and {} pricing programs, {:.3} s): {}",
+                "The stages are LEXIMIN over the quota polytope's LP relaxation (one LP each, not counted among the master LPs): every distribution over panels lies in that polytope, so each stage's LP optimum (the dual bound) bounds it. Column generation then looked for panels giving every profile its share from the stages ({} LPs and {} pricing programs, {:.3} s{}): {}",
                 target.lp_solves,
                 target.pricing_solves,
                 target.seconds,
+                if target.peeled > 0 {
+                    format!(
+                        "; {} of its panels were peeled from the target, one per face of the polytope",
+                        target.peeled
+                    )
+                } else {
+                    String::new()
+                },
                 if c.complete {
                     format!(
                         "every profile has {:.9} of it or more (tolerance {:e}), so this distribution is the LEXIMIN.",

@@ -162,6 +162,24 @@ impl Model {
 
     /// Solves the model with pinned settings.
     pub fn solve(&self, settings: &Settings) -> Result<Outcome, crate::Error> {
+        self.run(settings, false)
+    }
+
+    /// Any feasible solution, not necessarily optimal: HiGHS stops at the
+    /// first solution that improves on none (and skips its feasibility-jump
+    /// heuristic, which costs more than it finds here); the objective only
+    /// steers which solution comes first. None if the model is infeasible.
+    pub fn solve_first(&self, settings: &Settings) -> Result<Option<Solution>, crate::Error> {
+        match self.run(settings, true)? {
+            Outcome::Optimal(s) | Outcome::TimedOut(Some(s)) => Ok(Some(s)),
+            Outcome::Infeasible => Ok(None),
+            Outcome::TimedOut(None) => Err(crate::Error::Solver(
+                "the solver's time limit came before any solution".into(),
+            )),
+        }
+    }
+
+    fn run(&self, settings: &Settings, first: bool) -> Result<Outcome, crate::Error> {
         let mut problem_vars = ProblemVariables::new();
         let vars: Vec<good_lp::Variable> = self
             .vars
@@ -199,6 +217,13 @@ impl Model {
             .map_err(|e| crate::Error::Solver(format!("invalid MIP gap: {e:?}")))?;
         if let Some(t) = settings.time_limit {
             problem = problem.set_time_limit(t);
+        }
+        if first {
+            // Stopping at the first solution shows as a solution limit,
+            // which good_lp reports as a time limit with the solution.
+            problem = problem
+                .set_option("mip_max_improving_sols", 1)
+                .set_option("mip_heuristic_run_feasibility_jump", false);
         }
         for r in &self.rows {
             let mut e = Expression::with_capacity(r.terms.len());

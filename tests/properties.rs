@@ -251,7 +251,7 @@ proptest! {
 mod optimised {
     use super::*;
     use kleroterion::distribution::{ProfileDistribution, ProfilePanel};
-    use kleroterion::optimise::{self, Objective, Options};
+    use kleroterion::optimise::{self, Objective, Options, PEEL_AFTER_ITERATIONS};
     use kleroterion::profiles::{Profile, Profiles};
     use kleroterion::solver::{Model, Outcome, Sense};
 
@@ -298,7 +298,8 @@ mod optimised {
     /// gives each of them 0.4 (A+B, A+C, B+C ≤ 1 allow 1.2 in all) while
     /// panels give them at most 1 together. LEXIMIN by its relaxation must
     /// see that its target is out of reach and fall back to the stages over
-    /// panels: A, B, C at 1/3 and D, E at 1/2.
+    /// panels: A, B, C at 1/3 and D, E at 1/2. (The target is peeled
+    /// straight away: the peel finds no panel for it either.)
     #[test]
     fn leximin_falls_back_when_the_relaxation_is_not_tight() {
         let pool = "id,c0,c1,c2\nA,y,y,n\nB,y,n,y\nC,n,y,y\nD,n,n,n\nE,n,n,n\n";
@@ -312,6 +313,7 @@ mod optimised {
                 settings: Settings::default(),
                 deadline: None,
                 relaxation_first,
+                peel_after: 0,
             };
             let c = optimise::optimise(&instance, &profiles, &options, &mut |_| {}).unwrap();
             assert!(c.complete);
@@ -341,11 +343,16 @@ mod optimised {
             let instance = s.to_instance();
             let profiles = Profiles::new(&instance);
             let mut leximin: Vec<Vec<f64>> = Vec::new();
-            for (objective, relaxation_first) in
-                [(Objective::Maximin, true), (Objective::Leximin, false), (Objective::Leximin, true)]
-            {
+            // LEXIMIN by its relaxation with column generation alone (as
+            // small pools go) and with the target peeled straight away.
+            for (objective, relaxation_first, peel_after) in [
+                (Objective::Maximin, true, PEEL_AFTER_ITERATIONS),
+                (Objective::Leximin, false, PEEL_AFTER_ITERATIONS),
+                (Objective::Leximin, true, PEEL_AFTER_ITERATIONS),
+                (Objective::Leximin, true, 0),
+            ] {
                 let options =
-                    Options { objective, settings: Settings::default(), deadline: None, relaxation_first };
+                    Options { objective, settings: Settings::default(), deadline: None, relaxation_first, peel_after };
                 let c = optimise::optimise(&instance, &profiles, &options, &mut |_| {}).unwrap();
                 let pi: Vec<f64> = profiles.of_person.iter().map(|&t| c.profile_probabilities[t]).collect();
                 if objective == Objective::Leximin {
@@ -363,8 +370,10 @@ mod optimised {
             }
             // LEXIMIN is unique: by its relaxation first (reached or fallen
             // back) and over panels stage by stage, every person agrees.
-            for (a, b) in leximin[0].iter().zip(&leximin[1]) {
-                prop_assert!((a - b).abs() < 1e-6, "stagewise {:?} vs by relaxation {:?}", leximin[0], leximin[1]);
+            for other in &leximin[1..] {
+                for (a, b) in leximin[0].iter().zip(other) {
+                    prop_assert!((a - b).abs() < 1e-6, "stagewise {:?} vs by relaxation {:?}", leximin[0], other);
+                }
             }
         }
 
@@ -404,7 +413,7 @@ mod optimised {
             prop_assume!(s.loads());
             let instance = s.to_instance();
             let profiles = Profiles::new(&instance);
-            let options = Options { objective: Objective::Leximin, settings: Settings::default(), deadline: None, relaxation_first: true };
+            let options = Options { objective: Objective::Leximin, settings: Settings::default(), deadline: None, relaxation_first: true, peel_after: PEEL_AFTER_ITERATIONS };
             let Ok(made) = kleroterion::lottery::make(&instance, &options, m, &mut |_| {}) else {
                 return Ok(());
             };

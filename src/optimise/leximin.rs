@@ -12,6 +12,7 @@
 //! found.
 
 use super::oracle::RelaxedStage;
+use super::peel;
 use super::*;
 
 /// Column generation aiming at the relaxation's LEXIMIN stops as soon as
@@ -169,6 +170,7 @@ impl Run<'_, '_> {
         }
         self.target = Some(TargetRun {
             reached: reached.value,
+            peeled: self.peeled,
             lp_solves: self.lp_solves - lp0,
             pricing_solves: self.oracle.solves - pr0,
             seconds: clock.elapsed().as_secs_f64(),
@@ -271,8 +273,13 @@ impl Run<'_, '_> {
         // best (lowest) bound seen in this run, and that bound.
         let mut centre: Option<(Vec<f64>, f64)> = None;
         let mut misprices = 0;
+        // Aiming at a target: master LP work so far, and whether the target
+        // has been peeled (see PEEL_AFTER_ITERATIONS).
+        let mut work = 0u64;
+        let mut peeled = !to_target;
         loop {
             let z = last.value(z_col);
+            work += last.iterations;
             // Dual prices of the profile rows (Σ scale·y = 1).
             let y = signed_prices(
                 self.master
@@ -296,6 +303,33 @@ impl Run<'_, '_> {
                     bound: 1.0,
                     duals: y,
                 });
+            }
+            if !peeled && work >= self.options.peel_after {
+                peeled = true;
+                let counts: Vec<f64> = scale
+                    .iter()
+                    .zip(&self.master.sizes)
+                    .map(|(t, s)| t * s)
+                    .collect();
+                let mut added = 0;
+                for panel in peel::peel(&mut self.oracle, &counts, self.options.deadline)? {
+                    added += usize::from(self.master.add(panel));
+                }
+                self.peeled = added;
+                if added > 0 {
+                    *last = match self.solve_lp_by_deadline()? {
+                        Some(s) => s,
+                        None => {
+                            self.complete = false;
+                            return Ok(Generated {
+                                value: z,
+                                bound: 1.0,
+                                duals: y,
+                            });
+                        }
+                    };
+                    continue;
+                }
             }
             // Price at the smoothed duals ŷ = α·centre + (1−α)·y: the LP
             // relaxation of the pricing program bounds every panel's worth

@@ -27,6 +27,7 @@ mod leximin;
 mod master;
 mod nash;
 mod oracle;
+mod peel;
 mod swap;
 
 pub use leximin::TARGET_TOLERANCE;
@@ -81,6 +82,18 @@ pub struct Progress {
 /// costs more than it; on data/ (313 profiles, k = 110) it takes 400-1100
 /// and a MIP is 10× cheaper than a master LP above ~600.)
 pub const EXACT_PRICING_ITERATIONS: u64 = 500;
+
+/// Column generation aiming at the relaxation's target peels the target
+/// into panels (see `peel`) once its master LPs have taken this many
+/// simplex iterations in all (work, not time, so every run takes the same
+/// path). Measured (release, one thread): where column generation alone
+/// reaches the target within it (fixture_22 after 1,554 iterations,
+/// sf_c_44 6,806, sf_b_20 6,119) it is faster than peeling first
+/// (fixture_22 0.08 s against 0.34, sf_c_44 0.64 against 2.8, sf_b_20 0.56
+/// against 1.25); where it needs more (cca_75 26,048, nexus_170 20,921,
+/// sf_e_110 not within 300 s), peeling is (cca_75 1.55 s against 4.7,
+/// nexus_170 1.4 against 6.6, sf_e_110 49 s).
+pub const PEEL_AFTER_ITERATIONS: u64 = 10_000;
 
 /// One LEXIMIN stage (MAXIMIN has one; NASH reports one).
 #[derive(Debug, Clone)]
@@ -174,12 +187,19 @@ pub struct Options {
     /// the stages over panels straight away (same result, for comparison
     /// and tests).
     pub relaxation_first: bool,
+    /// LEXIMIN by its relaxation: master LP simplex iterations after which
+    /// the target is peeled into panels ([`PEEL_AFTER_ITERATIONS`]; 0:
+    /// straight away).
+    pub peel_after: u64,
 }
 
 /// LEXIMIN by its relaxation: how the distribution reaching the relaxed
 /// LEXIMIN was found.
 #[derive(Debug, Clone)]
 pub struct TargetRun {
+    /// Panels peeled from the target and added to the master (0 if column
+    /// generation reached it before peeling).
+    pub peeled: usize,
     /// The master's z at the end: every profile has at least this fraction
     /// of its target share (1 within [`PRICING_TOLERANCE`] when complete).
     pub reached: f64,
@@ -348,6 +368,7 @@ pub fn optimise(
         options,
         stages: Vec::new(),
         target: None,
+        peeled: 0,
         lp_solves: 0,
         lp_seconds: 0.0,
         complete: true,
@@ -384,6 +405,8 @@ struct Run<'a, 'b> {
     options: &'b Options,
     stages: Vec<Stage>,
     target: Option<TargetRun>,
+    /// Panels the peel added, if it ran.
+    peeled: usize,
     lp_solves: usize,
     lp_seconds: f64,
     complete: bool,

@@ -61,7 +61,7 @@ impl RelaxedLeximin {
 /// Finds quota-satisfying profile panels: the pricing integer program.
 pub struct PanelOracle<'a> {
     pub(super) instance: &'a Instance,
-    profiles: &'a Profiles,
+    pub(super) profiles: &'a Profiles,
     settings: Settings,
     /// Per profile: upper bound on its count (its size, or 0 if excluded).
     upper: Vec<u32>,
@@ -73,6 +73,28 @@ pub struct PanelOracle<'a> {
     /// The pricing program's LP relaxation, kept warm between calls.
     relaxation: Option<(Lp, Vec<LpCol>)>,
     pub relaxed_solves: usize,
+}
+
+/// A face of the quota polytope (or the whole of it): bounds per quota
+/// value and per profile count, and households that must be seated.
+#[derive(Debug, Clone)]
+pub(super) struct Face {
+    pub(super) value_min: Vec<u32>,
+    pub(super) value_max: Vec<u32>,
+    pub(super) lower: Vec<u32>,
+    pub(super) upper: Vec<u32>,
+    pub(super) full_households: Vec<usize>,
+}
+
+impl Face {
+    /// The least number of a household's members a panel seats.
+    fn household_min(&self, h: usize) -> f64 {
+        if self.full_households.contains(&h) {
+            1.0
+        } else {
+            f64::NEG_INFINITY
+        }
+    }
 }
 
 impl<'a> PanelOracle<'a> {
@@ -96,6 +118,54 @@ impl<'a> PanelOracle<'a> {
         }
     }
 
+    /// The smallest face of the quota polytope holding `counts` (an
+    /// expected count per profile): the quota values whose expected count
+    /// is at a bound, and the profiles at 0 or at their size, held there,
+    /// and households seated for sure. Every panel of a distribution with
+    /// these expected counts lies on it (a valid inequality tight at a
+    /// mixture is tight at each of its points).
+    pub(super) fn face_of(&self, counts: &[f64]) -> Face {
+        const AT_BOUND: f64 = 1e-9;
+        let mut face = self.whole();
+        for v in 0..face.value_min.len() {
+            let count: f64 = self.by_value[v].iter().map(|&t| counts[t]).sum();
+            if count >= f64::from(face.value_max[v]) - AT_BOUND {
+                face.value_min[v] = face.value_max[v];
+            } else if count <= f64::from(face.value_min[v]) + AT_BOUND {
+                face.value_max[v] = face.value_min[v];
+            }
+        }
+        for (t, &c) in counts.iter().enumerate() {
+            if c <= AT_BOUND {
+                face.upper[t] = 0;
+            } else if c >= f64::from(self.upper[t]) - AT_BOUND {
+                face.lower[t] = self.upper[t];
+            }
+        }
+        for (h, group) in self.profiles.households.iter().enumerate() {
+            if group.iter().map(|&t| counts[t]).sum::<f64>() >= 1.0 - AT_BOUND {
+                face.full_households.push(h);
+            }
+        }
+        face
+    }
+
+    /// The whole polytope, as a face.
+    pub(super) fn whole(&self) -> Face {
+        Face {
+            value_min: self.instance.quotas.values.iter().map(|q| q.min).collect(),
+            value_max: self.instance.quotas.values.iter().map(|q| q.max).collect(),
+            lower: vec![0; self.upper.len()],
+            upper: self.upper.clone(),
+            full_households: Vec::new(),
+        }
+    }
+
+    /// Per quota value: the profiles having it.
+    pub(super) fn by_value(&self) -> &[Vec<usize>] {
+        &self.by_value
+    }
+
     /// Excludes a profile from every panel found from now on.
     pub fn exclude(&mut self, t: usize) {
         self.upper[t] = 0;
@@ -108,19 +178,21 @@ impl<'a> PanelOracle<'a> {
     /// its bounds, k in all, every quota value within its bounds, at most
     /// one per household. Returns the LP and the count columns.
     fn polytope(&self) -> (Lp, Vec<LpCol>) {
+        let limits = self.whole();
         let mut lp = Lp::new(Sense::Maximise, &self.settings);
         let k = self.instance.k as f64;
         let size_row = lp.add_row(k, k);
-        let value_rows: Vec<LpRow> = self
-            .instance
-            .quotas
-            .values
-            .iter()
-            .map(|q| lp.add_row(f64::from(q.min), f64::from(q.max)))
+        let value_rows: Vec<LpRow> = (0..limits.value_min.len())
+            .map(|v| {
+                lp.add_row(
+                    f64::from(limits.value_min[v]),
+                    f64::from(limits.value_max[v]),
+                )
+            })
             .collect();
         let mut household_row = vec![None; self.upper.len()];
-        for group in &self.profiles.households {
-            let r = lp.add_row(f64::NEG_INFINITY, 1.0);
+        for (h, group) in self.profiles.households.iter().enumerate() {
+            let r = lp.add_row(limits.household_min(h), 1.0);
             for &t in group {
                 household_row[t] = Some(r);
             }
@@ -134,7 +206,12 @@ impl<'a> PanelOracle<'a> {
                 if let Some(r) = household_row[t] {
                     entries.push((r, 1.0));
                 }
-                lp.add_col(0.0, 0.0, f64::from(self.upper[t]), &entries)
+                lp.add_col(
+                    0.0,
+                    f64::from(limits.lower[t]),
+                    f64::from(limits.upper[t]),
+                    &entries,
+                )
             })
             .collect();
         (lp, x)
@@ -197,31 +274,14 @@ impl<'a> PanelOracle<'a> {
         lower: &[u32],
         upper: &[u32],
     ) -> Result<Option<(ProfilePanel, f64)>, Error> {
-        let mut m = Model::new(Sense::Maximise);
-        let mut x: Vec<Var> = Vec::with_capacity(self.upper.len());
-        for t in 0..self.upper.len() {
-            let hi = upper[t].min(self.upper[t]);
-            if lower[t] > hi {
-                return Ok(None);
-            }
-            x.push(m.integer(f64::from(lower[t]), f64::from(hi), weights[t]));
+        let mut limits = self.whole();
+        for t in 0..limits.lower.len() {
+            limits.lower[t] = lower[t];
+            limits.upper[t] = limits.upper[t].min(upper[t]);
         }
-        let k = self.instance.k as f64;
-        m.row(k, k, x.iter().map(|&v| (v, 1.0)).collect());
-        for (v, q) in self.instance.quotas.values.iter().enumerate() {
-            m.row(
-                f64::from(q.min),
-                f64::from(q.max),
-                self.by_value[v].iter().map(|&t| (x[t], 1.0)).collect(),
-            );
-        }
-        for group in &self.profiles.households {
-            m.row(
-                f64::NEG_INFINITY,
-                1.0,
-                group.iter().map(|&t| (x[t], 1.0)).collect(),
-            );
-        }
+        let Some((m, x)) = self.program(weights, &limits) else {
+            return Ok(None);
+        };
         self.solves += 1;
         let clock = Instant::now();
         let outcome = m.solve(&self.settings)?;
@@ -236,5 +296,56 @@ impl<'a> PanelOracle<'a> {
                 "the pricing program hit the solver's time limit".into(),
             )),
         }
+    }
+
+    /// Some panel on the face (None if it holds none): the pricing program
+    /// at these weights, stopped at its first solution.
+    pub(super) fn any_on(
+        &mut self,
+        face: &Face,
+        weights: &[f64],
+    ) -> Result<Option<ProfilePanel>, Error> {
+        let Some((m, x)) = self.program(weights, face) else {
+            return Ok(None);
+        };
+        self.solves += 1;
+        let clock = Instant::now();
+        let found = m.solve_first(&self.settings)?;
+        self.seconds += clock.elapsed().as_secs_f64();
+        Ok(found.map(|s| {
+            let counts: Vec<u32> = x.iter().map(|&v| s.int(v).max(0) as u32).collect();
+            ProfilePanel::from_counts(&counts)
+        }))
+    }
+
+    /// The pricing program on a face: maximise Σ weight × count over the
+    /// panels on it. None if some profile's bounds are empty.
+    fn program(&self, weights: &[f64], limits: &Face) -> Option<(Model, Vec<Var>)> {
+        let mut m = Model::new(Sense::Maximise);
+        let mut x: Vec<Var> = Vec::with_capacity(self.upper.len());
+        for (t, &w) in weights.iter().enumerate() {
+            let (lo, hi) = (limits.lower[t], limits.upper[t].min(self.upper[t]));
+            if lo > hi {
+                return None;
+            }
+            x.push(m.integer(f64::from(lo), f64::from(hi), w));
+        }
+        let k = self.instance.k as f64;
+        m.row(k, k, x.iter().map(|&v| (v, 1.0)).collect());
+        for v in 0..limits.value_min.len() {
+            m.row(
+                f64::from(limits.value_min[v]),
+                f64::from(limits.value_max[v]),
+                self.by_value[v].iter().map(|&t| (x[t], 1.0)).collect(),
+            );
+        }
+        for (h, group) in self.profiles.households.iter().enumerate() {
+            m.row(
+                limits.household_min(h),
+                1.0,
+                group.iter().map(|&t| (x[t], 1.0)).collect(),
+            );
+        }
+        Some((m, x))
     }
 }
