@@ -465,6 +465,14 @@ impl Lp {
         LpCol(self.cols - 1)
     }
 
+    /// Sets HiGHS's primal and dual feasibility tolerances (default 1e-7).
+    pub fn set_tolerance(&mut self, tolerance: f64) {
+        self.model
+            .set_option("primal_feasibility_tolerance", tolerance);
+        self.model
+            .set_option("dual_feasibility_tolerance", tolerance);
+    }
+
     /// Changes a column's objective coefficient.
     pub fn set_cost(&mut self, c: LpCol, cost: f64) {
         let ptr = self.model.as_mut_ptr();
