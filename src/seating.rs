@@ -657,8 +657,8 @@ pub fn solve(problem: &Problem, seed: &str, effort: usize) -> Result<Seating, Er
             .collect::<Vec<_>>()
     });
 
-    // Initial tables: an affine design where one fits (pure mixing),
-    // else dealt by values.
+    // Initial tables: an affine design (pure mixing) or the Latin-square
+    // grid where one fits, else dealt by values.
     let design = affine_design(p).or_else(|| grid_design(p, &mut rng));
     let mut table_of = vec![vec![NONE; n]; p.rounds];
     for r in 0..p.rounds {

@@ -9,7 +9,9 @@
 //! distribution's; a distribution that reaches it is therefore the LEXIMIN
 //! (which is unique). When the target cannot be reached (the relaxation is
 //! not tight), the stages are run over panels as before, keeping the panels
-//! found.
+//! found. When column generation towards the target has worked long
+//! enough ([`PEEL_AFTER_ITERATIONS`]), the target is peeled into panels
+//! (`peel.rs`), which the master then weighs.
 
 use super::oracle::RelaxedStage;
 use super::peel;
