@@ -49,7 +49,7 @@ fn shuffle(v: &mut [usize], rng: &mut SearchRng) {
 /// A random Latin square, row by row: each row is a perfect matching of
 /// columns to symbols not yet used in them (one always exists, by Hall's
 /// theorem), found by augmenting paths in a random order.
-pub fn random_square(g: usize, rng: &mut SearchRng) -> Square {
+fn random_square(g: usize, rng: &mut SearchRng) -> Square {
     let mut used = vec![vec![false; g]; g]; // [column][symbol]
     let mut square = Vec::with_capacity(g);
     for _ in 0..g {
@@ -95,7 +95,7 @@ fn augment(
 
 /// A Latin square orthogonal to `square`, if the search finds one: g
 /// disjoint transversals, the k-th giving symbol k.
-pub fn orthogonal_mate(square: &Square) -> Option<Square> {
+fn orthogonal_mate(square: &Square) -> Option<Square> {
     let g = square.len();
     let transversals = transversals(square);
     let mut chosen = Vec::with_capacity(g);
@@ -122,11 +122,7 @@ fn cover(
     chosen: &mut Vec<u128>,
     nodes: &mut usize,
 ) -> bool {
-    let full = if cells == 128 {
-        u128::MAX
-    } else {
-        (1u128 << cells) - 1
-    };
+    let full = (1u128 << cells) - 1; // cells = g² ≤ 121
     if covered == full {
         return true;
     }

@@ -333,6 +333,43 @@ mod optimised {
         }
     }
 
+    /// fixture_22 with the target peeled straight away: the peel adds
+    /// panels, and the LEXIMIN is the one column generation alone finds.
+    #[test]
+    fn peeling_the_target_gives_the_same_leximin_on_fixture_22() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/instances/sortition_algorithms_fixture_22");
+        if !dir.is_dir() {
+            eprintln!("SKIPPED: {} is absent", dir.display());
+            return;
+        }
+        let read = |f: &str| std::fs::read(dir.join(f)).unwrap();
+        let instance =
+            load(&read("candidates.csv"), &read("features.csv"), 22, vec![]).expect("loads");
+        let profiles = Profiles::new(&instance);
+        let run = |peel_after| {
+            let options = Options {
+                objective: Objective::Leximin,
+                settings: Settings::default(),
+                deadline: None,
+                relaxation_first: true,
+                peel_after,
+            };
+            optimise::optimise(&instance, &profiles, &options, &mut |_| {}).unwrap()
+        };
+        let (alone, peeled) = (run(PEEL_AFTER_ITERATIONS), run(0));
+        assert!(alone.complete && peeled.complete);
+        assert_eq!(alone.target.as_ref().expect("relaxed route").peeled, 0);
+        assert!(peeled.target.as_ref().expect("relaxed route").peeled > 0);
+        for (a, b) in alone
+            .profile_probabilities
+            .iter()
+            .zip(&peeled.profile_probabilities)
+        {
+            assert!((a - b).abs() < 1e-6, "{a} against {b}");
+        }
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig { cases: 100, ..ProptestConfig::default() })]
 

@@ -21,8 +21,8 @@ use super::*;
 /// every profile has at least 1 − this of its target share.
 pub const TARGET_TOLERANCE: f64 = 1e-9;
 
-/// Primal and dual feasibility tolerance of the master's last solves once
-/// peeled panels are in it (HiGHS's default is 1e-7).
+/// Primal and dual feasibility tolerance of the master once peeled panels
+/// are in it (HiGHS's default is 1e-7).
 pub const POLISH_TOLERANCE: f64 = 1e-9;
 
 /// How a column-generation run ends.
@@ -133,48 +133,21 @@ impl Run<'_, '_> {
         self.master.aim(Some(&target));
         let mut last = self.solve_lp()?;
         let stages = relaxed.len();
-        let mut report = |z: f64, panels: usize| {
-            progress(&Progress {
-                stage: stages,
-                value: z * lowest,
-                panels,
-                fixed: total_selectable,
-                profiles: total_selectable,
-            })
-        };
         let reached = self.generate(
             &mut last,
             &vec![None; n_profiles],
             &target,
             true,
-            &mut report,
+            &mut |z, panels| {
+                progress(&Progress {
+                    stage: stages,
+                    value: z * lowest,
+                    panels,
+                    fixed: total_selectable,
+                    profiles: total_selectable,
+                })
+            },
         )?;
-        // Panels peeled from the target give an ill-conditioned master:
-        // within HiGHS's default tolerances (1e-7, scaled) a profile was
-        // seen 1.2e-6 short of its target on data/. The last solve is
-        // repeated with tighter ones (warm: one more LP), and column
-        // generation resumes if that moved z.
-        let reached = if self.peeled > 0 && self.complete {
-            self.master.lp.set_tolerance(POLISH_TOLERANCE);
-            match self.solve_lp_by_deadline()? {
-                Some(s) => {
-                    last = s;
-                    self.generate(
-                        &mut last,
-                        &vec![None; n_profiles],
-                        &target,
-                        true,
-                        &mut report,
-                    )?
-                }
-                None => {
-                    self.complete = false;
-                    reached
-                }
-            }
-        } else {
-            reached
-        };
         // Column generation stops early at 1 − TARGET_TOLERANCE; an LP
         // proven optimal below that still counts within the pricing
         // tolerance, as a stage's certificate does.
@@ -345,11 +318,20 @@ impl Run<'_, '_> {
                     .map(|(t, s)| t * s)
                     .collect();
                 let mut added = 0;
-                for panel in peel::peel(&mut self.oracle, &counts, self.options.deadline)? {
+                for panel in peel::peel(
+                    &mut self.oracle,
+                    &counts,
+                    &self.master.sizes,
+                    self.options.deadline,
+                )? {
                     added += usize::from(self.master.add(panel));
                 }
                 self.peeled = added;
                 if added > 0 {
+                    // Peeled panels make an ill-conditioned master: at
+                    // HiGHS's default tolerances (1e-7, scaled) a profile
+                    // of data/ ended 1.2e-6 short of its target.
+                    self.master.lp.set_tolerance(POLISH_TOLERANCE);
                     *last = match self.solve_lp_by_deadline()? {
                         Some(s) => s,
                         None => {

@@ -61,7 +61,7 @@ impl RelaxedLeximin {
 /// Finds quota-satisfying profile panels: the pricing integer program.
 pub struct PanelOracle<'a> {
     pub(super) instance: &'a Instance,
-    pub(super) profiles: &'a Profiles,
+    profiles: &'a Profiles,
     settings: Settings,
     /// Per profile: upper bound on its count (its size, or 0 if excluded).
     upper: Vec<u32>,
@@ -161,9 +161,35 @@ impl<'a> PanelOracle<'a> {
         }
     }
 
-    /// Per quota value: the profiles having it.
-    pub(super) fn by_value(&self) -> &[Vec<usize>] {
-        &self.by_value
+    /// The largest λ ≤ 1 with (x − λv)/(1 − λ) still in the polytope, for
+    /// x in it and v a panel: for each bound on a linear form f (f(x) and
+    /// f(v) both within it), λ ≤ slack(x) / slack(v) where v's slack is
+    /// positive.
+    pub(super) fn room_away(&self, x: &[f64], v: &[f64]) -> f64 {
+        let mut lambda: f64 = 1.0;
+        let mut bound = |slack_x: f64, slack_v: f64| {
+            if slack_v > 1e-12 {
+                lambda = lambda.min((slack_x / slack_v).max(0.0));
+            }
+        };
+        for t in 0..x.len() {
+            let upper = f64::from(self.upper[t]);
+            bound(x[t], v[t]);
+            bound(upper - x[t], upper - v[t]);
+        }
+        for (q, members) in self.instance.quotas.values.iter().zip(&self.by_value) {
+            let count_x: f64 = members.iter().map(|&t| x[t]).sum();
+            let count_v: f64 = members.iter().map(|&t| v[t]).sum();
+            let (lo, hi) = (f64::from(q.min), f64::from(q.max));
+            bound(count_x - lo, count_v - lo);
+            bound(hi - count_x, hi - count_v);
+        }
+        for group in &self.profiles.households {
+            let in_x: f64 = group.iter().map(|&t| x[t]).sum();
+            let in_v: f64 = group.iter().map(|&t| v[t]).sum();
+            bound(1.0 - in_x, 1.0 - in_v);
+        }
+        lambda
     }
 
     /// Excludes a profile from every panel found from now on.
@@ -262,8 +288,8 @@ impl<'a> PanelOracle<'a> {
     /// The panel maximising Σ weight × count, with its value; None if no
     /// panel exists.
     pub fn best(&mut self, weights: &[f64]) -> Result<Option<(ProfilePanel, f64)>, Error> {
-        let lower = vec![0; self.upper.len()];
-        self.best_within(weights, &lower, &self.upper.clone())
+        let whole = self.whole();
+        self.solve_on(&whole, weights, false)
     }
 
     /// As [`PanelOracle::best`], with each profile's count within
@@ -279,23 +305,7 @@ impl<'a> PanelOracle<'a> {
             limits.lower[t] = lower[t];
             limits.upper[t] = limits.upper[t].min(upper[t]);
         }
-        let Some((m, x)) = self.program(weights, &limits) else {
-            return Ok(None);
-        };
-        self.solves += 1;
-        let clock = Instant::now();
-        let outcome = m.solve(&self.settings)?;
-        self.seconds += clock.elapsed().as_secs_f64();
-        match outcome {
-            Outcome::Optimal(s) => {
-                let counts: Vec<u32> = x.iter().map(|&v| s.int(v).max(0) as u32).collect();
-                Ok(Some((ProfilePanel::from_counts(&counts), s.objective)))
-            }
-            Outcome::Infeasible => Ok(None),
-            Outcome::TimedOut(_) => Err(Error::Solver(
-                "the pricing program hit the solver's time limit".into(),
-            )),
-        }
+        self.solve_on(&limits, weights, false)
     }
 
     /// Some panel on the face (None if it holds none): the pricing program
@@ -305,16 +315,39 @@ impl<'a> PanelOracle<'a> {
         face: &Face,
         weights: &[f64],
     ) -> Result<Option<ProfilePanel>, Error> {
+        Ok(self.solve_on(face, weights, true)?.map(|(panel, _)| panel))
+    }
+
+    /// The pricing program on a face, solved to optimality or (`first`)
+    /// stopped at its first solution; the panel and its worth.
+    fn solve_on(
+        &mut self,
+        face: &Face,
+        weights: &[f64],
+        first: bool,
+    ) -> Result<Option<(ProfilePanel, f64)>, Error> {
         let Some((m, x)) = self.program(weights, face) else {
             return Ok(None);
         };
         self.solves += 1;
         let clock = Instant::now();
-        let found = m.solve_first(&self.settings)?;
+        let solution = if first {
+            m.solve_first(&self.settings)?
+        } else {
+            match m.solve(&self.settings)? {
+                Outcome::Optimal(s) => Some(s),
+                Outcome::Infeasible => None,
+                Outcome::TimedOut(_) => {
+                    return Err(Error::Solver(
+                        "the pricing program hit the solver's time limit".into(),
+                    ));
+                }
+            }
+        };
         self.seconds += clock.elapsed().as_secs_f64();
-        Ok(found.map(|s| {
+        Ok(solution.map(|s| {
             let counts: Vec<u32> = x.iter().map(|&v| s.int(v).max(0) as u32).collect();
-            ProfilePanel::from_counts(&counts)
+            (ProfilePanel::from_counts(&counts), s.objective)
         }))
     }
 
