@@ -560,7 +560,10 @@ fn rounding_keeps_the_minimum_within_one_panel_of_exact() {
     let drop = field("minimum_drop", "");
     assert!(drop < 0.001, "minimum fell by {drop}");
     assert!((field("exact", "minimum") - field("lottery", "minimum") - drop).abs() < 1e-9);
-    assert!(field("largest_change", "") < 0.006);
+    // The largest change depends on which of the equally fair LEXIMIN
+    // distributions the optimiser returns: 4.4/m and 6.8/m on this pool
+    // from two versions, 1.3-2.0/m on six other `synth` seeds.
+    assert!(field("largest_change", "") < 0.008);
     assert_eq!(verify(&bundle, &[]).code, 0);
 }
 

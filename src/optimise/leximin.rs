@@ -412,7 +412,10 @@ impl Run<'_, '_> {
             {
                 added += usize::from(self.master.add(p));
             }
-            for w in [&weights, &lp_weights] {
+            // Unsmoothed (α = 0, or no centre yet) both are the LP duals:
+            // one set of climbs.
+            let distinct = if weights == lp_weights { 1 } else { 2 };
+            for w in [&weights, &lp_weights].into_iter().take(distinct) {
                 for p in
                     self.search
                         .improving(&self.master.panels, w, f64::NEG_INFINITY, SWAP_STARTS)
