@@ -7,6 +7,7 @@
 //!     cargo bench --bench selection -- --legacy N   # also N LEGACY draws per instance
 //!     cargo bench --bench selection -- --stagewise  # LEXIMIN without its relaxation first
 //!     cargo bench --bench selection -- --peel-after N  # peel the target after N master-LP iterations (0: at once)
+//!     cargo bench --bench selection -- --peel-below Z  # ... or at once if the first master LP's z < Z (0: never)
 //!
 //! Runs LEXIMIN, MAXIMIN and NASH on the shared instances (skipped with a
 //! message when ../shared/instances is absent) and LEXIMIN on synthetic
@@ -20,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use kleroterion::distribution::Fairness;
 use kleroterion::feasibility;
-use kleroterion::optimise::{self, Objective, Options};
+use kleroterion::optimise::{self, Objective, Options, Peel};
 use kleroterion::profiles::Profiles;
 use kleroterion::rng::DrawRng;
 use kleroterion::solver::Settings;
@@ -104,7 +105,7 @@ fn run(
     instance: &Instance,
     objective: Objective,
     limit: f64,
-    (relaxation_first, peel_after): (bool, u64),
+    (relaxation_first, peel): (bool, Peel),
 ) {
     let profiles = Profiles::new(instance);
     let start = Instant::now();
@@ -113,7 +114,7 @@ fn run(
         settings: Settings::default(),
         deadline: Some(start + Duration::from_secs_f64(limit)),
         relaxation_first,
-        peel_after,
+        peel,
     };
     let computed = optimise::optimise(instance, &profiles, &options, &mut |_| {});
     let seconds = start.elapsed().as_secs_f64();
@@ -187,8 +188,11 @@ fn main() {
     let chosen = |name: &str| only.as_ref().is_none_or(|o| name.contains(o.as_str()));
     let legacy_n = value("--legacy").map_or(0, |v| v as usize);
     let relaxation_first = !args.iter().any(|a| a == "--stagewise");
-    let peel_after = value("--peel-after").map_or(optimise::PEEL_AFTER_ITERATIONS, |v| v as u64);
-    let route = (relaxation_first, peel_after);
+    let peel = Peel {
+        after: value("--peel-after").map_or(Peel::DEFAULT.after, |v| v as u64),
+        below: value("--peel-below").unwrap_or(Peel::DEFAULT.below),
+    };
+    let route = (relaxation_first, peel);
     println!(
         "{:<32} {:>6} {:>4} {:>4} {:<8} {:>9} {:>10} {:>8} {:>7} {:>7} {:>8} {:>8} {:>7}",
         "instance",

@@ -1363,7 +1363,7 @@ fn check_resolve(
         settings: *settings,
         deadline: None,
         relaxation_first: true,
-        peel_after: optimise::PEEL_AFTER_ITERATIONS,
+        peel: optimise::Peel::DEFAULT,
     };
     let computed = optimise::optimise(&stage.instance, &profiles, &options, progress)
         .map_err(|e| format!("the recomputation failed: {e}"))?;

@@ -251,7 +251,7 @@ proptest! {
 mod optimised {
     use super::*;
     use kleroterion::distribution::{ProfileDistribution, ProfilePanel};
-    use kleroterion::optimise::{self, Objective, Options, PEEL_AFTER_ITERATIONS};
+    use kleroterion::optimise::{self, Objective, Options, Peel};
     use kleroterion::profiles::{Profile, Profiles};
     use kleroterion::solver::{Model, Outcome, Sense};
 
@@ -313,7 +313,7 @@ mod optimised {
                 settings: Settings::default(),
                 deadline: None,
                 relaxation_first,
-                peel_after: 0,
+                peel: Peel::AT_ONCE,
             };
             let c = optimise::optimise(&instance, &profiles, &options, &mut |_| {}).unwrap();
             assert!(c.complete);
@@ -347,17 +347,17 @@ mod optimised {
         let instance =
             load(&read("candidates.csv"), &read("features.csv"), 22, vec![]).expect("loads");
         let profiles = Profiles::new(&instance);
-        let run = |peel_after| {
+        let run = |peel| {
             let options = Options {
                 objective: Objective::Leximin,
                 settings: Settings::default(),
                 deadline: None,
                 relaxation_first: true,
-                peel_after,
+                peel,
             };
             optimise::optimise(&instance, &profiles, &options, &mut |_| {}).unwrap()
         };
-        let (alone, peeled) = (run(PEEL_AFTER_ITERATIONS), run(0));
+        let (alone, peeled) = (run(Peel::DEFAULT), run(Peel::AT_ONCE));
         assert!(alone.complete && peeled.complete);
         assert_eq!(alone.target.as_ref().expect("relaxed route").peeled, 0);
         assert!(peeled.target.as_ref().expect("relaxed route").peeled > 0);
@@ -382,14 +382,14 @@ mod optimised {
             let mut leximin: Vec<Vec<f64>> = Vec::new();
             // LEXIMIN by its relaxation with column generation alone (as
             // small pools go) and with the target peeled straight away.
-            for (objective, relaxation_first, peel_after) in [
-                (Objective::Maximin, true, PEEL_AFTER_ITERATIONS),
-                (Objective::Leximin, false, PEEL_AFTER_ITERATIONS),
-                (Objective::Leximin, true, PEEL_AFTER_ITERATIONS),
-                (Objective::Leximin, true, 0),
+            for (objective, relaxation_first, peel) in [
+                (Objective::Maximin, true, Peel::DEFAULT),
+                (Objective::Leximin, false, Peel::DEFAULT),
+                (Objective::Leximin, true, Peel::NEVER),
+                (Objective::Leximin, true, Peel::AT_ONCE),
             ] {
                 let options =
-                    Options { objective, settings: Settings::default(), deadline: None, relaxation_first, peel_after };
+                    Options { objective, settings: Settings::default(), deadline: None, relaxation_first, peel };
                 let c = optimise::optimise(&instance, &profiles, &options, &mut |_| {}).unwrap();
                 let pi: Vec<f64> = profiles.of_person.iter().map(|&t| c.profile_probabilities[t]).collect();
                 if objective == Objective::Leximin {
@@ -450,7 +450,7 @@ mod optimised {
             prop_assume!(s.loads());
             let instance = s.to_instance();
             let profiles = Profiles::new(&instance);
-            let options = Options { objective: Objective::Leximin, settings: Settings::default(), deadline: None, relaxation_first: true, peel_after: PEEL_AFTER_ITERATIONS };
+            let options = Options { objective: Objective::Leximin, settings: Settings::default(), deadline: None, relaxation_first: true, peel: Peel::DEFAULT };
             let Ok(made) = kleroterion::lottery::make(&instance, &options, m, &mut |_| {}) else {
                 return Ok(());
             };

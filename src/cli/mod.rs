@@ -251,7 +251,7 @@ impl LotteryArgs {
                     .time_limit
                     .map(|t| started + Duration::from_secs_f64(t)),
                 relaxation_first: true,
-                peel_after: kleroterion::optimise::PEEL_AFTER_ITERATIONS,
+                peel: kleroterion::optimise::Peel::DEFAULT,
             },
             panels: self.panels,
         })

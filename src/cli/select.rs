@@ -106,7 +106,7 @@ pub fn run(args: SelectArgs) -> Result<i32, Error> {
             .time_limit
             .map(|t| started + Duration::from_secs_f64(t)),
         relaxation_first: true,
-        peel_after: kleroterion::optimise::PEEL_AFTER_ITERATIONS,
+        peel: kleroterion::optimise::Peel::DEFAULT,
     };
     let name = objective.name();
     let computed = optimise::optimise(&instance, &profiles, &options, &mut |p: &Progress| {

@@ -10,8 +10,8 @@
 //! (which is unique). When the target cannot be reached (the relaxation is
 //! not tight), the stages are run over panels as before, keeping the panels
 //! found. When column generation towards the target has worked long
-//! enough ([`PEEL_AFTER_ITERATIONS`]), the target is peeled into panels
-//! (`peel.rs`), which the master then weighs.
+//! enough, or its first master LP is far from the target ([`Peel`]), the
+//! target is peeled into panels (`peel.rs`), which the master then weighs.
 
 use super::oracle::RelaxedStage;
 use super::peel;
@@ -280,9 +280,10 @@ impl Run<'_, '_> {
         let mut centre: Option<(Vec<f64>, f64)> = None;
         let mut misprices = 0;
         // Aiming at a target: master LP work so far, and whether the target
-        // has been peeled (see PEEL_AFTER_ITERATIONS).
+        // has been peeled (see Peel); the first master LP's z.
         let mut work = 0u64;
         let mut peeled = !to_target;
+        let first_z = last.value(z_col);
         loop {
             let z = last.value(z_col);
             work += last.iterations;
@@ -310,7 +311,8 @@ impl Run<'_, '_> {
                     duals: y,
                 });
             }
-            if !peeled && work >= self.options.peel_after {
+            let rule = self.options.peel;
+            if !peeled && (work >= rule.after || first_z < rule.below) {
                 peeled = true;
                 let counts: Vec<f64> = scale
                     .iter()
@@ -318,12 +320,15 @@ impl Run<'_, '_> {
                     .map(|(t, s)| t * s)
                     .collect();
                 let mut added = 0;
-                for panel in peel::peel(
-                    &mut self.oracle,
-                    &counts,
-                    &self.master.sizes,
-                    self.options.deadline,
-                )? {
+                // Time left for the master to weigh the panels.
+                let peel_deadline = self.options.deadline.map(|d| {
+                    d - d
+                        .saturating_duration_since(Instant::now())
+                        .mul_f64(PEEL_RESERVE)
+                });
+                for panel in
+                    peel::peel(&mut self.oracle, &counts, &self.master.sizes, peel_deadline)?
+                {
                     added += usize::from(self.master.add(panel));
                 }
                 self.peeled = added;

@@ -83,17 +83,55 @@ pub struct Progress {
 /// and a MIP is 10× cheaper than a master LP above ~600.)
 pub const EXACT_PRICING_ITERATIONS: u64 = 500;
 
-/// Column generation aiming at the relaxation's target peels the target
-/// into panels (see `peel`) once its master LPs have taken this many
-/// simplex iterations in all (work, not time, so every run takes the same
-/// path). Measured (release, one thread): where column generation alone
-/// reaches the target within it (fixture_22 after 1,554 iterations,
-/// sf_c_44 6,806, sf_b_20 6,119) it is faster than peeling first
-/// (fixture_22 0.08 s against 0.34, sf_c_44 0.64 against 2.8, sf_b_20 0.56
-/// against 1.25); where it needs more (cca_75 26,048, nexus_170 20,921,
-/// sf_e_110 not within 300 s), peeling is (cca_75 1.55 s against 4.7,
-/// nexus_170 1.4 against 6.6, sf_e_110 49 s).
-pub const PEEL_AFTER_ITERATIONS: u64 = 10_000;
+/// When column generation aiming at the relaxation's target peels the
+/// target into panels (see `peel.rs`) instead: once its master LPs have
+/// taken `after` simplex iterations in all, or at once if the first master
+/// LP gives every profile less than `below` of its target (z < below).
+/// Both are work, not time, so every run takes the same path.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Peel {
+    pub after: u64,
+    pub below: f64,
+}
+
+impl Peel {
+    /// Measured (release, one thread): where column generation alone
+    /// reaches the target within 10,000 iterations (fixture_22 after 1,554
+    /// iterations, sf_c_44 6,806, sf_b_20 6,119) it is faster than peeling
+    /// first (fixture_22 0.08 s against 0.34, sf_c_44 0.64 against 2.8,
+    /// sf_b_20 0.56 against 1.25); where it needs more (cca_75 26,048,
+    /// nexus_170 20,921, sf_e_110 not within 300 s), peeling is. The first
+    /// master LP tells them apart early: z was 0.57-0.91 where column
+    /// generation finished first (fixture_22 0.91, mass_24 0.57, sf_c_44
+    /// 0.64, sf_b_20 0.64) and 0.12-0.46 where peeling at once was faster
+    /// (hd_30, sf_a_35, obf_30, sf_d_40, cca_75, sf_e_110, pool_10000;
+    /// nexus_170, 0.60, peels after 10,000). Peeling at once below 0.5,
+    /// same machine, against after 10,000 only: hd_30 2.5 s against 3.4,
+    /// sf_a_35 2.1 against 3.2, obf_30 5.7 against 7.4, sf_d_40 4.3 against
+    /// 5.4, cca_75 1.2 against 2.1, sf_e_110 48.8 against 55.3; the rest
+    /// unchanged.
+    pub const DEFAULT: Peel = Peel {
+        after: 10_000,
+        below: 0.5,
+    };
+    /// Peel straight away.
+    pub const AT_ONCE: Peel = Peel {
+        after: 0,
+        below: 0.0,
+    };
+    /// Never peel: column generation alone (for comparison and tests).
+    pub const NEVER: Peel = Peel {
+        after: u64::MAX,
+        below: 0.0,
+    };
+}
+
+/// With a deadline, the peel stops this fraction of the time left when it
+/// starts before the deadline, so that the master LP can still weigh the
+/// panels peeled so far. (pool_10000 with 60 s: minimum 0.9065% against
+/// 0.5575% when the peel ran up to the deadline and its panels went
+/// unused; that LP took 0.25-0.72 s.)
+pub const PEEL_RESERVE: f64 = 0.1;
 
 /// One LEXIMIN stage (MAXIMIN has one; NASH reports one).
 #[derive(Debug, Clone)]
@@ -193,10 +231,9 @@ pub struct Options {
     /// the stages over panels straight away (same result, for comparison
     /// and tests).
     pub relaxation_first: bool,
-    /// LEXIMIN by its relaxation: master LP simplex iterations after which
-    /// the target is peeled into panels ([`PEEL_AFTER_ITERATIONS`]; 0:
-    /// straight away).
-    pub peel_after: u64,
+    /// LEXIMIN by its relaxation: when the target is peeled into panels
+    /// ([`Peel::DEFAULT`]).
+    pub peel: Peel,
 }
 
 /// LEXIMIN by its relaxation: how the distribution reaching the relaxed
