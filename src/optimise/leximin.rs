@@ -279,10 +279,10 @@ impl Run<'_, '_> {
         // best (lowest) bound seen in this run, and that bound.
         let mut centre: Option<(Vec<f64>, f64)> = None;
         let mut misprices = 0;
-        // Aiming at a target: master LP work so far, and whether the target
-        // has been peeled (see Peel); the first master LP's z.
+        // Aiming at a target: master LP work so far, whether the peel has
+        // run (see Peel), and the first master LP's z.
         let mut work = 0u64;
-        let mut peeled = !to_target;
+        let mut peel_done = !to_target;
         let first_z = last.value(z_col);
         loop {
             let z = last.value(z_col);
@@ -312,23 +312,20 @@ impl Run<'_, '_> {
                 });
             }
             let rule = self.options.peel;
-            if !peeled && (work >= rule.after || first_z < rule.below) {
-                peeled = true;
+            if !peel_done && (work >= rule.after || first_z < rule.below) {
+                peel_done = true;
                 let counts: Vec<f64> = scale
                     .iter()
                     .zip(&self.master.sizes)
                     .map(|(t, s)| t * s)
                     .collect();
                 let mut added = 0;
-                // Time left for the master to weigh the panels.
-                let peel_deadline = self.options.deadline.map(|d| {
-                    d - d
-                        .saturating_duration_since(Instant::now())
-                        .mul_f64(PEEL_RESERVE)
-                });
-                for panel in
-                    peel::peel(&mut self.oracle, &counts, &self.master.sizes, peel_deadline)?
-                {
+                for panel in peel::peel(
+                    &mut self.oracle,
+                    &counts,
+                    &self.master.sizes,
+                    self.options.deadline,
+                )? {
                     added += usize::from(self.master.add(panel));
                 }
                 self.peeled = added;

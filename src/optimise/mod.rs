@@ -106,10 +106,10 @@ impl Peel {
     /// 0.64, sf_b_20 0.64) and 0.12-0.46 where peeling at once was faster
     /// (hd_30, sf_a_35, obf_30, sf_d_40, cca_75, sf_e_110, pool_10000;
     /// nexus_170, 0.60, peels after 10,000). Peeling at once below 0.5,
-    /// same machine, against after 10,000 only: hd_30 2.5 s against 3.4,
-    /// sf_a_35 2.1 against 3.2, obf_30 5.7 against 7.4, sf_d_40 4.3 against
-    /// 5.4, cca_75 1.2 against 2.1, sf_e_110 48.8 against 55.3; the rest
-    /// unchanged.
+    /// same machine, against after 10,000 only (`cargo bench --bench
+    /// selection -- --limit 60`): hd_30 2.4 s against 3.4, sf_a_35 2.1
+    /// against 3.2, obf_30 5.6 against 7.4, sf_d_40 4.2 against 5.4, cca_75
+    /// 1.1 against 2.1, sf_e_110 48.5 against 55.3; the rest unchanged.
     pub const DEFAULT: Peel = Peel {
         after: 10_000,
         below: 0.5,
@@ -125,13 +125,6 @@ impl Peel {
         below: 0.0,
     };
 }
-
-/// With a deadline, the peel stops this fraction of the time left when it
-/// starts before the deadline, so that the master LP can still weigh the
-/// panels peeled so far. (pool_10000 with 60 s: minimum 0.9065% against
-/// 0.5575% when the peel ran up to the deadline and its panels went
-/// unused; that LP took 0.25-0.72 s.)
-pub const PEEL_RESERVE: f64 = 0.1;
 
 /// One LEXIMIN stage (MAXIMIN has one; NASH reports one).
 #[derive(Debug, Clone)]

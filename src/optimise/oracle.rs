@@ -351,13 +351,14 @@ impl<'a> PanelOracle<'a> {
         }))
     }
 
-    /// The pricing program on a face: maximise Σ weight × count over the
+    /// The pricing program on a face (made from [`PanelOracle::whole`], so
+    /// excluded profiles stay at 0): maximise Σ weight × count over the
     /// panels on it. None if some profile's bounds are empty.
     fn program(&self, weights: &[f64], limits: &Face) -> Option<(Model, Vec<Var>)> {
         let mut m = Model::new(Sense::Maximise);
         let mut x: Vec<Var> = Vec::with_capacity(self.upper.len());
         for (t, &w) in weights.iter().enumerate() {
-            let (lo, hi) = (limits.lower[t], limits.upper[t].min(self.upper[t]));
+            let (lo, hi) = (limits.lower[t], limits.upper[t]);
             if lo > hi {
                 return None;
             }

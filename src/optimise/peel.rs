@@ -23,15 +23,27 @@ use super::*;
 /// Mass left below which the peel stops: the rest is rounding.
 const NOTHING_LEFT: f64 = 1e-13;
 
+/// With a deadline, the peel stops this fraction of the time left when it
+/// starts before the deadline, so that the master LP can still weigh the
+/// panels peeled so far. (pool_10000 with 60 s: minimum 0.9115% against
+/// 0.5575% when the peel ran up to the deadline and its panels went
+/// unused; that LP took 0.25-0.72 s.)
+const PEEL_RESERVE: f64 = 0.1;
+
 /// The panels peeled from `counts` (a point of the quota polytope; `sizes`:
 /// each profile's size), in order; stops when nothing is left, when a face
-/// holds no panel, or at the deadline.
+/// holds no panel, or [`PEEL_RESERVE`] before the deadline.
 pub(super) fn peel(
     oracle: &mut PanelOracle,
     counts: &[f64],
     sizes: &[f64],
     deadline: Option<Instant>,
 ) -> Result<Vec<ProfilePanel>, Error> {
+    let deadline = deadline.map(|d| {
+        d - d
+            .saturating_duration_since(Instant::now())
+            .mul_f64(PEEL_RESERVE)
+    });
     let mut x = counts.to_vec();
     let mut left = 1.0;
     let mut panels = Vec::new();
