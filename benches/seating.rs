@@ -8,9 +8,9 @@
 use std::path::Path;
 use std::time::Instant;
 
-use kleroterion::members::Members;
-use kleroterion::seating::{self, Problem};
-use kleroterion::table::Table;
+use kleroterion::logistics::members::Members;
+use kleroterion::logistics::seating::{self, Problem};
+use kleroterion::files::table::Table;
 
 struct Case {
     name: &'static str,
@@ -129,7 +129,7 @@ fn main() {
         let problem = Problem {
             n,
             rounds: case.rounds,
-            layout: vec![kleroterion::seating::Layout::Size(case.size); case.rounds],
+            layout: vec![kleroterion::logistics::seating::Layout::Size(case.size); case.rounds],
             categories,
             constraints: Vec::new(),
             previous: None,
@@ -166,7 +166,7 @@ fn main() {
         let categories = problem
             .categories
             .iter()
-            .map(|c| kleroterion::members::Category {
+            .map(|c| kleroterion::logistics::members::Category {
                 name: c.name.clone(),
                 values: c.values.clone(),
                 of_member: keep.iter().map(|&i| c.of_member[i]).collect(),

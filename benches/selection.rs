@@ -19,14 +19,15 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use kleroterion::distribution::Fairness;
-use kleroterion::feasibility;
-use kleroterion::optimise::{self, Objective, Options, Peel};
-use kleroterion::profiles::Profiles;
-use kleroterion::rng::DrawRng;
+use kleroterion::selection::distribution::Fairness;
+use kleroterion::selection::feasibility;
+use kleroterion::selection::optimise::{self, Objective, Options, Peel};
+use kleroterion::model::profiles::Profiles;
+use kleroterion::random::DrawRng;
 use kleroterion::solver::Settings;
 use kleroterion::synth::{self, SynthSpec};
-use kleroterion::{Inputs, Instance, legacy};
+use kleroterion::selection::legacy;
+use kleroterion::{Inputs, Instance};
 
 /// Real instances of the table in ../shared/docs/selection.md: name, n, k,
 /// categories.

@@ -135,6 +135,20 @@ pub enum Error {
     /// The solver failed unexpectedly (a bug or a resource limit).
     #[error("solver error: {0}")]
     Solver(String),
+    /// A result failed the independent check run before anything is
+    /// written (a bug: nothing was written).
+    #[error("internal check failed: {0}")]
+    CheckFailed(String),
+    /// An internal invariant does not hold (a bug).
+    #[error("internal error: {0}")]
+    Internal(String),
+    /// The operating system gave no randomness for a secret key.
+    #[error("no system randomness: {0}")]
+    NoRandomness(String),
+    /// Two ids got the same pseudonym under this secret key (a 64-bit
+    /// collision): a new key is needed.
+    #[error("{0}")]
+    PseudonymCollision(String),
     /// A command-line value is unusable (e.g. a panel size of 0).
     #[error("{0}")]
     Usage(String),
@@ -180,7 +194,11 @@ impl Error {
             Error::Infeasible(_) => exit::INFEASIBLE,
             Error::DrawFailed(_) => exit::DRAW_FAILED,
             Error::Output { .. } => exit::OUTPUT,
-            Error::Solver(_) => exit::INTERNAL,
+            Error::Solver(_)
+            | Error::CheckFailed(_)
+            | Error::Internal(_)
+            | Error::NoRandomness(_)
+            | Error::PseudonymCollision(_) => exit::INTERNAL,
             Error::Usage(_) => exit::USAGE,
         }
     }

@@ -8,40 +8,21 @@
 // once per failed run, so their size on the error path does not matter.
 #![allow(clippy::result_large_err)]
 
-pub mod assembly;
 pub mod audit;
-pub mod bundle;
-pub mod constraints;
-pub mod distribution;
 pub mod error;
-pub mod export;
-pub mod feasibility;
-pub mod households;
-pub mod instance;
-pub mod latin;
-pub mod legacy;
-pub mod lottery;
-pub mod members;
-pub mod optimise;
-pub mod output;
-pub mod panel;
-pub mod plan;
-pub mod pool;
-pub mod profiles;
-pub mod programme;
-pub mod quotas;
+pub mod files;
+pub mod logistics;
+pub mod model;
+pub mod random;
 pub mod report;
-pub mod rng;
-pub mod rota;
-pub mod seating;
+pub mod selection;
 pub mod solver;
-pub mod store;
+pub mod steps;
 pub mod synth;
-pub mod table;
 
 pub use error::{Error, InputError, Result, Warning};
-pub use households::Households;
-pub use instance::{Inputs, Instance};
-pub use panel::Panel;
-pub use pool::Pool;
-pub use quotas::Quotas;
+pub use model::households::Households;
+pub use model::instance::{Inputs, Instance};
+pub use model::panel::Panel;
+pub use model::pool::Pool;
+pub use model::quotas::Quotas;

@@ -3,12 +3,11 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use kleroterion::audit::{self, Bundle};
-use kleroterion::bundle::DRAW_FILE;
+use kleroterion::Error;
 use kleroterion::error::exit;
-use kleroterion::{Error, output, store};
+use kleroterion::steps::draw::{self, DrawOptions};
 
-use super::organiser::{self, Private};
+use super::print_warnings;
 
 /// Draw the panel of a committed lottery from a public seed.
 ///
@@ -34,62 +33,26 @@ pub struct DrawArgs {
 }
 
 pub fn run(args: DrawArgs) -> Result<i32, Error> {
-    let files = store::read_dir(&args.bundle)?;
-    let mut stages = audit::parse_all(&Bundle::from_files(&args.bundle, files))?;
-    let Some(at) = stages.iter().position(|s| s.draw.is_none()) else {
-        let last = stages.last().ok_or(Error::Usage("empty bundle".into()))?;
-        let d = last.draw.as_ref().expect("all drawn");
-        return Err(Error::Usage(format!(
-            "every stage of {} is drawn already (stage {} drew panel {} with seed \"{}\"); for a replacement round run `kleroterion replace`",
-            args.bundle.display(),
-            last.stage,
-            d.panel,
-            d.seed
-        )));
-    };
-    let stage = &stages[at];
-    let record = audit::draw(stage, &args.seed);
-    let path = stage.dir.join(DRAW_FILE);
-    output::write_atomic(&path, &record.to_bytes())?;
-    println!(
-        "Stage {} (commitment {}), seed \"{}\": panel {} of {}",
-        record.stage,
-        record.commitment,
-        record.seed,
-        record.panel,
-        stage.lottery.len()
-    );
-    println!(
-        "{} {}: {}",
-        if audit::is_replacement(stage) {
-            "replacements"
-        } else {
-            "members"
-        },
-        record.members.len(),
-        record.members.join(" ")
-    );
-    println!("\nwrote {}", path.display());
-    stages[at].draw = Some(record);
-    stages.truncate(at + 1);
-    let private = args
-        .private
-        .clone()
-        .unwrap_or_else(|| organiser::default_dir(&args.bundle));
-    if private.join(organiser::SOURCE_FILE).exists() {
-        for f in Private::open(&private)?.write_selection(&stages)? {
+    let drawn = draw::draw(&DrawOptions {
+        bundle: args.bundle.clone(),
+        seed: args.seed.clone(),
+        private: args.private.clone(),
+    })?;
+    let record = drawn.record.write()?;
+    print!("{}", drawn.text);
+    for f in record {
+        println!("\nwrote {}", f.display());
+    }
+    print_warnings(&drawn.warnings);
+    if let Some(private) = &drawn.private {
+        for f in private.write()? {
             println!("wrote {} (personal data: keep private)", f.display());
         }
-    } else if args.private.is_some() {
-        return Err(Error::Usage(format!(
-            "{} is not a private directory written by `kleroterion lottery` (no {})",
-            private.display(),
-            organiser::SOURCE_FILE
-        )));
-    } else {
+    }
+    if let Some(dir) = &drawn.no_private {
         println!(
             "(no private directory at {}: selected.csv with personal data not written)",
-            private.display()
+            dir.display()
         );
     }
     Ok(exit::OK)

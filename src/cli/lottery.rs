@@ -5,12 +5,10 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::Args;
-use kleroterion::{Error, audit};
+use kleroterion::steps::lottery::{self, NewBundle};
+use kleroterion::{Error, steps};
 
-use super::organiser;
-use super::{
-    LotteryArgs, PoolArgs, describe_instance, progress_bar, publish_first_stage, show_progress,
-};
+use super::{LotteryArgs, PoolArgs, progress_bar, publish, show_progress};
 
 /// Compute a fair lottery of m panels and write its audit bundle.
 ///
@@ -49,36 +47,24 @@ pub struct LotteryCmd {
 
 pub fn run(args: LotteryCmd) -> Result<i32, Error> {
     let started = Instant::now();
-    if args.bundle.exists() && !args.force {
-        return Err(Error::Usage(format!(
-            "{} already exists; nothing was written (use --force to replace it, or choose another directory)",
-            args.bundle.display()
-        )));
-    }
+    let target = NewBundle {
+        bundle: args.bundle.clone(),
+        private: args.private.clone(),
+        secret_key: args.secret_key.clone(),
+        force: args.force,
+    };
+    target.check_free()?;
     let instance = args.inputs.load()?;
-    println!("{}\n", describe_instance(&instance));
-    let options = args.lottery.options(started)?;
-    let (private, secret) = organiser::private_and_secret(
-        &args.bundle,
-        args.private.as_deref(),
-        args.secret_key.as_deref(),
-    )?;
+    println!("{}\n", steps::describe_instance(&instance));
+    let settings = args.lottery.settings(started);
     let bar = progress_bar(args.lottery.quiet);
-    let (built, names) = audit::first_stage(
+    let published = lottery::lottery(
         &instance,
-        &secret,
-        &options,
-        &mut show_progress(&bar, options.optimise.objective),
-    )?;
+        &args.inputs.files(),
+        &settings,
+        &target,
+        &mut show_progress(&bar, settings.algorithm),
+    );
     bar.finish_and_clear();
-    publish_first_stage(
-        &built,
-        &names,
-        &args.inputs,
-        &instance,
-        &private,
-        &secret,
-        &args.bundle,
-        args.force,
-    )
+    publish(&published?)
 }

@@ -5,7 +5,7 @@
 mod check;
 mod draw;
 mod lottery;
-mod organiser;
+
 mod plan;
 mod programme;
 mod replace;
@@ -18,12 +18,15 @@ mod verify;
 use std::path::PathBuf;
 
 use std::io::IsTerminal;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use kleroterion::error::exit;
-use kleroterion::{Error, Inputs, Instance, Warning};
+use kleroterion::selection::optimise::{Objective, Progress};
+use kleroterion::steps::lottery::{LotterySettings, Published};
+use kleroterion::steps::{self, Outputs, PoolFiles};
+use kleroterion::{Error, Instance, Warning};
 
 /// Fair, verifiable sortition for citizens' assemblies.
 #[derive(Debug, Parser)]
@@ -75,16 +78,19 @@ pub struct PoolArgs {
 }
 
 impl PoolArgs {
-    /// Loads and validates the instance, printing warnings on stderr.
-    pub fn load(&self) -> Result<Instance, Error> {
-        let inputs = Inputs {
+    pub fn files(&self) -> PoolFiles {
+        PoolFiles {
             pool: self.pool.clone(),
             quotas: self.quotas.clone(),
-            k: self.size,
+            size: self.size,
             id_column: self.id_column.clone(),
             address_columns: self.address_columns.clone(),
-        };
-        let (instance, warnings) = inputs.load()?;
+        }
+    }
+
+    /// Loads and validates the instance, printing warnings on stderr.
+    pub fn load(&self) -> Result<Instance, Error> {
+        let (instance, warnings) = self.files().load()?;
         print_warnings(&warnings);
         Ok(instance)
     }
@@ -96,42 +102,13 @@ pub fn print_warnings(warnings: &[Warning]) {
     }
 }
 
-/// " and the household rule" when the instance has one, for sentences
-/// like "meets every quota{}".
-pub fn household_clause(instance: &Instance) -> &'static str {
-    if instance.households.columns.is_empty() {
-        ""
-    } else {
-        " and the household rule"
+/// Writes each set of outputs in order; returns every file written.
+pub fn write(outputs: &[&Outputs]) -> Result<Vec<PathBuf>, Error> {
+    let mut written = Vec::new();
+    for o in outputs {
+        written.extend(o.write()?);
     }
-}
-
-/// One line describing the loaded pool.
-pub fn describe_instance(instance: &Instance) -> String {
-    let pool = &instance.pool;
-    let ids = match pool.id_source {
-        kleroterion::pool::IdSource::Column(_) => format!("id column \"{}\"", pool.id_header()),
-        kleroterion::pool::IdSource::RowNumber => "no id column: ids are row numbers".into(),
-    };
-    let h = &instance.households;
-    let households = if h.columns.is_empty() {
-        "no household rule".to_string()
-    } else {
-        format!(
-            "{} households of 2+ people by {}",
-            h.groups.len(),
-            h.columns.join(", ")
-        )
-    };
-    format!(
-        "Pool: {} ({} people; {ids}; {households})\nQuotas: {} ({} categories, {} values); panel size {}",
-        pool.path.display(),
-        pool.len(),
-        instance.quotas.path.display(),
-        instance.quotas.categories.len(),
-        instance.quotas.values.len(),
-        instance.k
-    )
+    Ok(written)
 }
 
 /// A spinner on stderr, hidden with `--quiet` or when stderr is not a
@@ -196,8 +173,7 @@ pub enum Fair {
 }
 
 impl Fair {
-    pub fn objective(self) -> kleroterion::optimise::Objective {
-        use kleroterion::optimise::Objective;
+    pub fn objective(self) -> Objective {
         match self {
             Fair::Leximin => Objective::Leximin,
             Fair::Maximin => Objective::Maximin,
@@ -206,9 +182,6 @@ impl Fair {
     }
 }
 
-/// The largest lottery offered (each panel is a line of lottery.csv).
-pub const MAX_PANELS: u32 = 100_000;
-
 /// Options shared by the commands that compute a lottery.
 #[derive(Debug, Args)]
 pub struct LotteryArgs {
@@ -216,7 +189,7 @@ pub struct LotteryArgs {
     #[arg(long, value_enum, default_value_t = Fair::Leximin)]
     pub algorithm: Fair,
     /// Number of panels in the lottery (m); each is drawn with probability 1/m.
-    #[arg(long, value_name = "M", default_value_t = kleroterion::lottery::DEFAULT_PANELS)]
+    #[arg(long, value_name = "M", default_value_t = kleroterion::audit::rounding::DEFAULT_PANELS)]
     pub panels: u32,
     /// Stop the optimisation after this many seconds with the best certified distribution so far (exit code 8).
     #[arg(long, value_name = "SECONDS")]
@@ -227,188 +200,33 @@ pub struct LotteryArgs {
 }
 
 impl LotteryArgs {
-    pub fn options(
-        &self,
-        started: std::time::Instant,
-    ) -> Result<kleroterion::audit::LotteryOptions, Error> {
-        if let Some(t) = self.time_limit
-            && !(t > 0.0 && t.is_finite())
-        {
-            return Err(Error::Usage(
-                "--time-limit must be a positive number of seconds".into(),
-            ));
-        }
-        if !(1..=MAX_PANELS).contains(&self.panels) {
-            return Err(Error::Usage(format!(
-                "--panels must be between 1 and {MAX_PANELS}"
-            )));
-        }
-        Ok(kleroterion::audit::LotteryOptions {
-            optimise: kleroterion::optimise::Options {
-                objective: self.algorithm.objective(),
-                settings: kleroterion::solver::Settings::default(),
-                deadline: self
-                    .time_limit
-                    .map(|t| started + Duration::from_secs_f64(t)),
-                relaxation_first: true,
-                peel: kleroterion::optimise::Peel::DEFAULT,
-            },
+    pub fn settings(&self, started: Instant) -> LotterySettings {
+        LotterySettings {
+            algorithm: self.algorithm.objective(),
             panels: self.panels,
-        })
+            time_limit: self.time_limit,
+            started,
+        }
     }
 }
 
 /// A progress callback that shows the optimiser's state on `bar`.
-pub fn show_progress(
-    bar: &ProgressBar,
-    objective: kleroterion::optimise::Objective,
-) -> impl FnMut(&kleroterion::optimise::Progress) + '_ {
-    let name = objective.name();
-    let what = if objective == kleroterion::optimise::Objective::Nash {
-        "value"
-    } else {
-        "minimum"
-    };
+pub fn show_progress(bar: &ProgressBar, objective: Objective) -> impl FnMut(&Progress) + '_ {
     move |p| {
-        bar.set_message(format!(
-            "{name} stage {}: {what} {:.4}%, {} panels, {}/{} profiles fixed",
-            p.stage,
-            100.0 * p.value,
-            p.panels,
-            p.fixed,
-            p.profiles
-        ));
+        bar.set_message(steps::progress_line(objective, p));
         bar.tick();
     }
 }
 
-/// Writes a new bundle whose first stage is `built` and the organiser's
-/// private directory (the key, the map back to ids, where the inputs are),
-/// prints the stage, and returns the exit code (8 when the time limit cut
-/// the optimisation short).
-#[allow(clippy::too_many_arguments)]
-pub fn publish_first_stage(
-    built: &kleroterion::audit::Built,
-    names: &[String],
-    inputs: &PoolArgs,
-    instance: &Instance,
-    private: &std::path::Path,
-    secret: &kleroterion::bundle::Secret,
-    bundle: &std::path::Path,
-    force: bool,
-) -> Result<i32, Error> {
-    let absolute = |p: &PathBuf| std::path::absolute(p).unwrap_or_else(|_| p.clone());
-    let source = organiser::Source {
-        respondents: absolute(&inputs.pool),
-        respondents_sha256: instance.pool.sha256.clone(),
-        quotas: absolute(&inputs.quotas),
-        quotas_sha256: instance.quotas.sha256.clone(),
-        size: instance.k,
-        id_column: inputs.id_column.clone(),
-        address_columns: inputs.address_columns.clone(),
-    };
-    organiser::write(private, secret, &source, instance, names)?;
-    kleroterion::store::write_new_dir(bundle, &built.files, force)?;
-    print_stage(built, bundle, bundle);
-    println!("\nprivate (keep, never publish): {}", private.display());
-    if built.made.computed.complete {
-        Ok(exit::OK)
+/// Writes a published lottery stage and prints it; returns the exit code
+/// (8 when the time limit cut the optimisation short).
+pub fn publish(published: &Published) -> Result<i32, Error> {
+    write(&published.outputs.iter().collect::<Vec<_>>())?;
+    print!("{}", published.text);
+    print_warnings(&published.warnings);
+    Ok(if published.complete() {
+        exit::OK
     } else {
-        eprintln!(
-            "warning: stopped at the time limit; the lottery is valid but its distribution is not optimal"
-        );
-        Ok(exit::TIME_LIMIT)
-    }
-}
-
-/// Prints a lottery stage's summary and its commitment.
-pub fn print_stage(
-    built: &kleroterion::audit::Built,
-    bundle: &std::path::Path,
-    dir: &std::path::Path,
-) {
-    let s = &built.manifest.summary;
-    let m = built.manifest.panels;
-    println!(
-        "Lottery of {m} panels of {} from {} people ({}).",
-        built.manifest.panel_size, built.manifest.people, built.manifest.algorithm,
-    );
-    println!(
-        "  exact:   minimum {}  maximum {}  Gini {}",
-        s.exact.minimum, s.exact.maximum, s.exact.gini
-    );
-    println!(
-        "  lottery: minimum {}  maximum {}  Gini {}",
-        s.lottery.minimum, s.lottery.maximum, s.lottery.gini
-    );
-    let mf = m as f64;
-    let parse = |t: &str| t.parse::<f64>().unwrap_or(f64::NAN) * mf;
-    println!(
-        "  largest change per person {} ({:.2}/m); minimum fell by {} ({:.2}/m)",
-        s.largest_change,
-        parse(&s.largest_change),
-        s.minimum_drop,
-        parse(&s.minimum_drop)
-    );
-    println!(
-        "  optimisation {:.1} s, rounding {:.1} s",
-        built.made.computed.seed_seconds
-            + built
-                .made
-                .computed
-                .stages
-                .iter()
-                .map(|s| s.seconds)
-                .sum::<f64>(),
-        built.made.rounded.seconds
-    );
-    if built
-        .manifest
-        .rounding
-        .contains(kleroterion::audit::FLOOR_MISSED)
-    {
-        eprintln!(
-            "warning: the rounding could not keep everyone within 1/m of the exact minimum; try more panels (--panels)"
-        );
-    }
-    println!("\nwrote {}", dir.display());
-    println!("\nCOMMITMENT {}", built.commitment);
-    println!(
-        "Publish this commitment now, before the seed exists; then fix a public seed and run\n  kleroterion draw {} --seed \"<seed>\"",
-        bundle.display()
-    );
-}
-
-/// A titled list for reports: `Title: none`, or `Title (n):` and one
-/// indented line per item.
-pub fn list(out: &mut String, title: &str, items: &[String]) {
-    use std::fmt::Write as _;
-    if items.is_empty() {
-        let _ = writeln!(out, "{title}: none");
-    } else {
-        let _ = writeln!(out, "{title} ({}):", items.len());
-        for i in items {
-            let _ = writeln!(out, "  {i}");
-        }
-    }
-}
-
-/// Reads and checks an assembly file; returns it and the directory its
-/// file names are relative to.
-pub fn load_assembly(
-    path: &std::path::Path,
-) -> Result<(kleroterion::assembly::Assembly, PathBuf), Error> {
-    let text = std::fs::read(path).map_err(|e| {
-        kleroterion::InputError::unreadable(path, format!("cannot read the assembly file: {e}"))
-            .hint("check the path")
-    })?;
-    let text = String::from_utf8(text).map_err(|_| {
-        kleroterion::InputError::unreadable(path, "the assembly file is not UTF-8 text")
-            .hint("save it as UTF-8")
-    })?;
-    let assembly = kleroterion::assembly::Assembly::parse(path, &text)?;
-    let base = path
-        .parent()
-        .map_or_else(|| PathBuf::from("."), std::path::Path::to_path_buf);
-    Ok((assembly, base))
+        exit::TIME_LIMIT
+    })
 }

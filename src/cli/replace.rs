@@ -1,21 +1,14 @@
 //! `kleroterion replace`: a fair, committed replacement round.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::Args;
-use kleroterion::audit::{self, Bundle};
-use kleroterion::error::exit;
-use kleroterion::pool::IdSource;
-use kleroterion::table::Table;
-use kleroterion::{Error, store};
+use kleroterion::steps::lottery::NewBundle;
+use kleroterion::steps::replace::{self, FromInputs, NextRound};
+use kleroterion::{Error, steps};
 
-use super::organiser::{self, Private};
-use super::{
-    LotteryArgs, PoolArgs, describe_instance, print_stage, progress_bar, publish_first_stage,
-    show_progress,
-};
+use super::{LotteryArgs, PoolArgs, progress_bar, publish, show_progress};
 
 /// Start a replacement round: a new fair lottery for the withdrawn seats.
 ///
@@ -85,184 +78,52 @@ pub struct ReplaceArgs {
 
 pub fn run(args: ReplaceArgs) -> Result<i32, Error> {
     let started = Instant::now();
-    if args.panel.is_some() {
-        return from_inputs(args, started);
-    }
-    let options = args.lottery.options(started)?;
-    let files = store::read_dir(&args.bundle)?;
-    let stages = audit::parse_all(&Bundle::from_files(&args.bundle, files))?;
-    if stages.first().is_some_and(audit::is_replacement) {
-        return Err(Error::Usage(audit::NOT_CHAINED.into()));
-    }
-    let known = stages
-        .first()
-        .ok_or(Error::Usage("empty bundle".into()))?
-        .index();
-    let private_dir = args
-        .private
-        .clone()
-        .unwrap_or_else(|| organiser::default_dir(&args.bundle));
-    let private = if private_dir.join(organiser::SOURCE_FILE).exists() {
-        Some(Private::open(&private_dir)?)
-    } else {
-        None
-    };
-    let mut withdrawn = Vec::new();
-    for raw in &args.withdrawn {
-        let id = raw.trim();
-        if known.contains_key(id) {
-            withdrawn.push(id.to_string());
-            continue;
-        }
-        let Some(p) = &private else {
-            return Err(Error::Usage(format!(
-                "\"{id}\" is not a pseudonym of the bundle, and there is no private directory at {} to map ids",
-                private_dir.display()
-            )));
+    let settings = args.lottery.settings(started);
+    let bar;
+    let published = if let Some(panel) = &args.panel {
+        let (Some(pool), Some(quotas), Some(size)) = (&args.pool, &args.quotas, args.size) else {
+            return Err(Error::Usage(
+                "--panel needs --pool, --quotas and -k (the original inputs)".into(),
+            ));
         };
-        let name = p.secret.pseudonym(id);
-        if !known.contains_key(name.as_str()) {
-            return Err(Error::Usage(format!(
-                "\"{id}\" is neither an id of {} nor a pseudonym of the bundle",
-                p.source.respondents.display()
-            )));
-        }
-        withdrawn.push(name);
-    }
-    let bar = progress_bar(args.lottery.quiet);
-    let built = audit::replacement_stage(
-        &stages,
-        &withdrawn,
-        args.relax,
-        &options,
-        &mut show_progress(&bar, options.optimise.objective),
-    )?;
-    bar.finish_and_clear();
-    let dir = args
-        .bundle
-        .join(kleroterion::bundle::stage_dir(built.manifest.stage));
-    println!(
-        "Replacement round {}: {} held, {} withdrawn, {} seats to fill from {} people.",
-        built.manifest.stage,
-        built.manifest.held.len(),
-        built.manifest.withdrawn.len(),
-        built.manifest.panel_size,
-        built.manifest.people
-    );
-    for r in &built.manifest.relaxed {
-        println!("  relaxed (needed): {r}");
-    }
-    println!();
-    store::write_new_dir(&dir, &built.files, false)?;
-    print_stage(&built, &args.bundle, &dir);
-    if built.made.computed.complete {
-        Ok(exit::OK)
+        let inputs = PoolArgs {
+            pool: pool.clone(),
+            quotas: quotas.clone(),
+            size,
+            id_column: args.id_column.clone(),
+            address_columns: args.address_columns.clone(),
+        };
+        let instance = inputs.load()?;
+        println!("{}\n", steps::describe_instance(&instance));
+        let round = FromInputs {
+            pool: inputs.files(),
+            panel: panel.clone(),
+            withdrawn: args.withdrawn.clone(),
+            relax: args.relax,
+            target: NewBundle {
+                bundle: args.bundle.clone(),
+                private: args.private.clone(),
+                secret_key: args.secret_key.clone(),
+                force: args.force,
+            },
+        };
+        bar = progress_bar(args.lottery.quiet);
+        replace::from_inputs(
+            &instance,
+            &round,
+            &settings,
+            &mut show_progress(&bar, settings.algorithm),
+        )
     } else {
-        Ok(exit::TIME_LIMIT)
-    }
-}
-
-/// A replacement round started from the inputs: a new bundle whose first
-/// stage is the round.
-fn from_inputs(args: ReplaceArgs, started: Instant) -> Result<i32, Error> {
-    let (Some(panel_path), Some(pool), Some(quotas), Some(size)) =
-        (&args.panel, &args.pool, &args.quotas, args.size)
-    else {
-        return Err(Error::Usage(
-            "--panel needs --pool, --quotas and -k (the original inputs)".into(),
-        ));
+        let round = NextRound {
+            bundle: args.bundle.clone(),
+            private: args.private.clone(),
+            withdrawn: args.withdrawn.clone(),
+            relax: args.relax,
+        };
+        bar = progress_bar(args.lottery.quiet);
+        replace::next_round(&round, &settings, &mut show_progress(&bar, settings.algorithm))
     };
-    let inputs = PoolArgs {
-        pool: pool.clone(),
-        quotas: quotas.clone(),
-        size,
-        id_column: args.id_column.clone(),
-        address_columns: args.address_columns.clone(),
-    };
-    let instance = inputs.load()?;
-    println!("{}\n", describe_instance(&instance));
-    let by_id: HashMap<&str, usize> = instance
-        .pool
-        .people
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (p.id.as_str(), i))
-        .collect();
-    // The panel file: the respondents' id column if it has one, else its
-    // first column.
-    let table = Table::read(panel_path)?;
-    let id_name = match instance.pool.id_source {
-        IdSource::Column(c) => instance.pool.header.get(c).cloned(),
-        IdSource::RowNumber => None,
-    };
-    let c = id_name.and_then(|n| table.column(&n)).unwrap_or(0);
-    let mut panel = Vec::new();
-    let mut errors = Vec::new();
-    for row in &table.rows {
-        let id = row.cells.get(c).map_or("", |x| x.trim());
-        match by_id.get(id) {
-            Some(&i) if !panel.contains(&i) => panel.push(i),
-            Some(_) => errors.push(table.cell_error(row, c, format!("\"{id}\" is listed twice")).hint("list each panel member once")),
-            None => errors.push(
-                table
-                    .cell_error(row, c, format!("\"{id}\" is not an id of {}", pool.display()))
-                    .hint("the panel file must list ids of the respondents file (e.g. select's selected.csv)"),
-            ),
-        }
-    }
-    if !errors.is_empty() {
-        return Err(Error::Input(errors));
-    }
-    let mut withdrawn = Vec::new();
-    for raw in &args.withdrawn {
-        let id = raw.trim();
-        match by_id.get(id) {
-            Some(&i) => withdrawn.push(i),
-            None => {
-                return Err(Error::Usage(format!(
-                    "--withdrawn: \"{id}\" is not an id of {}",
-                    pool.display()
-                )));
-            }
-        }
-    }
-    let options = args.lottery.options(started)?;
-    let (private, secret) = organiser::private_and_secret(
-        &args.bundle,
-        args.private.as_deref(),
-        args.secret_key.as_deref(),
-    )?;
-    let bar = progress_bar(args.lottery.quiet);
-    let (built, names) = audit::replacement_from_inputs(
-        &instance,
-        &secret,
-        &panel,
-        &withdrawn,
-        audit::input_file("panel", panel_path, &table.sha256),
-        args.relax,
-        &options,
-        &mut show_progress(&bar, options.optimise.objective),
-    )?;
     bar.finish_and_clear();
-    println!(
-        "Replacement round (first stage of a new bundle): {} held, {} withdrawn, {} seats to fill from {} people.",
-        built.manifest.held.len(),
-        built.manifest.withdrawn.len(),
-        built.manifest.panel_size,
-        built.manifest.people
-    );
-    for r in &built.manifest.relaxed {
-        println!("  relaxed (needed): {r}");
-    }
-    println!();
-    publish_first_stage(
-        &built,
-        &names,
-        &inputs,
-        &instance,
-        &private,
-        &secret,
-        &args.bundle,
-        args.force,
-    )
+    publish(&published?)
 }

@@ -4,8 +4,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 use kleroterion::error::exit;
+use kleroterion::steps::synth::SynthOptions;
 use kleroterion::synth::{self, SynthSpec};
-use kleroterion::{Error, output};
+use kleroterion::{Error, steps};
 
 /// Generate a synthetic volunteer pool (pool.csv) and its quotas (quotas.csv).
 ///
@@ -45,43 +46,30 @@ pub struct SynthArgs {
 }
 
 pub fn run(a: SynthArgs) -> Result<i32, Error> {
-    if a.assembly_example {
-        output::ensure_dir(&a.out)?;
-        for (name, bytes) in synth::assembly_example() {
-            let path = a.out.join(name);
-            output::write_atomic(&path, &bytes)?;
-            println!("wrote {}", path.display());
+    let options = if a.assembly_example {
+        SynthOptions::AssemblyExample { out: a.out.clone() }
+    } else {
+        SynthOptions::Pool {
+            spec: SynthSpec {
+                n: a.n,
+                k: a.size,
+                categories: a.categories,
+                household_rate: a.household_rate,
+                slack: a.slack,
+                seed: a.seed.clone(),
+            },
+            out: a.out.clone(),
         }
-        return Ok(exit::OK);
+    };
+    let generated = steps::synth::synth(&options)?;
+    for f in generated.outputs.write()? {
+        println!("wrote {}", f.display());
     }
-    if a.n == 0 || a.size == 0 || a.size > a.n || !(1..=8).contains(&a.categories) {
-        return Err(Error::Usage(
-            "need n >= 1, 1 <= --size <= n and 1 <= --categories <= 8".into(),
-        ));
+    if !a.assembly_example {
+        println!(
+            "household rule: --address-columns {}",
+            generated.address_columns.join(",")
+        );
     }
-    if !(0.0..1.0).contains(&a.household_rate) {
-        return Err(Error::Usage("--household-rate must be in [0, 1)".into()));
-    }
-    let pool = synth::generate(&SynthSpec {
-        n: a.n,
-        k: a.size,
-        categories: a.categories,
-        household_rate: a.household_rate,
-        slack: a.slack,
-        seed: a.seed,
-    });
-    output::ensure_dir(&a.out)?;
-    for (name, bytes) in [
-        ("pool.csv", &pool.pool_csv),
-        ("quotas.csv", &pool.quotas_csv),
-    ] {
-        let path = a.out.join(name);
-        output::write_atomic(&path, bytes)?;
-        println!("wrote {}", path.display());
-    }
-    println!(
-        "household rule: --address-columns {}",
-        pool.address_columns.join(",")
-    );
     Ok(exit::OK)
 }

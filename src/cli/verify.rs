@@ -3,10 +3,10 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use kleroterion::audit::{self, Bundle, VerifyOptions};
+use kleroterion::Error;
 use kleroterion::error::exit;
-use kleroterion::optimise::Objective;
-use kleroterion::{Error, store};
+use kleroterion::selection::optimise::Objective;
+use kleroterion::steps::verify::{self, VerifyOptions};
 
 use super::{progress_bar, show_progress};
 
@@ -43,41 +43,22 @@ pub struct VerifyArgs {
 }
 
 pub fn run(args: VerifyArgs) -> Result<i32, Error> {
-    let files = store::read_dir(&args.bundle)?;
-    let bundle = Bundle::from_files(&args.bundle, files);
-    let options = VerifyOptions {
-        seeds: args.seed.clone(),
-        commitments: args.commitment.clone(),
-        resolve: args.resolve,
-        settings: kleroterion::solver::Settings::default(),
-    };
     let bar = progress_bar(args.quiet || !args.resolve);
-    let checks = audit::verify(
-        &bundle,
-        &options,
+    let verified = verify::verify(
+        &VerifyOptions {
+            bundle: args.bundle.clone(),
+            seeds: args.seed.clone(),
+            commitments: args.commitment.clone(),
+            resolve: args.resolve,
+        },
         &mut show_progress(&bar, Objective::Leximin),
     );
     bar.finish_and_clear();
-    let failed = checks.iter().filter(|c| !c.passed).count();
-    for c in &checks {
-        println!(
-            "{} stage {} {} ({}): {}",
-            if c.passed { "PASS" } else { "FAIL" },
-            c.stage,
-            c.name,
-            c.file.display(),
-            c.detail
-        );
-    }
-    let stages = checks.iter().map(|c| c.stage).max().map_or(0, |s| s + 1);
-    if failed == 0 {
-        println!(
-            "\nverified: all {} checks passed over {stages} stage(s)",
-            checks.len()
-        );
-        Ok(exit::OK)
+    let verified = verified?;
+    print!("{}", verified.text);
+    Ok(if verified.passed() {
+        exit::OK
     } else {
-        println!("\nFAILED: {failed} of {} checks", checks.len());
-        Ok(exit::VERIFY_FAILED)
-    }
+        exit::VERIFY_FAILED
+    })
 }

@@ -1,0 +1,96 @@
+//! The public draw of a stage and the panel after a sequence of stages.
+
+use super::*;
+
+/// Draws the panel of `stage` from `seed`.
+pub fn draw(stage: &Stage, seed: &str) -> DrawRecord {
+    let m = stage.lottery.len() as u64;
+    let panel = bundle::panel_number(&stage.commitment, seed, m);
+    DrawRecord {
+        stage: stage.stage,
+        commitment: stage.commitment.clone(),
+        seed: seed.to_string(),
+        panel,
+        members: stage.names(stage.lottery[panel as usize - 1].members().iter().copied()),
+    }
+}
+
+/// The panel (stage-0 people) after `stages` have all been drawn: the first
+/// draw, then each round's held people plus its drawn replacements.
+pub fn panel_after(stages: &[Stage]) -> Result<Vec<usize>, String> {
+    let base = stages.first().ok_or("the bundle has no stage")?;
+    if is_replacement(base) {
+        return Err(NOT_CHAINED.into());
+    }
+    let index = base.index();
+    let lookup = |names: &[String]| -> Result<Vec<usize>, String> {
+        names
+            .iter()
+            .map(|n| {
+                index
+                    .get(n.as_str())
+                    .copied()
+                    .ok_or_else(|| format!("\"{n}\" is not in the first stage's pool.csv"))
+            })
+            .collect()
+    };
+    let mut panel = Vec::new();
+    for s in stages {
+        let Some(d) = &s.draw else {
+            return Err(format!(
+                "stage {} has not been drawn yet (no {})",
+                s.stage,
+                s.dir.join(DRAW_FILE).display()
+            ));
+        };
+        let mut now = lookup(&s.manifest.held)?;
+        now.extend(lookup(&d.members)?);
+        now.sort_unstable();
+        panel = now;
+    }
+    Ok(panel)
+}
+
+/// The pseudonyms of the panel after `stages` (all drawn): the last
+/// stage's held people and its drawn members.
+pub fn panel_names_after(stages: &[Stage]) -> Result<Vec<String>, String> {
+    let last = stages.last().ok_or("the bundle has no stage")?;
+    let Some(d) = &last.draw else {
+        return Err(format!(
+            "stage {} has not been drawn yet (no {})",
+            last.stage,
+            last.dir.join(DRAW_FILE).display()
+        ));
+    };
+    let mut names: Vec<String> = last
+        .manifest
+        .held
+        .iter()
+        .chain(&d.members)
+        .cloned()
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
+/// Whether a stage is a replacement round (it holds people and replaces
+/// those withdrawn), including a first stage started from the inputs.
+pub fn is_replacement(stage: &Stage) -> bool {
+    stage.stage > 0 || !stage.manifest.held.is_empty() || !stage.manifest.withdrawn.is_empty()
+}
+
+/// Everyone who withdrew in `stages` (stage-0 people).
+pub(crate) fn withdrawn_in(stages: &[Stage]) -> Result<Vec<usize>, String> {
+    let index = stages[0].index();
+    let mut out = Vec::new();
+    for s in &stages[1..] {
+        for n in &s.manifest.withdrawn {
+            out.push(
+                *index
+                    .get(n.as_str())
+                    .ok_or_else(|| format!("\"{n}\" is not in the first stage's pool.csv"))?,
+            );
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,36 @@
+//! The lottery protocol on audit bundles: building a stage (the first draw
+//! or a replacement round), reading a bundle back, drawing, and every check
+//! `verify` runs. Works on file contents only; reading and writing
+//! directories is [`crate::files::dir`]'s job.
+
+pub mod bundle;
+pub mod private;
+pub mod rounding;
+
+mod draw;
+mod parse;
+mod replacement;
+mod stage;
+mod verify;
+
+pub use draw::*;
+pub use parse::*;
+pub use replacement::*;
+pub use stage::*;
+pub use verify::*;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+use crate::audit::bundle::{
+    COMMITMENT_FILE, COMMITTED_FILES, DRAW_FILE, DrawRecord, FORMAT, InputFile, Manifest,
+    Secret, StageFiles, Summary,
+};
+use crate::error::{Error, InputError};
+use crate::selection::feasibility::{Relaxation, Side};
+use crate::model::instance::Instance;
+use crate::audit::rounding::{self as lottery, Made};
+use crate::selection::optimise::{self, Objective, Progress};
+use crate::model::panel::Panel;
+use crate::model::profiles::Profiles;
+use crate::files::table::Table;

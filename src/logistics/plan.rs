@@ -1,0 +1,844 @@
+//! The whole assembly plan: seating for every tables session, the
+//! facilitator rota, the speaker programme, and everyone's timetable.
+//!
+//! `build` takes an `Assembly` and already-read tables, runs the three
+//! planners, and joins them into a `Schedule` (one `Entry` per person per
+//! session they attend). Re-planning takes the earlier plan (`Previous`)
+//! and a first open session: everything before it is kept, later sessions
+//! change as little as the new situation allows, and `changes` lists the
+//! people whose timetable differs.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use chrono::NaiveTime;
+
+use crate::logistics::assembly::Assembly;
+use crate::logistics::rules::{self as constraints, Constraint};
+use crate::error::{Error, InputError};
+use crate::logistics::members::Members;
+use crate::logistics::programme::{self, Contribution, Programme};
+use crate::logistics::rota::{self, Facilitator, Role, Rota};
+use crate::logistics::seating::{self, Seating};
+use crate::files::table::{Table, key};
+
+/// Who a person is in the plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Who {
+    Member,
+    Facilitator,
+    Speaker,
+}
+
+impl Who {
+    pub fn name(self) -> &'static str {
+        match self {
+            Who::Member => "member",
+            Who::Facilitator => "facilitator",
+            Who::Speaker => "speaker",
+        }
+    }
+}
+
+/// Someone with a timetable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    pub who: Who,
+    pub id: String,
+    pub name: String,
+    /// Members: support needs (keyed words), language, consent notes.
+    pub needs: Vec<String>,
+    pub language: String,
+    pub consent: String,
+}
+
+/// One person in one session.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Entry {
+    pub person: usize,
+    pub session: usize,
+    pub start: NaiveTime,
+    pub end: NaiveTime,
+    /// What they do: "Table 3", "Table 3 facilitator", "Lead facilitator",
+    /// "Plenary", "Speaker: energy, informant".
+    pub what: String,
+    /// 0-based table, for tables sessions.
+    pub table: Option<usize>,
+    pub room: String,
+}
+
+/// The earlier plan, as read back from its files (ids, not indices).
+#[derive(Debug, Clone, Default)]
+pub struct Previous {
+    /// session id → member id → 0-based table.
+    pub seating: HashMap<String, HashMap<String, usize>>,
+    /// (session id, table or None for lead, role) → facilitator id.
+    pub rota: HashMap<(String, Option<usize>, Role), String>,
+    /// (speaker id, topic key, occurrence) → session id.
+    pub programme: HashMap<(String, String, usize), String>,
+    /// The earlier timetable: (person kind, id) → sorted entry lines.
+    pub timetable: BTreeMap<(Who, String), Vec<String>>,
+}
+
+/// The inputs of a plan, read.
+pub struct Inputs<'a> {
+    pub assembly: &'a Assembly,
+    pub members: Members,
+    pub constraints: Option<Table>,
+    pub facilitators: Option<Table>,
+    pub speakers: Option<Table>,
+    pub previous: Option<Previous>,
+    /// First open session id when re-planning (sessions before are kept).
+    pub from: Option<String>,
+}
+
+/// A finished plan.
+pub struct Plan<'a> {
+    pub assembly: &'a Assembly,
+    pub members: Members,
+    pub people: Vec<Person>,
+    /// Session index of each seating round.
+    pub rounds: Vec<usize>,
+    pub seating_problem: seating::Problem,
+    pub seating: Seating,
+    pub facilitators: Vec<Facilitator>,
+    pub rota_problem: Option<rota::Problem>,
+    pub rota: Option<Rota>,
+    pub contributions: Vec<Contribution>,
+    pub programme: Option<Programme>,
+    /// First open session (chronological index); 0 for a new plan.
+    pub from: usize,
+    pub entries: Vec<Entry>,
+    /// Needs a room does not meet, in words.
+    pub unmet_needs: Vec<String>,
+    /// Seconds spent seating, on the rota and on the programme (for the
+    /// terminal only: outputs never depend on the clock).
+    pub seconds: [f64; 3],
+}
+
+impl<'a> Plan<'a> {
+    pub fn programme_problem(&self) -> programme::Problem<'a> {
+        programme::Problem {
+            assembly: self.assembly,
+            contributions: self.contributions.clone(),
+            previous: Vec::new(),
+            from: self.from,
+        }
+    }
+
+    /// The table → room assignment of a tables session: tables fill the
+    /// session's rooms in order, as far as each room's capacity allows.
+    pub fn table_room(&self, session: usize, table: usize) -> String {
+        let a = self.assembly;
+        let Some(r) = self.rounds.iter().position(|&x| x == session) else {
+            return a.place(session);
+        };
+        let sizes: Vec<usize> = self.seating.tables(r).iter().map(Vec::len).collect();
+        rooms_of_tables(a, session, &sizes)
+            .get(table)
+            .copied()
+            .flatten()
+            .map_or(String::new(), |ri| a.rooms[ri].name.clone())
+    }
+}
+
+/// The room of each table of a tables session: tables fill the session's
+/// rooms in order, moving on when a room's capacity (in members) is full.
+pub fn rooms_of_tables(a: &Assembly, session: usize, sizes: &[usize]) -> Vec<Option<usize>> {
+    let s = &a.sessions[session];
+    let mut room = 0;
+    let mut used = 0usize;
+    let mut out = Vec::with_capacity(sizes.len());
+    for &size in sizes {
+        if let Some(&ri) = s.rooms.get(room)
+            && let Some(cap) = a.rooms[ri].capacity
+            && used + size > cap
+            && room + 1 < s.rooms.len()
+        {
+            room += 1;
+            used = 0;
+        }
+        used += size;
+        out.push(s.rooms.get(room).copied());
+    }
+    out
+}
+
+/// Pins for members whose needs name a room tag (e.g. hearing-loop): in
+/// every round where some tables are in rooms without it, the member is
+/// pinned to a table in a room with it (members spread over those tables
+/// as room allows). Rounds with an explicit pin for the member are left
+/// alone.
+fn room_need_pins(
+    a: &Assembly,
+    rounds: &[usize],
+    problem: &seating::Problem,
+    people: &[Person],
+    lines: &[u64],
+) -> Vec<Constraint> {
+    let tags = a.room_tags();
+    let mut out = Vec::new();
+    for (r, &s) in rounds.iter().enumerate() {
+        if r < problem.fixed_rounds && problem.previous.is_some() {
+            continue; // held as it was
+        }
+        let sizes = problem.sizes(r);
+        let rooms = rooms_of_tables(a, s, &sizes);
+        let mut left: Vec<usize> = sizes.clone();
+        let present = problem.present(r);
+        for &i in &present {
+            if problem.constraints.iter().any(|c| {
+                matches!(c.kind, constraints::Kind::Pin(_))
+                    && c.applies(r)
+                    && c.members.contains(&i)
+            }) {
+                continue;
+            }
+            let needs: Vec<&String> = people[i]
+                .needs
+                .iter()
+                .filter(|n| tags.contains(n.as_str()))
+                .collect();
+            if needs.is_empty() {
+                continue;
+            }
+            let fits = |t: usize| {
+                rooms[t].is_some_and(|ri| needs.iter().all(|n| a.rooms[ri].tags.contains(n)))
+            };
+            if (0..sizes.len()).all(fits) {
+                continue;
+            }
+            // A different fitting table each round (for mixing).
+            let fitting: Vec<usize> = (0..sizes.len()).filter(|&t| fits(t)).collect();
+            let pick = (0..fitting.len())
+                .map(|k| fitting[(r + i + k) % fitting.len()])
+                .find(|&t| left[t] > 0);
+            if let Some(t) = pick {
+                left[t] -= 1;
+                out.push(Constraint {
+                    kind: constraints::Kind::Pin(t),
+                    members: vec![i],
+                    rounds: Some(vec![r]),
+                    line: lines[i],
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Builds the plan (see the module notes).
+pub fn build<'a>(inputs: Inputs<'a>) -> Result<Plan<'a>, Error> {
+    let a = inputs.assembly;
+    let members = inputs.members;
+    let from = match &inputs.from {
+        None => 0,
+        Some(id) => a.sessions.iter().position(|s| &s.id == id).ok_or_else(|| {
+            Error::Usage(format!(
+                "--from names \"{id}\", which is not a session of the assembly"
+            ))
+        })?,
+    };
+    let rounds = a.rounds();
+    if rounds.is_empty() {
+        return Err(Error::Usage(
+            "the assembly has no held tables sessions to seat".into(),
+        ));
+    }
+
+    // Members: availability, needs, language, consent.
+    let table_of_members = Table {
+        path: members.path.clone(),
+        sha256: members.sha256.clone(),
+        delimiter: b',',
+        header: members.header.clone(),
+        rows: members
+            .cells
+            .iter()
+            .zip(&members.lines)
+            .map(|(cells, &line)| crate::files::table::Row {
+                line,
+                cells: cells.clone(),
+            })
+            .collect(),
+    };
+    let col = |n: &str| table_of_members.column(n);
+    let mut errors = Vec::new();
+    let mut available: Vec<Vec<bool>> = Vec::new();
+    for row in &table_of_members.rows {
+        let av = col("available")
+            .and_then(|c| a.availability(&table_of_members, row, c, &mut errors))
+            .unwrap_or_else(|| vec![true; a.sessions.len()]);
+        available.push(av);
+    }
+    if !errors.is_empty() {
+        return Err(Error::Input(errors));
+    }
+    let cell = |i: usize, n: &str| {
+        col(n).map_or(String::new(), |c| members.cells[i][c].trim().to_string())
+    };
+    let mut people: Vec<Person> = (0..members.len())
+        .map(|i| Person {
+            who: Who::Member,
+            id: members.ids[i].clone(),
+            name: cell(i, "name"),
+            needs: cell(i, "needs")
+                .split([';', ','])
+                .map(key)
+                .filter(|w| !w.is_empty())
+                .collect(),
+            language: cell(i, "language"),
+            consent: cell(i, "consent"),
+        })
+        .collect();
+
+    // Session, day or weekend-N → the seating rounds it covers.
+    let round_words = |w: &str| -> Option<Vec<usize>> {
+        a.sessions_named(w).map(|of| {
+            (0..rounds.len())
+                .filter(|r| of.contains(&rounds[*r]))
+                .collect()
+        })
+    };
+
+    // Seating: rounds, absences, constraints, the earlier plan.
+    let mut cons: Vec<Constraint> = match &inputs.constraints {
+        Some(t) => constraints::from_table(t, &members, rounds.len(), Some(&round_words))?,
+        None => Vec::new(),
+    };
+    for (i, av) in available.iter().enumerate() {
+        let absent: Vec<usize> = (0..rounds.len()).filter(|&r| !av[rounds[r]]).collect();
+        if !absent.is_empty() {
+            cons.push(Constraint {
+                kind: constraints::Kind::Absent,
+                members: vec![i],
+                rounds: Some(absent),
+                line: members.lines[i],
+            });
+        }
+    }
+    let fixed_rounds = rounds.iter().filter(|&&s| s < from).count();
+    let previous_seating = inputs.previous.as_ref().map(|p| {
+        let index = members.index();
+        let mut table_of = vec![vec![None; members.len()]; rounds.len()];
+        for (r, &s) in rounds.iter().enumerate() {
+            if let Some(seats) = p.seating.get(&a.sessions[s].id) {
+                for (id, &t) in seats {
+                    if let Some(&i) = index.get(id.as_str()) {
+                        table_of[r][i] = Some(t);
+                    }
+                }
+            }
+        }
+        Seating { table_of }
+    });
+    let mut seating_problem = seating::Problem {
+        n: members.len(),
+        rounds: rounds.len(),
+        layout: rounds
+            .iter()
+            .map(|&s| {
+                a.sessions[s]
+                    .layout
+                    .unwrap_or(seating::Layout::Size(a.seating.table_size))
+            })
+            .collect(),
+        categories: members.categories(&a.seating.balance)?,
+        constraints: cons,
+        previous: previous_seating,
+        fixed_rounds,
+    };
+    let pins = room_need_pins(a, &rounds, &seating_problem, &people, &members.lines);
+    seating_problem.constraints.extend(pins);
+    let clock = std::time::Instant::now();
+    let seating = seating::solve(&seating_problem, &a.seating.seed, a.seating.effort)?;
+    let mut seconds = [clock.elapsed().as_secs_f64(), 0.0, 0.0];
+    let clock = std::time::Instant::now();
+
+    // Rota.
+    let facilitators = match &inputs.facilitators {
+        Some(t) => rota::facilitators_from_table(
+            t,
+            rounds.len(),
+            &round_words,
+            "list session ids, day ids or weekend-N separated by spaces; blank for always",
+        )?,
+        None => Vec::new(),
+    };
+    let (rota_problem, rota) = if facilitators.is_empty() {
+        (None, None)
+    } else {
+        let index: HashMap<&str, usize> = facilitators
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.id.as_str(), i))
+            .collect();
+        let tables: Vec<Vec<Vec<usize>>> = (0..rounds.len()).map(|r| seating.tables(r)).collect();
+        let previous = inputs.previous.as_ref().map(|p| {
+            let get = |r: usize, t: Option<usize>, role: Role| {
+                p.rota
+                    .get(&(a.sessions[rounds[r]].id.clone(), t, role))
+                    .and_then(|id| index.get(id.as_str()).copied())
+            };
+            Rota {
+                lead: (0..rounds.len())
+                    .map(|r| get(r, None, Role::Lead))
+                    .collect(),
+                table: (0..rounds.len())
+                    .map(|r| {
+                        (0..tables[r].len())
+                            .map(|t| get(r, Some(t), Role::Table))
+                            .collect()
+                    })
+                    .collect(),
+                note: (0..rounds.len())
+                    .map(|r| {
+                        (0..tables[r].len())
+                            .map(|t| get(r, Some(t), Role::NoteTaker))
+                            .collect()
+                    })
+                    .collect(),
+            }
+        });
+        let problem = rota::Problem {
+            tables,
+            members: members.len(),
+            facilitators: facilitators.clone(),
+            previous,
+            fixed_rounds,
+            adjacent: (0..rounds.len())
+                .map(|r| r > 0 && a.sessions[rounds[r]].day == a.sessions[rounds[r - 1]].day)
+                .collect(),
+        };
+        let r = rota::solve(&problem, &a.rota_seed, a.rota_effort);
+        (Some(problem), Some(r))
+    };
+    seconds[1] = clock.elapsed().as_secs_f64();
+    let clock = std::time::Instant::now();
+    for f in &facilitators {
+        people.push(Person {
+            who: Who::Facilitator,
+            id: f.id.clone(),
+            name: f.name.clone(),
+            needs: Vec::new(),
+            language: String::new(),
+            consent: String::new(),
+        });
+    }
+
+    // Programme.
+    let contributions = match &inputs.speakers {
+        Some(t) => programme::from_table(t, a)?,
+        None => Vec::new(),
+    };
+    let programme = if contributions.is_empty() {
+        None
+    } else {
+        let mut seen: HashMap<(String, String), usize> = HashMap::new();
+        let previous: Vec<Option<usize>> = contributions
+            .iter()
+            .map(|c| {
+                let k = (c.speaker.clone(), key(&c.topic));
+                let n = seen.entry(k.clone()).or_insert(0);
+                *n += 1;
+                inputs.previous.as_ref().and_then(|p| {
+                    p.programme
+                        .get(&(k.0, k.1, *n))
+                        .and_then(|id| a.sessions.iter().position(|s| &s.id == id))
+                })
+            })
+            .collect();
+        let problem = programme::Problem {
+            assembly: a,
+            contributions: contributions.clone(),
+            previous,
+            from,
+        };
+        Some(programme::solve(&problem)?)
+    };
+    seconds[2] = clock.elapsed().as_secs_f64();
+    let mut speaker_ids: BTreeSet<&str> = BTreeSet::new();
+    for c in &contributions {
+        if speaker_ids.insert(c.speaker.as_str()) {
+            people.push(Person {
+                who: Who::Speaker,
+                id: c.speaker.clone(),
+                name: c.name.clone(),
+                needs: Vec::new(),
+                language: String::new(),
+                consent: String::new(),
+            });
+        }
+    }
+
+    let mut plan = Plan {
+        assembly: a,
+        members,
+        people,
+        rounds,
+        seating_problem,
+        seating,
+        facilitators,
+        rota_problem,
+        rota,
+        contributions,
+        programme,
+        from,
+        entries: Vec::new(),
+        unmet_needs: Vec::new(),
+        seconds,
+    };
+    plan.entries = timetable(&plan, &available);
+    plan.unmet_needs = unmet_needs(&plan);
+    Ok(plan)
+}
+
+fn timetable(plan: &Plan, available: &[Vec<bool>]) -> Vec<Entry> {
+    let a = plan.assembly;
+    let mut out = Vec::new();
+    let person_of = |who: Who, id: &str| {
+        plan.people
+            .iter()
+            .position(|p| p.who == who && p.id == id)
+            .expect("every planned person is listed")
+    };
+    for s in a.held() {
+        let session = &a.sessions[s];
+        let round = plan.rounds.iter().position(|&x| x == s);
+        for (i, av) in available.iter().enumerate() {
+            if !av[s] {
+                continue;
+            }
+            let (what, table, room) = match round {
+                Some(r) => match plan.seating.table_of[r][i] {
+                    Some(t) => (format!("Table {}", t + 1), Some(t), plan.table_room(s, t)),
+                    None => continue,
+                },
+                None => (session.title.clone(), None, a.place(s)),
+            };
+            out.push(Entry {
+                person: i,
+                session: s,
+                start: session.start,
+                end: session.end,
+                what,
+                table,
+                room,
+            });
+        }
+        if let (Some(r), Some(rota)) = (round, &plan.rota) {
+            if let Some(f) = rota.lead[r] {
+                out.push(Entry {
+                    person: person_of(Who::Facilitator, &plan.facilitators[f].id),
+                    session: s,
+                    start: session.start,
+                    end: session.end,
+                    what: "Lead facilitator".into(),
+                    table: None,
+                    room: a.place(s),
+                });
+            }
+            for (t, posts) in [(&rota.table, "facilitator"), (&rota.note, "note-taker")]
+                .iter()
+                .flat_map(|(v, label)| v[r].iter().enumerate().map(move |(t, f)| (t, (f, *label))))
+            {
+                if let (Some(f), label) = posts {
+                    out.push(Entry {
+                        person: person_of(Who::Facilitator, &plan.facilitators[*f].id),
+                        session: s,
+                        start: session.start,
+                        end: session.end,
+                        what: format!("Table {} {label}", t + 1),
+                        table: Some(t),
+                        room: plan.table_room(s, t),
+                    });
+                }
+            }
+        }
+    }
+    if let Some(prog) = &plan.programme {
+        for slot in programme::slots(&plan.programme_problem(), prog) {
+            let c = &plan.contributions[slot.contribution];
+            out.push(Entry {
+                person: person_of(Who::Speaker, &c.speaker),
+                session: slot.session,
+                start: slot.start,
+                end: slot.end,
+                what: format!("Speaker: {}, {}", c.topic, c.perspective.describe()),
+                table: None,
+                room: a.place(slot.session),
+            });
+        }
+    }
+    out.sort_by(|x, y| {
+        (
+            x.person,
+            a.days[a.sessions[x.session].day].date,
+            x.start,
+            x.session,
+            &x.what,
+        )
+            .cmp(&(
+                y.person,
+                a.days[a.sessions[y.session].day].date,
+                y.start,
+                y.session,
+                &y.what,
+            ))
+    });
+    out
+}
+
+/// Members' needs that name a room tag (e.g. step-free, hearing-loop) but
+/// whose room for a session lacks it.
+fn unmet_needs(plan: &Plan) -> Vec<String> {
+    let a = plan.assembly;
+    let tags = a.room_tags();
+    let mut out = Vec::new();
+    for e in &plan.entries {
+        let p = &plan.people[e.person];
+        if p.who != Who::Member {
+            continue;
+        }
+        // The room of the member's table, or any of the session's rooms.
+        let rooms: Vec<usize> = match e.table {
+            Some(t) => {
+                let r = plan.rounds.iter().position(|&x| x == e.session);
+                let sizes: Vec<usize> = r
+                    .map(|r| plan.seating.tables(r).iter().map(Vec::len).collect())
+                    .unwrap_or_default();
+                rooms_of_tables(a, e.session, &sizes)
+                    .get(t)
+                    .copied()
+                    .flatten()
+                    .into_iter()
+                    .collect()
+            }
+            None => a.sessions[e.session].rooms.clone(),
+        };
+        if rooms.is_empty() {
+            continue;
+        }
+        for need in p.needs.iter().filter(|n| tags.contains(n.as_str())) {
+            if !rooms.iter().any(|&ri| a.rooms[ri].tags.contains(need)) {
+                out.push(format!(
+                    "member {} needs {need}, but {} ({}) is in {}, which lacks it",
+                    p.id,
+                    a.sessions[e.session].id,
+                    a.when(e.session),
+                    rooms
+                        .iter()
+                        .map(|&ri| a.rooms[ri].name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+        }
+    }
+    out
+}
+
+impl Plan<'_> {
+    /// One line per entry, for comparing timetables between plans.
+    pub fn timetable_lines(&self) -> BTreeMap<(Who, String), Vec<String>> {
+        let mut out: BTreeMap<(Who, String), Vec<String>> = BTreeMap::new();
+        for p in &self.people {
+            out.entry((p.who, p.id.clone())).or_default();
+        }
+        for e in &self.entries {
+            let p = &self.people[e.person];
+            out.entry((p.who, p.id.clone()))
+                .or_default()
+                .push(entry_line(self.assembly, e));
+        }
+        out
+    }
+
+    /// The people whose timetable differs from the earlier plan's from the
+    /// first open session on (the past is kept, and a withdrawn member's
+    /// past sessions did happen), with what was removed and added.
+    pub fn changes(&self, previous: &Previous) -> Vec<String> {
+        let now = self.timetable_lines();
+        let past: HashSet<&str> = self.assembly.sessions[..self.from]
+            .iter()
+            .map(|s| s.id.as_str())
+            .collect();
+        let open = |line: &&String| !line.split(' ').next().is_some_and(|id| past.contains(id));
+        let mut out = Vec::new();
+        let keys: BTreeSet<&(Who, String)> = now.keys().chain(previous.timetable.keys()).collect();
+        for k in keys {
+            let sorted = |m: &BTreeMap<(Who, String), Vec<String>>| {
+                let mut v: Vec<String> = m
+                    .get(k)
+                    .map(|v| v.iter().filter(open).cloned().collect())
+                    .unwrap_or_default();
+                v.sort();
+                v
+            };
+            let (before, after) = (&sorted(&previous.timetable), &sorted(&now));
+            if before == after && previous.timetable.contains_key(k) == now.contains_key(k) {
+                continue;
+            }
+            let gone: Vec<&String> = before.iter().filter(|l| !after.contains(l)).collect();
+            let new: Vec<&String> = after.iter().filter(|l| !before.contains(l)).collect();
+            let mut line = format!("{} {}:", k.0.name(), k.1);
+            if !previous.timetable.contains_key(k) {
+                line.push_str(" new to the plan;");
+            } else if !now.contains_key(k) {
+                line.push_str(" no longer in the plan;");
+            }
+            for g in gone {
+                line.push_str(&format!(" − {g};"));
+            }
+            for n in new {
+                line.push_str(&format!(" + {n};"));
+            }
+            out.push(line.trim_end_matches(';').to_string());
+        }
+        out
+    }
+}
+
+/// `session date start–end: what (room)`: the unit of change lists.
+pub fn entry_line(a: &Assembly, e: &Entry) -> String {
+    let s = &a.sessions[e.session];
+    timetable_line(
+        &[
+            &s.id,
+            &a.days[s.day].date.to_string(),
+            &e.start.format("%H:%M").to_string(),
+            &e.end.format("%H:%M").to_string(),
+            &e.what,
+        ],
+        &e.room,
+    )
+}
+
+/// `session date start–end: what (room)` from its parts, as written in
+/// schedule.csv (so lines read back from an earlier plan compare equal).
+fn timetable_line([session, date, start, end, what]: &[&str; 5], room: &str) -> String {
+    let room = if room.is_empty() {
+        String::new()
+    } else {
+        format!(" ({room})")
+    };
+    format!("{session} {date} {start}–{end}: {what}{room}")
+}
+
+impl Previous {
+    /// Reads an earlier plan's `seating.csv`, `rota.csv`, `programme.csv`
+    /// and `schedule.csv` (`dir` only names them in errors).
+    pub fn from_files(
+        dir: &std::path::Path,
+        files: &BTreeMap<String, Vec<u8>>,
+    ) -> Result<Previous, Error> {
+        let table = |name: &str| -> Result<Option<Table>, Error> {
+            match files.get(name) {
+                Some(bytes) => Ok(Some(Table::parse(&dir.join(name), bytes)?)),
+                None => Ok(None),
+            }
+        };
+        let mut out = Previous::default();
+        let need = |t: &Table, cols: &[&str]| -> Result<Vec<usize>, Error> {
+            Ok(t.require(
+                cols,
+                "a file of an earlier plan",
+                "give the directory `kleroterion plan` wrote",
+            )?)
+        };
+        let Some(seating) = table("seating.csv")? else {
+            return Err(InputError::unreadable(
+                &dir.join("seating.csv"),
+                "the earlier plan has no seating.csv",
+            )
+            .hint("give the directory `kleroterion plan` wrote")
+            .into());
+        };
+        let c = need(&seating, &["table", "session"])?;
+        let id = (0..seating.header.len())
+            .find(|&i| !["round", "table", "session"].contains(&key(&seating.header[i]).as_str()))
+            .unwrap_or(0);
+        let most = seating.rows.len().max(1);
+        let mut errors = Vec::new();
+        for row in &seating.rows {
+            let t = match row.cells[c[0]].trim().parse::<usize>() {
+                Ok(t) if (1..=most).contains(&t) => t - 1,
+                _ => {
+                    errors.push(
+                        seating
+                            .cell_error(row, c[0], format!("not a table number from 1 to {most}"))
+                            .hint("give the seating.csv `kleroterion plan` wrote"),
+                    );
+                    continue;
+                }
+            };
+            let id = row.cells[id].trim().to_string();
+            let seats = out
+                .seating
+                .entry(row.cells[c[1]].trim().to_string())
+                .or_default();
+            if seats.insert(id.clone(), t).is_some() {
+                errors.push(
+                    seating
+                        .cell_error(row, c[1], format!("{id} is seated twice in this session"))
+                        .hint("give the seating.csv `kleroterion plan` wrote"),
+                );
+            }
+        }
+        if !errors.is_empty() {
+            return Err(Error::Input(errors));
+        }
+        if let Some(rota) = table("rota.csv")? {
+            let c = need(&rota, &["table", "role", "facilitator", "session"])?;
+            for row in &rota.rows {
+                let t = row.cells[c[0]]
+                    .trim()
+                    .parse::<usize>()
+                    .ok()
+                    .map(|t| t.max(1) - 1);
+                let role = match key(&row.cells[c[1]]).as_str() {
+                    "lead" => Role::Lead,
+                    "note-taker" => Role::NoteTaker,
+                    _ => Role::Table,
+                };
+                let f = row.cells[c[2]].trim();
+                if !f.is_empty() {
+                    out.rota
+                        .insert((row.cells[c[3]].trim().to_string(), t, role), f.to_string());
+                }
+            }
+        }
+        if let Some(prog) = table("programme.csv")? {
+            let c = need(&prog, &["session", "speaker", "topic"])?;
+            let mut seen: HashMap<(String, String), usize> = HashMap::new();
+            for row in &prog.rows {
+                let k = (row.cells[c[1]].trim().to_string(), key(&row.cells[c[2]]));
+                let n = seen.entry(k.clone()).or_insert(0);
+                *n += 1;
+                out.programme
+                    .insert((k.0, k.1, *n), row.cells[c[0]].trim().to_string());
+            }
+        }
+        if let Some(s) = table("schedule.csv")? {
+            let c = need(
+                &s,
+                &[
+                    "kind", "id", "session", "date", "start", "end", "what", "room",
+                ],
+            )?;
+            for row in &s.rows {
+                let who = match key(&row.cells[c[0]]).as_str() {
+                    "facilitator" => Who::Facilitator,
+                    "speaker" => Who::Speaker,
+                    _ => Who::Member,
+                };
+                let cell = |i: usize| row.cells[c[i]].trim();
+                let line = timetable_line(&[cell(2), cell(3), cell(4), cell(5), cell(6)], cell(7));
+                out.timetable
+                    .entry((who, cell(1).to_string()))
+                    .or_default()
+                    .push(line);
+            }
+        }
+        Ok(out)
+    }
+}

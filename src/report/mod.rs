@@ -1,0 +1,330 @@
+//! Human-readable tables shared by the commands' reports.
+
+pub mod plan;
+
+use std::fmt::Write as _;
+
+use crate::model::instance::Instance;
+
+/// A plain-text table with left-aligned text and right-aligned numbers.
+#[derive(Debug, Default)]
+pub struct TextTable {
+    header: Vec<String>,
+    rows: Vec<Vec<String>>,
+    right: Vec<bool>,
+}
+
+impl TextTable {
+    /// `columns`: (name, right-aligned?).
+    pub fn new(columns: &[(&str, bool)]) -> TextTable {
+        TextTable {
+            header: columns.iter().map(|c| c.0.to_string()).collect(),
+            rows: Vec::new(),
+            right: columns.iter().map(|c| c.1).collect(),
+        }
+    }
+
+    pub fn row(&mut self, cells: Vec<String>) {
+        self.rows.push(cells);
+    }
+
+    pub fn render(&self) -> String {
+        let mut width: Vec<usize> = self.header.iter().map(|h| h.chars().count()).collect();
+        for r in &self.rows {
+            for (w, c) in width.iter_mut().zip(r) {
+                *w = (*w).max(c.chars().count());
+            }
+        }
+        let line = |cells: &[String]| {
+            let mut s = String::new();
+            for (i, c) in cells.iter().enumerate() {
+                if i > 0 {
+                    s.push_str("  ");
+                }
+                let pad = width[i].saturating_sub(c.chars().count());
+                if self.right[i] {
+                    s.push_str(&" ".repeat(pad));
+                    s.push_str(c);
+                } else {
+                    s.push_str(c);
+                    if i + 1 < cells.len() {
+                        s.push_str(&" ".repeat(pad));
+                    }
+                }
+            }
+            s.push('\n');
+            s
+        };
+        let mut out = line(&self.header);
+        for r in &self.rows {
+            out.push_str(&line(r));
+        }
+        out
+    }
+}
+
+/// The pool's composition against the quotas: per value the pool count and
+/// share, the bounds and, when given, a panel's counts.
+pub fn composition(instance: &Instance, panel_counts: Option<&[u32]>) -> String {
+    let q = &instance.quotas;
+    let counts = instance.pool.value_counts(q);
+    let n = instance.n() as f64;
+    let mut cols = vec![
+        ("category", false),
+        ("value", false),
+        ("pool", true),
+        ("share", true),
+        ("min", true),
+        ("max", true),
+    ];
+    if panel_counts.is_some() {
+        cols.push(("panel", true));
+    }
+    let mut t = TextTable::new(&cols);
+    for cat in &q.categories {
+        for &v in &cat.values {
+            let quota = &q.values[v];
+            let mut row = vec![
+                cat.name.clone(),
+                quota.name.clone(),
+                counts[v].to_string(),
+                format!("{:.1}%", 100.0 * counts[v] as f64 / n),
+                quota.min.to_string(),
+                quota.max.to_string(),
+            ];
+            if let Some(pc) = panel_counts {
+                row.push(pc[v].to_string());
+            }
+            t.row(row);
+        }
+    }
+    t.render()
+}
+
+/// Everything the selection report shows.
+pub struct SelectionReport<'a> {
+    pub instance: &'a Instance,
+    pub computed: &'a crate::selection::optimise::Computed,
+    pub profiles: &'a crate::model::profiles::Profiles,
+    /// Per-person probabilities.
+    pub pi: &'a [f64],
+    pub distribution: &'a crate::selection::distribution::Distribution,
+    pub drawn: usize,
+    pub seed: &'a str,
+    pub settings: &'a crate::solver::Settings,
+    /// (stage name, seconds), in order.
+    pub timings: &'a [(String, f64)],
+    /// Largest |π from panels − π computed| found by the checks.
+    pub check_deviation: f64,
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.4}%", 100.0 * x)
+}
+
+impl SelectionReport<'_> {
+    pub fn render(&self) -> String {
+        use crate::selection::distribution::Fairness;
+        use std::fmt::Write;
+        let i = self.instance;
+        let c = self.computed;
+        let f = Fairness::of(self.pi);
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "kleroterion {} selection report",
+            env!("CARGO_PKG_VERSION")
+        );
+        let _ = writeln!(s);
+        let status = if c.complete {
+            "complete: optimal, certified below".to_string()
+        } else {
+            "STOPPED AT THE TIME LIMIT: the distribution is valid (every check below passed) but NOT optimal".to_string()
+        };
+        let _ = writeln!(s, "Algorithm: {} ({status})", c.objective.name());
+        let _ = writeln!(
+            s,
+            "Pool:   {} ({} people, sha256 {})",
+            i.pool.path.display(),
+            i.n(),
+            i.pool.sha256
+        );
+        let _ = writeln!(
+            s,
+            "Quotas: {} ({} values, sha256 {})",
+            i.quotas.path.display(),
+            i.quotas.values.len(),
+            i.quotas.sha256
+        );
+        let _ = writeln!(
+            s,
+            "Panel size {}; household rule: {}",
+            i.k,
+            if i.households.columns.is_empty() {
+                "none".to_string()
+            } else {
+                format!(
+                    "{} households by {}",
+                    i.households.groups.len(),
+                    i.households.columns.join(", ")
+                )
+            }
+        );
+        let _ = writeln!(s, "Solver: {}", self.settings.describe());
+        let _ = writeln!(
+            s,
+            "Tolerances: pricing {:e}, fixing dual {:e}, checks {:e}",
+            crate::selection::optimise::PRICING_TOLERANCE,
+            crate::selection::optimise::FIX_TOLERANCE,
+            crate::selection::distribution::CHECK_TOLERANCE
+        );
+        let _ = writeln!(
+            s,
+            "Seed: \"{}\" (domain {})",
+            self.seed,
+            crate::random::SELECT_DOMAIN
+        );
+        let _ = writeln!(s);
+        let _ = writeln!(
+            s,
+            "Selection probabilities ({} people, {} profiles)",
+            i.n(),
+            self.profiles.len()
+        );
+        let _ = writeln!(s, "  minimum         {}", pct(f.min));
+        let _ = writeln!(s, "  maximum         {}", pct(f.max));
+        let _ = writeln!(s, "  mean            {} (= k/n)", pct(f.mean));
+        let _ = writeln!(s, "  geometric mean  {}", pct(f.geometric_mean));
+        let _ = writeln!(s, "  Gini            {}", pct(f.gini));
+        let _ = writeln!(
+            s,
+            "  sum             {:.9} (= k)",
+            self.pi.iter().sum::<f64>()
+        );
+        if let Some(first) = c.stages.first() {
+            let _ = writeln!(
+                s,
+                "Optimality certificate for the minimum: LP value {} and dual bound {} (gap {:.2e}): no distribution over quota-satisfying panels gives everyone more than the bound.",
+                pct(first.value),
+                pct(first.bound),
+                (first.bound - first.value).max(0.0)
+            );
+        }
+        let unselectable: Vec<&str> = c
+            .unselectable
+            .iter()
+            .flat_map(|&t| self.profiles.profiles[t].members.iter())
+            .map(|&p| i.pool.people[p].id.as_str())
+            .collect();
+        if unselectable.is_empty() {
+            let _ = writeln!(s, "Everyone fits on some feasible panel.");
+        } else {
+            let _ = writeln!(
+                s,
+                "{} people fit on no feasible panel (probability 0): {}",
+                unselectable.len(),
+                unselectable.join(", ")
+            );
+        }
+        let _ = writeln!(s);
+        let _ = writeln!(
+            s,
+            "Distribution: {} panels ({} profile panels with positive probability; {} generated; {} master LP and {} pricing solves)",
+            self.distribution.panels.len(),
+            c.distribution.panels.len(),
+            c.columns,
+            c.lp_solves,
+            c.pricing_solves
+        );
+        let _ = writeln!(
+            s,
+            "Checks: every panel has {} members, meets every quota and the household rule; probabilities are >= 0 and sum to 1; per-person probabilities recomputed from the panels (largest deviation {:.1e}). All passed.",
+            i.k, self.check_deviation
+        );
+        let _ = writeln!(s);
+        let mut t = TextTable::new(&[
+            ("stage", true),
+            ("value", true),
+            ("dual bound", true),
+            ("fixed", true),
+            ("LPs", true),
+            ("pricings", true),
+            ("seconds", true),
+        ]);
+        for (n, st) in c.stages.iter().enumerate() {
+            t.row(vec![
+                (n + 1).to_string(),
+                pct(st.value),
+                pct(st.bound),
+                st.fixed.to_string(),
+                st.lp_solves.to_string(),
+                st.pricing_solves.to_string(),
+                format!("{:.3}", st.seconds),
+            ]);
+        }
+        let _ = writeln!(s, "Stages");
+        s.push_str(&t.render());
+        if let Some(target) = &c.target {
+            let _ = writeln!(
+                s,
+                "The stages are LEXIMIN over the quota polytope's LP relaxation (one LP each, not counted among the master LPs): every distribution over panels lies in that polytope, so each stage's LP optimum (the dual bound) bounds it. Column generation then looked for panels giving every profile its share from the stages ({} LPs and {} pricing programs, {:.3} s{}): {}",
+                target.lp_solves,
+                target.pricing_solves,
+                target.seconds,
+                if target.peeled > 0 {
+                    format!(
+                        "; {} of its panels were peeled from the target, one per face of the polytope",
+                        target.peeled
+                    )
+                } else {
+                    String::new()
+                },
+                if c.complete {
+                    format!(
+                        "every profile has {:.9} of it or more (tolerance {:e}), so this distribution is the LEXIMIN.",
+                        target.reached,
+                        crate::selection::optimise::PRICING_TOLERANCE
+                    )
+                } else {
+                    format!(
+                        "the time limit stopped it with every profile at {:.6} of it or more; this distribution is not the LEXIMIN.",
+                        target.reached
+                    )
+                }
+            );
+        }
+        let _ = writeln!(s);
+        let _ = writeln!(s, "Time per stage");
+        for (name, secs) in self.timings {
+            let _ = writeln!(s, "  {name:<28} {secs:>9.3} s");
+        }
+        let _ = writeln!(
+            s,
+            "  (of which master LPs {:.3} s, pricing programs {:.3} s)",
+            c.lp_seconds, c.pricing_seconds
+        );
+        let _ = writeln!(s);
+        let panel = &self.distribution.panels[self.drawn];
+        let _ = writeln!(
+            s,
+            "Drawn: panel {} of distribution.csv (probability {:.6})",
+            self.drawn + 1,
+            self.distribution.probabilities[self.drawn]
+        );
+        s.push_str(&composition(i, Some(&panel.value_counts(i))));
+        s
+    }
+}
+
+/// A titled list for reports: `Title: none`, or `Title (n):` and one
+/// indented line per item.
+pub fn list(out: &mut String, title: &str, items: &[String]) {
+    if items.is_empty() {
+        let _ = writeln!(out, "{title}: none");
+    } else {
+        let _ = writeln!(out, "{title} ({}):", items.len());
+        for i in items {
+            let _ = writeln!(out, "  {i}");
+        }
+    }
+}

@@ -1,0 +1,284 @@
+//! Can the quotas be met? Decided exactly by the panel integer program, with
+//! the smallest relaxation of the bounds when they cannot, and the people who
+//! fit on no feasible panel at all.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use crate::error::Error;
+use crate::model::instance::Instance;
+use crate::model::panel::Panel;
+use crate::solver::{Model, Outcome, Sense, Settings, Var};
+
+/// Which side of a quota.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Minimum,
+    Maximum,
+}
+
+/// One bound to change so that the quotas can be met.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BoundChange {
+    /// Category-value label, `category=value`.
+    pub label: String,
+    pub side: Side,
+    pub from: u32,
+    pub to: u32,
+}
+
+impl fmt::Display for BoundChange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let side = match self.side {
+            Side::Minimum => "minimum",
+            Side::Maximum => "maximum",
+        };
+        write!(f, "{}: {side} {} -> {}", self.label, self.from, self.to)
+    }
+}
+
+/// The advice given when the quotas cannot be met.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Relaxation {
+    /// The smallest total change (sum of the changes) within min_flex and
+    /// max_flex.
+    WithinFlex(Vec<BoundChange>),
+    /// No change within the flex limits works; this smallest one goes beyond.
+    BeyondFlex(Vec<BoundChange>),
+    /// No change of the quotas helps: the pool (after the household rule) is
+    /// too small for the panel size.
+    None,
+}
+
+/// The answer of [`check`].
+#[derive(Debug, Clone)]
+pub struct Feasibility {
+    /// A quota-satisfying panel, when one exists.
+    pub example: Option<Panel>,
+    /// When none exists: how to relax the quotas.
+    pub relaxation: Option<Relaxation>,
+    /// People who sit on no feasible panel (empty when infeasible).
+    pub unselectable: Vec<usize>,
+    /// Number of integer programs solved.
+    pub solves: usize,
+}
+
+/// The panel integer program: x_i ∈ {0,1}, Σx = k, each value's count
+/// within its bounds, at most one per household. Returns the model and
+/// the person variables.
+pub fn panel_model(instance: &Instance, sense: Sense, weights: &[f64]) -> (Model, Vec<Var>) {
+    let mut m = Model::new(sense);
+    let x: Vec<Var> = (0..instance.n()).map(|i| m.binary(weights[i])).collect();
+    add_panel_rows(instance, &mut m, &x);
+    for (v, q) in instance.quotas.values.iter().enumerate() {
+        m.row(
+            f64::from(q.min),
+            f64::from(q.max),
+            value_terms(instance, &x, v),
+        );
+    }
+    (m, x)
+}
+
+/// Size and household rows, shared by every panel model.
+fn add_panel_rows(instance: &Instance, m: &mut Model, x: &[Var]) {
+    let k = instance.k as f64;
+    m.row(k, k, x.iter().map(|&v| (v, 1.0)).collect());
+    for group in &instance.households.groups {
+        m.row(
+            f64::NEG_INFINITY,
+            1.0,
+            group.iter().map(|&i| (x[i], 1.0)).collect(),
+        );
+    }
+}
+
+fn value_terms(instance: &Instance, x: &[Var], v: usize) -> Vec<(Var, f64)> {
+    let c = instance.quotas.values[v].category;
+    instance
+        .pool
+        .people
+        .iter()
+        .zip(x)
+        .filter(|(p, _)| p.values[c] == v)
+        .map(|(_, &xi)| (xi, 1.0))
+        .collect()
+}
+
+fn panel_from(solution: &crate::solver::Solution, x: &[Var]) -> Panel {
+    Panel::new(
+        x.iter()
+            .enumerate()
+            .filter(|&(_, &v)| solution.int(v) == 1)
+            .map(|(i, _)| i)
+            .collect(),
+    )
+}
+
+/// The quota-satisfying panel that maximises Σ weights, if any exists.
+pub fn best_panel(
+    instance: &Instance,
+    weights: &[f64],
+    settings: &Settings,
+) -> Result<Option<(Panel, f64)>, Error> {
+    let (m, x) = panel_model(instance, Sense::Maximise, weights);
+    match m.solve(settings)? {
+        Outcome::Optimal(s) => Ok(Some((panel_from(&s, &x), s.objective))),
+        Outcome::Infeasible => Ok(None),
+        Outcome::TimedOut(_) => Err(Error::Solver(
+            "the panel program hit the solver's time limit".into(),
+        )),
+    }
+}
+
+/// Decides feasibility exactly; when infeasible, computes the smallest
+/// relaxation; when feasible, finds the people who fit on no panel.
+pub fn check(instance: &Instance, settings: &Settings) -> Result<Feasibility, Error> {
+    let n = instance.n();
+    let mut solves = 1;
+    let Some((example, _)) = best_panel(instance, &vec![0.0; n], settings)? else {
+        let (relaxation, s) = smallest_relaxation(instance, settings)?;
+        return Ok(Feasibility {
+            example: None,
+            relaxation: Some(relaxation),
+            unselectable: Vec::new(),
+            solves: solves + s,
+        });
+    };
+    let (unselectable, s) = unselectable_people(instance, &example, settings)?;
+    solves += s;
+    Ok(Feasibility {
+        example: Some(example),
+        relaxation: None,
+        unselectable,
+        solves,
+    })
+}
+
+/// People in no feasible panel. Starting from one feasible panel, covers
+/// people panel by panel: each round solves for the panel with the most
+/// not-yet-covered people; when that maximum is 0 the rest are proven
+/// unselectable. A panel also covers everyone who could swap in for a member
+/// of the same profile without breaking the household rule.
+pub fn unselectable_people(
+    instance: &Instance,
+    first: &Panel,
+    settings: &Settings,
+) -> Result<(Vec<usize>, usize), Error> {
+    let n = instance.n();
+    let people = &instance.pool.people;
+    let mut by_profile: HashMap<&[usize], Vec<usize>> = HashMap::new();
+    for (i, p) in people.iter().enumerate() {
+        by_profile.entry(p.values.as_slice()).or_default().push(i);
+    }
+    let mut covered = vec![false; n];
+    let mut solves = 0;
+    let mut panel = first.clone();
+    loop {
+        for &m in panel.members() {
+            for &j in &by_profile[people[m].values.as_slice()] {
+                if covered[j] {
+                    continue;
+                }
+                // j can replace m unless one of j's housemates (other than m)
+                // is on the panel.
+                let blocked = instance
+                    .households
+                    .housemates(j)
+                    .any(|h| h != m && panel.contains(h));
+                if !blocked {
+                    covered[j] = true;
+                }
+            }
+        }
+        if covered.iter().all(|&c| c) {
+            return Ok((Vec::new(), solves));
+        }
+        let weights: Vec<f64> = covered.iter().map(|&c| if c { 0.0 } else { 1.0 }).collect();
+        solves += 1;
+        match best_panel(instance, &weights, settings)? {
+            Some((p, value)) if value > 0.5 => panel = p,
+            _ => {
+                return Ok(((0..n).filter(|&i| !covered[i]).collect(), solves));
+            }
+        }
+    }
+}
+
+/// The smallest total change of bounds that makes the quotas feasible.
+fn smallest_relaxation(
+    instance: &Instance,
+    settings: &Settings,
+) -> Result<(Relaxation, usize), Error> {
+    if let Some(changes) = relax(instance, true, settings)? {
+        return Ok((Relaxation::WithinFlex(changes), 1));
+    }
+    if let Some(changes) = relax(instance, false, settings)? {
+        return Ok((Relaxation::BeyondFlex(changes), 2));
+    }
+    Ok((Relaxation::None, 2))
+}
+
+fn relax(
+    instance: &Instance,
+    respect_flex: bool,
+    settings: &Settings,
+) -> Result<Option<Vec<BoundChange>>, Error> {
+    let k = instance.k as f64;
+    let mut m = Model::new(Sense::Minimise);
+    let x: Vec<Var> = (0..instance.n()).map(|_| m.binary(0.0)).collect();
+    add_panel_rows(instance, &mut m, &x);
+    let q = &instance.quotas;
+    let mut slacks = Vec::with_capacity(q.values.len());
+    for (v, quota) in q.values.iter().enumerate() {
+        let (min, max) = (f64::from(quota.min), f64::from(quota.max));
+        let (down, up) = if respect_flex {
+            (
+                min - f64::from(quota.min_flex),
+                quota.max_flex.map_or(k, |f| f64::from(f) - max).max(0.0),
+            )
+        } else {
+            (min, k)
+        };
+        let lo = m.integer(0.0, down, 1.0);
+        let hi = m.integer(0.0, up, 1.0);
+        let mut terms = value_terms(instance, &x, v);
+        terms.push((lo, 1.0));
+        m.row(min, f64::INFINITY, terms);
+        let mut terms = value_terms(instance, &x, v);
+        terms.push((hi, -1.0));
+        m.row(f64::NEG_INFINITY, max, terms);
+        slacks.push((lo, hi));
+    }
+    let s = match m.solve(settings)? {
+        Outcome::Optimal(s) => s,
+        Outcome::Infeasible => return Ok(None),
+        Outcome::TimedOut(_) => {
+            return Err(Error::Solver(
+                "the relaxation program hit the solver's time limit".into(),
+            ));
+        }
+    };
+    let mut changes = Vec::new();
+    for (v, &(lo, hi)) in slacks.iter().enumerate() {
+        let quota = &q.values[v];
+        let (down, up) = (s.int(lo) as u32, s.int(hi) as u32);
+        if down > 0 {
+            changes.push(BoundChange {
+                label: q.label(v),
+                side: Side::Minimum,
+                from: quota.min,
+                to: quota.min - down,
+            });
+        }
+        if up > 0 {
+            changes.push(BoundChange {
+                label: q.label(v),
+                side: Side::Maximum,
+                from: quota.max,
+                to: quota.max + up,
+            });
+        }
+    }
+    Ok(Some(changes))
+}

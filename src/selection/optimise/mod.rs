@@ -1,0 +1,486 @@
+//! The optimising selection algorithms — LEXIMIN, MAXIMIN and NASH — by
+//! column generation over profile panels.
+//!
+//! A distribution is built over a growing set of panels. The master LP
+//! chooses panel probabilities; its dual prices say which profiles are
+//! short-changed; the pricing integer program finds the quota-satisfying
+//! panel that is worth most at those prices. When no panel is worth more
+//! than the LP's dual bound, the LP is optimal over *all* panels.
+//!
+//! LEXIMIN (Flanigan et al., Nature 2021) runs stages: maximise the lowest
+//! probability z among profiles not yet fixed; when optimal, every profile
+//! with a positive dual price is at z in every optimal solution
+//! (complementary slackness), so it is fixed at z; repeat until all are
+//! fixed. MAXIMIN stops after the first stage. NASH maximises Σ log π by
+//! outer approximation: tangent cuts of the logarithm plus columns priced
+//! at the gradient.
+//!
+//! Everything is at the level of profiles (see [`crate::model::profiles`]): a
+//! profile's probability is its expected number of seats over its size.
+
+//!
+//! Layout: `oracle` (the pricing program), `swap` (local search for
+//! panels), `master` (the master LP), `leximin` and `nash` (the stages);
+//! this file holds the shared types, the seeding and [`optimise`].
+
+mod leximin;
+mod master;
+mod nash;
+mod oracle;
+mod peel;
+mod swap;
+
+pub use leximin::TARGET_TOLERANCE;
+pub use nash::NASH_TOLERANCE;
+pub use oracle::PanelOracle;
+
+use std::collections::HashSet;
+use std::time::Instant;
+
+use crate::selection::distribution::{ProfileDistribution, ProfilePanel};
+use crate::error::Error;
+use crate::model::instance::Instance;
+use crate::model::profiles::Profiles;
+use crate::solver::{Lp, LpCol, LpFailure, LpRow, Model, Outcome, Sense, Settings, Var};
+
+use master::Master;
+use swap::SwapSearch;
+
+/// Which distribution to compute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Objective {
+    Leximin,
+    Maximin,
+    Nash,
+}
+
+impl Objective {
+    pub fn name(self) -> &'static str {
+        match self {
+            Objective::Leximin => "LEXIMIN",
+            Objective::Maximin => "MAXIMIN",
+            Objective::Nash => "NASH",
+        }
+    }
+}
+
+/// A progress report, sent after every master LP solve.
+#[derive(Debug, Clone)]
+pub struct Progress {
+    pub stage: usize,
+    /// The current lowest probability among unfixed profiles (LEXIMIN,
+    /// MAXIMIN) or the current mean log-probability (NASH).
+    pub value: f64,
+    pub panels: usize,
+    pub fixed: usize,
+    pub profiles: usize,
+}
+
+/// Master LP solves of at least this many simplex iterations make pricing
+/// use the exact program rather than its LP relaxation. (Measured: on the
+/// 150-person fixture the master LP takes ~40 iterations and a pricing MIP
+/// costs more than it; on data/ (313 profiles, k = 110) it takes 400-1100
+/// and a MIP is 10× cheaper than a master LP above ~600.)
+pub const EXACT_PRICING_ITERATIONS: u64 = 500;
+
+/// When column generation aiming at the relaxation's target peels the
+/// target into panels (see `peel.rs`) instead: once its master LPs have
+/// taken `after` simplex iterations in all, or at once if the first master
+/// LP gives every profile less than `below` of its target (z < below).
+/// Both are work, not time, so every run takes the same path.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Peel {
+    pub after: u64,
+    pub below: f64,
+}
+
+impl Peel {
+    /// Measured (release, one thread): where column generation alone
+    /// reaches the target within 10,000 iterations (fixture_22 after 1,554
+    /// iterations, sf_c_44 6,806, sf_b_20 6,119) it is faster than peeling
+    /// first (fixture_22 0.08 s against 0.34, sf_c_44 0.64 against 2.8,
+    /// sf_b_20 0.56 against 1.25); where it needs more (cca_75 26,048,
+    /// nexus_170 20,921, sf_e_110 not within 300 s), peeling is. The first
+    /// master LP tells them apart early: z was 0.57-0.91 where column
+    /// generation finished first (fixture_22 0.91, mass_24 0.57, sf_c_44
+    /// 0.64, sf_b_20 0.64) and 0.12-0.46 where peeling at once was faster
+    /// (hd_30, sf_a_35, obf_30, sf_d_40, cca_75, sf_e_110, pool_10000;
+    /// nexus_170, 0.60, peels after 10,000). Peeling at once below 0.5,
+    /// same machine, against after 10,000 only (`cargo bench --bench
+    /// selection -- --limit 60`): hd_30 2.4 s against 3.4, sf_a_35 2.1
+    /// against 3.2, obf_30 5.6 against 7.4, sf_d_40 4.2 against 5.4, cca_75
+    /// 1.1 against 2.1, sf_e_110 48.5 against 55.3; the rest unchanged.
+    pub const DEFAULT: Peel = Peel {
+        after: 10_000,
+        below: 0.5,
+    };
+    /// Peel straight away.
+    pub const AT_ONCE: Peel = Peel {
+        after: 0,
+        below: 0.0,
+    };
+    /// Never peel: column generation alone (for comparison and tests).
+    pub const NEVER: Peel = Peel {
+        after: u64::MAX,
+        below: 0.0,
+    };
+}
+
+/// One LEXIMIN stage (MAXIMIN has one; NASH reports one).
+#[derive(Debug, Clone)]
+pub struct Stage {
+    /// The stage's optimum z (primal value of the master LP).
+    pub value: f64,
+    /// Dual bound: no distribution gives the unfixed profiles a minimum
+    /// above this. `value` and `bound` agreeing is the optimality
+    /// certificate.
+    pub bound: f64,
+    /// Profiles fixed at the end of this stage.
+    pub fixed: usize,
+    pub lp_solves: usize,
+    pub pricing_solves: usize,
+    pub seconds: f64,
+}
+
+/// Solver-independent tolerances, recorded in reports.
+pub const PRICING_TOLERANCE: f64 = 1e-7;
+/// A dual price above this (relative to the unfixed total of 1) fixes a
+/// profile.
+pub const FIX_TOLERANCE: f64 = 1e-6;
+
+/// The result of [`optimise`].
+#[derive(Debug, Clone)]
+pub struct Computed {
+    pub objective: Objective,
+    pub distribution: ProfileDistribution,
+    /// Probability per profile, from the distribution.
+    pub profile_probabilities: Vec<f64>,
+    /// Profiles in no feasible panel (probability 0).
+    pub unselectable: Vec<usize>,
+    pub stages: Vec<Stage>,
+    /// LEXIMIN by its relaxation: the stages are the relaxation's (each
+    /// bound is its LP optimum, each value the distribution's lowest share
+    /// among the stage's profiles) and this is the search for panels
+    /// reaching them. None when the stages ran over panels.
+    pub target: Option<TargetRun>,
+    /// False when the time limit stopped the computation early; the
+    /// distribution is then valid but not optimal.
+    pub complete: bool,
+    /// Seconds spent: finding initial panels, then the stages.
+    pub seed_seconds: f64,
+    pub lp_solves: usize,
+    pub pricing_solves: usize,
+    /// Panels generated in all (columns of the master LP).
+    pub columns: usize,
+    /// Every quota-satisfying panel in the master LP at the end (a superset
+    /// of the distribution's support): more room for rounding.
+    pub candidates: Vec<ProfilePanel>,
+    /// Seconds in master LP solves and in pricing solves.
+    pub lp_seconds: f64,
+    pub pricing_seconds: f64,
+}
+
+/// How many of the best known panels local search starts from per round
+/// (fixture_22: 16 gave 66-69 master LPs, 32 gave 45-50).
+const SWAP_STARTS: usize = 32;
+/// Columns beyond this many per profile (plus 200) are pruned within a
+/// stage: the panels neither in use nor basic are deleted from the master LP.
+const PRUNE_AT: usize = 10;
+/// Weight of the stability centre in smoothed pricing (Wentges).
+const SMOOTHING: f64 = 0.5;
+/// Multiplicative-weights rounds that seed the master LP: this many per
+/// profile, within the limits below. (Measured on data/ with the stages over
+/// panels: 2,000 rounds halve the first stage's master-LP solves. With
+/// LEXIMIN by its relaxation, 2 per profile against 4, same run: fixture_22
+/// 0.08 s against 0.13 s, hd_30 1.9 s against 3.4 s, sf_a_35 2.5 s against
+/// 4.1 s, cca_75 5.5 s against 7.6 s; obf_30 8.1 s against 6.3 s; data/ and
+/// nexus_170 the same.) LEXIMIN and MAXIMIN take 1: the columns aimed at
+/// the relaxation's target do the rest (1 against 2, same run: fixture_22
+/// 75 ms against 94 ms end to end, cca_75 2.15 s against 2.51 s, sf_d_40
+/// 5.5 s against 6.0 s, sf_a_35 3.2 s against 3.6 s; sf_c_44 0.70 s
+/// against 0.63 s; the others within 5%). NASH keeps 2: with 1, fixture_22
+/// took 4.7 s against 2.3 s.
+const MW_ROUNDS_PER_PROFILE: usize = 1;
+const MW_ROUNDS_PER_PROFILE_NASH: usize = 2;
+const MW_MIN_ROUNDS: usize = 50;
+const MW_MAX_ROUNDS: usize = 2000;
+/// ... and within this many candidate moves examined by the climbs (work,
+/// not time, so every run takes the same path): data/ uses 3·10⁸ in its
+/// 1,252 rounds (2.5-4.7 s); a 1,727-person pool with 908 profiles costs
+/// ~4·10⁶ a round and stops after about 100 (without the limit, its 2,000
+/// rounds took about a minute).
+const MW_MAX_SCANS: u64 = 400_000_000;
+
+/// Options of [`optimise`].
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub objective: Objective,
+    pub settings: Settings,
+    /// Stop cleanly at this instant with the best certified distribution.
+    pub deadline: Option<Instant>,
+    /// LEXIMIN: first compute the LEXIMIN of the quota polytope's LP
+    /// relaxation and look for a distribution reaching it (see
+    /// `leximin.rs`); the stages over panels run only if none does. False:
+    /// the stages over panels straight away (same result, for comparison
+    /// and tests).
+    pub relaxation_first: bool,
+    /// LEXIMIN by its relaxation: when the target is peeled into panels
+    /// ([`Peel::DEFAULT`]).
+    pub peel: Peel,
+}
+
+/// LEXIMIN by its relaxation: how the distribution reaching the relaxed
+/// LEXIMIN was found.
+#[derive(Debug, Clone)]
+pub struct TargetRun {
+    /// Panels peeled from the target and added to the master (0 if column
+    /// generation reached it before peeling).
+    pub peeled: usize,
+    /// The master's z at the end: every profile has at least this fraction
+    /// of its target share (1 within [`PRICING_TOLERANCE`] when complete).
+    pub reached: f64,
+    pub lp_solves: usize,
+    pub pricing_solves: usize,
+    pub seconds: f64,
+}
+
+fn lp_error(e: LpFailure) -> Error {
+    match e {
+        LpFailure::TimeLimit => Error::Solver("time limit".into()),
+        LpFailure::Other(s) => Error::Solver(s),
+    }
+}
+
+/// Row duals of "share ≥ … z" rows as prices: HiGHS's signs vary with the
+/// sense, so they are signed to make Σ weight·y positive (the dual
+/// constraint of z, whose coefficient in row t is −weight_t, reads Σ
+/// weight·y = 1), and the negative rounding noise is cut to 0.
+fn signed_prices(mut y: Vec<f64>, weight: impl Fn(usize) -> f64) -> Vec<f64> {
+    let weighted: f64 = y.iter().enumerate().map(|(t, v)| weight(t) * v).sum();
+    let sign = if weighted < 0.0 { -1.0 } else { 1.0 };
+    for v in &mut y {
+        *v = (*v * sign).max(0.0);
+    }
+    y
+}
+
+/// Finds panels that together cover every profile that can be covered;
+/// the rest are unselectable. Returns (panels, unselectable profiles).
+/// Covers every profile that can be covered by solving for the panel with
+/// the most uncovered profiles, until none is left or the best panel covers
+/// nobody new (the rest are then proven unselectable). Returns (new panels,
+/// unselectable profiles).
+fn cover(
+    oracle: &mut PanelOracle,
+    search: &SwapSearch,
+    known: &[ProfilePanel],
+    covered: &mut [bool],
+) -> Result<(Vec<ProfilePanel>, Vec<usize>), Error> {
+    let mut panels = Vec::new();
+    while !covered.iter().all(|&c| c) {
+        let weights: Vec<f64> = covered.iter().map(|&c| if c { 0.0 } else { 1.0 }).collect();
+        // Swap search first; the exact program when it finds nobody new.
+        let (panel, value) = search.best_climb(
+            known
+                .iter()
+                .chain(&panels)
+                .cloned()
+                .collect::<Vec<_>>()
+                .as_slice(),
+            &weights,
+            3,
+        );
+        if value > 0.5 {
+            for &(t, _) in &panel.0 {
+                covered[t as usize] = true;
+            }
+            panels.push(panel);
+            continue;
+        }
+        match oracle.best(&weights)? {
+            Some((panel, value)) if value > 0.5 => {
+                for &(t, _) in &panel.0 {
+                    covered[t as usize] = true;
+                }
+                panels.push(panel);
+            }
+            _ => break,
+        }
+    }
+    let unselectable = (0..covered.len()).filter(|&t| !covered[t]).collect();
+    Ok((panels, unselectable))
+}
+
+/// Multiplicative weights (as in Flanigan et al.'s initialisation): each
+/// round finds a good panel for the current per-person weights by swap
+/// search, then lowers the weights of the profiles it seats (×0.8 per
+/// seated person, averaged over the profile) and renormalises. Cheap, and
+/// gives the master LP a diverse set of panels that serves everyone. Stops
+/// after `rounds` or [`MW_MAX_SCANS`], whichever comes first.
+fn multiplicative_weights(
+    search: &SwapSearch,
+    sizes: &[f64],
+    panels: &mut Vec<ProfilePanel>,
+    rounds: usize,
+    deadline: Option<Instant>,
+) {
+    let t_count = sizes.len();
+    let mut w = vec![1.0f64; t_count];
+    let mut known: HashSet<ProfilePanel> = panels.iter().cloned().collect();
+    for _ in 0..rounds {
+        if deadline.is_some_and(|d| Instant::now() >= d) || search.scans() >= MW_MAX_SCANS {
+            break;
+        }
+        let (panel, _) = search.best_climb(panels, &w, 3);
+        for &(t, c) in &panel.0 {
+            let t = t as usize;
+            let x = f64::from(c) / sizes[t];
+            w[t] *= 1.0 - 0.2 * x;
+        }
+        let total: f64 = w.iter().sum();
+        for v in &mut w {
+            *v *= t_count as f64 / total;
+        }
+        if known.insert(panel.clone()) {
+            panels.push(panel);
+        }
+    }
+}
+
+/// Computes the distribution.
+pub fn optimise(
+    instance: &Instance,
+    profiles: &Profiles,
+    options: &Options,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<Computed, Error> {
+    let t0 = Instant::now();
+    let mut oracle = PanelOracle::new(instance, profiles, options.settings);
+    let t_count = profiles.len();
+    let Some((first, _)) = oracle.best(&vec![1.0; t_count])? else {
+        return Err(Error::Infeasible(
+            "no panel meets every quota and the household rule\n  what to do: run `kleroterion check` for the smallest relaxation".into(),
+        ));
+    };
+    let sizes: Vec<f64> = profiles.profiles.iter().map(|p| p.size() as f64).collect();
+    let mut seed_panels = vec![first];
+    let all_search = SwapSearch::new(instance, profiles, &vec![true; t_count]);
+    let per_profile = match options.objective {
+        Objective::Nash => MW_ROUNDS_PER_PROFILE_NASH,
+        Objective::Leximin | Objective::Maximin => MW_ROUNDS_PER_PROFILE,
+    };
+    multiplicative_weights(
+        &all_search,
+        &sizes,
+        &mut seed_panels,
+        (per_profile * t_count).clamp(MW_MIN_ROUNDS, MW_MAX_ROUNDS),
+        options.deadline,
+    );
+    let mut covered = vec![false; t_count];
+    for p in &seed_panels {
+        for &(t, _) in &p.0 {
+            covered[t as usize] = true;
+        }
+    }
+    let (more, unselectable) = cover(&mut oracle, &all_search, &seed_panels, &mut covered)?;
+    seed_panels.extend(more);
+    for &t in &unselectable {
+        oracle.exclude(t);
+    }
+    let mut selectable = vec![true; t_count];
+    for &t in &unselectable {
+        selectable[t] = false;
+    }
+    let mut master = Master::new(profiles, &selectable, &options.settings, options.objective);
+    for p in seed_panels {
+        // Panels seating an unselectable profile cannot exist; skip defensively.
+        if p.0.iter().all(|&(t, _)| selectable[t as usize]) {
+            master.add(p);
+        }
+    }
+    let seed_seconds = t0.elapsed().as_secs_f64();
+    let search = SwapSearch::new(instance, profiles, &selectable);
+    let mut run = Run {
+        master,
+        search,
+        oracle,
+        selectable,
+        options,
+        stages: Vec::new(),
+        target: None,
+        peeled: 0,
+        lp_solves: 0,
+        lp_seconds: 0.0,
+        complete: true,
+    };
+    let solution = match options.objective {
+        Objective::Leximin | Objective::Maximin => run.leximin(progress)?,
+        Objective::Nash => run.nash(progress)?,
+    };
+    let distribution = run.master.distribution(&solution);
+    let profile_probabilities = distribution.profile_probabilities(profiles);
+    Ok(Computed {
+        objective: options.objective,
+        distribution,
+        profile_probabilities,
+        unselectable,
+        stages: run.stages,
+        target: run.target,
+        complete: run.complete,
+        seed_seconds,
+        lp_solves: run.lp_solves,
+        pricing_solves: run.oracle.solves,
+        columns: run.master.panels.len(),
+        candidates: std::mem::take(&mut run.master.panels),
+        lp_seconds: run.lp_seconds,
+        pricing_seconds: run.oracle.seconds,
+    })
+}
+
+struct Run<'a, 'b> {
+    master: Master,
+    search: SwapSearch,
+    oracle: PanelOracle<'a>,
+    selectable: Vec<bool>,
+    options: &'b Options,
+    stages: Vec<Stage>,
+    target: Option<TargetRun>,
+    /// Panels the peel added, if it ran.
+    peeled: usize,
+    lp_solves: usize,
+    lp_seconds: f64,
+    complete: bool,
+}
+
+impl Run<'_, '_> {
+    fn out_of_time(&self) -> bool {
+        self.options.deadline.is_some_and(|d| Instant::now() >= d)
+    }
+
+    fn solve_lp(&mut self) -> Result<crate::solver::LpSolution, Error> {
+        self.solve_lp_until(None).map_err(lp_error)
+    }
+
+    /// A master LP solve that stops at the deadline (None then): for the
+    /// solves inside column generation, whose caller stops cleanly with the
+    /// solution before.
+    fn solve_lp_by_deadline(&mut self) -> Result<Option<crate::solver::LpSolution>, Error> {
+        match self.solve_lp_until(self.options.deadline) {
+            Ok(s) => Ok(Some(s)),
+            Err(LpFailure::TimeLimit) => Ok(None),
+            Err(_) if self.out_of_time() => Ok(None),
+            Err(e) => Err(lp_error(e)),
+        }
+    }
+
+    fn solve_lp_until(
+        &mut self,
+        deadline: Option<Instant>,
+    ) -> Result<crate::solver::LpSolution, LpFailure> {
+        self.lp_solves += 1;
+        let clock = Instant::now();
+        let r = self.master.lp.solve_until(deadline);
+        self.lp_seconds += clock.elapsed().as_secs_f64();
+        r
+    }
+}

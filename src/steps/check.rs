@@ -1,0 +1,113 @@
+//! Check: can the quotas be met, and by whom?
+
+use std::fmt::Write as _;
+
+use crate::error::Error;
+use crate::model::instance::Instance;
+use crate::report;
+use crate::selection::feasibility::{self, Feasibility, Relaxation};
+use crate::solver::Settings;
+
+use super::household_clause;
+
+/// What `check` found.
+#[derive(Debug)]
+pub struct Checked {
+    /// The arithmetic reasons the quotas cannot be met (empty if none).
+    pub quick: Vec<String>,
+    /// The exact answer: feasible or not, the smallest relaxation, the
+    /// people on no feasible panel.
+    pub result: Feasibility,
+    /// The solver settings used, in words.
+    pub settings: String,
+}
+
+impl Checked {
+    /// True when a panel meeting every quota exists.
+    pub fn feasible(&self) -> bool {
+        self.result.relaxation.is_none()
+    }
+}
+
+/// Decides exactly whether any panel of the instance's size meets every
+/// quota (and the household rule); if none does, finds the smallest
+/// relaxation; if one does, the people who fit on no feasible panel.
+pub fn check(instance: &Instance) -> Result<Checked, Error> {
+    let settings = Settings::default();
+    let quick = instance.quick_infeasibility();
+    let result = feasibility::check(instance, &settings)?;
+    Ok(Checked {
+        quick,
+        result,
+        settings: settings.describe(),
+    })
+}
+
+/// The composition of the pool against the quotas, then the answer, in
+/// words.
+pub fn text(instance: &Instance, c: &Checked) -> String {
+    let mut out = report::composition(instance, None);
+    out.push('\n');
+    for line in &c.quick {
+        let _ = writeln!(out, "Impossible: {line}");
+    }
+    let Some(relaxation) = &c.result.relaxation else {
+        let _ = writeln!(
+            out,
+            "Feasible: yes. A panel of {} meeting every quota{} exists (decided exactly by integer programming; {}).",
+            instance.k,
+            household_clause(instance),
+            c.settings
+        );
+        if c.result.unselectable.is_empty() {
+            let _ = writeln!(
+                out,
+                "Everyone in the pool can sit on at least one feasible panel."
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "{} people cannot sit on any feasible panel (their selection probability is 0 under every algorithm):",
+                c.result.unselectable.len()
+            );
+            for &i in &c.result.unselectable {
+                let p = &instance.pool.people[i];
+                let _ = writeln!(out, "  {} (line {})", p.id, p.line);
+            }
+        }
+        return out;
+    };
+    let _ = writeln!(
+        out,
+        "Feasible: NO. No panel of {} meets every quota{}.",
+        instance.k,
+        household_clause(instance),
+    );
+    match relaxation {
+        Relaxation::WithinFlex(changes) | Relaxation::BeyondFlex(changes) => {
+            let total: u32 = changes.iter().map(|c| c.from.abs_diff(c.to)).sum();
+            if matches!(relaxation, Relaxation::BeyondFlex(_)) {
+                let _ = writeln!(
+                    out,
+                    "No relaxation within min_flex/max_flex is enough. The smallest relaxation beyond them (total change {total}):"
+                );
+            } else {
+                let _ = writeln!(
+                    out,
+                    "The smallest relaxation that makes the quotas feasible (total change {total}):"
+                );
+            }
+            for c in changes {
+                let _ = writeln!(out, "  {c}");
+            }
+        }
+        Relaxation::None => {
+            let _ = writeln!(
+                out,
+                "No change of the quotas helps: the pool has too few people who may sit together for a panel of {}. Lower --size or add volunteers.",
+                instance.k
+            );
+        }
+    }
+    out
+}

@@ -1,0 +1,220 @@
+//! Lottery: compute a fair distribution, round it to a uniform lottery of
+//! m panels, and build the audit bundle and the organiser's private
+//! directory.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use crate::audit::bundle::Secret;
+use crate::audit::private::{self, Source};
+use crate::audit::{self, Built, LotteryOptions};
+use crate::error::{Error, Warning};
+use crate::files::dir::Outputs;
+use crate::model::instance::Instance;
+use crate::selection::optimise::{self, Objective, Peel, Progress};
+use crate::solver::Settings;
+
+use super::PoolFiles;
+
+/// The largest lottery offered (each panel is a line of lottery.csv).
+pub const MAX_PANELS: u32 = 100_000;
+
+/// How to compute a lottery (a first stage or a replacement round).
+#[derive(Debug, Clone)]
+pub struct LotterySettings {
+    /// The algorithm of the exact distribution that is rounded.
+    pub algorithm: Objective,
+    /// Number of panels m; each is drawn with probability 1/m.
+    pub panels: u32,
+    /// Stop the optimisation after this many seconds from `started`.
+    pub time_limit: Option<f64>,
+    pub started: Instant,
+}
+
+impl LotterySettings {
+    /// The checked options of the audit protocol.
+    pub fn options(&self) -> Result<LotteryOptions, Error> {
+        let deadline = super::deadline(self.started, self.time_limit)?;
+        if !(1..=MAX_PANELS).contains(&self.panels) {
+            return Err(Error::Usage(format!(
+                "--panels must be between 1 and {MAX_PANELS}"
+            )));
+        }
+        Ok(LotteryOptions {
+            optimise: optimise::Options {
+                objective: self.algorithm,
+                settings: Settings::default(),
+                deadline,
+                relaxation_first: true,
+                peel: Peel::DEFAULT,
+            },
+            panels: self.panels,
+        })
+    }
+}
+
+/// Where a new bundle goes and which secret key it uses.
+#[derive(Debug, Clone)]
+pub struct NewBundle {
+    /// The public bundle directory to create.
+    pub bundle: PathBuf,
+    /// The organiser's private directory (None: BUNDLE-private).
+    pub private: Option<PathBuf>,
+    /// A file with the secret pseudonym key (None: the private directory's
+    /// key if present, else a new random key).
+    pub secret_key: Option<PathBuf>,
+    /// Replace an existing bundle.
+    pub force: bool,
+}
+
+impl NewBundle {
+    /// Refuses an existing bundle unless it may be replaced.
+    pub fn check_free(&self) -> Result<(), Error> {
+        if self.bundle.exists() && !self.force {
+            return Err(Error::Usage(format!(
+                "{} already exists; nothing was written (use --force to replace it, or choose another directory)",
+                self.bundle.display()
+            )));
+        }
+        Ok(())
+    }
+
+    /// The private directory and the secret key.
+    pub fn private_and_secret(&self) -> Result<(PathBuf, Secret), Error> {
+        private::private_and_secret(
+            &self.bundle,
+            self.private.as_deref(),
+            self.secret_key.as_deref(),
+        )
+    }
+}
+
+/// A committed stage ready to publish.
+pub struct Published {
+    pub built: Built,
+    /// The files to write, in order (the private directory first, then the
+    /// bundle or the round's directory).
+    pub outputs: Vec<Outputs>,
+    /// What to tell the user: the stage's summary and its commitment.
+    pub text: String,
+    pub warnings: Vec<Warning>,
+}
+
+impl Published {
+    /// False when the time limit stopped the optimisation.
+    pub fn complete(&self) -> bool {
+        self.built.made.computed.complete
+    }
+}
+
+/// Computes the lottery of `instance` and builds a new bundle and its
+/// private directory.
+pub fn lottery(
+    instance: &Instance,
+    pool: &PoolFiles,
+    settings: &LotterySettings,
+    target: &NewBundle,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<Published, Error> {
+    let options = settings.options()?;
+    let (private, secret) = target.private_and_secret()?;
+    let (built, names) = audit::first_stage(instance, &secret, &options, progress)?;
+    publish_first_stage(built, &names, pool, instance, &private, &secret, target)
+}
+
+/// A new bundle whose first stage is `built`, and its private directory.
+pub(super) fn publish_first_stage(
+    built: Built,
+    names: &[String],
+    pool: &PoolFiles,
+    instance: &Instance,
+    private: &Path,
+    secret: &Secret,
+    target: &NewBundle,
+) -> Result<Published, Error> {
+    let absolute = |p: &PathBuf| std::path::absolute(p).unwrap_or_else(|_| p.clone());
+    let source = Source {
+        respondents: absolute(&pool.pool),
+        respondents_sha256: instance.pool.sha256.clone(),
+        quotas: absolute(&pool.quotas),
+        quotas_sha256: instance.quotas.sha256.clone(),
+        size: instance.k,
+        id_column: pool.id_column.clone(),
+        address_columns: pool.address_columns.clone(),
+    };
+    let private_files = private::files(private, secret, &source, instance, names)?;
+    let mut bundle = Outputs::new_dir(target.bundle.clone(), target.force);
+    for (name, bytes) in &built.files {
+        bundle.add(name.clone(), bytes.clone());
+    }
+    let (mut text, mut warnings) = stage_text(&built, &target.bundle, &target.bundle);
+    text.push_str(&format!(
+        "\nprivate (keep, never publish): {}\n",
+        private.display()
+    ));
+    if !built.made.computed.complete {
+        warnings.push(Warning(
+            "stopped at the time limit; the lottery is valid but its distribution is not optimal"
+                .into(),
+        ));
+    }
+    Ok(Published {
+        built,
+        outputs: vec![private_files, bundle],
+        text,
+        warnings,
+    })
+}
+
+/// A lottery stage's summary and its commitment, and the warnings about
+/// it.
+pub(super) fn stage_text(built: &Built, bundle: &Path, dir: &Path) -> (String, Vec<Warning>) {
+    let s = &built.manifest.summary;
+    let m = built.manifest.panels;
+    let mut warnings = Vec::new();
+    let mf = m as f64;
+    let parse = |t: &str| t.parse::<f64>().unwrap_or(f64::NAN) * mf;
+    let mut text = format!(
+        "Lottery of {m} panels of {} from {} people ({}).\n",
+        built.manifest.panel_size, built.manifest.people, built.manifest.algorithm,
+    );
+    text.push_str(&format!(
+        "  exact:   minimum {}  maximum {}  Gini {}\n",
+        s.exact.minimum, s.exact.maximum, s.exact.gini
+    ));
+    text.push_str(&format!(
+        "  lottery: minimum {}  maximum {}  Gini {}\n",
+        s.lottery.minimum, s.lottery.maximum, s.lottery.gini
+    ));
+    text.push_str(&format!(
+        "  largest change per person {} ({:.2}/m); minimum fell by {} ({:.2}/m)\n",
+        s.largest_change,
+        parse(&s.largest_change),
+        s.minimum_drop,
+        parse(&s.minimum_drop)
+    ));
+    text.push_str(&format!(
+        "  optimisation {:.1} s, rounding {:.1} s\n",
+        built.made.computed.seed_seconds
+            + built
+                .made
+                .computed
+                .stages
+                .iter()
+                .map(|s| s.seconds)
+                .sum::<f64>(),
+        built.made.rounded.seconds
+    ));
+    if built.manifest.rounding.contains(audit::FLOOR_MISSED) {
+        warnings.push(Warning(
+            "the rounding could not keep everyone within 1/m of the exact minimum; try more panels (--panels)".into(),
+        ));
+    }
+    text.push_str(&format!("\nwrote {}\n", dir.display()));
+    text.push_str(&format!("\nCOMMITMENT {}\n", built.commitment));
+    text.push_str(&format!(
+        "Publish this commitment now, before the seed exists; then fix a public seed and run\n  kleroterion draw {} --seed \"<seed>\"\n",
+        bundle.display()
+    ));
+    (text, warnings)
+}

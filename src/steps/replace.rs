@@ -1,0 +1,215 @@
+//! Replace: a fair, committed replacement round for withdrawn members,
+//! either as the next stage of a bundle or, from the original inputs and a
+//! panel chosen outside any bundle, as the first stage of a new one.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use crate::audit::bundle::stage_dir;
+use crate::audit::private::{self, Private};
+use crate::audit::{self, Bundle};
+use crate::error::Error;
+use crate::files::dir::{self, Outputs};
+use crate::files::table::Table;
+use crate::model::instance::Instance;
+use crate::model::pool::IdSource;
+use crate::selection::optimise::Progress;
+
+use super::PoolFiles;
+use super::lottery::{LotterySettings, NewBundle, Published, publish_first_stage, stage_text};
+
+/// A round as the next stage of a bundle whose stages are all drawn.
+#[derive(Debug, Clone)]
+pub struct NextRound {
+    pub bundle: PathBuf,
+    /// The organiser's private directory (None: BUNDLE-private, if present).
+    pub private: Option<PathBuf>,
+    /// Who withdrew: ids (mapped through the private directory) or
+    /// pseudonyms.
+    pub withdrawn: Vec<String>,
+    /// Apply the smallest relaxation if the round's quotas cannot be met.
+    pub relax: bool,
+}
+
+/// The next replacement round of a bundle.
+pub fn next_round(
+    round: &NextRound,
+    settings: &LotterySettings,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<Published, Error> {
+    let options = settings.options()?;
+    let files = dir::read_dir(&round.bundle)?;
+    let stages = audit::parse_all(&Bundle::from_files(&round.bundle, files))?;
+    if stages.first().is_some_and(audit::is_replacement) {
+        return Err(Error::Usage(audit::NOT_CHAINED.into()));
+    }
+    let known = stages
+        .first()
+        .ok_or(Error::Usage("empty bundle".into()))?
+        .index();
+    let private_dir = round
+        .private
+        .clone()
+        .unwrap_or_else(|| private::default_dir(&round.bundle));
+    let private = if private_dir.join(private::SOURCE_FILE).exists() {
+        Some(Private::open(&private_dir)?)
+    } else {
+        None
+    };
+    let mut withdrawn = Vec::new();
+    for raw in &round.withdrawn {
+        let id = raw.trim();
+        if known.contains_key(id) {
+            withdrawn.push(id.to_string());
+            continue;
+        }
+        let Some(p) = &private else {
+            return Err(Error::Usage(format!(
+                "\"{id}\" is not a pseudonym of the bundle, and there is no private directory at {} to map ids",
+                private_dir.display()
+            )));
+        };
+        let name = p.secret.pseudonym(id);
+        if !known.contains_key(name.as_str()) {
+            return Err(Error::Usage(format!(
+                "\"{id}\" is neither an id of {} nor a pseudonym of the bundle",
+                p.source.respondents.display()
+            )));
+        }
+        withdrawn.push(name);
+    }
+    let built = audit::replacement_stage(&stages, &withdrawn, round.relax, &options, progress)?;
+    let dir = round.bundle.join(stage_dir(built.manifest.stage));
+    let mut text = format!(
+        "Replacement round {}: {} held, {} withdrawn, {} seats to fill from {} people.\n",
+        built.manifest.stage,
+        built.manifest.held.len(),
+        built.manifest.withdrawn.len(),
+        built.manifest.panel_size,
+        built.manifest.people
+    );
+    for r in &built.manifest.relaxed {
+        text.push_str(&format!("  relaxed (needed): {r}\n"));
+    }
+    text.push('\n');
+    let (stage, warnings) = stage_text(&built, &round.bundle, &dir);
+    text.push_str(&stage);
+    let mut out = Outputs::new_dir(dir, false);
+    for (name, bytes) in &built.files {
+        out.add(name.clone(), bytes.clone());
+    }
+    Ok(Published {
+        built,
+        outputs: vec![out],
+        text,
+        warnings,
+    })
+}
+
+/// A round started from the original inputs and the current panel.
+#[derive(Debug, Clone)]
+pub struct FromInputs {
+    pub pool: PoolFiles,
+    /// A CSV whose id column (the respondents', else its first) lists the
+    /// current panel.
+    pub panel: PathBuf,
+    /// Ids of the members who withdrew.
+    pub withdrawn: Vec<String>,
+    pub relax: bool,
+    /// The new bundle.
+    pub target: NewBundle,
+}
+
+/// A replacement round from the inputs: the first stage of a new bundle.
+pub fn from_inputs(
+    instance: &Instance,
+    round: &FromInputs,
+    settings: &LotterySettings,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<Published, Error> {
+    let pool = &round.pool.pool;
+    let by_id: HashMap<&str, usize> = instance
+        .pool
+        .people
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.id.as_str(), i))
+        .collect();
+    // The panel file: the respondents' id column if it has one, else its
+    // first column.
+    let table = Table::read(&round.panel)?;
+    let id_name = match instance.pool.id_source {
+        IdSource::Column(c) => instance.pool.header.get(c).cloned(),
+        IdSource::RowNumber => None,
+    };
+    let c = id_name.and_then(|n| table.column(&n)).unwrap_or(0);
+    let mut panel = Vec::new();
+    let mut errors = Vec::new();
+    for row in &table.rows {
+        let id = row.cells.get(c).map_or("", |x| x.trim());
+        match by_id.get(id) {
+            Some(&i) if !panel.contains(&i) => panel.push(i),
+            Some(_) => errors.push(
+                table
+                    .cell_error(row, c, format!("\"{id}\" is listed twice"))
+                    .hint("list each panel member once"),
+            ),
+            None => errors.push(
+                table
+                    .cell_error(row, c, format!("\"{id}\" is not an id of {}", pool.display()))
+                    .hint("the panel file must list ids of the respondents file (e.g. select's selected.csv)"),
+            ),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Error::Input(errors));
+    }
+    let mut withdrawn = Vec::new();
+    for raw in &round.withdrawn {
+        let id = raw.trim();
+        match by_id.get(id) {
+            Some(&i) => withdrawn.push(i),
+            None => {
+                return Err(Error::Usage(format!(
+                    "--withdrawn: \"{id}\" is not an id of {}",
+                    pool.display()
+                )));
+            }
+        }
+    }
+    let options = settings.options()?;
+    let (private, secret) = round.target.private_and_secret()?;
+    let (built, names) = audit::replacement_from_inputs(
+        instance,
+        &secret,
+        &panel,
+        &withdrawn,
+        audit::input_file("panel", &round.panel, &table.sha256),
+        round.relax,
+        &options,
+        progress,
+    )?;
+    let mut head = format!(
+        "Replacement round (first stage of a new bundle): {} held, {} withdrawn, {} seats to fill from {} people.\n",
+        built.manifest.held.len(),
+        built.manifest.withdrawn.len(),
+        built.manifest.panel_size,
+        built.manifest.people
+    );
+    for r in &built.manifest.relaxed {
+        head.push_str(&format!("  relaxed (needed): {r}\n"));
+    }
+    head.push('\n');
+    let mut published = publish_first_stage(
+        built,
+        &names,
+        &round.pool,
+        instance,
+        &private,
+        &secret,
+        &round.target,
+    )?;
+    published.text = head + &published.text;
+    Ok(published)
+}
+

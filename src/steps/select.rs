@@ -1,0 +1,182 @@
+//! Select: compute a fair distribution over panels and draw one panel
+//! from it, or draw with LEGACY.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use crate::error::Error;
+use crate::files::dir::Outputs;
+use crate::model::instance::Instance;
+use crate::model::profiles::Profiles;
+use crate::random::{DrawRng, LEGACY_DOMAIN, SELECT_DOMAIN};
+use crate::report::{self, SelectionReport};
+use crate::selection::distribution::CHECK_TOLERANCE;
+use crate::selection::optimise::{self, Objective, Options, Peel, Progress};
+use crate::selection::{legacy, outputs};
+use crate::solver::Settings;
+
+use super::household_clause;
+
+/// The selection algorithm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Algorithm {
+    /// An optimising algorithm: a distribution with exact probabilities.
+    Fair(Objective),
+    /// The Sortition Foundation's greedy draw (no probabilities).
+    Legacy,
+}
+
+/// How to select.
+#[derive(Debug, Clone)]
+pub struct SelectOptions {
+    pub algorithm: Algorithm,
+    /// The seed text of the draw.
+    pub seed: String,
+    /// Stop the optimisation after this many seconds from `started`.
+    pub time_limit: Option<f64>,
+    /// LEGACY: restarts allowed after dead ends.
+    pub max_attempts: u32,
+    /// Where the outputs go.
+    pub out: PathBuf,
+    /// When the action started (the time limit and the report's timings
+    /// count from here, loading included).
+    pub started: Instant,
+}
+
+/// What a selection computed and what to write.
+#[derive(Debug)]
+pub struct Selected {
+    /// selected.csv and remaining.csv; for the optimising algorithms also
+    /// probabilities.csv, distribution.csv and report.txt.
+    pub outputs: Outputs,
+    /// What to tell the user: the selection report, or LEGACY's summary
+    /// and composition.
+    pub text: String,
+    /// False when the time limit stopped the optimisation (the
+    /// distribution is valid but not optimal).
+    pub complete: bool,
+}
+
+/// Runs the whole selection: optimise, expand to concrete panels, check
+/// every panel and probability independently, draw, and build the output
+/// files and the report. Nothing is returned to write unless the checks
+/// pass.
+pub fn select(
+    instance: &Instance,
+    options: &SelectOptions,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<Selected, Error> {
+    instance.check_quick()?;
+    let objective = match options.algorithm {
+        Algorithm::Legacy => return select_legacy(instance, options),
+        Algorithm::Fair(o) => o,
+    };
+    let deadline = super::deadline(options.started, options.time_limit)?;
+    let mut timings = vec![(
+        "load and validate".to_string(),
+        options.started.elapsed().as_secs_f64(),
+    )];
+    let clock = Instant::now();
+    let profiles = Profiles::new(instance);
+    timings.push(("profiles".into(), clock.elapsed().as_secs_f64()));
+
+    let settings = Settings::default();
+    let optimise_options = Options {
+        objective,
+        settings,
+        deadline,
+        relaxation_first: true,
+        peel: Peel::DEFAULT,
+    };
+    let computed = optimise::optimise(instance, &profiles, &optimise_options, progress)?;
+    timings.push(("finding initial panels".into(), computed.seed_seconds));
+    for (n, st) in computed.stages.iter().enumerate() {
+        timings.push((format!("stage {}", n + 1), st.seconds));
+    }
+    if let Some(target) = &computed.target {
+        timings.push(("panels reaching the stages".into(), target.seconds));
+    }
+
+    let clock = Instant::now();
+    let distribution = computed.distribution.expand(&profiles);
+    let pi = profiles.per_person(&computed.profile_probabilities);
+    timings.push(("concrete panels".into(), clock.elapsed().as_secs_f64()));
+    let clock = Instant::now();
+    let problems = distribution.verify(instance, &pi, CHECK_TOLERANCE);
+    if !problems.is_empty() {
+        return Err(Error::CheckFailed(format!(
+            "the computed distribution failed its checks, nothing written:\n  {}",
+            problems.join("\n  ")
+        )));
+    }
+    let check_deviation = distribution
+        .person_probabilities(instance.n())
+        .iter()
+        .zip(&pi)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
+    timings.push(("checks".into(), clock.elapsed().as_secs_f64()));
+
+    let mut rng = DrawRng::new(SELECT_DOMAIN, &options.seed);
+    let drawn = distribution.draw(&mut rng);
+    let panel = &distribution.panels[drawn];
+    let clock = Instant::now();
+    let mut out = Outputs::into_dir(options.out.clone());
+    for (name, bytes) in outputs::panel_files(instance, panel) {
+        out.add(name, bytes);
+    }
+    out.add("probabilities.csv", outputs::probabilities_csv(instance, &pi));
+    out.add(
+        "distribution.csv",
+        outputs::distribution_csv(instance, &distribution),
+    );
+    timings.push(("write outputs".into(), clock.elapsed().as_secs_f64()));
+    let text = SelectionReport {
+        instance,
+        computed: &computed,
+        profiles: &profiles,
+        pi: &pi,
+        distribution: &distribution,
+        drawn,
+        seed: &options.seed,
+        settings: &settings,
+        timings: &timings,
+        check_deviation,
+    }
+    .render();
+    out.add("report.txt", text.clone());
+    Ok(Selected {
+        outputs: out,
+        text,
+        complete: computed.complete,
+    })
+}
+
+fn select_legacy(instance: &Instance, options: &SelectOptions) -> Result<Selected, Error> {
+    let mut rng = DrawRng::new(LEGACY_DOMAIN, &options.seed);
+    let d = legacy::draw(instance, &mut rng, options.max_attempts)?;
+    let violations = d.panel.violations(instance);
+    if !violations.is_empty() {
+        return Err(Error::CheckFailed(format!(
+            "nothing written: the drawn panel breaks {}",
+            violations.join("; ")
+        )));
+    }
+    let mut out = Outputs::into_dir(options.out.clone());
+    for (name, bytes) in outputs::panel_files(instance, &d.panel) {
+        out.add(name, bytes);
+    }
+    let text = format!(
+        "Drew a panel of {} (LEGACY, seed \"{}\", attempt {}); every quota{} checked.\n\n{}",
+        d.panel.len(),
+        options.seed,
+        d.attempt,
+        household_clause(instance),
+        report::composition(instance, Some(&d.panel.value_counts(instance)))
+    );
+    Ok(Selected {
+        outputs: out,
+        text,
+        complete: true,
+    })
+}

@@ -1,0 +1,413 @@
+//! End-to-end tests of `check`, `select --algorithm legacy` and `synth` on
+//! the bundled example and on the shared benchmark instances.
+
+
+
+use std::path::Path;
+
+use crate::common::*;
+
+const DATA_ADDRESS: &str = "address_line_1,postcode";
+
+fn data(name: &str) -> String {
+    data_dir().join(name).to_string_lossy().into_owned()
+}
+
+#[test]
+fn check_on_the_example_is_feasible() {
+    let r = kleroterion(&[
+        "check",
+        "--pool",
+        &data("pool.csv"),
+        "--quotas",
+        &data("quotas.csv"),
+        "--size",
+        "110",
+        "--address-columns",
+        DATA_ADDRESS,
+    ]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("Feasible: yes"), "{}", r.stdout);
+    assert!(r.stdout.contains("households of 2+ people"), "{}", r.stdout);
+    // The composition table lists every quota value with its pool count.
+    assert!(
+        r.stdout.contains("Degree or above"),
+        "composition table missing: {}",
+        r.stdout
+    );
+}
+
+#[test]
+fn legacy_on_the_example_meets_quotas_households_and_is_reproducible() {
+    let dir = scratch("legacy-example");
+    let run = |out: &str, seed: &str| {
+        kleroterion(&[
+            "select",
+            "--algorithm",
+            "legacy",
+            "--pool",
+            &data("pool.csv"),
+            "--quotas",
+            &data("quotas.csv"),
+            "--size",
+            "110",
+            "--address-columns",
+            DATA_ADDRESS,
+            "--seed",
+            seed,
+            "--out",
+            out,
+        ])
+    };
+    let a = dir.join("a");
+    let b = dir.join("b");
+    let c = dir.join("c");
+    for (out, seed) in [(&a, "seed 1"), (&b, "seed 1"), (&c, "seed 2")] {
+        let r = run(out.to_str().unwrap(), seed);
+        assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    }
+    let quotas = data_dir().join("quotas.csv");
+    assert_meets_quotas(&a.join("selected.csv"), &quotas, 110);
+    assert_one_per_household(&a.join("selected.csv"), &["address_line_1", "postcode"]);
+    assert_meets_quotas(&c.join("selected.csv"), &quotas, 110);
+    for f in ["selected.csv", "remaining.csv"] {
+        assert_eq!(
+            std::fs::read(a.join(f)).unwrap(),
+            std::fs::read(b.join(f)).unwrap(),
+            "{f} differs between two runs with the same seed"
+        );
+    }
+    assert_ne!(
+        std::fs::read(a.join("selected.csv")).unwrap(),
+        std::fs::read(c.join("selected.csv")).unwrap(),
+        "two different seeds drew the same panel"
+    );
+    // selected + remaining + excluded housemates = pool; id column first.
+    let (sh, sel) = read_csv(&a.join("selected.csv"));
+    let (_, rem) = read_csv(&a.join("remaining.csv"));
+    let (_, pool) = read_csv(&data_dir().join("pool.csv"));
+    assert_eq!(sh[0], "id");
+    let selected_ids: std::collections::HashSet<&str> = sel.iter().map(|r| r[0].as_str()).collect();
+    assert!(rem.iter().all(|r| !selected_ids.contains(r[0].as_str())));
+    let housemates_removed = pool.len() - sel.len() - rem.len();
+    let addr = |r: &Vec<String>| (r[5].to_lowercase(), r[6].to_lowercase());
+    let selected_addresses: std::collections::HashSet<_> = sel.iter().map(addr).collect();
+    let expected_removed = pool
+        .iter()
+        .filter(|r| !selected_ids.contains(r[0].as_str()) && selected_addresses.contains(&addr(r)))
+        .count();
+    assert_eq!(housemates_removed, expected_removed);
+}
+
+#[test]
+fn synth_regenerates_the_bundled_example_byte_for_byte() {
+    let dir = scratch("synth");
+    let r = kleroterion(&["synth", "--out", dir.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for f in ["pool.csv", "quotas.csv"] {
+        assert_eq!(
+            std::fs::read(dir.join(f)).unwrap(),
+            std::fs::read(data_dir().join(f)).unwrap(),
+            "data/{f} is not what `kleroterion synth` generates"
+        );
+    }
+}
+
+fn shared(instance: &str, file: &str) -> Option<String> {
+    shared_instances().map(|p| p.join(instance).join(file).to_string_lossy().into_owned())
+}
+
+#[test]
+fn check_on_shared_instances_is_feasible() {
+    let Some(pool) = shared("sortition_algorithms_fixture_22", "candidates.csv") else {
+        return;
+    };
+    let quotas = shared("sortition_algorithms_fixture_22", "features.csv").unwrap();
+    let r = kleroterion(&[
+        "check",
+        "--pool",
+        &pool,
+        "--quotas",
+        &quotas,
+        "-k",
+        "22",
+        "--address-columns",
+        "primary_address1,primary_zip",
+    ]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("Feasible: yes"));
+    assert!(r.stdout.contains("id column \"nationbuilder_id\""));
+    // Two quota values nobody has, both with minimum 0: warnings only.
+    assert!(
+        r.stderr
+            .contains("nobody in the pool has Gender=Non-binary or other")
+    );
+
+    for (name, k) in [("example_small_20", "20"), ("example_large_200", "200")] {
+        let pool = shared(name, "respondents.csv").unwrap();
+        let quotas = shared(name, "categories.csv").unwrap();
+        let r = kleroterion(&["check", "--pool", &pool, "--quotas", &quotas, "-k", k]);
+        assert_eq!(r.code, 0, "{name}: {}{}", r.stdout, r.stderr);
+        assert!(r.stdout.contains("Feasible: yes"), "{name}");
+        assert!(r.stdout.contains("ids are row numbers"), "{name}");
+    }
+}
+
+#[test]
+fn check_with_a_quota_tightened_past_the_pool_prints_a_relaxation() {
+    let Some(pool) = shared("sortition_algorithms_fixture_22", "candidates.csv") else {
+        return;
+    };
+    let quotas =
+        std::fs::read_to_string(shared("sortition_algorithms_fixture_22", "features.csv").unwrap())
+            .unwrap();
+    // Require 8 people from Central Scotland while every other region keeps
+    // its minimum: the region minimums then add up to 22 - 3 + 8 = 27, so
+    // the smallest relaxation lowers minimums by 5 in total.
+    let tightened = quotas.replace(
+        "geo_bucket,Central Scotland,3,5,0,5",
+        "geo_bucket,Central Scotland,8,8,0,8",
+    );
+    assert_ne!(tightened, quotas);
+    let dir = scratch("tight");
+    let q = write(&dir, "features.csv", tightened.as_bytes());
+    let r = kleroterion(&["check", "--pool", &pool, "--quotas", &q, "-k", "22"]);
+    assert_eq!(r.code, 5, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("Feasible: NO"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("The smallest relaxation that makes the quotas feasible (total change 5)"),
+        "{}",
+        r.stdout
+    );
+    let changes: Vec<&str> = r
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("  geo_bucket=") && l.contains(": minimum "))
+        .collect();
+    assert!(!changes.is_empty(), "{}", r.stdout);
+}
+
+#[test]
+fn legacy_on_shared_instances_meets_every_quota_reproducibly() {
+    let Some(base) = shared_instances() else {
+        return;
+    };
+    let cases: [(&str, &str, &str, &str, &[&str]); 3] = [
+        (
+            "sortition_algorithms_fixture_22",
+            "candidates.csv",
+            "features.csv",
+            "22",
+            &["primary_address1", "primary_zip"],
+        ),
+        (
+            "example_small_20",
+            "respondents.csv",
+            "categories.csv",
+            "20",
+            &[],
+        ),
+        (
+            "example_large_200",
+            "respondents.csv",
+            "categories.csv",
+            "200",
+            &[],
+        ),
+    ];
+    for (name, pool, quotas, k, address) in cases {
+        let dir = scratch(name);
+        let pool = base.join(name).join(pool);
+        let quotas = base.join(name).join(quotas);
+        let mut outputs = Vec::new();
+        for run in ["a", "b"] {
+            let out = dir.join(run);
+            let joined = address.join(",");
+            let mut args = vec![
+                "select",
+                "--algorithm",
+                "legacy",
+                "--pool",
+                pool.to_str().unwrap(),
+                "--quotas",
+                quotas.to_str().unwrap(),
+                "-k",
+                k,
+                "--seed",
+                "2026-11-26 public draw",
+                "--out",
+                out.to_str().unwrap(),
+            ];
+            if !address.is_empty() {
+                args.extend(["--address-columns", joined.as_str()]);
+            }
+            let r = kleroterion(&args);
+            assert_eq!(r.code, 0, "{name}: {}{}", r.stdout, r.stderr);
+            assert_meets_quotas(&out.join("selected.csv"), &quotas, k.parse().unwrap());
+            if !address.is_empty() {
+                assert_one_per_household(&out.join("selected.csv"), address);
+            }
+            outputs.push(std::fs::read(out.join("selected.csv")).unwrap());
+        }
+        assert_eq!(outputs[0], outputs[1], "{name}: not reproducible");
+    }
+}
+
+#[test]
+fn panelot_pools_get_row_number_ids_in_the_output() {
+    let dir = scratch("panelot");
+    let pool = write(
+        &dir,
+        "respondents.csv",
+        b"gender,age\nf,young\nm,old\nf,old\nm,young",
+    );
+    let quotas = write(
+        &dir,
+        "categories.csv",
+        b"category,feature,min,max\ngender,f,1,1\ngender,m,1,1\nage,young,1,1\nage,old,1,1\n",
+    );
+    let out = dir.join("out");
+    let r = kleroterion(&[
+        "select",
+        "--pool",
+        &pool,
+        "--quotas",
+        &quotas,
+        "-k",
+        "2",
+        "--seed",
+        "x",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let (header, rows) = read_csv(&out.join("selected.csv"));
+    assert_eq!(header, vec!["id", "gender", "age"]);
+    // Valid panels: rows {1,2} (f young, m old) or {3,4} (f old, m young).
+    let ids: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+    assert!(ids == ["1", "2"] || ids == ["3", "4"], "{ids:?}");
+}
+
+#[test]
+fn european_spreadsheet_exports_are_read() {
+    // Semicolons, CRLF, a BOM, no final newline, values in other case and
+    // with spaces, Sortition Foundation's older quota header.
+    let dir = scratch("excel");
+    let pool = write(
+        &dir,
+        "pool.csv",
+        b"\xEF\xBB\xBFID;Name;Gender\r\na1;Ann;FEMALE \r\na2;Bob; male\r\na3;Cy;Female",
+    );
+    let quotas = write(
+        &dir,
+        "quotas.csv",
+        b"\xEF\xBB\xBFcategory;name;min;max\r\ngender;female;1;1\r\ngender;male;1;1",
+    );
+    let r = kleroterion(&["check", "--pool", &pool, "--quotas", &quotas, "-k", "2"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("Feasible: yes"));
+    assert!(r.stdout.contains("id column \"ID\""));
+}
+
+#[test]
+fn people_in_no_feasible_panel_are_listed() {
+    let dir = scratch("unselectable");
+    let pool = write(&dir, "pool.csv", UNSELECTABLE_POOL);
+    let quotas = write(&dir, "quotas.csv", UNSELECTABLE_QUOTAS);
+    let r = kleroterion(&["check", "--pool", &pool, "--quotas", &quotas, "-k", "2"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout
+            .contains("1 people cannot sit on any feasible panel"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("  p1 (line 2)"), "{}", r.stdout);
+}
+
+#[test]
+fn household_rule_decides_feasibility() {
+    // Two women who live together: a panel needing two women is impossible.
+    let dir = scratch("household");
+    let pool = write(
+        &dir,
+        "pool.csv",
+        b"id,street,gender\n1,1 Main St.,f\n2,1 main st,f\n3,2 Elm,m\n4,3 Oak,m\n",
+    );
+    let quotas = write(
+        &dir,
+        "quotas.csv",
+        b"feature,value,min,max\ngender,f,2,2\ngender,m,0,2\n",
+    );
+    let args = |extra: &[&'static str]| {
+        let mut a = vec!["check", "--pool", &pool, "--quotas", &quotas, "-k", "3"];
+        a.extend_from_slice(extra);
+        kleroterion(&a)
+    };
+    assert_eq!(args(&[]).code, 0);
+    let r = args(&["--address-columns", "street"]);
+    assert_eq!(r.code, 5, "{}", r.stdout);
+    assert!(
+        r.stdout.contains("gender=f: minimum 2 -> 1"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn help_lists_exit_codes_and_commands() {
+    let r = kleroterion(&["--help"]);
+    assert_eq!(r.code, 0);
+    for s in ["check", "select", "synth", "5 quotas cannot be met"] {
+        assert!(r.stdout.contains(s), "{s}: {}", r.stdout);
+    }
+    let r = kleroterion(&["select", "--help"]);
+    for s in [
+        "--pool",
+        "--quotas",
+        "--size",
+        "--seed",
+        "--algorithm",
+        "--out",
+        "--id-column",
+        "--address-columns",
+    ] {
+        assert!(r.stdout.contains(s), "{s}");
+    }
+}
+
+#[test]
+fn outputs_do_not_touch_inputs() {
+    let dir = scratch("inputs-untouched");
+    let pool_bytes = std::fs::read(data_dir().join("pool.csv")).unwrap();
+    let pool = write(&dir, "pool.csv", &pool_bytes);
+    let quotas = write(
+        &dir,
+        "quotas.csv",
+        &std::fs::read(data_dir().join("quotas.csv")).unwrap(),
+    );
+    let r = kleroterion(&[
+        "select",
+        "--algorithm",
+        "legacy",
+        "--pool",
+        &pool,
+        "--quotas",
+        &quotas,
+        "-k",
+        "110",
+        "--seed",
+        "s",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(std::fs::read(Path::new(&pool)).unwrap(), pool_bytes);
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains(".tmp-"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left behind");
+}

@@ -1,0 +1,12 @@
+//! The integration tests, as one test binary (so HiGHS is linked once):
+//! each module tests one area through the library or the built binary.
+
+mod common;
+
+mod bad_input;
+mod cli;
+mod lottery;
+mod plan;
+mod properties;
+mod seating;
+mod selection;
