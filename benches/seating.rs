@@ -8,9 +8,9 @@
 use std::path::Path;
 use std::time::Instant;
 
+use kleroterion::files::table::Table;
 use kleroterion::logistics::members::Members;
 use kleroterion::logistics::seating::{self, Problem};
-use kleroterion::files::table::Table;
 
 struct Case {
     name: &'static str,

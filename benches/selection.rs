@@ -19,14 +19,14 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use kleroterion::selection::distribution::Fairness;
-use kleroterion::selection::feasibility;
-use kleroterion::selection::optimise::{self, Objective, Options, Peel};
 use kleroterion::model::profiles::Profiles;
 use kleroterion::random::DrawRng;
+use kleroterion::selection::distribution::Fairness;
+use kleroterion::selection::feasibility;
+use kleroterion::selection::legacy;
+use kleroterion::selection::optimise::{self, Objective, Options, Peel};
 use kleroterion::solver::Settings;
 use kleroterion::synth::{self, SynthSpec};
-use kleroterion::selection::legacy;
 use kleroterion::{Inputs, Instance};
 
 /// Real instances of the table in ../shared/docs/selection.md: name, n, k,

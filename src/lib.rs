@@ -7,6 +7,8 @@
 // Input errors carry file, line, column, value and advice; they are built
 // once per failed run, so their size on the error path does not matter.
 #![allow(clippy::result_large_err)]
+// Nothing below the front-ends prints: steps return what to tell the user.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod audit;
 pub mod error;

@@ -27,14 +27,14 @@ use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
-use crate::selection::distribution::Fairness;
-use crate::error::Error;
-use crate::model::instance::{Inputs, Instance};
 use crate::audit::rounding::Rounded;
+use crate::error::Error;
 use crate::files::csv::CsvDoc;
+use crate::files::table::{Table, sha256_hex};
+use crate::model::instance::{Inputs, Instance};
 use crate::model::quotas::Quotas;
 use crate::random::DrawRng;
-use crate::files::table::{Table, sha256_hex};
+use crate::selection::distribution::Fairness;
 
 /// Value of `format` in every manifest this version writes.
 pub const FORMAT: &str = "kleroterion-bundle/1";

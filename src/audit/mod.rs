@@ -23,14 +23,14 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use crate::audit::bundle::{
-    COMMITMENT_FILE, COMMITTED_FILES, DRAW_FILE, DrawRecord, FORMAT, InputFile, Manifest,
-    Secret, StageFiles, Summary,
+    COMMITMENT_FILE, COMMITTED_FILES, DRAW_FILE, DrawRecord, FORMAT, InputFile, Manifest, Secret,
+    StageFiles, Summary,
 };
-use crate::error::{Error, InputError};
-use crate::selection::feasibility::{Relaxation, Side};
-use crate::model::instance::Instance;
 use crate::audit::rounding::{self as lottery, Made};
-use crate::selection::optimise::{self, Objective, Progress};
+use crate::error::{Error, InputError};
+use crate::files::table::Table;
+use crate::model::instance::Instance;
 use crate::model::panel::Panel;
 use crate::model::profiles::Profiles;
-use crate::files::table::Table;
+use crate::selection::feasibility::{Relaxation, Side};
+use crate::selection::optimise::{self, Objective, Progress};

@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::audit::{self, Stage};
 use crate::audit::bundle::{self, Secret};
+use crate::audit::{self, Stage};
 use crate::files::csv::CsvDoc;
 use crate::files::dir::Outputs;
 use crate::selection::outputs;

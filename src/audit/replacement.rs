@@ -8,7 +8,10 @@ use super::*;
 pub const NOT_CHAINED: &str = "this bundle's first stage is a replacement round started from the organiser's inputs (its pool holds only that round's eligible people): start the next round from the inputs again (`kleroterion replace NEW --pool … --quotas … -k … --panel PANEL.csv --withdrawn …`, with the current panel, e.g. the private directory's selected.csv)";
 
 /// The round's quotas as derived (no pool needed to parse them).
-pub(crate) fn derived_quotas(stage: u32, d: &Derived) -> Result<crate::model::quotas::Quotas, Error> {
+pub(crate) fn derived_quotas(
+    stage: u32,
+    d: &Derived,
+) -> Result<crate::model::quotas::Quotas, Error> {
     let path = PathBuf::from(bundle::stage_dir(stage)).join("quotas.csv");
     crate::model::quotas::Quotas::from_table(&Table::parse(&path, &d.quotas)?)
 }

@@ -32,11 +32,11 @@
 //! nodes on the 150-person fixture and found nothing better; a node-limited
 //! program enforcing the floor on data/ ran 2 minutes without a solution.)
 
-use crate::selection::distribution::{Fairness, ProfileDistribution, ProfilePanel};
 use crate::error::Error;
-use crate::selection::optimise::PanelOracle;
 use crate::model::panel::Panel;
 use crate::model::profiles::Profiles;
+use crate::selection::distribution::{Fairness, ProfileDistribution, ProfilePanel};
+use crate::selection::optimise::PanelOracle;
 
 /// Default number of panels in a lottery.
 pub const DEFAULT_PANELS: u32 = 1000;
@@ -822,7 +822,8 @@ pub fn make(
     instance.check_quick()?;
     let profiles = Profiles::new(instance);
     let computed = crate::selection::optimise::optimise(instance, &profiles, options, progress)?;
-    let mut oracle = crate::selection::optimise::PanelOracle::new(instance, &profiles, options.settings);
+    let mut oracle =
+        crate::selection::optimise::PanelOracle::new(instance, &profiles, options.settings);
     for &t in &computed.unselectable {
         oracle.exclude(t);
     }

@@ -2,11 +2,97 @@
 
 use super::*;
 
+/// Which check a [`Check`] is; `name` is the word `verify` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CheckKind {
+    /// The bundle has the files of a stage and no stray ones.
+    Files,
+    /// As many stages as published seeds and commitments.
+    Stages,
+    /// The files give the commitment commitment.txt states and the one published.
+    Commitment,
+    /// The stage's files parse (later checks of the stage need them).
+    Readable,
+    /// A round names the previous stage's commitment.
+    Chain,
+    /// A round's pool, quotas and size follow from the earlier stages.
+    RoundInputs,
+    /// A first stage that is a replacement round: what it was derived from (informational).
+    Origin,
+    /// The manifest agrees with the files (counts, format, settings).
+    Manifest,
+    /// Every lottery panel has exactly k distinct members.
+    PanelSize,
+    /// Every lottery panel meets every quota.
+    Quotas,
+    /// No lottery panel seats two members of one household.
+    Households,
+    /// probabilities.csv agrees with the lottery and sums to k.
+    Probabilities,
+    /// The manifest's summary follows from probabilities.csv.
+    Summary,
+    /// The rounding kept the minimum within 1/m.
+    Rounding,
+    /// Recomputing the exact distribution gives the same probabilities.
+    Resolve,
+    /// The drawn panel number follows from the seed and the commitment.
+    Draw,
+}
+
+impl CheckKind {
+    /// Every kind, in the order `verify` runs them.
+    pub const ALL: [CheckKind; 16] = [
+        CheckKind::Files,
+        CheckKind::Stages,
+        CheckKind::Commitment,
+        CheckKind::Readable,
+        CheckKind::Chain,
+        CheckKind::RoundInputs,
+        CheckKind::Origin,
+        CheckKind::Manifest,
+        CheckKind::PanelSize,
+        CheckKind::Quotas,
+        CheckKind::Households,
+        CheckKind::Probabilities,
+        CheckKind::Summary,
+        CheckKind::Rounding,
+        CheckKind::Resolve,
+        CheckKind::Draw,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            CheckKind::Files => "files",
+            CheckKind::Stages => "stages",
+            CheckKind::Commitment => "commitment",
+            CheckKind::Readable => "readable",
+            CheckKind::Chain => "chain",
+            CheckKind::RoundInputs => "round inputs",
+            CheckKind::Origin => "origin",
+            CheckKind::Manifest => "manifest",
+            CheckKind::PanelSize => "panel size",
+            CheckKind::Quotas => "quotas",
+            CheckKind::Households => "households",
+            CheckKind::Probabilities => "probabilities",
+            CheckKind::Summary => "summary",
+            CheckKind::Rounding => "rounding",
+            CheckKind::Resolve => "resolve",
+            CheckKind::Draw => "draw",
+        }
+    }
+}
+
+impl std::fmt::Display for CheckKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// The result of one check.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Check {
     pub stage: u32,
-    pub name: &'static str,
+    pub kind: CheckKind,
     /// The file the check is about.
     pub file: PathBuf,
     pub passed: bool,
@@ -41,7 +127,7 @@ pub fn verify(
     if bundle.stages.is_empty() || bundle.stages[0].files.is_empty() {
         checks.push(Check {
             stage: 0,
-            name: "files",
+            kind: CheckKind::Files,
             file: bundle.root.clone(),
             passed: false,
             detail: "no audit bundle here (manifest.json, pool.csv, … are missing)".into(),
@@ -51,7 +137,7 @@ pub fn verify(
     if !bundle.unexpected.is_empty() {
         checks.push(Check {
             stage: 0,
-            name: "files",
+            kind: CheckKind::Files,
             file: bundle.root.clone(),
             passed: false,
             detail: format!(
@@ -67,7 +153,7 @@ pub fn verify(
         if given > bundle.stages.len() {
             checks.push(Check {
                 stage: bundle.stages.len() as u32,
-                name: "stages",
+                kind: CheckKind::Stages,
                 file: bundle.root.clone(),
                 passed: false,
                 detail: format!(
@@ -78,8 +164,8 @@ pub fn verify(
         }
     }
     for raw in &bundle.stages {
-        let mut add = |name: &'static str, file: &str, result: Result<String, String>| {
-            record(&mut checks, raw, name, file, result)
+        let mut add = |kind: CheckKind, file: &str, result: Result<String, String>| {
+            record(&mut checks, raw, kind, file, result)
         };
         let c = bundle::commitment(&raw.files);
         let listed = raw
@@ -127,7 +213,7 @@ pub fn verify(
                 "{c} (compare it with the published one, or pass --commitment)"
             ))
         };
-        add("commitment", file, commitment_ok);
+        add(CheckKind::Commitment, file, commitment_ok);
         let stage = match parse_stage(raw) {
             Ok(s) => s,
             Err(p) => {
@@ -137,7 +223,7 @@ pub fn verify(
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_default();
                 add(
-                    "readable",
+                    CheckKind::Readable,
                     &name,
                     Err(format!("{}; later checks skipped", p.problem)),
                 );
@@ -148,7 +234,7 @@ pub fn verify(
         if stage.stage > 0 {
             let prev = &stages[stages.len() - 1];
             add(
-                "chain",
+                CheckKind::Chain,
                 "manifest.json",
                 if stage.manifest.previous_commitment.as_deref() == Some(prev.commitment.as_str()) {
                     Ok(format!(
@@ -163,7 +249,7 @@ pub fn verify(
                 },
             );
             add(
-                "round inputs",
+                CheckKind::RoundInputs,
                 "pool.csv",
                 check_round_inputs(&stages, &stage, raw),
             );
@@ -171,7 +257,7 @@ pub fn verify(
         if stage.stage == 0 && is_replacement(&stage) {
             let m = &stage.manifest;
             add(
-                "origin",
+                CheckKind::Origin,
                 "manifest.json",
                 Ok(format!(
                     "a replacement round started from the organiser's inputs ({}): {} held, {} withdrawn{}; that its pool.csv and quotas.csv follow from those files needs the files themselves (their SHA-256 are in the manifest), not this bundle",
@@ -190,26 +276,30 @@ pub fn verify(
                 )),
             );
         }
-        add("manifest", "manifest.json", check_manifest(&stage));
-        add("panel size", "lottery.csv", check_sizes(&stage));
-        add("quotas", "lottery.csv", check_quotas(&stage));
+        add(CheckKind::Manifest, "manifest.json", check_manifest(&stage));
+        add(CheckKind::PanelSize, "lottery.csv", check_sizes(&stage));
+        add(CheckKind::Quotas, "lottery.csv", check_quotas(&stage));
         if stage.manifest.household_rule {
-            add("households", "lottery.csv", check_households(&stage));
+            add(
+                CheckKind::Households,
+                "lottery.csv",
+                check_households(&stage),
+            );
         }
         let parsed = parse_probabilities(raw, &stage);
         match parsed {
             Err(e) => {
-                add("probabilities", "probabilities.csv", Err(e));
+                add(CheckKind::Probabilities, "probabilities.csv", Err(e));
             }
             Ok((exact, listed)) => {
                 add(
-                    "probabilities",
+                    CheckKind::Probabilities,
                     "probabilities.csv",
                     check_probabilities(&stage, &exact, &listed),
                 );
                 let m = stage.lottery.len();
                 add(
-                    "summary",
+                    CheckKind::Summary,
                     "manifest.json",
                     if Summary::of(&exact, &listed, m) == stage.manifest.summary {
                         Ok("minimum, maximum, mean, Gini and largest change recomputed".into())
@@ -221,13 +311,13 @@ pub fn verify(
                     },
                 );
                 add(
-                    "rounding",
+                    CheckKind::Rounding,
                     "probabilities.csv",
                     check_rounding(&exact, &listed, m, &stage.manifest.rounding),
                 );
                 if options.resolve {
                     add(
-                        "resolve",
+                        CheckKind::Resolve,
                         "probabilities.csv",
                         check_resolve(&stage, &exact, &options.settings, progress),
                     );
@@ -235,7 +325,7 @@ pub fn verify(
             }
         }
         add(
-            "draw",
+            CheckKind::Draw,
             DRAW_FILE,
             check_draw(&stage, options.seeds.get(raw.stage as usize)),
         );
@@ -248,14 +338,14 @@ pub fn verify(
 pub(crate) fn record(
     checks: &mut Vec<Check>,
     raw: &RawStage,
-    name: &'static str,
+    kind: CheckKind,
     file: &str,
     result: Result<String, String>,
 ) -> bool {
     let passed = result.is_ok();
     checks.push(Check {
         stage: raw.stage,
-        name,
+        kind,
         file: raw.dir.join(file),
         passed,
         detail: result.unwrap_or_else(|e| e),
@@ -432,7 +522,10 @@ pub(crate) fn check_households(stage: &Stage) -> Result<String, String> {
 }
 
 /// Exact probabilities and listed lottery panels, per person of the stage.
-pub(crate) fn parse_probabilities(raw: &RawStage, stage: &Stage) -> Result<(Vec<f64>, Vec<u32>), String> {
+pub(crate) fn parse_probabilities(
+    raw: &RawStage,
+    stage: &Stage,
+) -> Result<(Vec<f64>, Vec<u32>), String> {
     let path = raw.dir.join("probabilities.csv");
     let table = Table::parse(&path, &raw.files["probabilities.csv"]).map_err(|e| e.to_string())?;
     let cols: Vec<Option<usize>> = ["pseudonym", "exact", "lottery_panels", "lottery"]
@@ -484,7 +577,11 @@ pub(crate) fn parse_probabilities(raw: &RawStage, stage: &Stage) -> Result<(Vec<
     Ok((exact, listed))
 }
 
-pub(crate) fn check_probabilities(stage: &Stage, exact: &[f64], listed: &[u32]) -> Result<String, String> {
+pub(crate) fn check_probabilities(
+    stage: &Stage,
+    exact: &[f64],
+    listed: &[u32],
+) -> Result<String, String> {
     let counted = lottery::Lottery {
         panels: stage.lottery.clone(),
     }
@@ -512,7 +609,12 @@ pub(crate) fn check_probabilities(stage: &Stage, exact: &[f64], listed: &[u32]) 
 /// more.
 pub const FLOOR_MISSED: &str = "here the minimum could not be kept within 1/m";
 
-pub(crate) fn check_rounding(exact: &[f64], listed: &[u32], m: usize, claim: &str) -> Result<String, String> {
+pub(crate) fn check_rounding(
+    exact: &[f64],
+    listed: &[u32],
+    m: usize,
+    claim: &str,
+) -> Result<String, String> {
     let mf = m as f64;
     let emin = exact.iter().copied().fold(f64::INFINITY, f64::min);
     let lmin = listed
@@ -593,7 +695,11 @@ pub(crate) fn check_resolve(
     }
 }
 
-pub(crate) fn check_round_inputs(stages: &[Stage], stage: &Stage, raw: &RawStage) -> Result<String, String> {
+pub(crate) fn check_round_inputs(
+    stages: &[Stage],
+    stage: &Stage,
+    raw: &RawStage,
+) -> Result<String, String> {
     if stage.manifest.household_rule != stages[0].manifest.household_rule {
         return Err("the household rule differs from the first stage's".into());
     }

@@ -122,7 +122,11 @@ pub fn run(args: ReplaceArgs) -> Result<i32, Error> {
             relax: args.relax,
         };
         bar = progress_bar(args.lottery.quiet);
-        replace::next_round(&round, &settings, &mut show_progress(&bar, settings.algorithm))
+        replace::next_round(
+            &round,
+            &settings,
+            &mut show_progress(&bar, settings.algorithm),
+        )
     };
     bar.finish_and_clear();
     publish(&published?)

@@ -60,7 +60,6 @@ pub struct SeatArgs {
     pub fixed_rounds: usize,
 }
 
-
 pub fn run(args: SeatArgs) -> Result<i32, Error> {
     let seated = seat::seat(&SeatOptions {
         members: args.members.clone(),

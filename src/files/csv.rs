@@ -33,4 +33,3 @@ impl CsvDoc {
             .expect("flushing CSV to memory cannot fail")
     }
 }
-

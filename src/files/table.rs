@@ -44,6 +44,12 @@ pub fn key(s: &str) -> String {
     s.trim().to_lowercase()
 }
 
+/// The words of a list cell: separated by white space or `;`.
+pub fn words(cell: &str) -> impl Iterator<Item = &str> {
+    cell.split(|c: char| c.is_whitespace() || c == ';')
+        .filter(|w| !w.is_empty())
+}
+
 impl Table {
     /// Reads a file from disk. Never panics; every failure is an
     /// [`InputError`] naming the file.
@@ -177,7 +183,12 @@ impl Table {
     /// one error naming every missing column and the header there is.
     /// `what` names the kind of file ("a speakers file"), `hint` says what
     /// to do.
-    pub fn require(&self, names: &[&str], what: &str, hint: &str) -> Result<Vec<usize>, InputError> {
+    pub fn require(
+        &self,
+        names: &[&str],
+        what: &str,
+        hint: &str,
+    ) -> Result<Vec<usize>, InputError> {
         let missing: Vec<&str> = names
             .iter()
             .copied()

@@ -15,8 +15,9 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::error::{Error, InputError};
-use crate::logistics::seating::Layout;
 use crate::files::table::key;
+use crate::files::table::words;
+use crate::logistics::seating::Layout;
 
 /// Default members per table when neither the session nor `[seating]` says.
 pub const DEFAULT_TABLE_SIZE: usize = 8;
@@ -282,12 +283,6 @@ impl Problems<'_> {
     }
 }
 
-/// The words of a list cell: separated by white space or `;`.
-pub fn words(cell: &str) -> impl Iterator<Item = &str> {
-    cell.split(|c: char| c.is_whitespace() || c == ';')
-        .filter(|w| !w.is_empty())
-}
-
 fn parse_time(s: &str) -> Option<NaiveTime> {
     NaiveTime::parse_from_str(s, "%H:%M")
         .or_else(|_| NaiveTime::parse_from_str(s, "%H:%M:%S"))
@@ -455,7 +450,10 @@ impl Assembly {
                         field,
                         s,
                         &s.get_ref().to_string(),
-                        format!("must be from 1 to {}", crate::logistics::seating::MAX_EFFORT),
+                        format!(
+                            "must be from 1 to {}",
+                            crate::logistics::seating::MAX_EFFORT
+                        ),
                         "leave it out for the default",
                     );
                     1

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use crate::error::{Error, InputError};
-use crate::model::pool::{IdSource, find_id_column};
 use crate::files::table::{Table, key};
+use crate::model::pool::{IdSource, find_id_column};
 
 /// The members file as read.
 #[derive(Debug, Clone)]

@@ -12,14 +12,14 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::NaiveTime;
 
-use crate::logistics::assembly::Assembly;
-use crate::logistics::rules::{self as constraints, Constraint};
 use crate::error::{Error, InputError};
+use crate::files::table::{Table, key};
+use crate::logistics::assembly::Assembly;
 use crate::logistics::members::Members;
 use crate::logistics::programme::{self, Contribution, Programme};
 use crate::logistics::rota::{self, Facilitator, Role, Rota};
+use crate::logistics::rules::{self as constraints, Constraint};
 use crate::logistics::seating::{self, Seating};
-use crate::files::table::{Table, key};
 
 /// Who a person is in the plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

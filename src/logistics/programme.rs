@@ -23,10 +23,10 @@ use std::collections::BTreeMap;
 
 use chrono::{Duration, NaiveTime};
 
-use crate::logistics::assembly::{Assembly, Kind};
 use crate::error::Error;
-use crate::solver::{Model, Outcome, Sense, Settings, Var};
 use crate::files::table::{Table, key};
+use crate::logistics::assembly::{Assembly, Kind};
+use crate::solver::{Model, Outcome, Sense, Settings, Var};
 
 const UNPLACED: f64 = 1000.0;
 const UNBALANCED: f64 = 100.0;

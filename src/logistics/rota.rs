@@ -17,8 +17,8 @@
 //! posts in one round.
 
 use crate::error::{Error, InputError};
-use crate::random::DrawRng;
 use crate::files::table::{Table, key};
+use crate::random::DrawRng;
 
 /// Domain label of the rota search's random stream (not a draw).
 pub const ROTA_DOMAIN: &str = "kleroterion/rota/v1";

@@ -9,8 +9,8 @@
 //! numbers separated by spaces (blank: every round).
 
 use crate::error::{Error, InputError};
-use crate::logistics::members::Members;
 use crate::files::table::{Table, key};
+use crate::logistics::members::Members;
 
 /// Turns a word (a session or day id) into the rounds it covers.
 pub type RoundWords<'a> = &'a dyn Fn(&str) -> Option<Vec<usize>>;
@@ -134,7 +134,7 @@ pub fn from_table(
         {
             let mut list = Vec::new();
             let mut bad = None;
-            for w in crate::logistics::assembly::words(&row.cells[c]) {
+            for w in crate::files::table::words(&row.cells[c]) {
                 match (w.parse::<usize>(), named) {
                     (Ok(x), _) if (1..=rounds).contains(&x) => list.push(x - 1),
                     (Ok(x), _) => {

@@ -4,10 +4,10 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, InputError, Warning};
+use crate::files::table::Table;
 use crate::model::households::Households;
 use crate::model::pool::Pool;
 use crate::model::quotas::Quotas;
-use crate::files::table::Table;
 
 /// A validated selection problem.
 #[derive(Debug, Clone)]

@@ -9,8 +9,8 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use crate::error::{Error, InputError, Warning};
-use crate::model::quotas::Quotas;
 use crate::files::table::{Table, key};
+use crate::model::quotas::Quotas;
 
 /// Header names recognised as the id column when none is given (compared
 /// ignoring case, surrounding spaces, and with spaces/hyphens read as `_`).

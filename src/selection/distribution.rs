@@ -359,6 +359,12 @@ fn written_weight(text: &str) -> u64 {
     whole * 1_000_000_000_000 + digits * 10u64.pow(12 - fraction.len() as u32)
 }
 
+/// Formats a probability for CSV outputs: 12 decimals, fixed (stable across
+/// platforms for identical floats).
+pub fn probability(p: f64) -> String {
+    format!("{:.12}", if p.abs() < 5e-13 { 0.0 } else { p })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -384,10 +390,4 @@ mod tests {
             assert_eq!(d.draw(&mut rng), 1);
         }
     }
-}
-
-/// Formats a probability for CSV outputs: 12 decimals, fixed (stable across
-/// platforms for identical floats).
-pub fn probability(p: f64) -> String {
-    format!("{:.12}", if p.abs() < 5e-13 { 0.0 } else { p })
 }

@@ -3,10 +3,10 @@
 //! distribution. Writing them is the front-end's job.
 
 use crate::files::csv::CsvDoc;
-use crate::selection::distribution::probability;
 use crate::model::instance::Instance;
 use crate::model::panel::Panel;
 use crate::model::pool::IdSource;
+use crate::selection::distribution::probability;
 
 /// The pool's columns with the id column first (an `id` column of row
 /// numbers is added for pools without one).
@@ -71,7 +71,10 @@ pub fn probabilities_csv(instance: &Instance, pi: &[f64]) -> Vec<u8> {
 
 /// `distribution.csv`: `panel,probability,member_1..member_k`, one row per
 /// panel; members' ids in pool order.
-pub fn distribution_csv(instance: &Instance, d: &crate::selection::distribution::Distribution) -> Vec<u8> {
+pub fn distribution_csv(
+    instance: &Instance,
+    d: &crate::selection::distribution::Distribution,
+) -> Vec<u8> {
     let mut doc = CsvDoc::default();
     let mut header = vec!["panel".to_string(), "probability".to_string()];
     header.extend((1..=instance.k).map(|i| format!("member_{i}")));

@@ -24,8 +24,8 @@ pub mod verify;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-pub use crate::files::dir::{Mode, Outputs};
 use crate::error::{Error, InputError, Warning};
+pub use crate::files::dir::{Mode, Outputs};
 use crate::logistics::assembly::Assembly;
 use crate::model::instance::{Inputs, Instance};
 use crate::model::pool::IdSource;
@@ -144,8 +144,7 @@ pub fn load_assembly(path: &Path) -> Result<(Assembly, PathBuf), Error> {
             .hint("check the path")
     })?;
     let text = String::from_utf8(text).map_err(|_| {
-        InputError::unreadable(path, "the assembly file is not UTF-8 text")
-            .hint("save it as UTF-8")
+        InputError::unreadable(path, "the assembly file is not UTF-8 text").hint("save it as UTF-8")
     })?;
     let assembly = Assembly::parse(path, &text)?;
     let base = path

@@ -50,8 +50,5 @@ pub fn programme(options: &ProgrammeOptions) -> Result<Programmed, Error> {
     out.add("programme.csv", export::programme_csv(&problem, &prog));
     let text = report::plan::programme(&problem, &prog);
     out.add("programme-report.txt", text.clone());
-    Ok(Programmed {
-        outputs: out,
-        text,
-    })
+    Ok(Programmed { outputs: out, text })
 }

@@ -212,4 +212,3 @@ pub fn from_inputs(
     published.text = head + &published.text;
     Ok(published)
 }
-

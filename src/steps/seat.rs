@@ -65,10 +65,8 @@ pub fn seat(options: &SeatOptions) -> Result<Seated, Error> {
         return Err(Error::Usage("--fixed-rounds needs --previous".into()));
     }
     let rounds = options.rounds;
-    let members = Members::from_table(
-        Table::read(&options.members)?,
-        options.id_column.as_deref(),
-    )?;
+    let members =
+        Members::from_table(Table::read(&options.members)?, options.id_column.as_deref())?;
     let categories = members.categories(&options.balance)?;
     let constraints = match &options.constraints {
         Some(path) => rules::from_table(&Table::read(path)?, &members, rounds, None)?,

@@ -125,7 +125,10 @@ pub fn select(
     for (name, bytes) in outputs::panel_files(instance, panel) {
         out.add(name, bytes);
     }
-    out.add("probabilities.csv", outputs::probabilities_csv(instance, &pi));
+    out.add(
+        "probabilities.csv",
+        outputs::probabilities_csv(instance, &pi),
+    );
     out.add(
         "distribution.csv",
         outputs::distribution_csv(instance, &distribution),

@@ -36,10 +36,7 @@ pub fn synth(options: &SynthOptions) -> Result<Generated, Error> {
             })
         }
         SynthOptions::Pool { spec, out } => {
-            if spec.n == 0
-                || spec.k == 0
-                || spec.k > spec.n
-                || !(1..=8).contains(&spec.categories)
+            if spec.n == 0 || spec.k == 0 || spec.k > spec.n || !(1..=8).contains(&spec.categories)
             {
                 return Err(Error::Usage(
                     "need n >= 1, 1 <= --size <= n and 1 <= --categories <= 8".into(),

@@ -57,7 +57,7 @@ pub fn verify(
             "{} stage {} {} ({}): {}",
             if c.passed { "PASS" } else { "FAIL" },
             c.stage,
-            c.name,
+            c.kind,
             c.file.display(),
             c.detail
         );

@@ -1,8 +1,6 @@
 //! One test per bad-input case: the message names the file, line, column and
 //! value and says what to do; the exit code is the documented one.
 
-
-
 use crate::common::*;
 
 const OK_QUOTAS: &[u8] = b"feature,value,min,max\ngender,f,1,2\ngender,m,1,2\n";

@@ -1,8 +1,6 @@
 //! End-to-end tests of `check`, `select --algorithm legacy` and `synth` on
 //! the bundled example and on the shared benchmark instances.
 
-
-
 use std::path::Path;
 
 use crate::common::*;

@@ -3,8 +3,6 @@
 //! personal data in the bundle; determinism; tampering detected; the draw
 //! specification re-implemented independently in Python.
 
-
-
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 

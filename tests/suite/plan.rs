@@ -2,8 +2,6 @@
 //! every export, re-planning, calendars, printable pages (in headless
 //! Chromium when it is installed) and bad input.
 
-
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -5,11 +5,11 @@
 
 use std::path::Path;
 
-use kleroterion::selection::feasibility::{self, Relaxation};
-use kleroterion::random::DrawRng;
-use kleroterion::solver::Settings;
 use kleroterion::files::table::Table;
+use kleroterion::random::DrawRng;
+use kleroterion::selection::feasibility::{self, Relaxation};
 use kleroterion::selection::legacy;
+use kleroterion::solver::Settings;
 use kleroterion::{Inputs, Instance, Quotas};
 use proptest::prelude::*;
 
@@ -251,9 +251,9 @@ proptest! {
 
 mod optimised {
     use super::*;
+    use kleroterion::model::profiles::{Profile, Profiles};
     use kleroterion::selection::distribution::{ProfileDistribution, ProfilePanel};
     use kleroterion::selection::optimise::{self, Objective, Options, Peel};
-    use kleroterion::model::profiles::{Profile, Profiles};
     use kleroterion::solver::{Model, Outcome, Sense};
 
     /// Maximin by brute force: an LP over *every* feasible panel.

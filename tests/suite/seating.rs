@@ -1,8 +1,6 @@
 //! `kleroterion seat`: table sizes, balance, mixing, hard rules,
 //! determinism, re-planning and bad input, checked from the written files.
 
-
-
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 

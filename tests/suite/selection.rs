@@ -2,8 +2,6 @@
 //! are reproduced, every panel of every distribution meets the quotas,
 //! probabilities add up, and outputs are deterministic.
 
-
-
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 

@@ -18,11 +18,11 @@ use chrono_tz::Tz;
 use icalendar::{Calendar, Component, Event, EventLike, EventStatus};
 use serde::{Deserialize, Serialize};
 
-use crate::logistics::assembly::Assembly;
 use crate::files::csv::CsvDoc;
+use crate::files::table::sha256_hex;
+use crate::logistics::assembly::Assembly;
 use crate::logistics::plan::{Plan, Who};
 use crate::logistics::programme::{self, Perspective};
-use crate::files::table::sha256_hex;
 
 /// Product identifier of our calendars.
 pub const PRODID: &str = "-//kleroterion//kleroterion plan//EN";

@@ -72,7 +72,6 @@ pub fn parse_plan(table: &Table) -> Result<Vec<PlanRow>, Error> {
     Ok(rows)
 }
 
-
 /// An earlier plan for `members` over `rounds` rounds: ids no longer
 /// members are dropped.
 pub fn previous(rows: Vec<PlanRow>, members: &Members, rounds: usize) -> Seating {

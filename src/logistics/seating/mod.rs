@@ -51,9 +51,9 @@
 pub mod csv;
 pub mod latin;
 
-use crate::logistics::rules::{Constraint, Kind};
 use crate::error::Error;
 use crate::logistics::members::Category;
+use crate::logistics::rules::{Constraint, Kind};
 use crate::random::SearchRng;
 
 /// Domain label of the seating search's random stream (not a draw).

@@ -37,10 +37,10 @@ pub use oracle::PanelOracle;
 use std::collections::HashSet;
 use std::time::Instant;
 
-use crate::selection::distribution::{ProfileDistribution, ProfilePanel};
 use crate::error::Error;
 use crate::model::instance::Instance;
 use crate::model::profiles::Profiles;
+use crate::selection::distribution::{ProfileDistribution, ProfilePanel};
 use crate::solver::{Lp, LpCol, LpFailure, LpRow, Model, Outcome, Sense, Settings, Var};
 
 use master::Master;
