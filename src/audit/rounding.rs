@@ -35,6 +35,7 @@
 use crate::error::Error;
 use crate::model::panel::Panel;
 use crate::model::profiles::Profiles;
+use crate::random::anneal;
 use crate::selection::distribution::{Fairness, ProfileDistribution, ProfilePanel};
 use crate::selection::optimise::PanelOracle;
 
@@ -328,7 +329,7 @@ fn anneal(search: &Search, mut copies: Vec<u32>) -> Vec<u32> {
     if slots.is_empty() {
         return copies;
     }
-    let mut temperature = t0;
+    let mut schedule = anneal::Schedule::new((t0, t1), moves, 1024);
     for step in 0..moves {
         let slot = rng.below(slots.len() as u64) as usize;
         let from = slots[slot];
@@ -353,13 +354,8 @@ fn anneal(search: &Search, mut copies: Vec<u32>) -> Vec<u32> {
                 change_e += energy_of(t, seats[t] + delta[t]) - energy[t];
             }
         }
-        if step % 1024 == 0 {
-            temperature = t0 * (t1 / t0).powf(step as f64 / moves as f64);
-        }
-        let accept = change_e <= 0.0 || {
-            let u = (rng.next_word() >> 11) as f64 / (1u64 << 53) as f64;
-            u < (-change_e / temperature).exp()
-        };
+        let temperature = schedule.at(step);
+        let accept = anneal::accept(change_e, temperature, &mut rng);
         if accept {
             copies[from] -= 1;
             copies[to] += 1;

@@ -18,7 +18,7 @@
 
 use crate::error::{Error, InputError};
 use crate::files::table::{Table, key};
-use crate::random::DrawRng;
+use crate::random::{DrawRng, anneal};
 
 /// Domain label of the rota search's random stream (not a draw).
 pub const ROTA_DOMAIN: &str = "kleroterion/rota/v1";
@@ -264,11 +264,9 @@ pub fn solve(p: &Problem, seed: &str, effort: usize) -> Rota {
     };
     let moves = effort.saturating_mul(p.tables.iter().map(Vec::len).sum::<usize>().max(1));
     let (t0, t1) = (2.0f64, 0.02f64);
-    let mut temperature = t0;
+    let mut schedule = anneal::Schedule::new((t0, t1), moves, 1024);
     for step in 0..if open.is_empty() { 0 } else { moves } {
-        if step % 1024 == 0 {
-            temperature = t0 * (t1 / t0).powf(step as f64 / moves as f64);
-        }
+        let temperature = schedule.at(step);
         let r = open[rng.below(open.len() as u64) as usize];
         let list = &tabs.order[r];
         let x = rng.below(tabs.slots[r] as u64) as usize;
@@ -309,10 +307,7 @@ pub fn solve(p: &Problem, seed: &str, effort: usize) -> Rota {
             works[fy][r] = false;
             d += after - before;
         }
-        let accept = d <= 0.0 || {
-            let u = (rng.next_word() >> 11) as f64 / (1u64 << 53) as f64;
-            u < (-d / temperature).exp()
-        };
+        let accept = anneal::accept(d, temperature, &mut rng);
         if !accept {
             continue;
         }

@@ -183,7 +183,7 @@ struct Stream(DrawRng);
 
 impl Stream {
     fn unit(&mut self) -> f64 {
-        (self.0.next_word() >> 11) as f64 / (1u64 << 53) as f64
+        self.0.unit()
     }
     fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
         xs[self.0.below(xs.len() as u64) as usize]

@@ -54,7 +54,7 @@ pub mod latin;
 use crate::error::Error;
 use crate::logistics::members::Category;
 use crate::logistics::rules::{Constraint, Kind};
-use crate::random::SearchRng;
+use crate::random::{SearchRng, anneal};
 
 /// Domain label of the seating search's random stream (not a draw).
 pub const SEAT_DOMAIN: &str = "kleroterion/seat/v1";
@@ -1116,14 +1116,14 @@ impl Search<'_> {
         stop_when_mixed: bool,
     ) -> (State<'a>, usize) {
         let (movable, open, twins) = (self.movable, self.open, self.twins);
-        let mut temperature = t0;
+        let mut schedule = anneal::Schedule::new((t0, t1), moves, 4096);
         let mut current = 0.0f64;
         let mut best = (0.0f64, s.table_of.clone());
         let mut done: Vec<usize> = Vec::new();
         let mut used = moves;
         for step in 0..moves {
+            let temperature = schedule.at(step);
             if step % 4096 == 0 {
-                temperature = t0 * (t1 / t0).powf(step as f64 / moves as f64);
                 if stop_when_mixed && step % (1 << 16) == 0 && s.avoidable_repeats() == 0 {
                     used = step;
                     break;
@@ -1170,7 +1170,7 @@ impl Search<'_> {
             } else {
                 s.delta(r, a, b)
             };
-            let accept = d <= 0.0 || rng.unit() < (-d / temperature).exp();
+            let accept = anneal::accept(d, temperature, rng);
             if accept {
                 if !whole {
                     s.swap(r, a, b);
