@@ -3,17 +3,18 @@
 //! panel (Flanigan, Kehne, Procaccia, NeurIPS 2021).
 //!
 //! Rounding works on profile panels (interchangeable people, see
-//! [`crate::model::profiles`]). Panel j of probability p_j gets c_j copies, within
-//! one of ⌊m·p_j⌋..⌈m·p_j⌉, with Σ c_j = m. Profile t (s_t members) then
-//! holds S_t = Σ_j c_j·x_jt seats in the lottery; spreading them round-robin
-//! over its members gives every member ⌊S_t/s_t⌋ or ⌈S_t/s_t⌉ appearances,
-//! so a person's change is at most max(m·π_t − ⌊S_t/s_t⌋, ⌈S_t/s_t⌉ − m·π_t)
-//! appearances.
+//! [`crate::model::profiles`]). Panel j of probability p_j gets c_j copies,
+//! with Σ c_j = m. Profile t (s_t members) then holds S_t = Σ_j c_j·x_jt
+//! seats in the lottery; spreading them round-robin over its members gives
+//! every member ⌊S_t/s_t⌋ or ⌈S_t/s_t⌉ appearances, so a person's change is
+//! at most max(m·π_t − ⌊S_t/s_t⌋, ⌈S_t/s_t⌉ − m·π_t) appearances.
 //!
-//! Panels: the distribution's support, plus every other quota-satisfying
-//! panel the column generation produced (probability 0, up to SLACK copies):
-//! a vertex of the LEXIMIN LP has few panels (228 for data/), too few to
-//! round 313 profiles finely. Start: largest-remainder rounding (⌊m·p_j⌋
+//! Panels: the distribution's support, each with ⌊m·p_j⌋ − SLACK to
+//! ⌈m·p_j⌉ + SLACK copies (see [`SLACK`]), plus every other
+//! quota-satisfying panel the column generation produced (probability 0,
+//! up to SLACK copies): a vertex of the LEXIMIN LP has too few panels to
+//! round many profiles finely (measured: docs/benchmarks.md, section
+//! Lottery rounding history). Start: largest-remainder rounding (⌊m·p_j⌋
 //! each, one more for the largest fractional parts). Then a greedy search
 //! that takes the move of one copy between panels most improving (largest
 //! change, number of profiles at it, Σ change²), with falling below
@@ -21,16 +22,18 @@
 //! first); then simulated annealing (fixed seed, so deterministic) on
 //! Σ_t change_t⁶ plus a steep penalty below the floor; then the greedy
 //! search again. If someone is still below the floor, a repair replaces
-//! one copy at a time of a panel A by a new panel B from the pricing
-//! program (any quota-satisfying panel, with bounds per profile): B gives
-//! the profiles below the floor as many seats as it can while every other
-//! profile stays at or above the floor and within the current largest
-//! change of its target (then within one more, if that was not enough).
-//! The floor is a goal, not a guarantee: when it is missed the manifest and
-//! the command say so. (Tried and dropped: an exact integer
-//! program minimising the largest change took 9 s for 500 branch-and-bound
-//! nodes on the 150-person fixture and found nothing better; a node-limited
-//! program enforcing the floor on data/ ran 2 minutes without a solution.)
+//! one copy at a time of a panel A by a panel B from the pricing program
+//! (any quota-satisfying panel, with bounds per profile; B may then take as
+//! many copies as help): B gives the profiles below the floor as many
+//! seats as it can while every other profile stays at or above the floor
+//! and within the current largest change of its target (then within one
+//! more, if that was not enough). After each repair pass the greedy search
+//! runs again, and its result is kept unless it is worse. The floor is a
+//! goal, not a guarantee: when it is missed the manifest and the command
+//! say so. (Tried and dropped: an exact integer program minimising the
+//! largest change, slower than the searches and no better, and a
+//! node-limited program enforcing the floor, which found no solution:
+//! docs/benchmarks.md, section Lottery rounding history.)
 
 use crate::error::Error;
 use crate::model::panel::Panel;
@@ -447,7 +450,8 @@ fn improve(search: &Search, mut copies: Vec<u32>) -> Vec<u32> {
                 .collect();
             // Destinations: panels of the distribution or holding copies
             // (annealing explores the other candidates; scanning them all
-            // here would cost minutes on large pools).
+            // here is too slow on large pools: docs/benchmarks.md, section
+            // Lottery rounding history).
             let tos: Vec<usize> = (0..support.len())
                 .filter(|&s| {
                     copies[s] < hi[s]
@@ -710,8 +714,12 @@ fn remove_level(levels: &mut std::collections::BTreeMap<u64, u32>, d: f64) {
 }
 
 /// How far a panel's number of copies may stray from m·p: down to
-/// ⌊m·p⌋ − SLACK, up to ⌈m·p⌉ + SLACK. (1 left six people below the floor
-/// on data/, 3 left one.)
+/// ⌊m·p⌋ − SLACK (never below 0), up to ⌈m·p⌉ + SLACK, or m·p ± SLACK when
+/// m·p is whole; so a generated panel outside the distribution (m·p = 0)
+/// gets up to SLACK copies. The repair lifts the upper bound of every panel
+/// it moves a copy to. Wider than one copy each way so that the searches
+/// can lift more people to the floor by themselves (measured:
+/// docs/benchmarks.md, section Lottery rounding history).
 pub const SLACK: f64 = 3.0;
 
 /// What the rounding searches share: the panels with m·p each, the copies

@@ -433,8 +433,9 @@ impl Lp {
         model.set_option("threads", settings.threads as i32);
         model.set_option("random_seed", settings.random_seed);
         // Column generation keeps the basis primal feasible when columns
-        // are added: primal simplex re-solves from it in a few iterations
-        // (measured 4x faster than the default dual simplex); presolve would
+        // are added: primal simplex re-solves from it in a few iterations,
+        // faster than the default dual simplex (measured:
+        // docs/benchmarks.md, section Selection history); presolve would
         // discard the basis.
         model.set_option("solver", "simplex");
         model.set_option("simplex_strategy", 4);

@@ -332,7 +332,8 @@ impl Run<'_, '_> {
                 if added > 0 {
                     // Peeled panels make an ill-conditioned master: at
                     // HiGHS's default tolerances (1e-7, scaled) a profile
-                    // of data/ ended 1.2e-6 short of its target.
+                    // of data/ ended short of its target (measured:
+                    // docs/benchmarks.md, section Selection history).
                     self.master.lp.set_tolerance(POLISH_TOLERANCE);
                     *last = match self.solve_lp_by_deadline()? {
                         Some(s) => s,
@@ -351,11 +352,9 @@ impl Run<'_, '_> {
             // Price at the smoothed duals ŷ = α·centre + (1−α)·y: the LP
             // relaxation of the pricing program bounds every panel's worth
             // (a valid dual bound); swap search supplies integer panels.
-            // Aiming at a target, unsmoothed (measured against 0.5, same
-            // machine: sf_c_44 0.64 s against 0.93 s, hd_30 1.31 against
-            // 1.86, obf_30 6.5 against 8.0, nexus_170 6.6 against 10.3;
-            // fixture_22 and sf_d_40 the same; on sf_e_110 z reached 0.974
-            // in 70 s of LP and pricing against 150 s).
+            // Aiming at a target, unsmoothed: it gets there sooner than at
+            // α = 0.5 (measured: docs/benchmarks.md, section Selection
+            // history).
             let alpha = if misprices >= 2 || to_target {
                 0.0
             } else {

@@ -58,9 +58,10 @@ impl Master {
 
     /// LEXIMIN: deletes, in place, the panels not in use in `solution` and
     /// not basic (those added since stay). The LP keeps its basis, so the
-    /// next solve starts warm (rebuilding the LP with the panels in use and
-    /// solving it cold was 1.16x slower on data/). Dropped panels may be
-    /// generated again later. `solution` is remapped to the new columns.
+    /// next solve starts warm, which is faster than rebuilding the LP with
+    /// the panels in use and solving it cold (measured: docs/benchmarks.md,
+    /// section Selection history). Dropped panels may be generated again
+    /// later. `solution` is remapped to the new columns.
     pub(super) fn prune(&mut self, solution: &mut crate::solver::LpSolution) {
         let basic = self.lp.basic();
         let mut delete = vec![false; basic.len()];

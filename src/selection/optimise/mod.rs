@@ -77,10 +77,9 @@ pub struct Progress {
 }
 
 /// Master LP solves of at least this many simplex iterations make pricing
-/// use the exact program rather than its LP relaxation. (Measured: on the
-/// 150-person fixture the master LP takes ~40 iterations and a pricing MIP
-/// costs more than it; on data/ (313 profiles, k = 110) it takes 400-1100
-/// and a MIP is 10× cheaper than a master LP above ~600.)
+/// use the exact program rather than its LP relaxation: a pricing MIP costs
+/// more than a master LP of few iterations and much less than one of many
+/// (measured: docs/benchmarks.md, section Selection history).
 pub const EXACT_PRICING_ITERATIONS: u64 = 500;
 
 /// When column generation aiming at the relaxation's target peels the
@@ -95,21 +94,12 @@ pub struct Peel {
 }
 
 impl Peel {
-    /// Measured (release, one thread): where column generation alone
-    /// reaches the target within 10,000 iterations (fixture_22 after 1,554
-    /// iterations, sf_c_44 6,806, sf_b_20 6,119) it is faster than peeling
-    /// first (fixture_22 0.08 s against 0.34, sf_c_44 0.64 against 2.8,
-    /// sf_b_20 0.56 against 1.25); where it needs more (cca_75 26,048,
-    /// nexus_170 20,921, sf_e_110 not within 300 s), peeling is. The first
-    /// master LP tells them apart early: z was 0.57-0.91 where column
-    /// generation finished first (fixture_22 0.91, mass_24 0.57, sf_c_44
-    /// 0.64, sf_b_20 0.64) and 0.12-0.46 where peeling at once was faster
-    /// (hd_30, sf_a_35, obf_30, sf_d_40, cca_75, sf_e_110, pool_10000;
-    /// nexus_170, 0.60, peels after 10,000). Peeling at once below 0.5,
-    /// same machine, against after 10,000 only (`cargo bench --bench
-    /// selection -- --limit 60`): hd_30 2.4 s against 3.4, sf_a_35 2.1
-    /// against 3.2, obf_30 5.6 against 7.4, sf_d_40 4.2 against 5.4, cca_75
-    /// 1.1 against 2.1, sf_e_110 48.5 against 55.3; the rest unchanged.
+    /// Where column generation alone reaches the target within 10,000
+    /// iterations it is faster than peeling first; where it needs more,
+    /// peeling is. The first master LP tells them apart early: its z was at
+    /// least 0.5 where column generation finished first and below 0.5
+    /// where peeling at once was faster (measured: docs/benchmarks.md,
+    /// section Selection and its history).
     pub const DEFAULT: Peel = Peel {
         after: 10_000,
         below: 0.5,
@@ -180,8 +170,10 @@ pub struct Computed {
     pub pricing_seconds: f64,
 }
 
-/// How many of the best known panels local search starts from per round
-/// (fixture_22: 16 gave 66-69 master LPs, 32 gave 45-50).
+/// How many of the best known panels local search starts from per round:
+/// fewer master LPs than with 16, and more starts were no faster (measured:
+/// docs/benchmarks.md, sections Peer comparison history and Selection
+/// history).
 const SWAP_STARTS: usize = 32;
 /// Columns beyond this many per profile (plus 200) are pruned within a
 /// stage: the panels neither in use nor basic are deleted from the master LP.
@@ -189,26 +181,19 @@ const PRUNE_AT: usize = 10;
 /// Weight of the stability centre in smoothed pricing (Wentges).
 const SMOOTHING: f64 = 0.5;
 /// Multiplicative-weights rounds that seed the master LP: this many per
-/// profile, within the limits below. (Measured on data/ with the stages over
-/// panels: 2,000 rounds halve the first stage's master-LP solves. With
-/// LEXIMIN by its relaxation, 2 per profile against 4, same run: fixture_22
-/// 0.08 s against 0.13 s, hd_30 1.9 s against 3.4 s, sf_a_35 2.5 s against
-/// 4.1 s, cca_75 5.5 s against 7.6 s; obf_30 8.1 s against 6.3 s; data/ and
-/// nexus_170 the same.) LEXIMIN and MAXIMIN take 1: the columns aimed at
-/// the relaxation's target do the rest (1 against 2, same run: fixture_22
-/// 75 ms against 94 ms end to end, cca_75 2.15 s against 2.51 s, sf_d_40
-/// 5.5 s against 6.0 s, sf_a_35 3.2 s against 3.6 s; sf_c_44 0.70 s
-/// against 0.63 s; the others within 5%). NASH keeps 2: with 1, fixture_22
-/// took 4.7 s against 2.3 s.
+/// profile, within the limits below. Seeding saves master-LP solves in the
+/// stages over panels; LEXIMIN and MAXIMIN take 1, as the columns aimed at
+/// the relaxation's target do the rest, and NASH keeps 2, as it was slower
+/// with 1 (measured: docs/benchmarks.md, section Selection history).
 const MW_ROUNDS_PER_PROFILE: usize = 1;
 const MW_ROUNDS_PER_PROFILE_NASH: usize = 2;
 const MW_MIN_ROUNDS: usize = 50;
 const MW_MAX_ROUNDS: usize = 2000;
 /// ... and within this many candidate moves examined by the climbs (work,
-/// not time, so every run takes the same path): data/ uses 3·10⁸ in its
-/// 1,252 rounds (2.5-4.7 s); a 1,727-person pool with 908 profiles costs
-/// ~4·10⁶ a round and stops after about 100 (without the limit, its 2,000
-/// rounds took about a minute).
+/// not time, so every run takes the same path): enough for all of data/'s
+/// rounds, while a large pool's seeding stops early instead of taking much
+/// of the time limit (measured: docs/benchmarks.md, section Selection
+/// history).
 const MW_MAX_SCANS: u64 = 400_000_000;
 
 /// Options of [`optimise`].

@@ -13,9 +13,10 @@
 //! When x is a mixture of panels (the relaxation is tight) and no step
 //! leaves the panels' hull, the panels found give x exactly; profiles with
 //! the same share leave the face together, so the peel takes far fewer
-//! steps than there are profiles (210 for sf_e_110's 957). Where it gets
-//! stuck (no panel on a face) the panels found still seed column
-//! generation, which then finishes or proves the target out of reach.
+//! steps than there are profiles (measured: docs/benchmarks.md, section
+//! Selection history). Where it gets stuck (no panel on a face) the panels
+//! found still seed column generation, which then finishes or proves the
+//! target out of reach.
 
 use super::oracle::PanelOracle;
 use super::*;
@@ -25,9 +26,8 @@ const NOTHING_LEFT: f64 = 1e-13;
 
 /// With a deadline, the peel stops this fraction of the time left when it
 /// starts before the deadline, so that the master LP can still weigh the
-/// panels peeled so far. (pool_10000 with 60 s: minimum 0.9115% against
-/// 0.5575% when the peel ran up to the deadline and its panels went
-/// unused; that LP took 0.25-0.72 s.)
+/// panels peeled so far; a peel that ran up to the deadline left them
+/// unused (measured: docs/benchmarks.md, section Selection history).
 const PEEL_RESERVE: f64 = 0.1;
 
 /// The panels peeled from `counts` (a point of the quota polytope; `sizes`:

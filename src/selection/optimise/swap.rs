@@ -8,8 +8,8 @@ use super::*;
 /// rule still hold, until no move gains. Each step moves a seat out of the
 /// lightest seated profile that can gain into the heaviest profile it may
 /// go to, checked on bit masks of values. (Before, each step searched every
-/// pair for the best move: on a 1,727-person pool with 908 profiles a
-/// seeding round took ~150 ms, now ~40 ms, with the same LEXIMIN result.)
+/// pair for the best move: slower per seeding round, with the same LEXIMIN
+/// result; measured: docs/benchmarks.md, section Selection history.)
 pub(super) struct SwapSearch {
     /// Per profile: its value index per category.
     values: Vec<Vec<usize>>,

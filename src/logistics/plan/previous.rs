@@ -1,0 +1,123 @@
+//! An earlier plan read back from its files (seating.csv, rota.csv,
+//! programme.csv, schedule.csv), by ids.
+
+use super::*;
+
+impl Previous {
+    /// Reads an earlier plan's `seating.csv`, `rota.csv`, `programme.csv`
+    /// and `schedule.csv` (`dir` only names them in errors).
+    pub fn from_files(
+        dir: &std::path::Path,
+        files: &BTreeMap<String, Vec<u8>>,
+    ) -> Result<Previous, Error> {
+        let table = |name: &str| -> Result<Option<Table>, Error> {
+            match files.get(name) {
+                Some(bytes) => Ok(Some(Table::parse(&dir.join(name), bytes)?)),
+                None => Ok(None),
+            }
+        };
+        let mut out = Previous::default();
+        let need = |t: &Table, cols: &[&str]| -> Result<Vec<usize>, Error> {
+            Ok(t.require(
+                cols,
+                "a file of an earlier plan",
+                "give the directory `kleroterion plan` wrote",
+            )?)
+        };
+        let Some(seating) = table("seating.csv")? else {
+            return Err(InputError::unreadable(
+                &dir.join("seating.csv"),
+                "the earlier plan has no seating.csv",
+            )
+            .hint("give the directory `kleroterion plan` wrote")
+            .into());
+        };
+        let c = need(&seating, &["table", "session"])?;
+        let id = (0..seating.header.len())
+            .find(|&i| !["round", "table", "session"].contains(&key(&seating.header[i]).as_str()))
+            .unwrap_or(0);
+        let most = seating.rows.len().max(1);
+        let mut errors = Vec::new();
+        for row in &seating.rows {
+            let t = match row.cells[c[0]].trim().parse::<usize>() {
+                Ok(t) if (1..=most).contains(&t) => t - 1,
+                _ => {
+                    errors.push(
+                        seating
+                            .cell_error(row, c[0], format!("not a table number from 1 to {most}"))
+                            .hint("give the seating.csv `kleroterion plan` wrote"),
+                    );
+                    continue;
+                }
+            };
+            let id = row.cells[id].trim().to_string();
+            let seats = out
+                .seating
+                .entry(row.cells[c[1]].trim().to_string())
+                .or_default();
+            if seats.insert(id.clone(), t).is_some() {
+                errors.push(
+                    seating
+                        .cell_error(row, c[1], format!("{id} is seated twice in this session"))
+                        .hint("give the seating.csv `kleroterion plan` wrote"),
+                );
+            }
+        }
+        if !errors.is_empty() {
+            return Err(Error::Input(errors));
+        }
+        if let Some(rota) = table("rota.csv")? {
+            let c = need(&rota, &["table", "role", "facilitator", "session"])?;
+            for row in &rota.rows {
+                let t = row.cells[c[0]]
+                    .trim()
+                    .parse::<usize>()
+                    .ok()
+                    .map(|t| t.max(1) - 1);
+                let role = match key(&row.cells[c[1]]).as_str() {
+                    "lead" => Role::Lead,
+                    "note-taker" => Role::NoteTaker,
+                    _ => Role::Table,
+                };
+                let f = row.cells[c[2]].trim();
+                if !f.is_empty() {
+                    out.rota
+                        .insert((row.cells[c[3]].trim().to_string(), t, role), f.to_string());
+                }
+            }
+        }
+        if let Some(prog) = table("programme.csv")? {
+            let c = need(&prog, &["session", "speaker", "topic"])?;
+            let mut seen: HashMap<(String, String), usize> = HashMap::new();
+            for row in &prog.rows {
+                let k = (row.cells[c[1]].trim().to_string(), key(&row.cells[c[2]]));
+                let n = seen.entry(k.clone()).or_insert(0);
+                *n += 1;
+                out.programme
+                    .insert((k.0, k.1, *n), row.cells[c[0]].trim().to_string());
+            }
+        }
+        if let Some(s) = table("schedule.csv")? {
+            let c = need(
+                &s,
+                &[
+                    "kind", "id", "session", "date", "start", "end", "what", "room",
+                ],
+            )?;
+            for row in &s.rows {
+                let who = match key(&row.cells[c[0]]).as_str() {
+                    "facilitator" => Who::Facilitator,
+                    "speaker" => Who::Speaker,
+                    _ => Who::Member,
+                };
+                let cell = |i: usize| row.cells[c[i]].trim();
+                let line = timetable_line(&[cell(2), cell(3), cell(4), cell(5), cell(6)], cell(7));
+                out.timetable
+                    .entry((who, cell(1).to_string()))
+                    .or_default()
+                    .push(line);
+            }
+        }
+        Ok(out)
+    }
+}
