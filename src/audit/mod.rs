@@ -34,3 +34,6 @@ use crate::model::panel::Panel;
 use crate::model::profiles::Profiles;
 use crate::selection::feasibility::{Relaxation, Side};
 use crate::selection::optimise::{self, Objective, Progress};
+
+#[cfg(test)]
+mod tests;

@@ -862,3 +862,88 @@ pub fn make(
         rounded,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::testing::twelve;
+    use crate::selection::optimise::{Objective, Options, Peel};
+    use crate::solver::Settings;
+
+    fn made(m: u32) -> Made {
+        let options = Options {
+            objective: Objective::Leximin,
+            settings: Settings::default(),
+            deadline: None,
+            relaxation_first: true,
+            peel: Peel::DEFAULT,
+        };
+        make(&twelve(), &options, m, &mut |_| {}).unwrap()
+    }
+
+    #[test]
+    fn a_lottery_has_m_valid_panels_and_counts_them_right() {
+        let instance = twelve();
+        for m in [1, 7, 40, 1000] {
+            let r = made(m).rounded;
+            assert_eq!(r.m(), m as usize);
+            let mut seen = vec![0u32; instance.n()];
+            for panel in &r.lottery.panels {
+                assert_eq!(panel.len(), instance.k);
+                assert!(panel.violations(&instance).is_empty());
+                for &i in panel.members() {
+                    seen[i] += 1;
+                }
+            }
+            assert_eq!(seen, r.appearances, "m = {m}");
+            assert_eq!(
+                r.appearances.iter().sum::<u32>() as usize,
+                m as usize * instance.k
+            );
+        }
+    }
+
+    #[test]
+    fn the_minimum_falls_by_less_than_one_panel_and_changes_stay_small() {
+        for m in [40, 1000] {
+            let r = made(m).rounded;
+            let mf = f64::from(m);
+            assert!(r.floor_guaranteed, "m = {m}");
+            let exact_min = r.exact.iter().copied().fold(f64::INFINITY, f64::min);
+            let lottery_min = r
+                .lottery_probabilities()
+                .into_iter()
+                .fold(f64::INFINITY, f64::min);
+            assert!(exact_min - lottery_min < 1.0 / mf, "m = {m}");
+            // Exact probabilities sum to k; the lottery's too.
+            let sum: f64 = r.exact.iter().sum();
+            assert!((sum - 4.0).abs() < 1e-6);
+            let largest = r
+                .exact
+                .iter()
+                .zip(r.lottery_probabilities())
+                .map(|(e, l)| (e - l).abs())
+                .fold(0.0, f64::max);
+            assert!(largest * mf <= 2.0, "m = {m}: {largest}");
+        }
+    }
+
+    #[test]
+    fn rounding_is_deterministic_and_refuses_no_panels() {
+        let a = made(40).rounded;
+        let b = made(40).rounded;
+        assert_eq!(a.lottery.panels, b.lottery.panels);
+        let m = made(1);
+        assert!(
+            round(
+                &m.profiles,
+                &m.computed.distribution,
+                &m.computed.candidates,
+                &m.computed.profile_probabilities,
+                0,
+                None
+            )
+            .is_err()
+        );
+    }
+}

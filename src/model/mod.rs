@@ -9,3 +9,6 @@ pub mod panel;
 pub mod pool;
 pub mod profiles;
 pub mod quotas;
+
+#[cfg(test)]
+pub(crate) mod testing;

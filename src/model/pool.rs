@@ -346,3 +346,72 @@ pub(crate) fn find_id_column(
         .hint("name the id column with --id-column")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use crate::error::{Error, InputKind};
+    use crate::files::table::Table;
+    use crate::model::pool::{IdSource, Pool};
+    use crate::model::quotas::Quotas;
+
+    fn quotas() -> Quotas {
+        Quotas::from_table(
+            &Table::parse(
+                Path::new("quotas.csv"),
+                b"feature,value,min,max\ngender,f,1,2\ngender,m,1,2\n",
+            )
+            .unwrap(),
+        )
+        .unwrap()
+    }
+
+    fn pool(text: &str, id: Option<&str>) -> Result<Pool, Error> {
+        let table = Table::parse(Path::new("pool.csv"), text.as_bytes()).unwrap();
+        Pool::from_table(table, &quotas(), id).map(|(p, _)| p)
+    }
+
+    fn input_errors(e: Error) -> Vec<crate::error::InputError> {
+        match e {
+            Error::Input(errors) => errors,
+            other => panic!("expected input errors, got {other}"),
+        }
+    }
+
+    #[test]
+    fn ids_come_from_a_known_column_or_from_row_numbers() {
+        let p = pool("nationbuilder_id,Gender\nx7,F\ny8,m\n", None).unwrap();
+        assert_eq!(p.id_source, IdSource::Column(0));
+        assert_eq!(p.people[0].id, "x7");
+        // Values match by the one rule: trimmed, case-insensitive.
+        assert_eq!(p.people[0].values, vec![0]);
+        let p = pool("gender\nf\nm\n", None).unwrap();
+        assert_eq!(p.id_source, IdSource::RowNumber);
+        assert_eq!(
+            p.people.iter().map(|x| x.id.as_str()).collect::<Vec<_>>(),
+            ["1", "2"]
+        );
+    }
+
+    #[test]
+    fn a_value_the_quotas_do_not_know_is_named_with_its_place() {
+        let errors = input_errors(pool("id,gender\na,f\nb,x\n", None).unwrap_err());
+        assert_eq!(errors.len(), 1);
+        let e = &errors[0];
+        assert_eq!(e.kind, InputKind::Invalid);
+        assert_eq!(e.file, Path::new("pool.csv"));
+        assert_eq!(e.line, Some(3));
+        assert_eq!(e.column.as_deref(), Some("gender"));
+        assert_eq!(e.value.as_deref(), Some("x"));
+        assert!(!e.hint.is_empty());
+    }
+
+    #[test]
+    fn a_missing_category_column_and_a_wrong_id_column_are_refused() {
+        let errors = input_errors(pool("id,age\na,young\n", None).unwrap_err());
+        assert!(errors[0].problem.contains("gender"), "{}", errors[0]);
+        let errors = input_errors(pool("id,gender\na,f\n", Some("ident")).unwrap_err());
+        assert!(errors[0].problem.contains("ident"), "{}", errors[0]);
+    }
+}

@@ -282,3 +282,69 @@ fn relax(
     }
     Ok(Some(changes))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::testing::{instance, twelve};
+
+    #[test]
+    fn a_feasible_instance_has_a_checked_example_and_no_relaxation() {
+        let inst = twelve();
+        let f = check(&inst, &Settings::default()).unwrap();
+        assert!(f.relaxation.is_none());
+        let example = f.example.expect("an example panel");
+        assert!(example.violations(&inst).is_empty());
+        assert!(f.unselectable.is_empty());
+    }
+
+    #[test]
+    fn the_smallest_relaxation_changes_one_bound_by_one() {
+        // Three women needed, but the other quotas leave room for two: the
+        // cheapest fix is one bound moved by one.
+        let pool = "id,gender\n1,f\n2,f\n3,f\n4,m\n5,m\n6,m\n";
+        let inst = instance(
+            pool,
+            "feature,value,min,max\ngender,f,3,3\ngender,m,2,2\n",
+            4,
+            &[],
+        );
+        let f = check(&inst, &Settings::default()).unwrap();
+        let Some(Relaxation::WithinFlex(changes) | Relaxation::BeyondFlex(changes)) = f.relaxation
+        else {
+            panic!("expected a relaxation, got {:?}", f.relaxation);
+        };
+        let total: u32 = changes.iter().map(|c| c.from.abs_diff(c.to)).sum();
+        assert_eq!(total, 1, "{changes:?}");
+        assert!(f.example.is_none() && f.unselectable.is_empty());
+    }
+
+    #[test]
+    fn too_few_independent_people_need_more_volunteers_not_other_quotas() {
+        // Four people in two households cannot fill a panel of three.
+        let pool = "id,gender,street\n1,f,a\n2,m,a\n3,f,b\n4,m,b\n";
+        let inst = instance(
+            pool,
+            "feature,value,min,max\ngender,f,0,3\ngender,m,0,3\n",
+            3,
+            &["street"],
+        );
+        let f = check(&inst, &Settings::default()).unwrap();
+        assert!(matches!(f.relaxation, Some(Relaxation::None)));
+    }
+
+    #[test]
+    fn people_who_fit_no_panel_are_found() {
+        // p1 is a young woman; a panel of 2 needs one woman, one man, one
+        // young and one old, and there is no old man.
+        let inst = instance(
+            "id,gender,age\np1,f,young\np2,f,old\np3,m,young\n",
+            "feature,value,min,max\ngender,f,1,1\ngender,m,1,1\nage,young,1,1\nage,old,1,1\n",
+            2,
+            &[],
+        );
+        let f = check(&inst, &Settings::default()).unwrap();
+        assert!(f.relaxation.is_none());
+        assert_eq!(f.unselectable, vec![0]);
+    }
+}

@@ -496,3 +496,120 @@ pub fn build<'a>(inputs: Inputs<'a>) -> Result<Plan<'a>, Error> {
     plan.unmet_needs = unmet_needs(&plan);
     Ok(plan)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::synth::assembly_example;
+
+    /// The example assembly, with a small seating effort (the plan's
+    /// structure, not its quality, is under test here).
+    fn example() -> (Assembly, BTreeMap<&'static str, Vec<u8>>) {
+        let files: BTreeMap<&'static str, Vec<u8>> = assembly_example().into_iter().collect();
+        let text = String::from_utf8(files["assembly.toml"].clone())
+            .unwrap()
+            .replace("effort = 5000", "effort = 200");
+        (
+            Assembly::parse(Path::new("assembly.toml"), &text).unwrap(),
+            files,
+        )
+    }
+
+    fn table(files: &BTreeMap<&'static str, Vec<u8>>, name: &str) -> Table {
+        Table::parse(Path::new(name), &files[name]).unwrap()
+    }
+
+    fn inputs<'a>(a: &'a Assembly, files: &BTreeMap<&'static str, Vec<u8>>) -> Inputs<'a> {
+        Inputs {
+            assembly: a,
+            members: Members::from_table(table(files, "members.csv"), Some("id")).unwrap(),
+            constraints: Some(table(files, "constraints.csv")),
+            facilitators: Some(table(files, "facilitators.csv")),
+            speakers: Some(table(files, "speakers.csv")),
+            previous: None,
+            from: None,
+        }
+    }
+
+    #[test]
+    fn a_plan_seats_staffs_and_times_everyone_present() {
+        let (a, files) = example();
+        let plan = build(inputs(&a, &files)).unwrap();
+        assert_eq!(plan.rounds, a.rounds());
+        let rota = plan.rota.as_ref().expect("a rota");
+        for r in 0..plan.rounds.len() {
+            let present = plan.seating_problem.present(r);
+            // Everyone present sits at exactly one table; nobody else does.
+            for i in 0..plan.members.len() {
+                assert_eq!(
+                    plan.seating.table_of[r][i].is_some(),
+                    present.contains(&i),
+                    "round {r}, member {i}"
+                );
+            }
+            // Tables of near-equal size, each with a facilitator, and a lead.
+            let tables = plan.seating.tables(r);
+            let sizes: Vec<usize> = tables.iter().map(Vec::len).collect();
+            let (lo, hi) = (sizes.iter().min().unwrap(), sizes.iter().max().unwrap());
+            assert!(hi - lo <= 1, "round {r}: {sizes:?}");
+            assert!(rota.table[r].iter().all(Option::is_some), "round {r}");
+            assert!(rota.lead[r].is_some(), "round {r}");
+            // The timetable gives each seated member their table.
+            for (t, members) in tables.iter().enumerate() {
+                for &m in members {
+                    assert!(plan.entries.iter().any(|e| e.person == m
+                        && e.session == plan.rounds[r]
+                        && e.table == Some(t)));
+                }
+            }
+        }
+        // The hard rules from constraints.csv hold in every round.
+        let described = |c: &Constraint| c.describe(&plan.members);
+        let assessed = seating::assess(&plan.seating_problem, &plan.seating, &described);
+        assert!(assessed.unmet.is_empty(), "{:?}", assessed.unmet);
+        // Every speaker's contribution lands in a held plenary.
+        let programme = plan.programme.as_ref().expect("a programme");
+        let problem = plan.programme_problem();
+        let assessed = programme::assess(&problem, programme);
+        assert!(assessed.broken.is_empty(), "{:?}", assessed.broken);
+    }
+
+    #[test]
+    fn re_planning_keeps_the_sessions_already_held() {
+        let (a, files) = example();
+        let first = build(inputs(&a, &files)).unwrap();
+        let from = "w2-sat-welcome";
+        let from_index = a.sessions.iter().position(|s| s.id == from).unwrap();
+        // The earlier plan as its files say it, by ids.
+        let mut previous = Previous::default();
+        for (r, &session) in first.rounds.iter().enumerate() {
+            let seats = previous
+                .seating
+                .entry(a.sessions[session].id.clone())
+                .or_default();
+            for (i, t) in first.seating.table_of[r].iter().enumerate() {
+                if let Some(t) = t {
+                    seats.insert(first.members.ids[i].clone(), *t);
+                }
+            }
+        }
+        let mut again = inputs(&a, &files);
+        again.previous = Some(previous);
+        again.from = Some(from.into());
+        let second = build(again).unwrap();
+        for (r, &session) in first.rounds.iter().enumerate() {
+            if session < from_index {
+                assert_eq!(
+                    first.seating.table_of[r], second.seating.table_of[r],
+                    "held round {r} changed"
+                );
+            }
+        }
+        // A session that is not in the assembly is refused, in words.
+        let mut wrong = inputs(&a, &files);
+        wrong.from = Some("no-such-session".into());
+        assert!(build(wrong).is_err());
+    }
+}

@@ -42,11 +42,9 @@ impl Search<'_> {
         let mut used = moves;
         for step in 0..moves {
             let temperature = schedule.at(step);
-            if step % 4096 == 0 {
-                if stop_when_mixed && step % (1 << 16) == 0 && s.avoidable_repeats() == 0 {
-                    used = step;
-                    break;
-                }
+            if stop_when_mixed && step % (1 << 16) == 0 && s.avoidable_repeats() == 0 {
+                used = step;
+                break;
             }
             let r = open[rng.index(open.len())];
             let m = &movable[r];

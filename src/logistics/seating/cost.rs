@@ -443,7 +443,7 @@ pub(super) fn start_state<'a>(
             _ => {}
         }
     }
-    let bands = p.bands(&sizes);
+    let bands = p.bands(sizes);
     let values = off[off.len() - 1];
     let empty = State {
         p,

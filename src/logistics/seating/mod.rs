@@ -35,10 +35,9 @@
 //! (mixing is the hard part), or if a design gave it, the mixing skeleton
 //! is kept: bands are mended by exchanging two members' whole schedules,
 //! which keeps every pair's meetings, then both kinds of move run at a low
-//! temperature. (Ten tables of ten, R2 in docs/benchmarks.md, seeds a-h:
-//! from the grid 1,782-1,796 pairs; jointly annealed from it instead,
-//! seeds a, b and e, 1,767-1,774; from a dealt start, where mixing alone
-//! leaves about 8 repeats, 1,771-1,784.)
+//! temperature. On ten tables of ten (R2) keeping the grid beats annealing
+//! both jointly from it, and starting from it beats a dealt start
+//! (measured: docs/benchmarks.md, section Seating history).
 //!
 //! The best plan of the annealing is then improved by a conflict-directed
 //! tabu search (the best swap moving a member in conflict, recently moved
@@ -82,9 +81,8 @@ const REPEAT: f64 = 1.0;
 const TRIPLE: f64 = 20.0;
 /// Re-planning: per member seated elsewhere than in the earlier plan. A
 /// swap (two moves, 6) is worth making to mend a band or a triple meeting,
-/// not for one more distinct pair. (Example assembly, 5 withdrawals after
-/// weekend 1: at 0.5, 62 remaining members changed table and 2,518 pairs
-/// met; at 3, 33 and 2,488; at 5, 32 and 2,479.)
+/// not for one more distinct pair; a higher weight saves few more moves
+/// and costs pairs (measured: docs/benchmarks.md, section Plan history).
 const MOVED: f64 = 3.0;
 
 /// Annealing temperatures (in units of one repeated meeting) for mixing
@@ -93,11 +91,11 @@ const START_TEMPERATURE: f64 = 1.0;
 const END_TEMPERATURE: f64 = 0.05;
 /// After mixing, with bands: the annealing of both, then `REHEATS` more
 /// runs from the best plan seen, each starting at `REHEAT_TEMPERATURE`
-/// (the moves shared equally). Tuned on R1 (8 seeds, effort 60,000, with
-/// band-keeping proposals): 1.0 → 0.15 gave 2,239-2,248 pairs (mean
-/// 2,243.5), 0.6 → 0.1 2,239-2,248 (2,244.5), and with 3 reheats at 0.4
-/// 2,241-2,247 (2,244.8). At 0.05 a swap costing one repeat is accepted
-/// with probability e^-20: the end of a longer schedule is wasted.
+/// (the moves shared equally). Tuned on R1: the lower start and the
+/// reheats each raised the mean of distinct pairs a little (measured:
+/// docs/benchmarks.md, section Seating history). At 0.05 a swap costing
+/// one repeat is accepted with probability e^-20: the end of a longer
+/// schedule is wasted.
 const BALANCE_START_TEMPERATURE: f64 = 0.6;
 const BALANCE_END_TEMPERATURE: f64 = 0.1;
 const REHEATS: usize = 3;
@@ -107,7 +105,8 @@ const REHEAT_TEMPERATURE: f64 = 0.4;
 /// stops early once no pair meets twice), and, when mixing is hard, for
 /// mending bands by whole-schedule exchanges; their starting temperatures
 /// (schedule exchanges; then both moves, low so the skeleton survives).
-/// Tuned on R2 (1,765 pairs before, 1,780 after), checked on R1 and R3.
+/// Tuned on R2, where mixing is hard; checked on R1 and R3 (measured:
+/// docs/benchmarks.md, section Seating history).
 const MIXING_SHARE: f64 = 0.4;
 const SCHEDULE_SHARE: f64 = 0.3;
 const SCHEDULE_TEMPERATURE: f64 = 3.0;
@@ -117,13 +116,13 @@ const KEEP_TEMPERATURE: f64 = 0.2;
 const CONFLICT_TRIES: usize = 6;
 
 /// Random picks per swap looking for a partner whose swap moves no
-/// (table, value) count away from its band. In a balanced R1 plan only
-/// 3.6% of swaps keep every band, so blind proposals were nearly all
-/// refused; at effort 20,000 R1 went from 2,233-2,240 pairs (seeds a-d)
-/// to 2,236-2,248 (seeds a-h, with 30 picks and a short tabu search).
+/// (table, value) count away from its band: in a balanced plan few swaps
+/// keep every band, so blind proposals were nearly all refused (measured:
+/// docs/benchmarks.md, section Seating history).
 const NEUTRAL_TRIES: usize = 30;
 
-/// The largest search effort accepted (about an hour and a half on R1).
+/// The largest search effort accepted: a bound on how long one run may
+/// take (measured: docs/benchmarks.md, section Seating history).
 pub const MAX_EFFORT: usize = 10_000_000;
 
 /// Default search effort: swaps tried per member per round.

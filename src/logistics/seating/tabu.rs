@@ -11,11 +11,11 @@ pub(super) const TABU_PATIENCE: usize = 300;
 pub(super) const TABU_KICK: usize = 4;
 
 /// Tabu search iterations per unit of effort per member: a short polish
-/// after the annealing (on R1 it gained nothing in 5.5 s once the annealing
-/// proposed band-keeping swaps, so it is kept short); a longer one where
-/// rules (apart, together, pins) constrain the swaps, as in the example
-/// assembly (effort 5,000: 2,791 pairs with the short polish, 2,803 with
-/// this one, in 4.6 s and 8.3 s); and a pass that mends a band still broken.
+/// after the annealing (on R1 it gained nothing once the annealing proposed
+/// band-keeping swaps); a longer one where rules (apart, together, pins)
+/// constrain the swaps, as in the example assembly, where the extra time
+/// buys pairs; and a pass that mends a band still broken (measured:
+/// docs/benchmarks.md, sections Seating history and Plan history).
 pub(super) const TABU_POLISH_PER_EFFORT: f64 = 0.000_045;
 pub(super) const TABU_RULES_PER_EFFORT: f64 = 0.001_5;
 pub(super) const TABU_MEND_PER_EFFORT: f64 = 0.000_5;
