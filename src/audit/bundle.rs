@@ -507,7 +507,7 @@ mod tests {
     }
 
     /// The test vectors of docs/draw-spec.md (also checked against the
-    /// independent Python implementation in tests/lottery.rs).
+    /// independent Python implementation in tests/suite/lottery.rs).
     pub const VECTORS: [(&str, &str, u64, u64); 5] = [
         (ZERO, "12 34 56", 1000, 358),
         (C, "2026-11-26 EuroMillions 3 17 22 41 48 ★ 5 9", 1000, 662),

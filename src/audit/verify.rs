@@ -164,174 +164,189 @@ pub fn verify(
         }
     }
     for raw in &bundle.stages {
-        let mut add = |kind: CheckKind, file: &str, result: Result<String, String>| {
-            record(&mut checks, raw, kind, file, result)
-        };
-        let c = bundle::commitment(&raw.files);
-        let listed = raw
-            .commitment_txt
-            .as_deref()
-            .map(listed_digests)
-            .unwrap_or_default();
-        // The committed files whose digests differ from commitment.txt's.
-        let changed: Vec<&str> = COMMITTED_FILES
-            .iter()
-            .copied()
-            .filter(|name| {
-                listed.get(*name).is_some_and(|d| {
-                    raw.files
-                        .get(*name)
-                        .is_none_or(|b| &crate::files::table::sha256_hex(b) != d)
-                })
-            })
-            .collect();
-        let stated = raw.commitment_txt.as_deref().and_then(stated_commitment);
-        let published = options
-            .commitments
-            .get(raw.stage as usize)
-            .map(|p| p.trim());
-        let file = changed.first().copied().unwrap_or(COMMITMENT_FILE);
-        let commitment_ok = if !changed.is_empty() {
-            Err(format!(
-                "{} changed since the commitment (SHA-256 differs from the one {COMMITMENT_FILE} lists); the files give commitment {c}",
-                changed.join(", ")
-            ))
-        } else if stated.as_deref().is_some_and(|s| s != c) {
-            Err(format!(
-                "the files give {c} but {COMMITMENT_FILE} states {}",
-                stated.unwrap_or_default()
-            ))
-        } else if published.is_some_and(|p| p != c) {
-            Err(format!(
-                "the files give {c}, not the published {}: the bundle is not the one committed to",
-                published.unwrap_or_default()
-            ))
-        } else if published.is_some() {
-            Ok(format!("{c} (= the published commitment)"))
-        } else {
-            Ok(format!(
-                "{c} (compare it with the published one, or pass --commitment)"
-            ))
-        };
-        add(CheckKind::Commitment, file, commitment_ok);
-        let stage = match parse_stage(raw) {
-            Ok(s) => s,
-            Err(p) => {
-                let name = p
-                    .file
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                add(
-                    CheckKind::Readable,
-                    &name,
-                    Err(format!("{}; later checks skipped", p.problem)),
-                );
-                return checks;
-            }
-        };
+        match verify_stage(raw, &stages, options, progress, &mut checks) {
+            Some(stage) => stages.push(stage),
+            None => return checks,
+        }
+    }
+    checks
+}
 
-        if stage.stage > 0 {
-            let prev = &stages[stages.len() - 1];
+/// Every check of one stage, after the `earlier` ones; None when the
+/// stage cannot be read (later stages are then not checked).
+fn verify_stage(
+    raw: &RawStage,
+    earlier: &[Stage],
+    options: &VerifyOptions,
+    progress: &mut dyn FnMut(&Progress),
+    checks: &mut Vec<Check>,
+) -> Option<Stage> {
+    let mut add = |kind: CheckKind, file: &str, result: Result<String, String>| {
+        record(checks, raw, kind, file, result)
+    };
+    let c = bundle::commitment(&raw.files);
+    let listed = raw
+        .commitment_txt
+        .as_deref()
+        .map(listed_digests)
+        .unwrap_or_default();
+    // The committed files whose digests differ from commitment.txt's.
+    let changed: Vec<&str> = COMMITTED_FILES
+        .iter()
+        .copied()
+        .filter(|name| {
+            listed.get(*name).is_some_and(|d| {
+                raw.files
+                    .get(*name)
+                    .is_none_or(|b| &crate::files::table::sha256_hex(b) != d)
+            })
+        })
+        .collect();
+    let stated = raw.commitment_txt.as_deref().and_then(stated_commitment);
+    let published = options
+        .commitments
+        .get(raw.stage as usize)
+        .map(|p| p.trim());
+    let file = changed.first().copied().unwrap_or(COMMITMENT_FILE);
+    let commitment_ok = if !changed.is_empty() {
+        Err(format!(
+            "{} changed since the commitment (SHA-256 differs from the one {COMMITMENT_FILE} lists); the files give commitment {c}",
+            changed.join(", ")
+        ))
+    } else if stated.as_deref().is_some_and(|s| s != c) {
+        Err(format!(
+            "the files give {c} but {COMMITMENT_FILE} states {}",
+            stated.unwrap_or_default()
+        ))
+    } else if published.is_some_and(|p| p != c) {
+        Err(format!(
+            "the files give {c}, not the published {}: the bundle is not the one committed to",
+            published.unwrap_or_default()
+        ))
+    } else if published.is_some() {
+        Ok(format!("{c} (= the published commitment)"))
+    } else {
+        Ok(format!(
+            "{c} (compare it with the published one, or pass --commitment)"
+        ))
+    };
+    add(CheckKind::Commitment, file, commitment_ok);
+    let stage = match parse_stage(raw) {
+        Ok(s) => s,
+        Err(p) => {
+            let name = p
+                .file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             add(
-                CheckKind::Chain,
+                CheckKind::Readable,
+                &name,
+                Err(format!("{}; later checks skipped", p.problem)),
+            );
+            return None;
+        }
+    };
+
+    if stage.stage > 0 {
+        let prev = &earlier[earlier.len() - 1];
+        add(
+            CheckKind::Chain,
+            "manifest.json",
+            if stage.manifest.previous_commitment.as_deref() == Some(prev.commitment.as_str()) {
+                Ok(format!(
+                    "previous_commitment is stage {}'s commitment",
+                    prev.stage
+                ))
+            } else {
+                Err(format!(
+                    "previous_commitment {:?} is not stage {}'s commitment {}",
+                    stage.manifest.previous_commitment, prev.stage, prev.commitment
+                ))
+            },
+        );
+        add(
+            CheckKind::RoundInputs,
+            "pool.csv",
+            check_round_inputs(earlier, &stage, raw),
+        );
+    }
+    if stage.stage == 0 && is_replacement(&stage) {
+        let m = &stage.manifest;
+        add(
+            CheckKind::Origin,
+            "manifest.json",
+            Ok(format!(
+                "a replacement round started from the organiser's inputs ({}): {} held, {} withdrawn{}; that its pool.csv and quotas.csv follow from those files needs the files themselves (their SHA-256 are in the manifest), not this bundle",
+                m.inputs
+                    .iter()
+                    .map(|f| format!("{} {}", f.role, f.name))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                m.held.len(),
+                m.withdrawn.len(),
+                if m.relaxed.is_empty() {
+                    String::new()
+                } else {
+                    format!(", quotas relaxed: {}", m.relaxed.join("; "))
+                }
+            )),
+        );
+    }
+    add(CheckKind::Manifest, "manifest.json", check_manifest(&stage));
+    add(CheckKind::PanelSize, "lottery.csv", check_sizes(&stage));
+    add(CheckKind::Quotas, "lottery.csv", check_quotas(&stage));
+    if stage.manifest.household_rule {
+        add(
+            CheckKind::Households,
+            "lottery.csv",
+            check_households(&stage),
+        );
+    }
+    let parsed = parse_probabilities(raw, &stage);
+    match parsed {
+        Err(e) => {
+            add(CheckKind::Probabilities, "probabilities.csv", Err(e));
+        }
+        Ok((exact, listed)) => {
+            add(
+                CheckKind::Probabilities,
+                "probabilities.csv",
+                check_probabilities(&stage, &exact, &listed),
+            );
+            let m = stage.lottery.len();
+            add(
+                CheckKind::Summary,
                 "manifest.json",
-                if stage.manifest.previous_commitment.as_deref() == Some(prev.commitment.as_str()) {
-                    Ok(format!(
-                        "previous_commitment is stage {}'s commitment",
-                        prev.stage
-                    ))
+                if Summary::of(&exact, &listed, m) == stage.manifest.summary {
+                    Ok("minimum, maximum, mean, Gini and largest change recomputed".into())
                 } else {
                     Err(format!(
-                        "previous_commitment {:?} is not stage {}'s commitment {}",
-                        stage.manifest.previous_commitment, prev.stage, prev.commitment
+                        "the summary does not follow from probabilities.csv: recomputed {:?}",
+                        Summary::of(&exact, &listed, m)
                     ))
                 },
             );
             add(
-                CheckKind::RoundInputs,
-                "pool.csv",
-                check_round_inputs(&stages, &stage, raw),
+                CheckKind::Rounding,
+                "probabilities.csv",
+                check_rounding(&exact, &listed, m, &stage.manifest.rounding),
             );
-        }
-        if stage.stage == 0 && is_replacement(&stage) {
-            let m = &stage.manifest;
-            add(
-                CheckKind::Origin,
-                "manifest.json",
-                Ok(format!(
-                    "a replacement round started from the organiser's inputs ({}): {} held, {} withdrawn{}; that its pool.csv and quotas.csv follow from those files needs the files themselves (their SHA-256 are in the manifest), not this bundle",
-                    m.inputs
-                        .iter()
-                        .map(|f| format!("{} {}", f.role, f.name))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    m.held.len(),
-                    m.withdrawn.len(),
-                    if m.relaxed.is_empty() {
-                        String::new()
-                    } else {
-                        format!(", quotas relaxed: {}", m.relaxed.join("; "))
-                    }
-                )),
-            );
-        }
-        add(CheckKind::Manifest, "manifest.json", check_manifest(&stage));
-        add(CheckKind::PanelSize, "lottery.csv", check_sizes(&stage));
-        add(CheckKind::Quotas, "lottery.csv", check_quotas(&stage));
-        if stage.manifest.household_rule {
-            add(
-                CheckKind::Households,
-                "lottery.csv",
-                check_households(&stage),
-            );
-        }
-        let parsed = parse_probabilities(raw, &stage);
-        match parsed {
-            Err(e) => {
-                add(CheckKind::Probabilities, "probabilities.csv", Err(e));
-            }
-            Ok((exact, listed)) => {
+            if options.resolve {
                 add(
-                    CheckKind::Probabilities,
+                    CheckKind::Resolve,
                     "probabilities.csv",
-                    check_probabilities(&stage, &exact, &listed),
+                    check_resolve(&stage, &exact, &options.settings, progress),
                 );
-                let m = stage.lottery.len();
-                add(
-                    CheckKind::Summary,
-                    "manifest.json",
-                    if Summary::of(&exact, &listed, m) == stage.manifest.summary {
-                        Ok("minimum, maximum, mean, Gini and largest change recomputed".into())
-                    } else {
-                        Err(format!(
-                            "the summary does not follow from probabilities.csv: recomputed {:?}",
-                            Summary::of(&exact, &listed, m)
-                        ))
-                    },
-                );
-                add(
-                    CheckKind::Rounding,
-                    "probabilities.csv",
-                    check_rounding(&exact, &listed, m, &stage.manifest.rounding),
-                );
-                if options.resolve {
-                    add(
-                        CheckKind::Resolve,
-                        "probabilities.csv",
-                        check_resolve(&stage, &exact, &options.settings, progress),
-                    );
-                }
             }
         }
-        add(
-            CheckKind::Draw,
-            DRAW_FILE,
-            check_draw(&stage, options.seeds.get(raw.stage as usize)),
-        );
-        stages.push(stage);
     }
-    checks
+    add(
+        CheckKind::Draw,
+        DRAW_FILE,
+        check_draw(&stage, options.seeds.get(raw.stage as usize)),
+    );
+    Some(stage)
 }
 
 /// Adds the result of one check of a stage; returns whether it passed.

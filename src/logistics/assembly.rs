@@ -283,6 +283,368 @@ impl Problems<'_> {
     }
 }
 
+impl Problems<'_> {
+    /// The time zone (UTC after an error, so the rest is still checked).
+    fn time_zone(&mut self, raw: &RawFile) -> Tz {
+        match raw.time_zone.get_ref().trim().parse::<Tz>() {
+            Ok(tz) => tz,
+            Err(_) => {
+                let v = raw.time_zone.get_ref().clone();
+                self.at(
+                    "time_zone",
+                    &raw.time_zone,
+                    &v,
+                    "not a time zone name".into(),
+                    "use an IANA name such as Europe/London",
+                );
+                Tz::UTC
+            }
+        }
+    }
+
+    fn rooms(&mut self, raw: &RawFile) -> Vec<Room> {
+        let mut rooms: Vec<Room> = Vec::new();
+        for r in &raw.rooms {
+            let id = r.id.get_ref().trim().to_string();
+            if id.is_empty() || rooms.iter().any(|x| x.id == id) {
+                self.at(
+                    "rooms.id",
+                    &r.id,
+                    &id,
+                    "blank or duplicate room id".into(),
+                    "give every room its own id",
+                );
+            }
+            rooms.push(Room {
+                name: r
+                    .name
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|n| !n.is_empty())
+                    .unwrap_or(&id)
+                    .to_string(),
+                id,
+                capacity: r.capacity,
+                tags: r.tags.iter().map(|t| key(t)).collect(),
+            });
+        }
+        rooms
+    }
+
+    /// The days, with weekends numbered by ISO week where not given.
+    fn days(&mut self, raw: &RawFile) -> Vec<Day> {
+        let mut days: Vec<Day> = Vec::new();
+        for d in &raw.days {
+            let id = d.id.get_ref().trim().to_string();
+            if id.is_empty() || days.iter().any(|x| x.id == id) {
+                self.at(
+                    "days.id",
+                    &d.id,
+                    &id,
+                    "blank or duplicate day id".into(),
+                    "give every day its own id",
+                );
+            }
+            let text = d.date.get_ref().text();
+            let date = match NaiveDate::parse_from_str(&text, "%Y-%m-%d") {
+                Ok(date) => date,
+                Err(_) => {
+                    self.at(
+                        "days.date",
+                        &d.date,
+                        &text,
+                        "not a date".into(),
+                        "write dates as YYYY-MM-DD",
+                    );
+                    NaiveDate::MIN
+                }
+            };
+            if days
+                .iter()
+                .any(|x| x.date == date && date != NaiveDate::MIN)
+            {
+                self.at(
+                    "days.date",
+                    &d.date,
+                    &text,
+                    "two days have this date".into(),
+                    "list each day once",
+                );
+            }
+            days.push(Day {
+                id,
+                date,
+                weekend: d.weekend.unwrap_or(0),
+                cancelled: d.cancelled,
+            });
+        }
+        if days.is_empty() {
+            self.errors.push(
+                InputError::invalid(self.path, "the assembly has no days")
+                    .column("days")
+                    .hint("add [[days]] tables with id and date"),
+            );
+        }
+        // Weekends not given: one per ISO week, numbered in date order.
+        if days.iter().any(|d| d.weekend == 0) {
+            let mut weeks: Vec<(i32, u32)> = days
+                .iter()
+                .map(|d| (d.date.iso_week().year(), d.date.iso_week().week()))
+                .collect();
+            weeks.sort_unstable();
+            weeks.dedup();
+            for d in days.iter_mut().filter(|d| d.weekend == 0) {
+                let w = (d.date.iso_week().year(), d.date.iso_week().week());
+                d.weekend = 1 + weeks.iter().position(|&x| x == w).unwrap_or(0) as u32;
+            }
+        }
+        days
+    }
+
+    /// The default table size, the changeover minutes and the seating's
+    /// and the rota's search efforts.
+    fn settings(&mut self, raw: &RawFile) -> (usize, u32, usize, usize) {
+        let table_size = raw
+            .seating
+            .table_size
+            .as_ref()
+            .map_or(DEFAULT_TABLE_SIZE, |s| *s.get_ref());
+        if let Some(s) = &raw.seating.table_size
+            && *s.get_ref() < 2
+        {
+            self.at(
+                "seating.table_size",
+                s,
+                &s.get_ref().to_string(),
+                "tables need at least 2 members".into(),
+                "give a table size of 2 or more",
+            );
+        }
+        let changeover = match &raw.programme.changeover_minutes {
+            Some(c) if *c.get_ref() > 120 => {
+                self.at(
+                    "programme.changeover_minutes",
+                    c,
+                    &c.get_ref().to_string(),
+                    "more than 120 minutes between two contributions".into(),
+                    "give the minutes between two talks (0 to 120)",
+                );
+                0
+            }
+            Some(c) => *c.get_ref(),
+            None => 0,
+        };
+        let mut effort = |e: &Option<Spanned<usize>>, field: &str| -> usize {
+            match e {
+                Some(s) if !(1..=crate::logistics::seating::MAX_EFFORT).contains(s.get_ref()) => {
+                    self.at(
+                        field,
+                        s,
+                        &s.get_ref().to_string(),
+                        format!(
+                            "must be from 1 to {}",
+                            crate::logistics::seating::MAX_EFFORT
+                        ),
+                        "leave it out for the default",
+                    );
+                    1
+                }
+                Some(s) => *s.get_ref(),
+                None => crate::logistics::seating::DEFAULT_EFFORT,
+            }
+        };
+        let seating_effort = effort(&raw.seating.effort, "seating.effort");
+        let rota_effort = effort(&raw.rota.effort, "rota.effort");
+        (table_size, changeover, seating_effort, rota_effort)
+    }
+
+    /// One session, checked against the days, rooms and topics; `ids`
+    /// holds the ids taken so far.
+    fn session(
+        &mut self,
+        raw: &RawFile,
+        s: &RawSession,
+        days: &[Day],
+        room_index: &HashMap<&str, usize>,
+        ids: &mut HashSet<String>,
+        table_size: usize,
+    ) -> Session {
+        let id = s.id.get_ref().trim().to_string();
+        if id.is_empty() || !ids.insert(id.clone()) {
+            self.at(
+                "sessions.id",
+                &s.id,
+                &id,
+                "blank session id, or the id of another session or day".into(),
+                "give every session an id of its own",
+            );
+        }
+        let day = days.iter().position(|d| d.id == s.day.get_ref().trim());
+        if day.is_none() {
+            let v = s.day.get_ref().clone();
+            self.at(
+                "sessions.day",
+                &s.day,
+                &v,
+                format!(
+                    "no such day; days are {}",
+                    days.iter()
+                        .map(|d| d.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                "use the id of a [[days]] entry",
+            );
+        }
+        let mut time = |w: &Spanned<When>, field: &str| {
+            let t = w.get_ref().text();
+            let parsed = parse_time(&t);
+            if parsed.is_none() {
+                self.at(
+                    field,
+                    w,
+                    &t,
+                    "not a time of day".into(),
+                    "write times as HH:MM (24-hour clock)",
+                );
+            }
+            parsed
+        };
+        let (start, end) = (
+            time(&s.start, "sessions.start"),
+            time(&s.end, "sessions.end"),
+        );
+        if let (Some(a), Some(b)) = (start, end)
+            && b <= a
+        {
+            let v = s.end.get_ref().text();
+            self.at(
+                "sessions.end",
+                &s.end,
+                &v,
+                "the session ends before it starts".into(),
+                "sessions start and end on the same day",
+            );
+        }
+        let kind = Kind::parse(s.kind.get_ref()).unwrap_or_else(|| {
+            let v = s.kind.get_ref().clone();
+            self.at(
+                "sessions.kind",
+                &s.kind,
+                &v,
+                "unknown kind".into(),
+                "kind is one of plenary, tables, qa, vote, social",
+            );
+            Kind::Social
+        });
+        let mut room_ids: Vec<&Spanned<String>> = s.room.iter().collect();
+        room_ids.extend(s.rooms.iter());
+        let mut session_rooms = Vec::new();
+        for r in room_ids {
+            match room_index.get(r.get_ref().trim()) {
+                Some(&i) => session_rooms.push(i),
+                None => {
+                    let v = r.get_ref().clone();
+                    self.at(
+                        "sessions.room",
+                        r,
+                        &v,
+                        "no such room".into(),
+                        "use the id of a [[rooms]] entry",
+                    );
+                }
+            }
+        }
+        let layout = match (&s.table_size, &s.tables) {
+            (Some(a), Some(_)) => {
+                self.at(
+                    "sessions.tables",
+                    a,
+                    &a.get_ref().to_string(),
+                    "give table_size or tables, not both".into(),
+                    "remove one",
+                );
+                None
+            }
+            (Some(x), None) | (None, Some(x)) if *x.get_ref() < 1 => {
+                self.at(
+                    "sessions.tables",
+                    x,
+                    "0",
+                    "must be at least 1".into(),
+                    "give a positive number",
+                );
+                None
+            }
+            (Some(x), None) if *x.get_ref() < 2 => {
+                self.at(
+                    "sessions.table_size",
+                    x,
+                    &x.get_ref().to_string(),
+                    "tables need at least 2 members".into(),
+                    "give a table size of 2 or more",
+                );
+                None
+            }
+            (Some(x), None) => Some(Layout::Size(*x.get_ref())),
+            (None, Some(x)) => Some(Layout::Tables(*x.get_ref())),
+            (None, None) => Some(Layout::Size(table_size)),
+        };
+        if kind != Kind::Tables
+            && let Some(x) = s.table_size.as_ref().or(s.tables.as_ref())
+        {
+            self.at(
+                "sessions.tables",
+                x,
+                &x.get_ref().to_string(),
+                "only tables sessions have tables".into(),
+                "remove it, or make the session kind = \"tables\"",
+            );
+        }
+        let mut topics = Vec::new();
+        for t in &s.topics {
+            if kind != Kind::Plenary {
+                self.at(
+                    "sessions.topics",
+                    t,
+                    t.get_ref(),
+                    "only plenaries hear speakers".into(),
+                    "remove topics, or make the session kind = \"plenary\"",
+                );
+            } else if !raw.topics.is_empty()
+                && !raw.topics.iter().any(|x| key(x) == key(t.get_ref()))
+            {
+                self.at(
+                    "sessions.topics",
+                    t,
+                    t.get_ref(),
+                    "not one of the assembly's topics".into(),
+                    "list it in topics = [...] at the top of the file",
+                );
+            }
+            topics.push(key(t.get_ref()));
+        }
+        Session {
+            id,
+            title: s
+                .title
+                .as_deref()
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .unwrap_or(kind.default_title())
+                .to_string(),
+            kind,
+            day: day.unwrap_or(0),
+            start: start.unwrap_or(NaiveTime::MIN),
+            end: end.unwrap_or(NaiveTime::MIN),
+            rooms: session_rooms,
+            layout: if kind == Kind::Tables { layout } else { None },
+            topics,
+            line: self.line(s.id.span().start),
+        }
+    }
+}
+
 fn parse_time(s: &str) -> Option<NaiveTime> {
     NaiveTime::parse_from_str(s, "%H:%M")
         .or_else(|_| NaiveTime::parse_from_str(s, "%H:%M:%S"))
@@ -306,164 +668,10 @@ impl Assembly {
             text,
             errors: Vec::new(),
         };
-        let time_zone = match raw.time_zone.get_ref().trim().parse::<Tz>() {
-            Ok(tz) => tz,
-            Err(_) => {
-                let v = raw.time_zone.get_ref().clone();
-                p.at(
-                    "time_zone",
-                    &raw.time_zone,
-                    &v,
-                    "not a time zone name".into(),
-                    "use an IANA name such as Europe/London",
-                );
-                Tz::UTC
-            }
-        };
-
-        let mut rooms: Vec<Room> = Vec::new();
-        for r in &raw.rooms {
-            let id = r.id.get_ref().trim().to_string();
-            if id.is_empty() || rooms.iter().any(|x| x.id == id) {
-                p.at(
-                    "rooms.id",
-                    &r.id,
-                    &id,
-                    "blank or duplicate room id".into(),
-                    "give every room its own id",
-                );
-            }
-            rooms.push(Room {
-                name: r
-                    .name
-                    .as_deref()
-                    .map(str::trim)
-                    .filter(|n| !n.is_empty())
-                    .unwrap_or(&id)
-                    .to_string(),
-                id,
-                capacity: r.capacity,
-                tags: r.tags.iter().map(|t| key(t)).collect(),
-            });
-        }
-
-        let mut days: Vec<Day> = Vec::new();
-        for d in &raw.days {
-            let id = d.id.get_ref().trim().to_string();
-            if id.is_empty() || days.iter().any(|x| x.id == id) {
-                p.at(
-                    "days.id",
-                    &d.id,
-                    &id,
-                    "blank or duplicate day id".into(),
-                    "give every day its own id",
-                );
-            }
-            let text = d.date.get_ref().text();
-            let date = match NaiveDate::parse_from_str(&text, "%Y-%m-%d") {
-                Ok(date) => date,
-                Err(_) => {
-                    p.at(
-                        "days.date",
-                        &d.date,
-                        &text,
-                        "not a date".into(),
-                        "write dates as YYYY-MM-DD",
-                    );
-                    NaiveDate::MIN
-                }
-            };
-            if days
-                .iter()
-                .any(|x| x.date == date && date != NaiveDate::MIN)
-            {
-                p.at(
-                    "days.date",
-                    &d.date,
-                    &text,
-                    "two days have this date".into(),
-                    "list each day once",
-                );
-            }
-            days.push(Day {
-                id,
-                date,
-                weekend: d.weekend.unwrap_or(0),
-                cancelled: d.cancelled,
-            });
-        }
-        if days.is_empty() {
-            p.errors.push(
-                InputError::invalid(path, "the assembly has no days")
-                    .column("days")
-                    .hint("add [[days]] tables with id and date"),
-            );
-        }
-        // Weekends not given: one per ISO week, numbered in date order.
-        if days.iter().any(|d| d.weekend == 0) {
-            let mut weeks: Vec<(i32, u32)> = days
-                .iter()
-                .map(|d| (d.date.iso_week().year(), d.date.iso_week().week()))
-                .collect();
-            weeks.sort_unstable();
-            weeks.dedup();
-            for d in days.iter_mut().filter(|d| d.weekend == 0) {
-                let w = (d.date.iso_week().year(), d.date.iso_week().week());
-                d.weekend = 1 + weeks.iter().position(|&x| x == w).unwrap_or(0) as u32;
-            }
-        }
-
-        let table_size = raw
-            .seating
-            .table_size
-            .as_ref()
-            .map_or(DEFAULT_TABLE_SIZE, |s| *s.get_ref());
-        if let Some(s) = &raw.seating.table_size
-            && *s.get_ref() < 2
-        {
-            p.at(
-                "seating.table_size",
-                s,
-                &s.get_ref().to_string(),
-                "tables need at least 2 members".into(),
-                "give a table size of 2 or more",
-            );
-        }
-        let changeover = match &raw.programme.changeover_minutes {
-            Some(c) if *c.get_ref() > 120 => {
-                p.at(
-                    "programme.changeover_minutes",
-                    c,
-                    &c.get_ref().to_string(),
-                    "more than 120 minutes between two contributions".into(),
-                    "give the minutes between two talks (0 to 120)",
-                );
-                0
-            }
-            Some(c) => *c.get_ref(),
-            None => 0,
-        };
-        let mut effort = |e: &Option<Spanned<usize>>, field: &str| -> usize {
-            match e {
-                Some(s) if !(1..=crate::logistics::seating::MAX_EFFORT).contains(s.get_ref()) => {
-                    p.at(
-                        field,
-                        s,
-                        &s.get_ref().to_string(),
-                        format!(
-                            "must be from 1 to {}",
-                            crate::logistics::seating::MAX_EFFORT
-                        ),
-                        "leave it out for the default",
-                    );
-                    1
-                }
-                Some(s) => *s.get_ref(),
-                None => crate::logistics::seating::DEFAULT_EFFORT,
-            }
-        };
-        let seating_effort = effort(&raw.seating.effort, "seating.effort");
-        let rota_effort = effort(&raw.rota.effort, "rota.effort");
+        let time_zone = p.time_zone(&raw);
+        let rooms = p.rooms(&raw);
+        let days = p.days(&raw);
+        let (table_size, changeover, seating_effort, rota_effort) = p.settings(&raw);
 
         let mut sessions = Vec::new();
         let mut ids: HashSet<String> = days.iter().map(|d| d.id.clone()).collect();
@@ -473,182 +681,8 @@ impl Assembly {
             .map(|(i, r)| (r.id.as_str(), i))
             .collect();
         for (order, s) in raw.sessions.iter().enumerate() {
-            let id = s.id.get_ref().trim().to_string();
-            if id.is_empty() || !ids.insert(id.clone()) {
-                p.at(
-                    "sessions.id",
-                    &s.id,
-                    &id,
-                    "blank session id, or the id of another session or day".into(),
-                    "give every session an id of its own",
-                );
-            }
-            let day = days.iter().position(|d| d.id == s.day.get_ref().trim());
-            if day.is_none() {
-                let v = s.day.get_ref().clone();
-                p.at(
-                    "sessions.day",
-                    &s.day,
-                    &v,
-                    format!(
-                        "no such day; days are {}",
-                        days.iter()
-                            .map(|d| d.id.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                    "use the id of a [[days]] entry",
-                );
-            }
-            let mut time = |w: &Spanned<When>, field: &str| {
-                let t = w.get_ref().text();
-                let parsed = parse_time(&t);
-                if parsed.is_none() {
-                    p.at(
-                        field,
-                        w,
-                        &t,
-                        "not a time of day".into(),
-                        "write times as HH:MM (24-hour clock)",
-                    );
-                }
-                parsed
-            };
-            let (start, end) = (
-                time(&s.start, "sessions.start"),
-                time(&s.end, "sessions.end"),
-            );
-            if let (Some(a), Some(b)) = (start, end)
-                && b <= a
-            {
-                let v = s.end.get_ref().text();
-                p.at(
-                    "sessions.end",
-                    &s.end,
-                    &v,
-                    "the session ends before it starts".into(),
-                    "sessions start and end on the same day",
-                );
-            }
-            let kind = Kind::parse(s.kind.get_ref()).unwrap_or_else(|| {
-                let v = s.kind.get_ref().clone();
-                p.at(
-                    "sessions.kind",
-                    &s.kind,
-                    &v,
-                    "unknown kind".into(),
-                    "kind is one of plenary, tables, qa, vote, social",
-                );
-                Kind::Social
-            });
-            let mut room_ids: Vec<&Spanned<String>> = s.room.iter().collect();
-            room_ids.extend(s.rooms.iter());
-            let mut session_rooms = Vec::new();
-            for r in room_ids {
-                match room_index.get(r.get_ref().trim()) {
-                    Some(&i) => session_rooms.push(i),
-                    None => {
-                        let v = r.get_ref().clone();
-                        p.at(
-                            "sessions.room",
-                            r,
-                            &v,
-                            "no such room".into(),
-                            "use the id of a [[rooms]] entry",
-                        );
-                    }
-                }
-            }
-            let layout = match (&s.table_size, &s.tables) {
-                (Some(a), Some(_)) => {
-                    p.at(
-                        "sessions.tables",
-                        a,
-                        &a.get_ref().to_string(),
-                        "give table_size or tables, not both".into(),
-                        "remove one",
-                    );
-                    None
-                }
-                (Some(x), None) | (None, Some(x)) if *x.get_ref() < 1 => {
-                    p.at(
-                        "sessions.tables",
-                        x,
-                        "0",
-                        "must be at least 1".into(),
-                        "give a positive number",
-                    );
-                    None
-                }
-                (Some(x), None) if *x.get_ref() < 2 => {
-                    p.at(
-                        "sessions.table_size",
-                        x,
-                        &x.get_ref().to_string(),
-                        "tables need at least 2 members".into(),
-                        "give a table size of 2 or more",
-                    );
-                    None
-                }
-                (Some(x), None) => Some(Layout::Size(*x.get_ref())),
-                (None, Some(x)) => Some(Layout::Tables(*x.get_ref())),
-                (None, None) => Some(Layout::Size(table_size)),
-            };
-            if kind != Kind::Tables
-                && let Some(x) = s.table_size.as_ref().or(s.tables.as_ref())
-            {
-                p.at(
-                    "sessions.tables",
-                    x,
-                    &x.get_ref().to_string(),
-                    "only tables sessions have tables".into(),
-                    "remove it, or make the session kind = \"tables\"",
-                );
-            }
-            let mut topics = Vec::new();
-            for t in &s.topics {
-                if kind != Kind::Plenary {
-                    p.at(
-                        "sessions.topics",
-                        t,
-                        t.get_ref(),
-                        "only plenaries hear speakers".into(),
-                        "remove topics, or make the session kind = \"plenary\"",
-                    );
-                } else if !raw.topics.is_empty()
-                    && !raw.topics.iter().any(|x| key(x) == key(t.get_ref()))
-                {
-                    p.at(
-                        "sessions.topics",
-                        t,
-                        t.get_ref(),
-                        "not one of the assembly's topics".into(),
-                        "list it in topics = [...] at the top of the file",
-                    );
-                }
-                topics.push(key(t.get_ref()));
-            }
-            sessions.push((
-                order,
-                Session {
-                    id,
-                    title: s
-                        .title
-                        .as_deref()
-                        .map(str::trim)
-                        .filter(|t| !t.is_empty())
-                        .unwrap_or(kind.default_title())
-                        .to_string(),
-                    kind,
-                    day: day.unwrap_or(0),
-                    start: start.unwrap_or(NaiveTime::MIN),
-                    end: end.unwrap_or(NaiveTime::MIN),
-                    rooms: session_rooms,
-                    layout: if kind == Kind::Tables { layout } else { None },
-                    topics,
-                    line: p.line(s.id.span().start),
-                },
-            ));
+            let session = p.session(&raw, s, &days, &room_index, &mut ids, table_size);
+            sessions.push((order, session));
         }
         if !p.errors.is_empty() {
             return Err(Error::Input(p.errors));

@@ -5,7 +5,7 @@ lottery panel number), using only the Python standard library.
     python3 draw_spec.py COMMITMENT SEED M      -> prints the panel number
     python3 draw_spec.py --stream DOMAIN SEED N -> prints N 64-bit words (hex)
 
-Written from the specification, not from the Rust code; tests/lottery.rs
+Written from the specification, not from the Rust code; tests/suite/lottery.rs
 checks that both agree.
 """
 import hashlib

@@ -250,51 +250,7 @@ pub fn build<'a>(inputs: Inputs<'a>) -> Result<Plan<'a>, Error> {
         ));
     }
 
-    // Members: availability, needs, language, consent.
-    let table_of_members = Table {
-        path: members.path.clone(),
-        sha256: members.sha256.clone(),
-        delimiter: b',',
-        header: members.header.clone(),
-        rows: members
-            .cells
-            .iter()
-            .zip(&members.lines)
-            .map(|(cells, &line)| crate::files::table::Row {
-                line,
-                cells: cells.clone(),
-            })
-            .collect(),
-    };
-    let col = |n: &str| table_of_members.column(n);
-    let mut errors = Vec::new();
-    let mut available: Vec<Vec<bool>> = Vec::new();
-    for row in &table_of_members.rows {
-        let av = col("available")
-            .and_then(|c| a.availability(&table_of_members, row, c, &mut errors))
-            .unwrap_or_else(|| vec![true; a.sessions.len()]);
-        available.push(av);
-    }
-    if !errors.is_empty() {
-        return Err(Error::Input(errors));
-    }
-    let cell = |i: usize, n: &str| {
-        col(n).map_or(String::new(), |c| members.cells[i][c].trim().to_string())
-    };
-    let mut people: Vec<Person> = (0..members.len())
-        .map(|i| Person {
-            who: Who::Member,
-            id: members.ids[i].clone(),
-            name: cell(i, "name"),
-            needs: cell(i, "needs")
-                .split([';', ','])
-                .map(key)
-                .filter(|w| !w.is_empty())
-                .collect(),
-            language: cell(i, "language"),
-            consent: cell(i, "consent"),
-        })
-        .collect();
+    let (available, mut people) = member_people(a, &members)?;
 
     // Session, day or weekend-N → the seating rounds it covers.
     let round_words = |w: &str| -> Option<Vec<usize>> {
@@ -322,36 +278,8 @@ pub fn build<'a>(inputs: Inputs<'a>) -> Result<Plan<'a>, Error> {
         }
     }
     let fixed_rounds = rounds.iter().filter(|&&s| s < from).count();
-    let previous_seating = inputs.previous.as_ref().map(|p| {
-        let index = members.index();
-        let mut table_of = vec![vec![None; members.len()]; rounds.len()];
-        for (r, &s) in rounds.iter().enumerate() {
-            if let Some(seats) = p.seating.get(&a.sessions[s].id) {
-                for (id, &t) in seats {
-                    if let Some(&i) = index.get(id.as_str()) {
-                        table_of[r][i] = Some(t);
-                    }
-                }
-            }
-        }
-        Seating { table_of }
-    });
-    let mut seating_problem = seating::Problem {
-        n: members.len(),
-        rounds: rounds.len(),
-        layout: rounds
-            .iter()
-            .map(|&s| {
-                a.sessions[s]
-                    .layout
-                    .unwrap_or(seating::Layout::Size(a.seating.table_size))
-            })
-            .collect(),
-        categories: members.categories(&a.seating.balance)?,
-        constraints: cons,
-        previous: previous_seating,
-        fixed_rounds,
-    };
+    let mut seating_problem =
+        seating_problem(a, &members, &rounds, from, inputs.previous.as_ref(), cons)?;
     let pins = room_need_pins(a, &rounds, &seating_problem, &people, &members.lines);
     seating_problem.constraints.extend(pins);
     let clock = std::time::Instant::now();
@@ -495,6 +423,100 @@ pub fn build<'a>(inputs: Inputs<'a>) -> Result<Plan<'a>, Error> {
     plan.entries = timetable(&plan, &available);
     plan.unmet_needs = unmet_needs(&plan);
     Ok(plan)
+}
+
+/// Each member's availability per session and their details (needs,
+/// language, consent) from the members file's optional columns.
+fn member_people(a: &Assembly, members: &Members) -> Result<(Vec<Vec<bool>>, Vec<Person>), Error> {
+    let table_of_members = Table {
+        path: members.path.clone(),
+        sha256: members.sha256.clone(),
+        delimiter: b',',
+        header: members.header.clone(),
+        rows: members
+            .cells
+            .iter()
+            .zip(&members.lines)
+            .map(|(cells, &line)| crate::files::table::Row {
+                line,
+                cells: cells.clone(),
+            })
+            .collect(),
+    };
+    let col = |n: &str| table_of_members.column(n);
+    let mut errors = Vec::new();
+    let mut available: Vec<Vec<bool>> = Vec::new();
+    for row in &table_of_members.rows {
+        let av = col("available")
+            .and_then(|c| a.availability(&table_of_members, row, c, &mut errors))
+            .unwrap_or_else(|| vec![true; a.sessions.len()]);
+        available.push(av);
+    }
+    if !errors.is_empty() {
+        return Err(Error::Input(errors));
+    }
+    let cell = |i: usize, n: &str| {
+        col(n).map_or(String::new(), |c| members.cells[i][c].trim().to_string())
+    };
+    let people: Vec<Person> = (0..members.len())
+        .map(|i| Person {
+            who: Who::Member,
+            id: members.ids[i].clone(),
+            name: cell(i, "name"),
+            needs: cell(i, "needs")
+                .split([';', ','])
+                .map(key)
+                .filter(|w| !w.is_empty())
+                .collect(),
+            language: cell(i, "language"),
+            consent: cell(i, "consent"),
+        })
+        .collect();
+    Ok((available, people))
+}
+
+/// The seating problem of the plan's rounds: their layouts, the balanced
+/// categories, the rules (absences included) and the earlier plan's
+/// tables, with the rounds before `from` fixed.
+fn seating_problem(
+    a: &Assembly,
+    members: &Members,
+    rounds: &[usize],
+    from: usize,
+    previous: Option<&Previous>,
+    cons: Vec<Constraint>,
+) -> Result<seating::Problem, Error> {
+    let fixed_rounds = rounds.iter().filter(|&&s| s < from).count();
+    let previous_seating = previous.map(|p| {
+        let index = members.index();
+        let mut table_of = vec![vec![None; members.len()]; rounds.len()];
+        for (r, &s) in rounds.iter().enumerate() {
+            if let Some(seats) = p.seating.get(&a.sessions[s].id) {
+                for (id, &t) in seats {
+                    if let Some(&i) = index.get(id.as_str()) {
+                        table_of[r][i] = Some(t);
+                    }
+                }
+            }
+        }
+        Seating { table_of }
+    });
+    Ok(seating::Problem {
+        n: members.len(),
+        rounds: rounds.len(),
+        layout: rounds
+            .iter()
+            .map(|&s| {
+                a.sessions[s]
+                    .layout
+                    .unwrap_or(seating::Layout::Size(a.seating.table_size))
+            })
+            .collect(),
+        categories: members.categories(&a.seating.balance)?,
+        constraints: cons,
+        previous: previous_seating,
+        fixed_rounds,
+    })
 }
 
 #[cfg(test)]
