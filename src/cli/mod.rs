@@ -102,6 +102,18 @@ pub fn print_warnings(warnings: &[Warning]) {
     }
 }
 
+/// Writes `outputs`, prints `text`, then a blank line and one `wrote`
+/// line per file.
+pub fn write_and_show(outputs: &Outputs, text: &str) -> Result<(), Error> {
+    let files = outputs.write()?;
+    print!("{text}");
+    println!();
+    for f in files {
+        println!("wrote {}", f.display());
+    }
+    Ok(())
+}
+
 /// Writes each set of outputs in order; returns every file written.
 pub fn write(outputs: &[&Outputs]) -> Result<Vec<PathBuf>, Error> {
     let mut written = Vec::new();

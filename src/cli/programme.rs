@@ -7,6 +7,8 @@ use kleroterion::Error;
 use kleroterion::error::exit;
 use kleroterion::steps::programme::{self, ProgrammeOptions};
 
+use super::write_and_show;
+
 /// Place the speakers' contributions into the assembly's plenaries.
 ///
 /// Reads the assembly file (sessions, topics and their order) and its
@@ -36,11 +38,6 @@ pub fn run(args: ProgrammeArgs) -> Result<i32, Error> {
         speakers: args.speakers.clone(),
         out: args.out.clone(),
     })?;
-    let files = done.outputs.write()?;
-    print!("{}", done.text);
-    println!();
-    for f in files {
-        println!("wrote {}", f.display());
-    }
+    write_and_show(&done.outputs, &done.text)?;
     Ok(exit::OK)
 }

@@ -7,6 +7,8 @@ use kleroterion::Error;
 use kleroterion::error::exit;
 use kleroterion::steps::rota::{self, DEFAULT_EFFORT, RotaOptions};
 
+use super::write_and_show;
+
 /// Assign facilitators: one per table per round, a lead every round.
 ///
 /// Reads a seating.csv (from `kleroterion seat`) and facilitators.csv
@@ -46,11 +48,6 @@ pub fn run(args: RotaArgs) -> Result<i32, Error> {
         effort: args.effort,
         out: args.out.clone(),
     })?;
-    let files = staffed.outputs.write()?;
-    print!("{}", staffed.text);
-    println!();
-    for f in files {
-        println!("wrote {}", f.display());
-    }
+    write_and_show(&staffed.outputs, &staffed.text)?;
     Ok(exit::OK)
 }

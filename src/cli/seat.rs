@@ -8,6 +8,8 @@ use kleroterion::error::exit;
 use kleroterion::logistics::seating;
 use kleroterion::steps::seat::{self, SeatOptions};
 
+use super::write_and_show;
+
 /// Seat the members at tables for each deliberation round.
 ///
 /// Every round splits the members present into ⌈n / --table-size⌉ tables of
@@ -74,12 +76,7 @@ pub fn run(args: SeatArgs) -> Result<i32, Error> {
         fixed_rounds: args.fixed_rounds,
         out: args.out.clone(),
     })?;
-    let files = seated.outputs.write()?;
-    print!("{}", seated.text);
-    println!("Time: {:.1} s", seated.seconds);
-    println!();
-    for f in files {
-        println!("wrote {}", f.display());
-    }
+    let text = format!("{}Time: {:.1} s\n", seated.text, seated.seconds);
+    write_and_show(&seated.outputs, &text)?;
     Ok(exit::OK)
 }

@@ -10,7 +10,7 @@ use kleroterion::selection::optimise::Objective;
 use kleroterion::steps::select::{self, SelectOptions};
 use kleroterion::{Error, steps};
 
-use super::{PoolArgs, progress_bar, show_progress};
+use super::{PoolArgs, progress_bar, show_progress, write_and_show};
 
 /// The selection algorithm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -88,12 +88,7 @@ pub fn run(args: SelectArgs) -> Result<i32, Error> {
     let selected = select::select(&instance, &options, &mut show_progress(&bar, objective));
     bar.finish_and_clear();
     let selected = selected?;
-    let files = selected.outputs.write()?;
-    print!("{}", selected.text);
-    println!();
-    for f in files {
-        println!("wrote {}", f.display());
-    }
+    write_and_show(&selected.outputs, &selected.text)?;
     if selected.complete {
         Ok(exit::OK)
     } else {

@@ -5,6 +5,7 @@ pub mod plan;
 use std::fmt::Write as _;
 
 use crate::model::instance::Instance;
+use crate::selection::distribution::Fairness;
 
 /// A plain-text table with left-aligned text and right-aligned numbers.
 #[derive(Debug, Default)]
@@ -124,12 +125,20 @@ fn pct(x: f64) -> String {
 
 impl SelectionReport<'_> {
     pub fn render(&self) -> String {
-        use crate::selection::distribution::Fairness;
-        use std::fmt::Write;
+        let mut s = String::new();
+        self.inputs(&mut s);
+        self.probabilities(&mut s);
+        self.distribution(&mut s);
+        self.stages(&mut s);
+        self.timings(&mut s);
+        self.drawn(&mut s);
+        s
+    }
+
+    /// The run: version, inputs, algorithm, solver and seed.
+    fn inputs(&self, s: &mut String) {
         let i = self.instance;
         let c = self.computed;
-        let f = Fairness::of(self.pi);
-        let mut s = String::new();
         let _ = writeln!(
             s,
             "kleroterion {} selection report",
@@ -184,6 +193,13 @@ impl SelectionReport<'_> {
             self.seed,
             crate::random::SELECT_DOMAIN
         );
+    }
+
+    /// Selection probabilities: fairness figures and who had none.
+    fn probabilities(&self, s: &mut String) {
+        let i = self.instance;
+        let c = self.computed;
+        let f = Fairness::of(self.pi);
         let _ = writeln!(s);
         let _ = writeln!(
             s,
@@ -226,6 +242,12 @@ impl SelectionReport<'_> {
                 unselectable.join(", ")
             );
         }
+    }
+
+    /// The distribution and its certificate.
+    fn distribution(&self, s: &mut String) {
+        let i = self.instance;
+        let c = self.computed;
         let _ = writeln!(s);
         let _ = writeln!(
             s,
@@ -241,6 +263,11 @@ impl SelectionReport<'_> {
             "Checks: every panel has {} members, meets every quota and the household rule; probabilities are >= 0 and sum to 1; per-person probabilities recomputed from the panels (largest deviation {:.1e}). All passed.",
             i.k, self.check_deviation
         );
+    }
+
+    /// The stages, one table row each, and the relaxation's search.
+    fn stages(&self, s: &mut String) {
+        let c = self.computed;
         let _ = writeln!(s);
         let mut t = TextTable::new(&[
             ("stage", true),
@@ -293,6 +320,11 @@ impl SelectionReport<'_> {
                 }
             );
         }
+    }
+
+    /// Time per stage.
+    fn timings(&self, s: &mut String) {
+        let c = self.computed;
         let _ = writeln!(s);
         let _ = writeln!(s, "Time per stage");
         for (name, secs) in self.timings {
@@ -303,6 +335,11 @@ impl SelectionReport<'_> {
             "  (of which master LPs {:.3} s, pricing programs {:.3} s)",
             c.lp_seconds, c.pricing_seconds
         );
+    }
+
+    /// The drawn panel and its composition.
+    fn drawn(&self, s: &mut String) {
+        let i = self.instance;
         let _ = writeln!(s);
         let panel = &self.distribution.panels[self.drawn];
         let _ = writeln!(
@@ -312,7 +349,6 @@ impl SelectionReport<'_> {
             self.distribution.probabilities[self.drawn]
         );
         s.push_str(&composition(i, Some(&panel.value_counts(i))));
-        s
     }
 }
 

@@ -80,18 +80,10 @@ pub fn next_round(
     }
     let built = audit::replacement_stage(&stages, &withdrawn, round.relax, &options, progress)?;
     let dir = round.bundle.join(stage_dir(built.manifest.stage));
-    let mut text = format!(
-        "Replacement round {}: {} held, {} withdrawn, {} seats to fill from {} people.\n",
-        built.manifest.stage,
-        built.manifest.held.len(),
-        built.manifest.withdrawn.len(),
-        built.manifest.panel_size,
-        built.manifest.people
+    let mut text = round_heading(
+        &built,
+        &format!("Replacement round {}", built.manifest.stage),
     );
-    for r in &built.manifest.relaxed {
-        text.push_str(&format!("  relaxed (needed): {r}\n"));
-    }
-    text.push('\n');
     let (stage, warnings) = stage_text(&built, &round.bundle, &dir);
     text.push_str(&stage);
     let mut out = Outputs::new_dir(dir, false);
@@ -189,17 +181,7 @@ pub fn from_inputs(
         &options,
         progress,
     )?;
-    let mut head = format!(
-        "Replacement round (first stage of a new bundle): {} held, {} withdrawn, {} seats to fill from {} people.\n",
-        built.manifest.held.len(),
-        built.manifest.withdrawn.len(),
-        built.manifest.panel_size,
-        built.manifest.people
-    );
-    for r in &built.manifest.relaxed {
-        head.push_str(&format!("  relaxed (needed): {r}\n"));
-    }
-    head.push('\n');
+    let head = round_heading(&built, "Replacement round (first stage of a new bundle)");
     let mut published = publish_first_stage(
         built,
         &names,
@@ -211,4 +193,22 @@ pub fn from_inputs(
     )?;
     published.text = head + &published.text;
     Ok(published)
+}
+
+/// "`title`: h held, w withdrawn, s seats to fill from n people." and the
+/// relaxations the round needed.
+fn round_heading(built: &crate::audit::Built, title: &str) -> String {
+    let m = &built.manifest;
+    let mut text = format!(
+        "{title}: {} held, {} withdrawn, {} seats to fill from {} people.\n",
+        m.held.len(),
+        m.withdrawn.len(),
+        m.panel_size,
+        m.people
+    );
+    for r in &m.relaxed {
+        text.push_str(&format!("  relaxed (needed): {r}\n"));
+    }
+    text.push('\n');
+    text
 }

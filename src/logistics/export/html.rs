@@ -52,14 +52,6 @@ pub fn html(plan: &Plan) -> BTreeMap<String, String> {
     let a = plan.assembly;
     let stems = stems(plan);
     let mut out = BTreeMap::new();
-    let person_name = |i: usize| {
-        let p = &plan.people[i];
-        if p.name.is_empty() {
-            esc(&p.id)
-        } else {
-            format!("{} ({})", esc(&p.name), esc(&p.id))
-        }
-    };
     // Per person.
     let mut index = format!(
         "<h1>{}</h1>\n<nav><p><a href=\"tables.html\">Table plans</a> · <a href=\"rota.html\">Facilitator rota</a> · <a href=\"run-sheet.html\">Speaker run-sheet</a></p></nav>\n",
@@ -80,11 +72,11 @@ pub fn html(plan: &Plan) -> BTreeMap<String, String> {
                 index,
                 "<li><a href=\"{}\">{}</a></li>",
                 esc(&file),
-                person_name(i)
+                person_name(plan, i)
             );
             let mut body = format!(
                 "<h1>{}</h1>\n<p>{} of {}</p>\n",
-                person_name(i),
+                person_name(plan, i),
                 capitalise(who.name()),
                 esc(&a.name)
             );
@@ -123,7 +115,29 @@ pub fn html(plan: &Plan) -> BTreeMap<String, String> {
     }
     out.insert("index.html".into(), page(&a.name, &index));
 
-    // Table plans, one section per round.
+    for (file, title, body) in [
+        ("tables.html", "table plans", table_plans(plan)),
+        ("rota.html", "facilitator rota", rota_page(plan)),
+        ("run-sheet.html", "speaker run-sheet", run_sheet(plan)),
+    ] {
+        out.insert(file.into(), page(&format!("{}: {title}", a.name), &body));
+    }
+    out
+}
+
+/// A member's name and id, escaped.
+fn person_name(plan: &Plan, i: usize) -> String {
+    let p = &plan.people[i];
+    if p.name.is_empty() {
+        esc(&p.id)
+    } else {
+        format!("{} ({})", esc(&p.name), esc(&p.id))
+    }
+}
+
+/// The table plans, one section (and printed page) per round.
+fn table_plans(plan: &Plan) -> String {
+    let a = plan.assembly;
     let mut body = format!("<h1>{}: table plans</h1>\n", esc(&a.name));
     for (r, &s) in plan.rounds.iter().enumerate() {
         let x = &a.sessions[s];
@@ -158,7 +172,7 @@ pub fn html(plan: &Plan) -> BTreeMap<String, String> {
                 let _ = writeln!(
                     body,
                     "<li>{}{}</li>",
-                    person_name(m),
+                    person_name(plan, m),
                     if f.is_empty() {
                         String::new()
                     } else {
@@ -170,12 +184,13 @@ pub fn html(plan: &Plan) -> BTreeMap<String, String> {
         }
         body.push_str("</div>\n</section>\n");
     }
-    out.insert(
-        "tables.html".into(),
-        page(&format!("{}: table plans", a.name), &body),
-    );
+    body
+}
 
-    // Rota.
+/// The facilitator rota: per round the lead and each table's facilitator
+/// and note-taker.
+fn rota_page(plan: &Plan) -> String {
+    let a = plan.assembly;
     let mut body = format!("<h1>{}: facilitator rota</h1>\n", esc(&a.name));
     if let Some(rota) = &plan.rota {
         let most = rota.table.iter().map(Vec::len).max().unwrap_or(0);
@@ -211,12 +226,12 @@ pub fn html(plan: &Plan) -> BTreeMap<String, String> {
     } else {
         body.push_str("<p>No facilitators file was given.</p>\n");
     }
-    out.insert(
-        "rota.html".into(),
-        page(&format!("{}: facilitator rota", a.name), &body),
-    );
+    body
+}
 
-    // Speaker run-sheet.
+/// The speakers' running order per plenary.
+fn run_sheet(plan: &Plan) -> String {
+    let a = plan.assembly;
     let mut body = format!("<h1>{}: speaker run-sheet</h1>\n", esc(&a.name));
     if let Some(prog) = &plan.programme {
         let slots = programme::slots(&plan.programme_problem(), prog);
@@ -256,11 +271,7 @@ pub fn html(plan: &Plan) -> BTreeMap<String, String> {
     } else {
         body.push_str("<p>No speakers file was given.</p>\n");
     }
-    out.insert(
-        "run-sheet.html".into(),
-        page(&format!("{}: speaker run-sheet", a.name), &body),
-    );
-    out
+    body
 }
 
 /// A facilitator for a page: "Name (id)", or the id.
