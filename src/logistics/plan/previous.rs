@@ -32,34 +32,20 @@ impl Previous {
             .hint("give the directory `kleroterion plan` wrote")
             .into());
         };
-        let c = need(&seating, &["table", "session"])?;
-        let id = (0..seating.header.len())
-            .find(|&i| !["round", "table", "session"].contains(&key(&seating.header[i]).as_str()))
-            .unwrap_or(0);
-        let most = seating.rows.len().max(1);
+        let hint = "give the directory `kleroterion plan` wrote";
+        seating.require(&["session"], "a plan's seating.csv", hint)?;
         let mut errors = Vec::new();
-        for row in &seating.rows {
-            let t = match row.cells[c[0]].trim().parse::<usize>() {
-                Ok(t) if (1..=most).contains(&t) => t - 1,
-                _ => {
-                    errors.push(
-                        seating
-                            .cell_error(row, c[0], format!("not a table number from 1 to {most}"))
-                            .hint("give the seating.csv `kleroterion plan` wrote"),
-                    );
-                    continue;
-                }
-            };
-            let id = row.cells[id].trim().to_string();
-            let seats = out
-                .seating
-                .entry(row.cells[c[1]].trim().to_string())
-                .or_default();
-            if seats.insert(id.clone(), t).is_some() {
+        for row in seating::csv::parse_plan(&seating)? {
+            let session = row.session.unwrap_or_default();
+            let seats = out.seating.entry(session).or_default();
+            if seats.insert(row.id.clone(), row.table).is_some() {
                 errors.push(
-                    seating
-                        .cell_error(row, c[1], format!("{id} is seated twice in this session"))
-                        .hint("give the seating.csv `kleroterion plan` wrote"),
+                    InputError::invalid(
+                        &seating.path,
+                        format!("{} is seated twice in this session", row.id),
+                    )
+                    .line(row.line)
+                    .hint(hint),
                 );
             }
         }

@@ -1,6 +1,8 @@
-//! The one reader of `seating.csv` as `seat` writes it
-//! (`round,table,<id column>`), and what the command-line steps make of
-//! it: an earlier plan to revise, or the tables a rota staffs.
+//! The one reader of `seating.csv`, as `seat` writes it
+//! (`round,table,<id column>`) and as `plan` does (the same with a
+//! `session` column), and what the steps make of it: an earlier seating to
+//! revise, the tables a rota staffs, or an earlier plan's seats by
+//! session.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
@@ -16,6 +18,8 @@ pub struct PlanRow {
     pub round: usize,
     pub table: usize,
     pub id: String,
+    /// The session id, in a plan's seating.csv.
+    pub session: Option<String>,
     pub line: u64,
 }
 
@@ -24,11 +28,12 @@ pub struct PlanRow {
 /// (so nothing large is allocated from a number in the file).
 pub fn parse_plan(table: &Table) -> Result<Vec<PlanRow>, Error> {
     let path = &table.path;
-    let hint = "give the seating.csv written by `kleroterion seat`";
+    let hint = "give the seating.csv written by `kleroterion seat` or `kleroterion plan`";
     let [rc, tc] = table.require(&["round", "table"], "a seating.csv", hint)?[..] else {
         return Err(Error::Internal("require returned the wrong count".into()));
     };
-    let Some(ic) = (0..table.header.len()).find(|&c| c != rc && c != tc) else {
+    let sc = table.column("session");
+    let Some(ic) = (0..table.header.len()).find(|&c| c != rc && c != tc && Some(c) != sc) else {
         return Err(
             InputError::unreadable(path, "not a seating.csv: no id column")
                 .line(1)
@@ -52,6 +57,7 @@ pub fn parse_plan(table: &Table) -> Result<Vec<PlanRow>, Error> {
                 round: r - 1,
                 table: t - 1,
                 id: row.cells[ic].trim().to_string(),
+                session: sc.map(|c| row.cells[c].trim().to_string()),
                 line: row.line,
             }),
             (r, _) => {
