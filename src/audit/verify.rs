@@ -184,52 +184,7 @@ fn verify_stage(
     let mut add = |kind: CheckKind, file: &str, result: Result<String, String>| {
         record(checks, raw, kind, file, result)
     };
-    let c = bundle::commitment(&raw.files);
-    let listed = raw
-        .commitment_txt
-        .as_deref()
-        .map(listed_digests)
-        .unwrap_or_default();
-    // The committed files whose digests differ from commitment.txt's.
-    let changed: Vec<&str> = COMMITTED_FILES
-        .iter()
-        .copied()
-        .filter(|name| {
-            listed.get(*name).is_some_and(|d| {
-                raw.files
-                    .get(*name)
-                    .is_none_or(|b| &crate::files::table::sha256_hex(b) != d)
-            })
-        })
-        .collect();
-    let stated = raw.commitment_txt.as_deref().and_then(stated_commitment);
-    let published = options
-        .commitments
-        .get(raw.stage as usize)
-        .map(|p| p.trim());
-    let file = changed.first().copied().unwrap_or(COMMITMENT_FILE);
-    let commitment_ok = if !changed.is_empty() {
-        Err(format!(
-            "{} changed since the commitment (SHA-256 differs from the one {COMMITMENT_FILE} lists); the files give commitment {c}",
-            changed.join(", ")
-        ))
-    } else if stated.as_deref().is_some_and(|s| s != c) {
-        Err(format!(
-            "the files give {c} but {COMMITMENT_FILE} states {}",
-            stated.unwrap_or_default()
-        ))
-    } else if published.is_some_and(|p| p != c) {
-        Err(format!(
-            "the files give {c}, not the published {}: the bundle is not the one committed to",
-            published.unwrap_or_default()
-        ))
-    } else if published.is_some() {
-        Ok(format!("{c} (= the published commitment)"))
-    } else {
-        Ok(format!(
-            "{c} (compare it with the published one, or pass --commitment)"
-        ))
-    };
+    let (file, commitment_ok) = check_commitment(raw, options);
     add(CheckKind::Commitment, file, commitment_ok);
     let stage = match parse_stage(raw) {
         Ok(s) => s,
@@ -347,6 +302,62 @@ fn verify_stage(
         check_draw(&stage, options.seeds.get(raw.stage as usize)),
     );
     Some(stage)
+}
+
+/// The commitment check: the files give the commitment commitment.txt
+/// lists and states, and the published one when given. Returns the file
+/// to name and the result.
+fn check_commitment(
+    raw: &RawStage,
+    options: &VerifyOptions,
+) -> (&'static str, Result<String, String>) {
+    let c = bundle::commitment(&raw.files);
+    let listed = raw
+        .commitment_txt
+        .as_deref()
+        .map(listed_digests)
+        .unwrap_or_default();
+    // The committed files whose digests differ from commitment.txt's.
+    let changed: Vec<&str> = COMMITTED_FILES
+        .iter()
+        .copied()
+        .filter(|name| {
+            listed.get(*name).is_some_and(|d| {
+                raw.files
+                    .get(*name)
+                    .is_none_or(|b| &crate::files::table::sha256_hex(b) != d)
+            })
+        })
+        .collect();
+    let stated = raw.commitment_txt.as_deref().and_then(stated_commitment);
+    let published = options
+        .commitments
+        .get(raw.stage as usize)
+        .map(|p| p.trim());
+    let file = changed.first().copied().unwrap_or(COMMITMENT_FILE);
+    let commitment_ok = if !changed.is_empty() {
+        Err(format!(
+            "{} changed since the commitment (SHA-256 differs from the one {COMMITMENT_FILE} lists); the files give commitment {c}",
+            changed.join(", ")
+        ))
+    } else if stated.as_deref().is_some_and(|s| s != c) {
+        Err(format!(
+            "the files give {c} but {COMMITMENT_FILE} states {}",
+            stated.unwrap_or_default()
+        ))
+    } else if published.is_some_and(|p| p != c) {
+        Err(format!(
+            "the files give {c}, not the published {}: the bundle is not the one committed to",
+            published.unwrap_or_default()
+        ))
+    } else if published.is_some() {
+        Ok(format!("{c} (= the published commitment)"))
+    } else {
+        Ok(format!(
+            "{c} (compare it with the published one, or pass --commitment)"
+        ))
+    };
+    (file, commitment_ok)
 }
 
 /// Adds the result of one check of a stage; returns whether it passed.

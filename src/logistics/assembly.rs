@@ -555,6 +555,31 @@ impl Problems<'_> {
                 }
             }
         }
+        let layout = self.layout(s, kind, table_size);
+        let topics = self.topics(raw, s, kind);
+        Session {
+            id,
+            title: s
+                .title
+                .as_deref()
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .unwrap_or(kind.default_title())
+                .to_string(),
+            kind,
+            day: day.unwrap_or(0),
+            start: start.unwrap_or(NaiveTime::MIN),
+            end: end.unwrap_or(NaiveTime::MIN),
+            rooms: session_rooms,
+            layout: if kind == Kind::Tables { layout } else { None },
+            topics,
+            line: self.line(s.id.span().start),
+        }
+    }
+
+    /// A session's table layout: its own table size or number of tables,
+    /// else the assembly's table size; only tables sessions have one.
+    fn layout(&mut self, s: &RawSession, kind: Kind, table_size: usize) -> Option<Layout> {
         let layout = match (&s.table_size, &s.tables) {
             (Some(a), Some(_)) => {
                 self.at(
@@ -601,6 +626,11 @@ impl Problems<'_> {
                 "remove it, or make the session kind = \"tables\"",
             );
         }
+        layout
+    }
+
+    /// A plenary's topics, keyed; each must be one of the assembly's.
+    fn topics(&mut self, raw: &RawFile, s: &RawSession, kind: Kind) -> Vec<String> {
         let mut topics = Vec::new();
         for t in &s.topics {
             if kind != Kind::Plenary {
@@ -624,24 +654,7 @@ impl Problems<'_> {
             }
             topics.push(key(t.get_ref()));
         }
-        Session {
-            id,
-            title: s
-                .title
-                .as_deref()
-                .map(str::trim)
-                .filter(|t| !t.is_empty())
-                .unwrap_or(kind.default_title())
-                .to_string(),
-            kind,
-            day: day.unwrap_or(0),
-            start: start.unwrap_or(NaiveTime::MIN),
-            end: end.unwrap_or(NaiveTime::MIN),
-            rooms: session_rooms,
-            layout: if kind == Kind::Tables { layout } else { None },
-            topics,
-            line: self.line(s.id.span().start),
-        }
+        topics
     }
 }
 

@@ -360,7 +360,24 @@ const EXAMPLE_ASSEMBLY: &str = include_str!("example-assembly.toml");
 /// in the hall, from the needs column).
 pub fn assembly_example() -> Vec<(&'static str, Vec<u8>)> {
     let mut rng = DrawRng::new(SYNTH_DOMAIN, "example assembly");
-    // Members.
+    let members = example_members(&mut rng);
+    let constraints = b"kind,members,table,rounds\n\
+apart,M014 M015,,\n\
+together,M090 M091 M092,,\n\
+pin,M060,10,\n"
+        .to_vec();
+    vec![
+        ("assembly.toml", EXAMPLE_ASSEMBLY.as_bytes().to_vec()),
+        ("members.csv", members),
+        ("facilitators.csv", example_facilitators()),
+        ("speakers.csv", example_speakers()),
+        ("constraints.csv", constraints),
+    ]
+}
+
+/// 110 members drawn from the example's population shares; some miss a
+/// day, some have support needs, a language group, consent notes.
+fn example_members(rng: &mut DrawRng) -> Vec<u8> {
     let cats: [(&str, &[(&str, u64)]); 4] = [
         ("gender", &[("Female", 51), ("Male", 48), ("Non-binary", 1)]),
         (
@@ -405,7 +422,7 @@ pub fn assembly_example() -> Vec<(&'static str, Vec<u8>)> {
     for i in 1..=110 {
         let mut row = vec![format!("M{i:03}"), format!("Member {i:03}")];
         for (_, values) in &cats {
-            row.push(pick(&mut rng, values).to_string());
+            row.push(pick(rng, values).to_string());
         }
         let available = match rng.below(20) {
             0 => "w1-sat w2-sat w2-sun",
@@ -426,7 +443,12 @@ pub fn assembly_example() -> Vec<(&'static str, Vec<u8>)> {
         row.push(if i % 17 == 0 { "no photos" } else { "" }.to_string());
         members.record(row);
     }
+    members.into_bytes()
+}
 
+/// 18 table facilitators (three with limited availability), 2 leads and
+/// 14 note-takers.
+fn example_facilitators() -> Vec<u8> {
     let mut facilitators = CsvDoc::default();
     facilitators.record(["id", "name", "role", "available"]);
     for i in 1..=18 {
@@ -459,7 +481,12 @@ pub fn assembly_example() -> Vec<(&'static str, Vec<u8>)> {
             String::new(),
         ]);
     }
+    facilitators.into_bytes()
+}
 
+/// 22 contributions on four topics: informants, advocates for two sides,
+/// testimony; some speakers available on some days only.
+fn example_speakers() -> Vec<u8> {
     let mut speakers = CsvDoc::default();
     speakers.record([
         "id",
@@ -519,16 +546,5 @@ pub fn assembly_example() -> Vec<(&'static str, Vec<u8>)> {
             available.into(),
         ]);
     }
-    let constraints = b"kind,members,table,rounds\n\
-apart,M014 M015,,\n\
-together,M090 M091 M092,,\n\
-pin,M060,10,\n"
-        .to_vec();
-    vec![
-        ("assembly.toml", EXAMPLE_ASSEMBLY.as_bytes().to_vec()),
-        ("members.csv", members.into_bytes()),
-        ("facilitators.csv", facilitators.into_bytes()),
-        ("speakers.csv", speakers.into_bytes()),
-        ("constraints.csv", constraints),
-    ]
+    speakers.into_bytes()
 }

@@ -300,48 +300,15 @@ pub fn build<'a>(inputs: Inputs<'a>) -> Result<Plan<'a>, Error> {
     let (rota_problem, rota) = if facilitators.is_empty() {
         (None, None)
     } else {
-        let index: HashMap<&str, usize> = facilitators
-            .iter()
-            .enumerate()
-            .map(|(i, f)| (f.id.as_str(), i))
-            .collect();
-        let tables: Vec<Vec<Vec<usize>>> = (0..rounds.len()).map(|r| seating.tables(r)).collect();
-        let previous = inputs.previous.as_ref().map(|p| {
-            let get = |r: usize, t: Option<usize>, role: Role| {
-                p.rota
-                    .get(&(a.sessions[rounds[r]].id.clone(), t, role))
-                    .and_then(|id| index.get(id.as_str()).copied())
-            };
-            Rota {
-                lead: (0..rounds.len())
-                    .map(|r| get(r, None, Role::Lead))
-                    .collect(),
-                table: (0..rounds.len())
-                    .map(|r| {
-                        (0..tables[r].len())
-                            .map(|t| get(r, Some(t), Role::Table))
-                            .collect()
-                    })
-                    .collect(),
-                note: (0..rounds.len())
-                    .map(|r| {
-                        (0..tables[r].len())
-                            .map(|t| get(r, Some(t), Role::NoteTaker))
-                            .collect()
-                    })
-                    .collect(),
-            }
-        });
-        let problem = rota::Problem {
-            tables,
-            members: members.len(),
-            facilitators: facilitators.clone(),
-            previous,
+        let problem = rota_problem(
+            a,
+            &rounds,
+            &seating,
+            &facilitators,
+            members.len(),
             fixed_rounds,
-            adjacent: (0..rounds.len())
-                .map(|r| r > 0 && a.sessions[rounds[r]].day == a.sessions[rounds[r - 1]].day)
-                .collect(),
-        };
+            inputs.previous.as_ref(),
+        );
         let r = rota::solve(&problem, &a.rota_seed, a.rota_effort);
         (Some(problem), Some(r))
     };
@@ -366,20 +333,7 @@ pub fn build<'a>(inputs: Inputs<'a>) -> Result<Plan<'a>, Error> {
     let programme = if contributions.is_empty() {
         None
     } else {
-        let mut seen: HashMap<(String, String), usize> = HashMap::new();
-        let previous: Vec<Option<usize>> = contributions
-            .iter()
-            .map(|c| {
-                let k = (c.speaker.clone(), key(&c.topic));
-                let n = seen.entry(k.clone()).or_insert(0);
-                *n += 1;
-                inputs.previous.as_ref().and_then(|p| {
-                    p.programme
-                        .get(&(k.0, k.1, *n))
-                        .and_then(|id| a.sessions.iter().position(|s| &s.id == id))
-                })
-            })
-            .collect();
+        let previous = programme_previous(a, &contributions, inputs.previous.as_ref());
         let problem = programme::Problem {
             assembly: a,
             contributions: contributions.clone(),
@@ -423,6 +377,84 @@ pub fn build<'a>(inputs: Inputs<'a>) -> Result<Plan<'a>, Error> {
     plan.entries = timetable(&plan, &available);
     plan.unmet_needs = unmet_needs(&plan);
     Ok(plan)
+}
+
+/// The rota problem of the plan's tables, with the earlier plan's posts
+/// (by facilitator id) where it had them.
+fn rota_problem(
+    a: &Assembly,
+    rounds: &[usize],
+    seating: &Seating,
+    facilitators: &[Facilitator],
+    members: usize,
+    fixed_rounds: usize,
+    previous: Option<&Previous>,
+) -> rota::Problem {
+    let index: HashMap<&str, usize> = facilitators
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.id.as_str(), i))
+        .collect();
+    let tables: Vec<Vec<Vec<usize>>> = (0..rounds.len()).map(|r| seating.tables(r)).collect();
+    let previous = previous.map(|p| {
+        let get = |r: usize, t: Option<usize>, role: Role| {
+            p.rota
+                .get(&(a.sessions[rounds[r]].id.clone(), t, role))
+                .and_then(|id| index.get(id.as_str()).copied())
+        };
+        Rota {
+            lead: (0..rounds.len())
+                .map(|r| get(r, None, Role::Lead))
+                .collect(),
+            table: (0..rounds.len())
+                .map(|r| {
+                    (0..tables[r].len())
+                        .map(|t| get(r, Some(t), Role::Table))
+                        .collect()
+                })
+                .collect(),
+            note: (0..rounds.len())
+                .map(|r| {
+                    (0..tables[r].len())
+                        .map(|t| get(r, Some(t), Role::NoteTaker))
+                        .collect()
+                })
+                .collect(),
+        }
+    });
+    rota::Problem {
+        tables,
+        members,
+        facilitators: facilitators.to_vec(),
+        previous,
+        fixed_rounds,
+        adjacent: (0..rounds.len())
+            .map(|r| r > 0 && a.sessions[rounds[r]].day == a.sessions[rounds[r - 1]].day)
+            .collect(),
+    }
+}
+
+/// Each contribution's session in the earlier plan, matched by speaker,
+/// topic and occurrence.
+fn programme_previous(
+    a: &Assembly,
+    contributions: &[Contribution],
+    previous: Option<&Previous>,
+) -> Vec<Option<usize>> {
+    let mut seen: HashMap<(String, String), usize> = HashMap::new();
+    contributions
+        .iter()
+        .map(|c| {
+            let k = (c.speaker.clone(), key(&c.topic));
+            let n = seen.entry(k.clone()).or_insert(0);
+            *n += 1;
+            previous.and_then(|p| {
+                p.programme
+                    .get(&(k.0, k.1, *n))
+                    .and_then(|id| a.sessions.iter().position(|s| &s.id == id))
+            })
+        })
+        .collect()
 }
 
 /// Each member's availability per session and their details (needs,
