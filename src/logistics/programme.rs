@@ -254,7 +254,7 @@ impl Problem<'_> {
     }
 
     /// (topic key, side key) → contributions; and topic → informants.
-    fn sides(&self) -> BTreeMap<String, BTreeMap<String, Vec<usize>>> {
+    fn sides(&self) -> Sides {
         let mut out: BTreeMap<String, BTreeMap<String, Vec<usize>>> = BTreeMap::new();
         for (c, x) in self.contributions.iter().enumerate() {
             if let Some(side) = x.perspective.side() {
@@ -374,8 +374,47 @@ pub fn solve(p: &Problem) -> Result<Programme, Error> {
         }
     }
     let sides = p.sides();
-    // Session balance.
-    for (topic, by_side) in &sides {
+    session_balance(p, &mut m, &x, &sides);
+    weekend_balance(p, &mut m, &x, &sides);
+    let settings = Settings {
+        time_limit: Some(TIME_LIMIT_SECONDS),
+        ..Settings::default()
+    };
+    let (solution, optimal) = match m.solve(&settings)? {
+        Outcome::Optimal(s) => (s, true),
+        Outcome::TimedOut(Some(s)) => (s, false),
+        Outcome::TimedOut(None) => {
+            return Err(Error::Solver(format!(
+                "the speaker programme found no placement within {TIME_LIMIT_SECONDS} s"
+            )));
+        }
+        Outcome::Infeasible => {
+            return Err(Error::Solver(
+                "the speaker programme is infeasible: past sessions cannot be kept as they were"
+                    .into(),
+            ));
+        }
+    };
+    let session_of = x
+        .iter()
+        .map(|row| {
+            row.iter()
+                .position(|v| v.is_some_and(|v| solution.int(v) == 1))
+        })
+        .collect();
+    Ok(Programme {
+        session_of,
+        optimal,
+    })
+}
+
+/// Soft rule: a session that hears an advocate of one side also hears the
+/// other side or an informant (a 0–1 shortfall variable per advocate
+/// placement, costing UNBALANCED).
+#[allow(clippy::needless_range_loop)] // sessions index x's columns
+fn session_balance(p: &Problem, m: &mut Model, x: &[Vec<Option<Var>>], sides: &Sides) {
+    let sessions = p.assembly.sessions.len();
+    for (topic, by_side) in sides {
         let informants = p.informants(topic);
         for (side, advocates) in by_side {
             let others: Vec<usize> = by_side
@@ -399,7 +438,14 @@ pub fn solve(p: &Problem) -> Result<Programme, Error> {
             }
         }
     }
-    // Weekend balance of sides.
+}
+
+/// Soft rule: per weekend and topic, each side's advocacy minutes within
+/// ±SIDE_TOLERANCE of the sides' mean (over and under variables cost one
+/// each per minute).
+fn weekend_balance(p: &Problem, m: &mut Model, x: &[Vec<Option<Var>>], sides: &Sides) {
+    let a = p.assembly;
+    let sessions = a.sessions.len();
     let weekends = a.weekends();
     for by_side in sides.values().filter(|b| b.len() >= 2) {
         let count = by_side.len() as f64;
@@ -433,36 +479,6 @@ pub fn solve(p: &Problem) -> Result<Programme, Error> {
             }
         }
     }
-    let settings = Settings {
-        time_limit: Some(TIME_LIMIT_SECONDS),
-        ..Settings::default()
-    };
-    let (solution, optimal) = match m.solve(&settings)? {
-        Outcome::Optimal(s) => (s, true),
-        Outcome::TimedOut(Some(s)) => (s, false),
-        Outcome::TimedOut(None) => {
-            return Err(Error::Solver(format!(
-                "the speaker programme found no placement within {TIME_LIMIT_SECONDS} s"
-            )));
-        }
-        Outcome::Infeasible => {
-            return Err(Error::Solver(
-                "the speaker programme is infeasible: past sessions cannot be kept as they were"
-                    .into(),
-            ));
-        }
-    };
-    let session_of = x
-        .iter()
-        .map(|row| {
-            row.iter()
-                .position(|v| v.is_some_and(|v| solution.int(v) == 1))
-        })
-        .collect();
-    Ok(Programme {
-        session_of,
-        optimal,
-    })
 }
 
 /// Running order and times: per session, by topic order, then informants,
@@ -536,8 +552,10 @@ pub struct Assessment {
     pub minutes: Vec<(u32, String, u32)>,
 }
 
+/// Per topic, per side: the advocates' contributions.
+type Sides = BTreeMap<String, BTreeMap<String, Vec<usize>>>;
+
 pub fn assess(p: &Problem, programme: &Programme) -> Assessment {
-    let a = p.assembly;
     let mut out = Assessment {
         placed: programme.session_of.iter().flatten().count(),
         unplaced: Vec::new(),
@@ -546,6 +564,18 @@ pub fn assess(p: &Problem, programme: &Programme) -> Assessment {
         warnings: Vec::new(),
         minutes: Vec::new(),
     };
+    hard_rules(p, programme, &mut out);
+    let sides = p.sides();
+    one_sided_sessions(p, programme, &sides, &mut out);
+    minutes_per_weekend(p, programme, &sides, &mut out);
+    out
+}
+
+/// The hard rules, re-checked: placed only in held plenaries a speaker can
+/// attend, no session over its length, no speaker double-booked, topics in
+/// order; and why each unplaced contribution is unplaced.
+fn hard_rules(p: &Problem, programme: &Programme, out: &mut Assessment) {
+    let a = p.assembly;
     for (c, x) in p.contributions.iter().enumerate() {
         let Some(s) = programme.session_of[c] else {
             out.unplaced.push(format!(
@@ -613,8 +643,13 @@ pub fn assess(p: &Problem, programme: &Programme) -> Assessment {
             }
         }
     }
-    let sides = p.sides();
-    for (topic, by_side) in &sides {
+}
+
+/// Topics with advocates for one side only, and sessions that hear one
+/// side without the other or an informant.
+fn one_sided_sessions(p: &Problem, programme: &Programme, sides: &Sides, out: &mut Assessment) {
+    let a = p.assembly;
+    for (topic, by_side) in sides {
         if by_side.len() == 1 {
             let (side, v) = by_side.iter().next().expect("one side");
             out.warnings.push(format!(
@@ -673,7 +708,12 @@ pub fn assess(p: &Problem, programme: &Programme) -> Assessment {
             }
         }
     }
-    // Minutes per perspective and weekend; side balance.
+}
+
+/// Minutes per perspective and weekend, and the sides' advocacy minutes
+/// within ±SIDE_TOLERANCE of their mean.
+fn minutes_per_weekend(p: &Problem, programme: &Programme, sides: &Sides, out: &mut Assessment) {
+    let a = p.assembly;
     for w in a.weekends() {
         let mut per: BTreeMap<String, u32> = BTreeMap::new();
         for (c, x) in p.contributions.iter().enumerate() {
@@ -730,7 +770,6 @@ pub fn assess(p: &Problem, programme: &Programme) -> Assessment {
             }
         }
     }
-    out
 }
 
 /// Minutes a session's contributions take, each with its changeover.

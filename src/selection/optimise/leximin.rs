@@ -259,6 +259,61 @@ impl Run<'_, '_> {
         }
     }
 
+    /// Peels the target (`scale` per profile) into panels and adds them to
+    /// the master; returns how many were new.
+    fn peel_into_master(&mut self, scale: &[f64]) -> Result<usize, Error> {
+        let counts: Vec<f64> = scale
+            .iter()
+            .zip(&self.master.sizes)
+            .map(|(t, s)| t * s)
+            .collect();
+        let mut added = 0;
+        for panel in peel::peel(
+            &mut self.oracle,
+            &counts,
+            &self.master.sizes,
+            self.options.deadline,
+        )? {
+            added += usize::from(self.master.add(panel));
+        }
+        self.peeled = added;
+        Ok(added)
+    }
+
+    /// Adds the panels with positive reduced cost at the LP duals
+    /// (`lp_weights`, dual objective `mu`): the priced one, and those the
+    /// swap search climbs to from the pricing weights and from the LP's.
+    /// Returns how many were new.
+    fn add_columns(
+        &mut self,
+        priced: Option<ProfilePanel>,
+        weights: &[f64],
+        lp_weights: &[f64],
+        mu: f64,
+    ) -> usize {
+        let reduced = |p: &ProfilePanel| p.worth(lp_weights) - mu;
+        let mut added = 0;
+        if let Some(p) = priced
+            && reduced(&p) > PRICING_TOLERANCE
+        {
+            added += usize::from(self.master.add(p));
+        }
+        // Unsmoothed (α = 0, or no centre yet) both are the LP duals:
+        // one set of climbs.
+        let distinct = if weights == lp_weights { 1 } else { 2 };
+        for w in [weights, lp_weights].into_iter().take(distinct) {
+            for p in self
+                .search
+                .improving(&self.master.panels, w, f64::NEG_INFINITY, SWAP_STARTS)
+            {
+                if reduced(&p) > PRICING_TOLERANCE {
+                    added += usize::from(self.master.add(p));
+                }
+            }
+        }
+        added
+    }
+
     /// Column generation for the master LP as it stands: maximise z, where
     /// row t reads share_t − scale_t·z ≥ its bound (`fixed` profiles have
     /// scale 0 and their value as bound). Ends when the LP is optimal over
@@ -314,22 +369,7 @@ impl Run<'_, '_> {
             let rule = self.options.peel;
             if !peel_done && (work >= rule.after || first_z < rule.below) {
                 peel_done = true;
-                let counts: Vec<f64> = scale
-                    .iter()
-                    .zip(&self.master.sizes)
-                    .map(|(t, s)| t * s)
-                    .collect();
-                let mut added = 0;
-                for panel in peel::peel(
-                    &mut self.oracle,
-                    &counts,
-                    &self.master.sizes,
-                    self.options.deadline,
-                )? {
-                    added += usize::from(self.master.add(panel));
-                }
-                self.peeled = added;
-                if added > 0 {
+                if self.peel_into_master(scale)? > 0 {
                     // Peeled panels make an ill-conditioned master: at
                     // HiGHS's default tolerances (1e-7, scaled) a profile
                     // of data/ ended short of its target (measured:
@@ -406,26 +446,7 @@ impl Run<'_, '_> {
             let lp_weights: Vec<f64> = (0..n_profiles)
                 .map(|t| y[t] / self.master.sizes[t])
                 .collect();
-            let reduced = |p: &ProfilePanel| p.worth(&lp_weights) - mu;
-            let mut added = 0;
-            if let Some(p) = priced
-                && reduced(&p) > PRICING_TOLERANCE
-            {
-                added += usize::from(self.master.add(p));
-            }
-            // Unsmoothed (α = 0, or no centre yet) both are the LP duals:
-            // one set of climbs.
-            let distinct = if weights == lp_weights { 1 } else { 2 };
-            for w in [&weights, &lp_weights].into_iter().take(distinct) {
-                for p in
-                    self.search
-                        .improving(&self.master.panels, w, f64::NEG_INFINITY, SWAP_STARTS)
-                {
-                    if reduced(&p) > PRICING_TOLERANCE {
-                        added += usize::from(self.master.add(p));
-                    }
-                }
-            }
+            let mut added = self.add_columns(priced, &weights, &lp_weights, mu);
             if added == 0 && misprices >= 2 {
                 // Heuristics found nothing at the LP duals and the
                 // relaxation bound is not tight: the exact pricing
