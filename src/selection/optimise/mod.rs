@@ -469,3 +469,69 @@ impl Run<'_, '_> {
         r
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::testing::twelve;
+
+    fn run(objective: Objective, relaxation_first: bool, peel: Peel) -> (Computed, Vec<f64>) {
+        let instance = twelve();
+        let profiles = Profiles::new(&instance);
+        let options = Options {
+            objective,
+            settings: Settings::default(),
+            deadline: None,
+            relaxation_first,
+            peel,
+        };
+        let c = optimise(&instance, &profiles, &options, &mut |_| {}).unwrap();
+        let pi = profiles.per_person(&c.profile_probabilities);
+        (c, pi)
+    }
+
+    fn minimum(pi: &[f64]) -> f64 {
+        pi.iter().copied().fold(f64::INFINITY, f64::min)
+    }
+
+    #[test]
+    fn every_objective_gives_a_checked_distribution_summing_to_k() {
+        let instance = twelve();
+        let profiles = Profiles::new(&instance);
+        for objective in [Objective::Leximin, Objective::Maximin, Objective::Nash] {
+            let (c, pi) = run(objective, true, Peel::DEFAULT);
+            assert!(c.complete, "{objective:?}");
+            assert!((pi.iter().sum::<f64>() - 4.0).abs() < 1e-6, "{objective:?}");
+            let d = c.distribution.expand(&profiles);
+            assert!(d.verify(&instance, &pi, 1e-6).is_empty(), "{objective:?}");
+        }
+    }
+
+    #[test]
+    fn leximin_is_the_same_by_every_route_and_its_minimum_is_maximin() {
+        let (lex, pi) = run(Objective::Leximin, true, Peel::DEFAULT);
+        let (_, panels) = run(Objective::Leximin, false, Peel::DEFAULT);
+        let (_, peeled) = run(
+            Objective::Leximin,
+            true,
+            Peel {
+                after: 0,
+                ..Peel::DEFAULT
+            },
+        );
+        for other in [&panels, &peeled] {
+            let worst = pi
+                .iter()
+                .zip(other.iter())
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0, f64::max);
+            assert!(worst < 1e-6, "routes differ by {worst}");
+        }
+        let (_, maximin) = run(Objective::Maximin, true, Peel::DEFAULT);
+        assert!((minimum(&pi) - minimum(&maximin)).abs() < 1e-6);
+        // The certificate: every stage's value meets its dual bound.
+        for st in &lex.stages {
+            assert!(st.bound - st.value < 1e-6, "{st:?}");
+        }
+    }
+}
