@@ -149,6 +149,10 @@ pub enum Error {
     /// collision): a new key is needed.
     #[error("{0}")]
     PseudonymCollision(String),
+    /// An output directory that must be new exists already (a front-end
+    /// says how to allow replacing it).
+    #[error("{} already exists; nothing was written", .0.display())]
+    Exists(PathBuf),
     /// A command-line value is unusable (e.g. a panel size of 0).
     #[error("{0}")]
     Usage(String),
@@ -199,7 +203,7 @@ impl Error {
             | Error::Internal(_)
             | Error::NoRandomness(_)
             | Error::PseudonymCollision(_) => exit::INTERNAL,
-            Error::Usage(_) => exit::USAGE,
+            Error::Usage(_) | Error::Exists(_) => exit::USAGE,
         }
     }
 }

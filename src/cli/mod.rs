@@ -166,6 +166,13 @@ pub fn run() -> i32 {
     };
     match result {
         Ok(code) => code,
+        Err(Error::Exists(path)) => {
+            eprintln!(
+                "error: {} already exists; nothing was written (use --force to replace it, or choose another directory)",
+                path.display()
+            );
+            exit::USAGE
+        }
         Err(e) => {
             eprintln!("error: {e}");
             e.exit_code()
@@ -234,7 +241,17 @@ pub fn show_progress(bar: &ProgressBar, objective: Objective) -> impl FnMut(&Pro
 /// (8 when the time limit cut the optimisation short).
 pub fn publish(published: &Published) -> Result<i32, Error> {
     write(&published.outputs.iter().collect::<Vec<_>>())?;
-    print!("{}", published.text);
+    print!("{}", published.summary);
+    print_warnings(published.rounding_warning.as_slice());
+    println!("\nwrote {}", published.dir.display());
+    println!("\nCOMMITMENT {}", published.built.commitment);
+    println!(
+        "Publish this commitment now, before the seed exists; then fix a public seed and run\n  kleroterion draw {} --seed \"<seed>\"",
+        published.bundle.display()
+    );
+    if let Some(private) = &published.private {
+        println!("\nprivate (keep, never publish): {}", private.display());
+    }
     print_warnings(&published.warnings);
     Ok(if published.complete() {
         exit::OK

@@ -10,7 +10,7 @@ use kleroterion::selection::optimise::Objective;
 use kleroterion::steps::select::{self, SelectOptions};
 use kleroterion::{Error, steps};
 
-use super::{PoolArgs, progress_bar, show_progress, write_and_show};
+use super::{PoolArgs, print_warnings, progress_bar, show_progress, write_and_show};
 
 /// The selection algorithm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -89,12 +89,10 @@ pub fn run(args: SelectArgs) -> Result<i32, Error> {
     bar.finish_and_clear();
     let selected = selected?;
     write_and_show(&selected.outputs, &selected.text)?;
-    if selected.complete {
-        Ok(exit::OK)
+    print_warnings(&selected.warnings);
+    Ok(if selected.complete {
+        exit::OK
     } else {
-        eprintln!(
-            "warning: stopped at the time limit; the distribution is valid but not optimal (see report.txt)"
-        );
-        Ok(exit::TIME_LIMIT)
-    }
+        exit::TIME_LIMIT
+    })
 }

@@ -173,10 +173,7 @@ pub fn write_new_dir(
     replace: bool,
 ) -> Result<(), Error> {
     if dir.exists() && !replace {
-        return Err(Error::Usage(format!(
-            "{} already exists; nothing was written (use --force to replace it, or choose another directory)",
-            dir.display()
-        )));
+        return Err(Error::Exists(dir.to_path_buf()));
     }
     let parent = dir
         .parent()

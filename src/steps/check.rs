@@ -46,11 +46,24 @@ pub fn check(instance: &Instance) -> Result<Checked, Error> {
 /// The composition of the pool against the quotas, then the answer, in
 /// words.
 pub fn text(instance: &Instance, c: &Checked) -> String {
+    composition(instance) + &verdict(instance, c)
+}
+
+/// The composition of the pool against the quotas and what arithmetic
+/// alone shows cannot be met: known before the exact check runs.
+pub fn composition(instance: &Instance) -> String {
     let mut out = report::composition(instance, None);
     out.push('\n');
-    for line in &c.quick {
+    for line in instance.quick_infeasibility() {
         let _ = writeln!(out, "Impossible: {line}");
     }
+    out
+}
+
+/// The exact answer in words: feasible and who fits no panel, or the
+/// smallest relaxation.
+pub fn verdict(instance: &Instance, c: &Checked) -> String {
+    let mut out = String::new();
     let Some(relaxation) = &c.result.relaxation else {
         let _ = writeln!(
             out,
@@ -104,7 +117,7 @@ pub fn text(instance: &Instance, c: &Checked) -> String {
         Relaxation::None => {
             let _ = writeln!(
                 out,
-                "No change of the quotas helps: the pool has too few people who may sit together for a panel of {}. Lower --size or add volunteers.",
+                "No change of the quotas helps: the pool has too few people who may sit together for a panel of {}. Make the panel smaller or add volunteers.",
                 instance.k
             );
         }

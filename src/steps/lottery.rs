@@ -37,7 +37,7 @@ impl LotterySettings {
         let deadline = super::deadline(self.started, self.time_limit)?;
         if !(1..=MAX_PANELS).contains(&self.panels) {
             return Err(Error::Usage(format!(
-                "--panels must be between 1 and {MAX_PANELS}"
+                "the lottery must have between 1 and {MAX_PANELS} panels"
             )));
         }
         Ok(LotteryOptions {
@@ -71,10 +71,7 @@ impl NewBundle {
     /// Refuses an existing bundle unless it may be replaced.
     pub fn check_free(&self) -> Result<(), Error> {
         if self.bundle.exists() && !self.force {
-            return Err(Error::Usage(format!(
-                "{} already exists; nothing was written (use --force to replace it, or choose another directory)",
-                self.bundle.display()
-            )));
+            return Err(Error::Exists(self.bundle.clone()));
         }
         Ok(())
     }
@@ -95,8 +92,19 @@ pub struct Published {
     /// The files to write, in order (the private directory first, then the
     /// bundle or the round's directory).
     pub outputs: Vec<Outputs>,
-    /// What to tell the user: the stage's summary and its commitment.
-    pub text: String,
+    /// What to tell the user about the stage: sizes, the exact and the
+    /// lottery's figures, what the rounding cost, the time taken.
+    pub summary: String,
+    /// Where the stage's files go (the bundle, or its `replacement-N/`).
+    pub dir: PathBuf,
+    /// The bundle the stage belongs to (the next draw is of it).
+    pub bundle: PathBuf,
+    /// The organiser's private directory, for a new bundle.
+    pub private: Option<PathBuf>,
+    /// The rounding could not keep everyone within 1/m of the exact
+    /// minimum (said right after the summary).
+    pub rounding_warning: Option<Warning>,
+    /// Said last (the time limit).
     pub warnings: Vec<Warning>,
 }
 
@@ -116,6 +124,7 @@ pub fn lottery(
     target: &NewBundle,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<Published, Error> {
+    target.check_free()?;
     let options = settings.options()?;
     let (private, secret) = target.private_and_secret()?;
     let (built, names) = audit::first_stage(instance, &secret, &options, progress)?;
@@ -147,31 +156,26 @@ pub(super) fn publish_first_stage(
     for (name, bytes) in &built.files {
         bundle.add(name.clone(), bytes.clone());
     }
-    let (mut text, mut warnings) = stage_text(&built, &target.bundle, &target.bundle);
-    text.push_str(&format!(
-        "\nprivate (keep, never publish): {}\n",
-        private.display()
-    ));
-    if !built.made.computed.complete {
-        warnings.push(Warning(
-            "stopped at the time limit; the lottery is valid but its distribution is not optimal"
-                .into(),
-        ));
-    }
+    let (summary, rounding_warning) = stage_text(&built);
+    let warnings = time_limit_warning(&built);
     Ok(Published {
         built,
         outputs: vec![private_files, bundle],
-        text,
+        summary,
+        dir: target.bundle.clone(),
+        bundle: target.bundle.clone(),
+        private: Some(private.to_path_buf()),
+        rounding_warning,
         warnings,
     })
 }
 
-/// A lottery stage's summary and its commitment, and the warnings about
-/// it.
-pub(super) fn stage_text(built: &Built, bundle: &Path, dir: &Path) -> (String, Vec<Warning>) {
+/// A lottery stage's summary, and the warning when the rounding could not
+/// keep the minimum within 1/m.
+pub(super) fn stage_text(built: &Built) -> (String, Option<Warning>) {
     let s = &built.manifest.summary;
     let m = built.manifest.panels;
-    let mut warnings = Vec::new();
+    let mut warning = None;
     let mf = m as f64;
     let parse = |t: &str| t.parse::<f64>().unwrap_or(f64::NAN) * mf;
     let mut text = format!(
@@ -206,15 +210,21 @@ pub(super) fn stage_text(built: &Built, bundle: &Path, dir: &Path) -> (String, V
         built.made.rounded.seconds
     ));
     if built.manifest.rounding.contains(audit::FLOOR_MISSED) {
-        warnings.push(Warning(
-            "the rounding could not keep everyone within 1/m of the exact minimum; try more panels (--panels)".into(),
+        warning = Some(Warning(
+            "the rounding could not keep everyone within 1/m of the exact minimum; try a lottery of more panels".into(),
         ));
     }
-    text.push_str(&format!("\nwrote {}\n", dir.display()));
-    text.push_str(&format!("\nCOMMITMENT {}\n", built.commitment));
-    text.push_str(&format!(
-        "Publish this commitment now, before the seed exists; then fix a public seed and run\n  kleroterion draw {} --seed \"<seed>\"\n",
-        bundle.display()
-    ));
-    (text, warnings)
+    (text, warning)
+}
+
+/// The warning of a stage whose optimisation the time limit cut short.
+pub(super) fn time_limit_warning(built: &Built) -> Vec<Warning> {
+    if built.made.computed.complete {
+        Vec::new()
+    } else {
+        vec![Warning(
+            "stopped at the time limit; the lottery is valid but its distribution is not optimal"
+                .into(),
+        )]
+    }
 }

@@ -110,7 +110,7 @@ pub fn deadline(started: Instant, seconds: Option<f64>) -> Result<Option<Instant
     };
     if !(t > 0.0 && t.is_finite()) {
         return Err(Error::Usage(
-            "--time-limit must be a positive number of seconds".into(),
+            "the time limit must be a positive number of seconds".into(),
         ));
     }
     Ok(Duration::try_from_secs_f64(t)

@@ -49,7 +49,7 @@ fn issued(arg: &Option<String>) -> Result<DateTime<Utc>, Error> {
             .map(|d| d.with_timezone(&Utc))
             .map_err(|_| {
                 Error::Usage(format!(
-                    "--issued \"{t}\" is not an RFC 3339 time such as 2027-02-01T12:00:00Z"
+                    "the calendars' issue time \"{t}\" is not an RFC 3339 time such as 2027-02-01T12:00:00Z"
                 ))
             });
     }
@@ -68,7 +68,9 @@ fn issued(arg: &Option<String>) -> Result<DateTime<Utc>, Error> {
 
 pub fn plan(options: &PlanOptions) -> Result<Planned, Error> {
     if options.from.is_some() && options.previous.is_none() {
-        return Err(Error::Usage("--from needs --previous".into()));
+        return Err(Error::Usage(
+            "re-planning from a session needs the earlier plan's directory".into(),
+        ));
     }
     let issued = issued(&options.issued)?;
     let (assembly, base) = super::load_assembly(&options.assembly)?;

@@ -34,7 +34,8 @@ pub fn programme(options: &ProgrammeOptions) -> Result<Programmed, Error> {
         (None, Some(f)) => base.join(f),
         (None, None) => {
             return Err(Error::Usage(
-                "no speakers file: give --speakers or files.speakers in the assembly file".into(),
+                "no speakers file: give one, or name it as files.speakers in the assembly file"
+                    .into(),
             ));
         }
     };

@@ -16,7 +16,9 @@ use crate::model::pool::IdSource;
 use crate::selection::optimise::Progress;
 
 use super::PoolFiles;
-use super::lottery::{LotterySettings, NewBundle, Published, publish_first_stage, stage_text};
+use super::lottery::{
+    LotterySettings, NewBundle, Published, publish_first_stage, stage_text, time_limit_warning,
+};
 
 /// A round as the next stage of a bundle whose stages are all drawn.
 #[derive(Debug, Clone)]
@@ -84,17 +86,21 @@ pub fn next_round(
         &built,
         &format!("Replacement round {}", built.manifest.stage),
     );
-    let (stage, warnings) = stage_text(&built, &round.bundle, &dir);
+    let (stage, rounding_warning) = stage_text(&built);
     text.push_str(&stage);
-    let mut out = Outputs::new_dir(dir, false);
+    let mut out = Outputs::new_dir(dir.clone(), false);
     for (name, bytes) in &built.files {
         out.add(name.clone(), bytes.clone());
     }
     Ok(Published {
+        warnings: time_limit_warning(&built),
         built,
         outputs: vec![out],
-        text,
-        warnings,
+        summary: text,
+        dir,
+        bundle: round.bundle.clone(),
+        private: None,
+        rounding_warning,
     })
 }
 
@@ -119,6 +125,7 @@ pub fn from_inputs(
     settings: &LotterySettings,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<Published, Error> {
+    round.target.check_free()?;
     let pool = &round.pool.pool;
     let by_id: HashMap<&str, usize> = instance
         .pool
@@ -163,7 +170,7 @@ pub fn from_inputs(
             Some(&i) => withdrawn.push(i),
             None => {
                 return Err(Error::Usage(format!(
-                    "--withdrawn: \"{id}\" is not an id of {}",
+                    "withdrawn member \"{id}\" is not an id of {}",
                     pool.display()
                 )));
             }
@@ -191,7 +198,7 @@ pub fn from_inputs(
         &secret,
         &round.target,
     )?;
-    published.text = head + &published.text;
+    published.summary = head + &published.summary;
     Ok(published)
 }
 

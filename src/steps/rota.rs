@@ -38,7 +38,7 @@ pub struct Staffed {
 pub fn rota(options: &RotaOptions) -> Result<Staffed, Error> {
     if !(1..=MAX_EFFORT).contains(&options.effort) {
         return Err(Error::Usage(format!(
-            "--effort must be between 1 and {MAX_EFFORT}"
+            "the search effort must be between 1 and {MAX_EFFORT}"
         )));
     }
     let (tables, members) = seating::csv::tables(

@@ -53,16 +53,18 @@ pub fn seat(options: &SeatOptions) -> Result<Seated, Error> {
     let started = Instant::now();
     if !(1..=MAX_EFFORT).contains(&options.effort) {
         return Err(Error::Usage(format!(
-            "--effort must be between 1 and {MAX_EFFORT}"
+            "the search effort must be between 1 and {MAX_EFFORT}"
         )));
     }
     if options.table_size < 2 || !(1..=1000).contains(&options.rounds) {
         return Err(Error::Usage(
-            "--table-size must be at least 2 and --rounds between 1 and 1000".into(),
+            "tables need at least 2 members, and the rounds must number between 1 and 1000".into(),
         ));
     }
     if options.fixed_rounds > 0 && options.previous.is_none() {
-        return Err(Error::Usage("--fixed-rounds needs --previous".into()));
+        return Err(Error::Usage(
+            "keeping rounds as they were needs the earlier seating.csv".into(),
+        ));
     }
     let rounds = options.rounds;
     let members =

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use crate::error::Error;
+use crate::error::{Error, Warning};
 use crate::files::dir::Outputs;
 use crate::model::instance::Instance;
 use crate::model::profiles::Profiles;
@@ -55,6 +55,8 @@ pub struct Selected {
     /// False when the time limit stopped the optimisation (the
     /// distribution is valid but not optimal).
     pub complete: bool,
+    /// What the user should be warned of (the time limit).
+    pub warnings: Vec<Warning>,
 }
 
 /// Runs the whole selection: optimise, expand to concrete panels, check
@@ -152,6 +154,14 @@ pub fn select(
         outputs: out,
         text,
         complete: computed.complete,
+        warnings: if computed.complete {
+            Vec::new()
+        } else {
+            vec![Warning(
+                "stopped at the time limit; the distribution is valid but not optimal (see report.txt)"
+                    .into(),
+            )]
+        },
     })
 }
 
@@ -181,5 +191,6 @@ fn select_legacy(instance: &Instance, options: &SelectOptions) -> Result<Selecte
         outputs: out,
         text,
         complete: true,
+        warnings: Vec::new(),
     })
 }

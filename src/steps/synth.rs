@@ -39,11 +39,13 @@ pub fn synth(options: &SynthOptions) -> Result<Generated, Error> {
             if spec.n == 0 || spec.k == 0 || spec.k > spec.n || !(1..=8).contains(&spec.categories)
             {
                 return Err(Error::Usage(
-                    "need n >= 1, 1 <= --size <= n and 1 <= --categories <= 8".into(),
+                    "need at least 1 volunteer, a panel size from 1 to the number of volunteers, and 1 to 8 categories".into(),
                 ));
             }
             if !(0.0..1.0).contains(&spec.household_rate) {
-                return Err(Error::Usage("--household-rate must be in [0, 1)".into()));
+                return Err(Error::Usage(
+                    "the household rate must be at least 0 and below 1".into(),
+                ));
             }
             let pool = synth::generate(spec);
             let mut o = Outputs::into_dir(out.clone());
