@@ -36,6 +36,9 @@ use crate::model::quotas::Quotas;
 use crate::random::DrawRng;
 use crate::selection::distribution::Fairness;
 
+/// Said in a manifest's rounding when the minimum fell by 1/m or more
+/// (`verify` then accepts it).
+pub const FLOOR_MISSED: &str = "here the minimum could not be kept within 1/m";
 /// Value of `format` in every manifest this version writes.
 pub const FORMAT: &str = "kleroterion-bundle/1";
 /// The committed files of a stage, in commitment order.

@@ -94,3 +94,7 @@ pub(crate) fn withdrawn_in(stages: &[Stage]) -> Result<Vec<usize>, String> {
     }
     Ok(out)
 }
+
+/// Why a bundle whose first stage is a replacement round started from the
+/// inputs takes no further round.
+pub const NOT_CHAINED: &str = "this bundle's first stage is a replacement round started from the organiser's inputs (its pool holds only that round's eligible people): start the next round from the inputs again (`kleroterion replace NEW --pool … --quotas … -k … --panel PANEL.csv --withdrawn …`, with the current panel, e.g. the private directory's selected.csv)";

@@ -3,10 +3,6 @@
 
 use super::*;
 
-/// Why a bundle whose first stage is a replacement round started from the
-/// inputs takes no further round.
-pub const NOT_CHAINED: &str = "this bundle's first stage is a replacement round started from the organiser's inputs (its pool holds only that round's eligible people): start the next round from the inputs again (`kleroterion replace NEW --pool … --quotas … -k … --panel PANEL.csv --withdrawn …`, with the current panel, e.g. the private directory's selected.csv)";
-
 /// The round's quotas as derived (no pool needed to parse them).
 pub(crate) fn derived_quotas(
     stage: u32,
@@ -233,4 +229,63 @@ pub fn round_relaxation(
     }
     words.extend(changes.iter().map(ToString::to_string));
     Ok(Some((bundle::quotas_csv(q, &bounds), words)))
+}
+
+/// Stage 0 of a new bundle that is a replacement round for a panel chosen
+/// outside any bundle (e.g. by `select`): `panel` are the current members
+/// of `original` (people indices), `withdrawn` those of them who withdrew,
+/// `panel_file` the file that listed the panel (its SHA-256 is recorded).
+/// The round is derived as in a bundle (see [`derive_replacement`]); its
+/// pool.csv holds only the eligible people, and the held and withdrawn
+/// are listed by pseudonym. Returns the stage and every original person's
+/// pseudonym.
+#[allow(clippy::too_many_arguments)]
+pub fn replacement_from_inputs(
+    original: &Instance,
+    secret: &Secret,
+    panel: &[usize],
+    withdrawn: &[usize],
+    panel_file: InputFile,
+    relax: bool,
+    options: &LotteryOptions,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<(Built, Vec<String>), Error> {
+    let names = pseudonyms(original, secret)?;
+    let d =
+        derive_round(original, &names, original.k, panel, &[], withdrawn).map_err(Error::Usage)?;
+    let household_rule = !original.households.columns.is_empty();
+    let (quotas, relaxed) =
+        match round_relaxation(0, &d, household_rule, &options.optimise.settings)? {
+            None => (d.quotas, Vec::new()),
+            Some(r) if relax => r,
+            Some((_, changes)) => return Err(infeasible_round(&d, &changes)),
+        };
+    let mut inputs = input_files(original);
+    inputs.push(panel_file);
+    let built = build(
+        0,
+        None,
+        d.pool,
+        quotas,
+        d.k,
+        household_rule,
+        inputs,
+        d.held,
+        d.withdrawn,
+        relaxed,
+        options,
+        progress,
+    )?;
+    Ok((built, names))
+}
+
+/// The error of a replacement round whose quotas cannot be met, with the
+/// smallest relaxation in words.
+pub(crate) fn infeasible_round(d: &Derived, changes: &[String]) -> Error {
+    Error::Infeasible(format!(
+        "no replacement group meets the round's quotas (the original quotas minus the {} people held) from the {} eligible people. The smallest relaxation:\n  {}\n  what to do: run `kleroterion replace` again with --relax to apply it (it is recorded in the round's manifest and re-checked by `verify`)",
+        d.held.len(),
+        d.eligible,
+        changes.join("\n  ")
+    ))
 }

@@ -74,7 +74,7 @@ pub(crate) fn build(
         ) {
             lottery::METHOD.to_string()
         } else {
-            format!("{}; {FLOOR_MISSED}", lottery::METHOD)
+            format!("{}; {}", lottery::METHOD, bundle::FLOOR_MISSED)
         },
         panel_size: k,
         panels: made.rounded.m(),
@@ -142,65 +142,6 @@ pub fn first_stage(
         progress,
     )?;
     Ok((built, names))
-}
-
-/// Stage 0 of a new bundle that is a replacement round for a panel chosen
-/// outside any bundle (e.g. by `select`): `panel` are the current members
-/// of `original` (people indices), `withdrawn` those of them who withdrew,
-/// `panel_file` the file that listed the panel (its SHA-256 is recorded).
-/// The round is derived as in a bundle (see [`derive_replacement`]); its
-/// pool.csv holds only the eligible people, and the held and withdrawn
-/// are listed by pseudonym. Returns the stage and every original person's
-/// pseudonym.
-#[allow(clippy::too_many_arguments)]
-pub fn replacement_from_inputs(
-    original: &Instance,
-    secret: &Secret,
-    panel: &[usize],
-    withdrawn: &[usize],
-    panel_file: InputFile,
-    relax: bool,
-    options: &LotteryOptions,
-    progress: &mut dyn FnMut(&Progress),
-) -> Result<(Built, Vec<String>), Error> {
-    let names = pseudonyms(original, secret)?;
-    let d =
-        derive_round(original, &names, original.k, panel, &[], withdrawn).map_err(Error::Usage)?;
-    let household_rule = !original.households.columns.is_empty();
-    let (quotas, relaxed) =
-        match round_relaxation(0, &d, household_rule, &options.optimise.settings)? {
-            None => (d.quotas, Vec::new()),
-            Some(r) if relax => r,
-            Some((_, changes)) => return Err(infeasible_round(&d, &changes)),
-        };
-    let mut inputs = input_files(original);
-    inputs.push(panel_file);
-    let built = build(
-        0,
-        None,
-        d.pool,
-        quotas,
-        d.k,
-        household_rule,
-        inputs,
-        d.held,
-        d.withdrawn,
-        relaxed,
-        options,
-        progress,
-    )?;
-    Ok((built, names))
-}
-
-/// The error of a replacement round whose quotas cannot be met, with the
-/// smallest relaxation in words.
-pub(crate) fn infeasible_round(d: &Derived, changes: &[String]) -> Error {
-    Error::Infeasible(format!(
-        "no replacement group meets the round's quotas (the original quotas minus the {} people held) from the {} eligible people. The smallest relaxation:\n  {}\n  what to do: run `kleroterion replace` again with --relax to apply it (it is recorded in the round's manifest and re-checked by `verify`)",
-        d.held.len(),
-        d.eligible,
-        changes.join("\n  ")
-    ))
 }
 
 /// Every person's pseudonym under `secret` (checked distinct).

@@ -280,7 +280,7 @@ fn the_rounding_check_holds_the_manifest_to_its_claim() {
     let exact = [0.5, 0.5];
     assert!(check_rounding(&exact, &[5, 5], 10, "").is_ok());
     assert!(check_rounding(&exact, &[3, 7], 10, "").is_err());
-    assert!(check_rounding(&exact, &[3, 7], 10, FLOOR_MISSED).is_ok());
+    assert!(check_rounding(&exact, &[3, 7], 10, format::FLOOR_MISSED).is_ok());
 }
 
 #[test]

@@ -631,10 +631,6 @@ pub(crate) fn check_probabilities(
     ))
 }
 
-/// The words a manifest's `rounding` adds when the minimum fell by 1/m or
-/// more.
-pub const FLOOR_MISSED: &str = "here the minimum could not be kept within 1/m";
-
 pub(crate) fn check_rounding(
     exact: &[f64],
     listed: &[u32],
@@ -658,7 +654,7 @@ pub(crate) fn check_rounding(
         largest * mf
     );
     let fell = bundle::minimum_fell(exact, listed, m);
-    match (fell, claim.contains(FLOOR_MISSED)) {
+    match (fell, claim.contains(bundle::FLOOR_MISSED)) {
         (true, false) => Err(format!(
             "{text}: the minimum fell by 1/m or more, but the manifest does not say so"
         )),

@@ -209,7 +209,11 @@ pub(super) fn stage_text(built: &Built) -> (String, Option<Warning>) {
                 .sum::<f64>(),
         built.made.rounded.seconds
     ));
-    if built.manifest.rounding.contains(audit::FLOOR_MISSED) {
+    if built
+        .manifest
+        .rounding
+        .contains(crate::audit::bundle::FLOOR_MISSED)
+    {
         warning = Some(Warning(
             "the rounding could not keep everyone within 1/m of the exact minimum; try a lottery of more panels".into(),
         ));
