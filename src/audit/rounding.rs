@@ -386,9 +386,10 @@ fn anneal(search: &Search, mut copies: Vec<u32>) -> Vec<u32> {
 pub const IMPROVE_MOVES: usize = 2_000;
 
 /// Local search from `copies`: repeatedly moves one copy from a panel
-/// rounded up to one rounded down, taking the move that most improves
-/// (largest change, number of profiles at it, Σ change²) for a profile
-/// with the largest change, until none does. Deterministic.
+/// above its lower bound to one below its upper bound (the bounds of
+/// `Search`), taking the move that most improves (largest change, number
+/// of profiles at it, Σ change²) for a profile with the largest change,
+/// until none does. Deterministic.
 fn improve(search: &Search, mut copies: Vec<u32>) -> Vec<u32> {
     let Search {
         ref distribution,
