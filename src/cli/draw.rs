@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 use kleroterion::Error;
 use kleroterion::error::exit;
-use kleroterion::steps::draw::{self, DrawOptions};
+use kleroterion::steps::draw::{self, DrawOptions, PrivateFiles};
 
 use super::print_warnings;
 
@@ -44,16 +44,16 @@ pub fn run(args: DrawArgs) -> Result<i32, Error> {
         println!("\nwrote {}", f.display());
     }
     print_warnings(&drawn.warnings);
-    if let Some(private) = &drawn.private {
-        for f in private.write()? {
-            println!("wrote {} (personal data: keep private)", f.display());
+    match &drawn.private {
+        PrivateFiles::Written(files) => {
+            for f in files.write()? {
+                println!("wrote {} (personal data: keep private)", f.display());
+            }
         }
-    }
-    if let Some(dir) = &drawn.no_private {
-        println!(
+        PrivateFiles::Absent(dir) => println!(
             "(no private directory at {}: selected.csv with personal data not written)",
             dir.display()
-        );
+        ),
     }
     Ok(exit::OK)
 }

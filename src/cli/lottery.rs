@@ -53,6 +53,8 @@ pub fn run(args: LotteryCmd) -> Result<i32, Error> {
         secret_key: args.secret_key.clone(),
         force: args.force,
     };
+    // Refused before the pool is read; the step checks again, for front-ends
+    // that call it directly.
     target.check_free()?;
     let instance = args.inputs.load()?;
     println!("{}\n", steps::describe_instance(&instance));

@@ -114,15 +114,6 @@ pub fn write_and_show(outputs: &Outputs, text: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// Writes each set of outputs in order; returns every file written.
-pub fn write(outputs: &[&Outputs]) -> Result<Vec<PathBuf>, Error> {
-    let mut written = Vec::new();
-    for o in outputs {
-        written.extend(o.write()?);
-    }
-    Ok(written)
-}
-
 /// A spinner on stderr, hidden with `--quiet` or when stderr is not a
 /// terminal.
 pub fn progress_bar(quiet: bool) -> ProgressBar {
@@ -240,7 +231,9 @@ pub fn show_progress(bar: &ProgressBar, objective: Objective) -> impl FnMut(&Pro
 /// Writes a published lottery stage and prints it; returns the exit code
 /// (8 when the time limit cut the optimisation short).
 pub fn publish(published: &Published) -> Result<i32, Error> {
-    write(&published.outputs.iter().collect::<Vec<_>>())?;
+    for o in &published.outputs {
+        o.write()?;
+    }
     print!("{}", published.summary);
     print_warnings(published.rounding_warning.as_slice());
     println!("\nwrote {}", published.dir.display());

@@ -60,19 +60,6 @@ impl Outputs {
         self.files.push((name.into(), bytes.into()));
     }
 
-    /// The path a file will have.
-    pub fn path(&self, name: &str) -> PathBuf {
-        self.dir.join(name)
-    }
-
-    /// The bytes of the file named `name`, if listed.
-    pub fn get(&self, name: &str) -> Option<&[u8]> {
-        self.files
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, b)| b.as_slice())
-    }
-
     /// Writes every file; returns their paths in order.
     pub fn write(&self) -> Result<Vec<PathBuf>, Error> {
         match self.mode {

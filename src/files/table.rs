@@ -183,12 +183,12 @@ impl Table {
     /// one error naming every missing column and the header there is.
     /// `what` names the kind of file ("a speakers file"), `hint` says what
     /// to do.
-    pub fn require(
+    pub fn require<const N: usize>(
         &self,
-        names: &[&str],
+        names: [&str; N],
         what: &str,
         hint: &str,
-    ) -> Result<Vec<usize>, InputError> {
+    ) -> Result<[usize; N], InputError> {
         let missing: Vec<&str> = names
             .iter()
             .copied()
@@ -206,7 +206,7 @@ impl Table {
             .line(1)
             .hint(hint));
         }
-        Ok(names.iter().filter_map(|c| self.column(c)).collect())
+        Ok(names.map(|c| self.column(c).unwrap_or(0)))
     }
 
     /// The header names, for messages: `"a", "b", "c"`.

@@ -94,12 +94,10 @@ impl Contribution {
 /// Reads speakers.csv: `id,name,topic,perspective,side,minutes,available`.
 pub fn from_table(table: &Table, assembly: &Assembly) -> Result<Vec<Contribution>, Error> {
     let [ic, tc, pc, mc] = table.require(
-        &["id", "topic", "perspective", "minutes"],
+        ["id", "topic", "perspective", "minutes"],
         "a speakers file",
         "the header must include id, topic, perspective and minutes, and may include name, side and available",
-    )?[..] else {
-        return Err(Error::Internal("require returned the wrong count".into()));
-    };
+    )?;
     let col = |c: &str| table.column(c);
     let (nc, sc, ac) = (col("name"), col("side"), col("available"));
     let longest = assembly

@@ -19,6 +19,16 @@ pub struct DrawOptions {
     pub private: Option<PathBuf>,
 }
 
+/// What a draw writes with personal data.
+#[derive(Debug)]
+pub enum PrivateFiles {
+    /// selected.csv, remaining.csv (and replacements.csv) into the
+    /// private directory.
+    Written(Outputs),
+    /// No private directory here: nothing with personal data is written.
+    Absent(PathBuf),
+}
+
 /// A drawn stage.
 #[derive(Debug)]
 pub struct Drawn {
@@ -27,11 +37,9 @@ pub struct Drawn {
     pub text: String,
     /// draw.json into the stage's directory.
     pub record: Outputs,
-    /// selected.csv, remaining.csv (and replacements.csv) into the private
-    /// directory; None without one.
-    pub private: Option<Outputs>,
-    /// Where the private directory was looked for, when there is none.
-    pub no_private: Option<PathBuf>,
+    /// The panel's personal data, or where the private directory was
+    /// looked for.
+    pub private: PrivateFiles,
     pub warnings: Vec<Warning>,
 }
 
@@ -77,9 +85,9 @@ pub fn draw(options: &DrawOptions) -> Result<Drawn, Error> {
         .private
         .clone()
         .unwrap_or_else(|| private::default_dir(&options.bundle));
-    let (private, no_private, warnings) = if private_dir.join(private::SOURCE_FILE).exists() {
+    let (private, warnings) = if private_dir.join(private::SOURCE_FILE).exists() {
         let (files, warnings) = Private::open(&private_dir)?.selection_files(&stages)?;
-        (Some(files), None, warnings)
+        (PrivateFiles::Written(files), warnings)
     } else if options.private.is_some() {
         return Err(Error::Usage(format!(
             "{} is not a private directory written by `kleroterion lottery` (no {})",
@@ -87,13 +95,12 @@ pub fn draw(options: &DrawOptions) -> Result<Drawn, Error> {
             private::SOURCE_FILE
         )));
     } else {
-        (None, Some(private_dir), Vec::new())
+        (PrivateFiles::Absent(private_dir), Vec::new())
     };
     Ok(Drawn {
         text,
         record: written,
         private,
-        no_private,
         warnings,
     })
 }

@@ -17,13 +17,6 @@ impl Previous {
             }
         };
         let mut out = Previous::default();
-        let need = |t: &Table, cols: &[&str]| -> Result<Vec<usize>, Error> {
-            Ok(t.require(
-                cols,
-                "a file of an earlier plan",
-                "give the directory `kleroterion plan` wrote",
-            )?)
-        };
         let Some(seating) = table("seating.csv")? else {
             return Err(InputError::unreadable(
                 &dir.join("seating.csv"),
@@ -33,7 +26,7 @@ impl Previous {
             .into());
         };
         let hint = "give the directory `kleroterion plan` wrote";
-        seating.require(&["session"], "a plan's seating.csv", hint)?;
+        seating.require(["session"], "a plan's seating.csv", hint)?;
         let mut errors = Vec::new();
         for row in seating::csv::parse_plan(&seating)? {
             let session = row.session.unwrap_or_default();
@@ -53,7 +46,7 @@ impl Previous {
             return Err(Error::Input(errors));
         }
         if let Some(rota) = table("rota.csv")? {
-            let c = need(&rota, &["table", "role", "facilitator", "session"])?;
+            let c = need(&rota, ["table", "role", "facilitator", "session"])?;
             for row in &rota.rows {
                 let t = row.cells[c[0]]
                     .trim()
@@ -73,7 +66,7 @@ impl Previous {
             }
         }
         if let Some(prog) = table("programme.csv")? {
-            let c = need(&prog, &["session", "speaker", "topic"])?;
+            let c = need(&prog, ["session", "speaker", "topic"])?;
             let mut seen: HashMap<(String, String), usize> = HashMap::new();
             for row in &prog.rows {
                 let k = (row.cells[c[1]].trim().to_string(), key(&row.cells[c[2]]));
@@ -86,7 +79,7 @@ impl Previous {
         if let Some(s) = table("schedule.csv")? {
             let c = need(
                 &s,
-                &[
+                [
                     "kind", "id", "session", "date", "start", "end", "what", "room",
                 ],
             )?;
@@ -106,4 +99,13 @@ impl Previous {
         }
         Ok(out)
     }
+}
+
+/// The columns a file of an earlier plan must have.
+fn need<const N: usize>(t: &Table, cols: [&str; N]) -> Result<[usize; N], Error> {
+    Ok(t.require(
+        cols,
+        "a file of an earlier plan",
+        "give the directory `kleroterion plan` wrote",
+    )?)
 }

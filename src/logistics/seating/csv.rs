@@ -29,9 +29,7 @@ pub struct PlanRow {
 pub fn parse_plan(table: &Table) -> Result<Vec<PlanRow>, Error> {
     let path = &table.path;
     let hint = "give the seating.csv written by `kleroterion seat` or `kleroterion plan`";
-    let [rc, tc] = table.require(&["round", "table"], "a seating.csv", hint)?[..] else {
-        return Err(Error::Internal("require returned the wrong count".into()));
-    };
+    let [rc, tc] = table.require(["round", "table"], "a seating.csv", hint)?;
     let sc = table.column("session");
     let Some(ic) = (0..table.header.len()).find(|&c| c != rc && c != tc && Some(c) != sc) else {
         return Err(
