@@ -34,16 +34,19 @@ run_all() {
   fi
   "$bin" synth --n 150 -k 15 --categories 4 --seed small --out "$O/small" > /dev/null
   r small_nash select --algorithm nash --pool "$O/small/pool.csv" --quotas "$O/small/quotas.csv" -k 15 --seed s3 --out "$O/small_nash" -q
-  r lot lottery $D --bundle "$O/audit" --secret-key "$O/key.hex" -q
+  # Since the seed rule (2026-12-05) lottery and replace need it; binaries
+  # from before then are compared on the other actions only.
+  local RULE=(--seed-format text --seed-source "the benchmark's event")
+  r lot lottery $D --bundle "$O/audit" --secret-key "$O/key.hex" -q "${RULE[@]}"
   r draw draw "$O/audit" --seed "seed one"
   r verify verify "$O/audit" --seed "seed one" -q
   local w
   w=$(grep "^members" "$O/draw.stdout" | cut -d" " -f3,4 | tr " " ,)
-  r rep replace "$O/audit" --withdrawn "$w" --relax -q
+  r rep replace "$O/audit" --withdrawn "$w" --relax -q "${RULE[@]}"
   r draw2 draw "$O/audit" --seed "seed two"
   r verify2 verify "$O/audit" --seed "seed one" --seed "seed two" -q
   w=$(sed -n 2,3p "$O/sel_lex/selected.csv" | cut -d, -f1 | paste -sd,)
-  r repin replace "$O/round1" $D --panel "$O/sel_lex/selected.csv" --withdrawn "$w" --relax --secret-key "$O/key.hex" -q
+  r repin replace "$O/round1" $D --panel "$O/sel_lex/selected.csv" --withdrawn "$w" --relax --secret-key "$O/key.hex" -q "${RULE[@]}"
   r drawin draw "$O/round1" --seed "seed three"
   r verifyin verify "$O/round1" --seed "seed three" -q
   r plan plan data/assembly/assembly.toml --out "$O/plan" --issued 2027-02-01T12:00:00Z

@@ -32,6 +32,10 @@ pub mod exit {
     pub const TIME_LIMIT: i32 = 8;
     /// `verify`: at least one check of the audit bundle failed.
     pub const VERIFY_FAILED: i32 = 9;
+    /// `verify`: no check failed, but some could not be made (no published
+    /// commitment or seed given, the lottery not recomputed, a sealed
+    /// category without the auditor's key): the bundle is not verified.
+    pub const VERIFY_INCOMPLETE: i32 = 10;
 }
 
 /// What kind of input problem this is; decides the exit code.

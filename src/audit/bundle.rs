@@ -28,7 +28,8 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
 use crate::audit::rounding::Rounded;
-use crate::error::Error;
+use crate::audit::seed::SeedRule;
+use crate::error::{Error, InputError};
 use crate::files::csv::CsvDoc;
 use crate::files::table::{Table, sha256_hex};
 use crate::model::instance::{Inputs, Instance};
@@ -40,7 +41,7 @@ use crate::selection::distribution::Fairness;
 /// (`verify` then accepts it).
 pub const FLOOR_MISSED: &str = "here the minimum could not be kept within 1/m";
 /// Value of `format` in every manifest this version writes.
-pub const FORMAT: &str = "kleroterion-bundle/1";
+pub const FORMAT: &str = "kleroterion-bundle/2";
 /// The committed files of a stage, in commitment order.
 pub const COMMITTED_FILES: [&str; 5] = [
     "lottery.csv",
@@ -103,24 +104,109 @@ impl Secret {
     }
 
     pub fn to_hex(&self) -> String {
-        self.0.iter().map(|b| format!("{b:02x}")).collect()
+        hex(&self.0)
     }
 
     /// The pseudonym of `id`.
     pub fn pseudonym(&self, id: &str) -> String {
-        let mut mac =
-            <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC takes keys of any length");
-        mac.update(id.as_bytes());
-        let digest = mac.finalize().into_bytes();
-        let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
-        format!("p{hex}")
+        format!("p{}", hex(&hmac(&self.0, &[id.as_bytes()])[..8]))
     }
+
+    /// The auditor's key: HMAC-SHA256(secret, "kleroterion/auditor-key/v1").
+    /// Given to an auditor, it opens the sealed categories and confirms the
+    /// input files' digests, but maps no pseudonym back to a person.
+    pub fn auditor_key(&self) -> AuditorKey {
+        AuditorKey(hmac(&self.0, &[AUDITOR_KEY_LABEL.as_bytes()]))
+    }
+}
+
+const AUDITOR_KEY_LABEL: &str = "kleroterion/auditor-key/v1";
+const INPUT_LABEL: &str = "kleroterion/input/v1";
+const SEAL_LABEL: &str = "kleroterion/seal/v1";
+
+/// HMAC-SHA256 of the parts joined by 0x00 bytes.
+fn hmac(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
+    let mut mac =
+        <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes keys of any length");
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            mac.update(&[0]);
+        }
+        mac.update(part);
+    }
+    mac.finalize().into_bytes().into()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The auditor's key (32 bytes; see [`Secret::auditor_key`]), written to
+/// the private directory as `auditor.key`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AuditorKey([u8; 32]);
+
+impl std::fmt::Debug for AuditorKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AuditorKey(..)")
+    }
+}
+
+impl AuditorKey {
+    /// From 64 hex digits (surrounding whitespace ignored).
+    pub fn from_hex(text: &str) -> Option<AuditorKey> {
+        Secret::from_hex(text).map(|s| AuditorKey(s.0))
+    }
+
+    pub fn to_hex(&self) -> String {
+        hex(&self.0)
+    }
+
+    /// An input file's digest as published: HMAC-SHA256(auditor key,
+    /// "kleroterion/input/v1" ‖ 0x00 ‖ the file's SHA-256 in hex). Whoever
+    /// has the file and the key can confirm it; a guessed copy alone
+    /// confirms nothing.
+    pub fn input_digest(&self, sha256_hex: &str) -> String {
+        hex(&hmac(
+            &self.0,
+            &[INPUT_LABEL.as_bytes(), sha256_hex.as_bytes()],
+        ))
+    }
+
+    /// A sealed cell: the first 32 hex digits of HMAC-SHA256(auditor key,
+    /// "kleroterion/seal/v1" ‖ 0x00 ‖ pseudonym ‖ 0x00 ‖ category ‖ 0x00 ‖
+    /// value).
+    pub fn seal(&self, pseudonym: &str, category: &str, value: &str) -> String {
+        hex(&hmac(
+            &self.0,
+            &[
+                SEAL_LABEL.as_bytes(),
+                pseudonym.as_bytes(),
+                category.as_bytes(),
+                value.as_bytes(),
+            ],
+        )[..16])
+    }
+}
+
+/// The sealed categories of a stage and, when opening them, the key.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Seals<'a> {
+    /// Category names whose values pool.csv publishes only sealed.
+    pub categories: &'a [String],
+    pub key: Option<&'a AuditorKey>,
 }
 
 /// `pool.csv` of a stage: the `include`d people of `instance` under
 /// `names`, sorted by name, with household groups (of two or more included
-/// people) numbered h1, h2, … in that order.
-pub fn pool_csv(instance: &Instance, names: &[String], include: &[usize]) -> Vec<u8> {
+/// people) numbered h1, h2, … in that order, and the values of the sealed
+/// categories written sealed (`seals` must then have the key).
+pub fn pool_csv(
+    instance: &Instance,
+    names: &[String],
+    include: &[usize],
+    seals: &Seals,
+) -> Vec<u8> {
     let quotas = &instance.quotas;
     let mut rows: Vec<usize> = include.to_vec();
     rows.sort_by(|&a, &b| names[a].cmp(&names[b]));
@@ -130,6 +216,11 @@ pub fn pool_csv(instance: &Instance, names: &[String], include: &[usize]) -> Vec
             *members_in.entry(g).or_default() += 1;
         }
     }
+    let sealed: Vec<bool> = quotas
+        .categories
+        .iter()
+        .map(|c| seals.categories.contains(&c.name))
+        .collect();
     let mut label: BTreeMap<usize, String> = BTreeMap::new();
     let mut doc = CsvDoc::default();
     let mut header = vec![PSEUDONYM_COLUMN.to_string()];
@@ -139,7 +230,17 @@ pub fn pool_csv(instance: &Instance, names: &[String], include: &[usize]) -> Vec
     for &i in &rows {
         let person = &instance.pool.people[i];
         let mut row = vec![names[i].clone()];
-        row.extend(person.values.iter().map(|&v| quotas.values[v].name.clone()));
+        for &v in &person.values {
+            let value = &quotas.values[v];
+            row.push(match (sealed[value.category], seals.key) {
+                (true, Some(key)) => key.seal(
+                    &names[i],
+                    &quotas.categories[value.category].name,
+                    &value.name,
+                ),
+                _ => value.name.clone(),
+            });
+        }
         let household = match instance.households.group_of[i] {
             Some(g) if members_in[&g] >= 2 => {
                 let next = label.len() + 1;
@@ -177,16 +278,41 @@ pub fn reserved_category(quotas: &Quotas) -> Option<&str> {
 }
 
 /// The instance a stage describes, read from its `pool.csv` and
-/// `quotas.csv` (paths under `dir` are used in messages only).
+/// `quotas.csv` (paths under `dir` are used in messages only). Sealed
+/// categories are opened with the key, or, without it, left out (with
+/// their quotas). pool.csv must list each pseudonym once, in order.
 pub fn stage_instance(
     dir: &Path,
     pool: &[u8],
     quotas: &[u8],
     k: usize,
     household_rule: bool,
+    seals: &Seals,
 ) -> Result<Instance, Error> {
-    let quotas = Quotas::from_table(&Table::parse(&dir.join("quotas.csv"), quotas)?)?;
-    let table = Table::parse(&dir.join("pool.csv"), pool)?;
+    let mut quotas = Table::parse(&dir.join("quotas.csv"), quotas)?;
+    let mut table = Table::parse(&dir.join("pool.csv"), pool)?;
+    if let Some(p) = table.column(PSEUDONYM_COLUMN) {
+        for pair in table.rows.windows(2) {
+            let (a, b) = (&pair[0], &pair[1]);
+            if a.cells.get(p) >= b.cells.get(p) {
+                let what = if a.cells.get(p) == b.cells.get(p) {
+                    format!("appears twice (lines {} and {})", a.line, b.line)
+                } else {
+                    format!(
+                        "comes after \"{}\" (line {}): pool.csv is sorted by pseudonym",
+                        a.cells[p], a.line
+                    )
+                };
+                return Err(table
+                    .cell_error(b, p, format!("\"{}\" {what}", b.cells[p]))
+                    .into());
+            }
+        }
+    }
+    if !seals.categories.is_empty() {
+        open_seals(&mut table, &mut quotas, seals)?;
+    }
+    let quotas = Quotas::from_table(&quotas)?;
     let inputs = Inputs {
         k,
         id_column: Some(PSEUDONYM_COLUMN.into()),
@@ -200,15 +326,73 @@ pub fn stage_instance(
     Ok(Instance::from_parts(table, quotas, &inputs)?.0)
 }
 
-/// An input file of stage 0, as recorded in the manifest.
+/// Opens the sealed columns of pool.csv with the key, or, without it,
+/// removes them and their categories' quotas.
+fn open_seals(table: &mut Table, quotas: &mut Table, seals: &Seals) -> Result<(), Error> {
+    let [qc, qn] = quotas.require(
+        ["category", "name"],
+        "a bundle's quotas file",
+        "restore the bundle as it was published",
+    )?;
+    let p = table.column(PSEUDONYM_COLUMN);
+    for category in seals.categories {
+        let Some(c) = table.column(category) else {
+            return Err(InputError::invalid(
+                &table.path,
+                format!("the sealed category \"{category}\" has no column"),
+            )
+            .into());
+        };
+        match (seals.key, p) {
+            (Some(key), Some(p)) => {
+                let values: Vec<String> = quotas
+                    .rows
+                    .iter()
+                    .filter(|r| r.cells[qc] == *category)
+                    .map(|r| r.cells[qn].clone())
+                    .collect();
+                let mut errors = Vec::new();
+                for row in &mut table.rows {
+                    let name = row.cells[p].clone();
+                    match values
+                        .iter()
+                        .find(|v| key.seal(&name, category, v) == row.cells[c])
+                    {
+                        Some(v) => row.cells[c] = v.clone(),
+                        None => errors.push(InputError::invalid(
+                            &table.path,
+                            format!(
+                                "line {}: the sealed {category} of \"{name}\" opens to none of the category's values (is this the bundle's auditor key?)",
+                                row.line
+                            ),
+                        )),
+                    }
+                }
+                if !errors.is_empty() {
+                    return Err(Error::Input(errors));
+                }
+            }
+            _ => {
+                table.header.remove(c);
+                for row in &mut table.rows {
+                    row.cells.remove(c);
+                }
+                quotas.rows.retain(|r| r.cells[qc] != *category);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// An input file of stage 0, as recorded in the manifest: its role and
+/// keyed digest (never its name, which may name a person).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InputFile {
-    /// "respondents" or "quotas".
+    /// "respondents", "quotas" or "panel".
     pub role: String,
-    /// File name only (no directories).
-    pub name: String,
-    pub sha256: String,
+    /// [`AuditorKey::input_digest`] of the file.
+    pub keyed_sha256: String,
 }
 
 /// Summary figures of a probability vector, as fixed-point text.
@@ -324,9 +508,103 @@ pub struct Manifest {
     pub held: Vec<String>,
     pub withdrawn: Vec<String>,
     /// Replacements: bound changes applied because the round's quotas could
-    /// not be met (the smallest total change; `replace --relax`).
+    /// not be met (the smallest total change).
     pub relaxed: Vec<String>,
+    /// How the stage's seed must be written, and where it comes from:
+    /// committed before the seed exists.
+    pub seed_rule: SeedRule,
+    /// The rounding's guarantee: every person's lottery probability is
+    /// within this many appearances (of m) of the exact one.
+    pub change_bound: u32,
+    /// Categories whose values pool.csv publishes only sealed.
+    pub sealed: Vec<String>,
+    /// What pool.csv's published columns reveal.
+    pub disclosure: Disclosure,
     pub summary: Summary,
+}
+
+/// Group size below which people count as nearly unique in [`Disclosure`].
+pub const SMALL_GROUP: usize = 5;
+
+/// How identifying pool.csv's published columns are: people are grouped by
+/// their values in the published (unsealed) categories and the size of
+/// their household group in the pool.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Disclosure {
+    /// The columns people are grouped by.
+    pub columns: Vec<String>,
+    /// People alone in their group: whoever knows their published values
+    /// finds their row (their sealed values stay hidden).
+    pub unique: usize,
+    /// People in groups of fewer than [`SMALL_GROUP`] (the unique included).
+    pub fewer_than_5: usize,
+    /// Expected number of unique people on the drawn panel (Σ of their
+    /// exact probabilities), two decimals.
+    pub expected_unique_on_panel: String,
+}
+
+/// Whether each person of `instance` is alone in their group on the
+/// published columns (categories not in `hidden`, and household size),
+/// and each person's group size.
+pub fn group_sizes(instance: &Instance, hidden: &[String]) -> Vec<usize> {
+    let shown: Vec<bool> = instance
+        .quotas
+        .categories
+        .iter()
+        .map(|c| !hidden.contains(&c.name))
+        .collect();
+    let household = |i: usize| {
+        instance.households.group_of[i].map_or(1, |g| instance.households.groups[g].len())
+    };
+    let keys: Vec<(Vec<usize>, usize)> = instance
+        .pool
+        .people
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let values = p
+                .values
+                .iter()
+                .copied()
+                .filter(|&v| shown[instance.quotas.values[v].category])
+                .collect();
+            (values, household(i))
+        })
+        .collect();
+    let mut count: BTreeMap<&(Vec<usize>, usize), usize> = BTreeMap::new();
+    for k in &keys {
+        *count.entry(k).or_default() += 1;
+    }
+    keys.iter().map(|k| count[k]).collect()
+}
+
+impl Disclosure {
+    /// Of `instance` with the `hidden` categories sealed, and the exact
+    /// probabilities as written.
+    pub fn of(instance: &Instance, hidden: &[String], exact: &[f64]) -> Disclosure {
+        let sizes = group_sizes(instance, hidden);
+        let mut columns: Vec<String> = instance
+            .quotas
+            .categories
+            .iter()
+            .map(|c| c.name.clone())
+            .filter(|c| !hidden.contains(c))
+            .collect();
+        columns.push("household size".into());
+        let expected: f64 = sizes
+            .iter()
+            .zip(exact)
+            .filter(|(s, _)| **s == 1)
+            .map(|(_, p)| p)
+            .sum();
+        Disclosure {
+            columns,
+            unique: sizes.iter().filter(|&&s| s == 1).count(),
+            fewer_than_5: sizes.iter().filter(|&&s| s < SMALL_GROUP).count(),
+            expected_unique_on_panel: format!("{expected:.2}"),
+        }
+    }
 }
 
 impl Manifest {
@@ -360,9 +638,14 @@ pub fn probabilities_csv(
 
 /// `lottery.csv`: `panel,members`, panel numbers from 1.
 pub fn lottery_csv(instance: &Instance, rounded: &Rounded) -> Vec<u8> {
+    panels_csv(instance, &rounded.lottery.panels)
+}
+
+/// `lottery.csv` of these panels.
+pub fn panels_csv(instance: &Instance, panels: &[crate::model::panel::Panel]) -> Vec<u8> {
     let mut doc = CsvDoc::default();
     doc.record(["panel", "members"]);
-    for (j, panel) in rounded.lottery.panels.iter().enumerate() {
+    for (j, panel) in panels.iter().enumerate() {
         let members: Vec<&str> = panel
             .members()
             .iter()
@@ -425,6 +708,9 @@ pub fn panel_number(commitment: &str, seed: &str, m: u64) -> u64 {
 pub struct DrawRecord {
     pub stage: u32,
     pub commitment: String,
+    /// The seed as it was typed.
+    pub seed_as_typed: String,
+    /// Its canonical form under the stage's seed rule: the bytes hashed.
     pub seed: String,
     pub panel: u64,
     /// The drawn panel's pseudonyms (for replacements: the new members).

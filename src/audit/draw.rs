@@ -2,17 +2,28 @@
 
 use super::*;
 
-/// Draws the panel of `stage` from `seed`.
-pub fn draw(stage: &Stage, seed: &str) -> DrawRecord {
+/// Draws the panel of `stage` from the seed as typed, in its canonical form
+/// under the stage's committed rule; Err says why the seed does not fit
+/// the rule.
+pub fn draw(stage: &Stage, typed: &str) -> Result<DrawRecord, String> {
+    let rule = &stage.manifest.seed_rule;
+    let seed = rule.canonical(typed).map_err(|e| {
+        format!(
+            "the seed {} does not fit the rule committed for it, {}: {e}",
+            crate::audit::seed::quoted(typed),
+            rule.describe()
+        )
+    })?;
     let m = stage.lottery.len() as u64;
-    let panel = bundle::panel_number(&stage.commitment, seed, m);
-    DrawRecord {
+    let panel = bundle::panel_number(&stage.commitment, &seed, m);
+    Ok(DrawRecord {
         stage: stage.stage,
         commitment: stage.commitment.clone(),
-        seed: seed.to_string(),
+        seed_as_typed: typed.to_string(),
+        seed,
         panel,
         members: stage.names(stage.lottery[panel as usize - 1].members().iter().copied()),
-    }
+    })
 }
 
 /// The panel (stage-0 people) after `stages` have all been drawn: the first
@@ -97,4 +108,4 @@ pub(crate) fn withdrawn_in(stages: &[Stage]) -> Result<Vec<usize>, String> {
 
 /// Why a bundle whose first stage is a replacement round started from the
 /// inputs takes no further round.
-pub const NOT_CHAINED: &str = "this bundle's first stage is a replacement round started from the organiser's inputs (its pool holds only that round's eligible people): start the next round from the inputs again (`kleroterion replace NEW --pool … --quotas … -k … --panel PANEL.csv --withdrawn …`, with the current panel, e.g. the private directory's selected.csv)";
+pub const NOT_CHAINED: &str = "this bundle's first stage is a replacement round started from the organiser's files (its pool holds only that round's eligible people): start the next round from the original files again, with the current panel (e.g. the private directory's selected.csv) in a new bundle";

@@ -6,6 +6,7 @@
 pub mod bundle;
 pub mod private;
 pub mod rounding;
+pub mod seed;
 
 mod draw;
 mod parse;
@@ -23,15 +24,15 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use crate::audit::bundle::{
-    COMMITMENT_FILE, COMMITTED_FILES, DRAW_FILE, DrawRecord, FORMAT, InputFile, Manifest, Secret,
-    StageFiles, Summary,
+    AuditorKey, COMMITMENT_FILE, COMMITTED_FILES, DRAW_FILE, Disclosure, DrawRecord, FORMAT,
+    InputFile, Manifest, Seals, Secret, StageFiles, Summary,
 };
 use crate::audit::rounding::{self as lottery, Made};
+use crate::audit::seed::SeedRule;
 use crate::error::{Error, InputError};
 use crate::files::table::Table;
 use crate::model::instance::Instance;
 use crate::model::panel::Panel;
-use crate::model::profiles::Profiles;
 use crate::selection::feasibility::{Relaxation, Side};
 use crate::selection::optimise::{self, Objective, Progress};
 

@@ -75,6 +75,9 @@ pub struct Stage {
     /// Lottery panels (people of `instance`), in panel-number order.
     pub lottery: Vec<Panel>,
     pub draw: Option<DrawRecord>,
+    /// Sealed categories left closed (no auditor key): missing from
+    /// `instance`, so their quotas are not checked.
+    pub hidden: Vec<String>,
 }
 
 impl Stage {
@@ -118,8 +121,9 @@ impl Problem {
     }
 }
 
-/// Parses a stage's committed files (and its draw record, if any).
-pub fn parse_stage(raw: &RawStage) -> Result<Stage, Problem> {
+/// Parses a stage's committed files (and its draw record, if any),
+/// opening its sealed categories when the auditor `key` is given.
+pub fn parse_stage(raw: &RawStage, key: Option<&AuditorKey>) -> Result<Stage, Problem> {
     let file = |name: &str| raw.dir.join(name);
     for name in COMMITTED_FILES {
         if !raw.files.contains_key(name) {
@@ -146,20 +150,31 @@ pub fn parse_stage(raw: &RawStage) -> Result<Stage, Problem> {
             ),
         ));
     }
+    let seals = Seals {
+        categories: &manifest.sealed,
+        key,
+    };
     let instance = bundle::stage_instance(
         &raw.dir,
         &raw.files["pool.csv"],
         &raw.files["quotas.csv"],
         manifest.panel_size,
         manifest.household_rule,
+        &seals,
     )
-    .map_err(|e| Problem::new(file("pool.csv"), format!("{e}")))?;
+    .map_err(|e| Problem::new(file("pool.csv"), e.to_string()))?;
+    let hidden = if key.is_some() {
+        Vec::new()
+    } else {
+        manifest.sealed.clone()
+    };
     let stage = Stage {
         stage: raw.stage,
         dir: raw.dir.clone(),
         commitment: bundle::commitment(&raw.files),
         lottery: Vec::new(),
         draw: None,
+        hidden,
         manifest,
         instance,
     };
@@ -199,6 +214,20 @@ pub fn parse_stage(raw: &RawStage) -> Result<Stage, Problem> {
                 }
             }
         }
+        if let Some(w) = members.windows(2).find(|w| w[0] > w[1]) {
+            let (a, b) = (
+                &stage.instance.pool.people[w[0]].id,
+                &stage.instance.pool.people[w[1]].id,
+            );
+            return Err(Problem::new(
+                path,
+                format!(
+                    "line {}: panel {} lists \"{b}\" after \"{a}\": members are listed in pseudonym order",
+                    row.line,
+                    j + 1
+                ),
+            ));
+        }
         lottery.push(Panel::new(members));
     }
     if lottery.is_empty() {
@@ -219,10 +248,10 @@ pub fn parse_stage(raw: &RawStage) -> Result<Stage, Problem> {
 }
 
 /// Parses every stage, failing on the first problem.
-pub fn parse_all(bundle: &Bundle) -> Result<Vec<Stage>, Error> {
+pub fn parse_all(bundle: &Bundle, key: Option<&AuditorKey>) -> Result<Vec<Stage>, Error> {
     bundle
         .stages
         .iter()
-        .map(|raw| parse_stage(raw).map_err(Problem::into_error))
+        .map(|raw| parse_stage(raw, key).map_err(Problem::into_error))
         .collect()
 }

@@ -16,8 +16,12 @@ use serde::{Deserialize, Serialize};
 pub const SECRET_FILE: &str = "secret.key";
 pub const SOURCE_FILE: &str = "source.json";
 pub const PSEUDONYMS_FILE: &str = "pseudonyms.csv";
+/// The auditor's key (see [`bundle::Secret::auditor_key`]): the one file
+/// of the private directory an auditor may be given.
+pub const AUDITOR_FILE: &str = "auditor.key";
 
-/// Where the original inputs are and how they were read.
+/// Where the original inputs are and how they were read (their names and
+/// plain digests stay here; the public manifest has keyed digests only).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Source {
     pub respondents: PathBuf,
@@ -27,6 +31,11 @@ pub struct Source {
     pub size: usize,
     pub id_column: Option<String>,
     pub address_columns: Vec<String>,
+    /// A replacement round started from the inputs: the panel file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub panel: Option<PathBuf>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub panel_sha256: Option<String>,
 }
 
 /// `BUNDLE-private` next to the bundle.
@@ -81,6 +90,7 @@ pub fn files(
 ) -> Result<Outputs, Error> {
     let mut out = Outputs::into_dir(dir.to_path_buf());
     out.add(SECRET_FILE, format!("{}\n", secret.to_hex()));
+    out.add(AUDITOR_FILE, format!("{}\n", secret.auditor_key().to_hex()));
     let mut doc = CsvDoc::default();
     doc.record([original.pool.id_header(), "pseudonym"]);
     for (p, n) in original.pool.people.iter().zip(names) {
@@ -92,6 +102,36 @@ pub fn files(
     json.push(b'\n');
     out.add(SOURCE_FILE, json);
     Ok(out)
+}
+
+/// Reads an auditor's key file (64 hex digits).
+pub fn read_auditor_key(path: &Path) -> Result<bundle::AuditorKey, Error> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        InputError::unreadable(path, format!("cannot read the auditor's key: {e}"))
+            .hint("give the auditor.key file from the organiser's private directory")
+    })?;
+    bundle::AuditorKey::from_hex(&text).ok_or_else(|| {
+        InputError::invalid(path, "not an auditor's key (expected 64 hex digits)")
+            .hint("give the auditor.key file from the organiser's private directory")
+            .into()
+    })
+}
+
+/// The private directory of `bundle`: `given`, else BUNDLE-private; opened
+/// when it is one (None when it is absent and was not named).
+pub fn beside(bundle: &Path, given: Option<&Path>) -> Result<(PathBuf, Option<Private>), Error> {
+    let dir = given.map_or_else(|| default_dir(bundle), Path::to_path_buf);
+    if dir.join(SOURCE_FILE).exists() {
+        let private = Private::open(&dir)?;
+        Ok((dir, Some(private)))
+    } else if given.is_some() {
+        Err(Error::Usage(format!(
+            "{} is not a private directory written with a bundle (it has no {SOURCE_FILE})",
+            dir.display()
+        )))
+    } else {
+        Ok((dir, None))
+    }
 }
 
 /// An opened private directory.
@@ -107,7 +147,7 @@ impl Private {
         let path = dir.join(SOURCE_FILE);
         let bytes = std::fs::read(&path).map_err(|e| {
             InputError::unreadable(&path, format!("cannot read: {e}"))
-                .hint("give the private directory written by `kleroterion lottery` (--private)")
+                .hint("give the private directory written with the bundle")
         })?;
         let source = serde_json::from_slice(&bytes).map_err(|e| {
             InputError::invalid(&path, format!("not a source record: {e}"))

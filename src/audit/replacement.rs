@@ -33,13 +33,19 @@ pub struct Derived {
 /// in earlier rounds, and who withdraws now. Bounds become max(0, min −
 /// held) and max − held; the size k − held; the pool loses the current
 /// panel, everyone who ever withdrew, and the held people's housemates.
+/// `base` must have its sealed categories opened (`key`).
 pub fn derive_replacement(
     base: &Stage,
     panel: &[usize],
     withdrawn_before: &[usize],
     withdrawn: &[usize],
+    key: Option<&AuditorKey>,
 ) -> Result<Derived, String> {
     let names: Vec<String> = base.names(0..base.instance.n());
+    let seals = Seals {
+        categories: &base.manifest.sealed,
+        key,
+    };
     derive_round(
         &base.instance,
         &names,
@@ -47,6 +53,7 @@ pub fn derive_replacement(
         panel,
         withdrawn_before,
         withdrawn,
+        &seals,
     )
 }
 
@@ -59,6 +66,7 @@ pub(crate) fn derive_round(
     panel: &[usize],
     withdrawn_before: &[usize],
     withdrawn: &[usize],
+    seals: &Seals,
 ) -> Result<Derived, String> {
     let on_panel: BTreeSet<usize> = panel.iter().copied().collect();
     let leaving: BTreeSet<usize> = withdrawn.iter().copied().collect();
@@ -111,7 +119,7 @@ pub(crate) fn derive_round(
     let mut withdrawn_names: Vec<String> = leaving.iter().map(|&i| names[i].clone()).collect();
     withdrawn_names.sort();
     Ok(Derived {
-        pool: bundle::pool_csv(inst, names, &include),
+        pool: bundle::pool_csv(inst, names, &include, seals),
         quotas: bundle::quotas_csv(&inst.quotas, &bounds),
         bounds,
         available,
@@ -125,16 +133,36 @@ pub(crate) fn derive_round(
 
 /// The next replacement round of a bundle whose stages have all been
 /// drawn; `withdrawn` are pseudonyms of current panel members.
+/// `stages` must have been read with the auditor `key` when the bundle has
+/// sealed categories.
 pub fn replacement_stage(
     stages: &[Stage],
     withdrawn: &[String],
     relax: bool,
     options: &LotteryOptions,
+    key: Option<&AuditorKey>,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<Built, Error> {
     let last = stages
         .last()
         .ok_or(Error::Usage("the bundle has no stage".into()))?;
+    let sealed = stages[0].manifest.sealed.clone();
+    if !options.seal.is_empty() && options.seal != sealed {
+        return Err(Error::Usage(format!(
+            "a bundle's rounds keep the categories its first stage sealed ({}); start a new bundle to seal others",
+            if sealed.is_empty() {
+                "none".to_string()
+            } else {
+                sealed.join(", ")
+            }
+        )));
+    }
+    if !sealed.is_empty() && key.is_none() {
+        return Err(Error::Usage(format!(
+            "this bundle seals {}: a replacement round needs the organiser's private directory",
+            sealed.join(", ")
+        )));
+    }
     let panel = panel_after(stages).map_err(Error::Usage)?;
     let index = stages[0].index();
     let mut leaving = Vec::new();
@@ -145,29 +173,36 @@ pub fn replacement_stage(
         }
     }
     let before = withdrawn_in(stages).map_err(Error::Usage)?;
-    let d = derive_replacement(&stages[0], &panel, &before, &leaving).map_err(Error::Usage)?;
+    let d = derive_replacement(&stages[0], &panel, &before, &leaving, key).map_err(Error::Usage)?;
     let stage = last.stage + 1;
     let household_rule = stages[0].manifest.household_rule;
-    let (quotas, relaxed) =
-        match round_relaxation(stage, &d, household_rule, &options.optimise.settings)? {
-            None => (d.quotas, Vec::new()),
-            Some(r) if relax => r,
-            Some((_, changes)) => return Err(infeasible_round(&d, &changes)),
-        };
-    build(
+    let seals = Seals {
+        categories: &sealed,
+        key,
+    };
+    let (quotas, relaxed) = match round_relaxation(
         stage,
-        Some(last.commitment.clone()),
-        d.pool,
-        quotas,
-        d.k,
+        &d,
         household_rule,
-        Vec::new(),
-        d.held,
-        d.withdrawn,
+        &seals,
+        &options.optimise.settings,
+    )? {
+        None => (d.quotas, Vec::new()),
+        Some(r) if relax => r,
+        Some((_, changes)) => return Err(infeasible_round(&d, &changes)),
+    };
+    let spec = Spec {
+        stage,
+        previous_commitment: Some(last.commitment.clone()),
+        k: d.k,
+        household_rule,
+        inputs: Vec::new(),
+        held: d.held,
+        withdrawn: d.withdrawn,
         relaxed,
-        options,
-        progress,
-    )
+        sealed,
+    };
+    build(spec, d.pool, quotas, key, options, progress)
 }
 
 /// A round's `quotas.csv` after relaxation, and the changes in words.
@@ -181,6 +216,7 @@ pub fn round_relaxation(
     stage: u32,
     d: &Derived,
     household_rule: bool,
+    seals: &Seals,
     settings: &crate::solver::Settings,
 ) -> Result<Option<RelaxedQuotas>, Error> {
     let dir = PathBuf::from(bundle::stage_dir(stage));
@@ -204,7 +240,7 @@ pub fn round_relaxation(
         }
     }
     let quotas = bundle::quotas_csv(&base, &bounds);
-    let instance = bundle::stage_instance(&dir, &d.pool, &quotas, d.k, household_rule)?;
+    let instance = bundle::stage_instance(&dir, &d.pool, &quotas, d.k, household_rule, seals)?;
     let result = crate::selection::feasibility::check(&instance, settings)?;
     let changes = match result.relaxation {
         None if words.is_empty() => return Ok(None),
@@ -234,7 +270,8 @@ pub fn round_relaxation(
 /// Stage 0 of a new bundle that is a replacement round for a panel chosen
 /// outside any bundle (e.g. by `select`): `panel` are the current members
 /// of `original` (people indices), `withdrawn` those of them who withdrew,
-/// `panel_file` the file that listed the panel (its SHA-256 is recorded).
+/// `panel_sha256` the SHA-256 of the file that listed the panel (recorded
+/// keyed).
 /// The round is derived as in a bundle (see [`derive_replacement`]); its
 /// pool.csv holds only the eligible people, and the held and withdrawn
 /// are listed by pseudonym. Returns the stage and every original person's
@@ -245,37 +282,41 @@ pub fn replacement_from_inputs(
     secret: &Secret,
     panel: &[usize],
     withdrawn: &[usize],
-    panel_file: InputFile,
+    panel_sha256: &str,
     relax: bool,
     options: &LotteryOptions,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<(Built, Vec<String>), Error> {
     let names = pseudonyms(original, secret)?;
-    let d =
-        derive_round(original, &names, original.k, panel, &[], withdrawn).map_err(Error::Usage)?;
+    let key = secret.auditor_key();
+    let sealed = checked_seal(&original.quotas, &options.seal)?;
+    let seals = Seals {
+        categories: &sealed,
+        key: Some(&key),
+    };
+    let d = derive_round(original, &names, original.k, panel, &[], withdrawn, &seals)
+        .map_err(Error::Usage)?;
     let household_rule = !original.households.columns.is_empty();
     let (quotas, relaxed) =
-        match round_relaxation(0, &d, household_rule, &options.optimise.settings)? {
+        match round_relaxation(0, &d, household_rule, &seals, &options.optimise.settings)? {
             None => (d.quotas, Vec::new()),
             Some(r) if relax => r,
             Some((_, changes)) => return Err(infeasible_round(&d, &changes)),
         };
-    let mut inputs = input_files(original);
-    inputs.push(panel_file);
-    let built = build(
-        0,
-        None,
-        d.pool,
-        quotas,
-        d.k,
+    let mut inputs = input_files(original, &key);
+    inputs.push(input_file("panel", panel_sha256, &key));
+    let spec = Spec {
+        stage: 0,
+        previous_commitment: None,
+        k: d.k,
         household_rule,
         inputs,
-        d.held,
-        d.withdrawn,
+        held: d.held,
+        withdrawn: d.withdrawn,
         relaxed,
-        options,
-        progress,
-    )?;
+        sealed,
+    };
+    let built = build(spec, d.pool, quotas, Some(&key), options, progress)?;
     Ok((built, names))
 }
 
@@ -283,7 +324,7 @@ pub fn replacement_from_inputs(
 /// smallest relaxation in words.
 pub(crate) fn infeasible_round(d: &Derived, changes: &[String]) -> Error {
     Error::Infeasible(format!(
-        "no replacement group meets the round's quotas (the original quotas minus the {} people held) from the {} eligible people. The smallest relaxation:\n  {}\n  what to do: run `kleroterion replace` again with --relax to apply it (it is recorded in the round's manifest and re-checked by `verify`)",
+        "no replacement group meets the round's quotas (the original quotas minus the {} people held) from the {} eligible people. The smallest relaxation:\n  {}\n  what to do: start the round again asking for the relaxation to be applied (it is recorded in the round's manifest and re-checked by `verify`)",
         d.held.len(),
         d.eligible,
         changes.join("\n  ")

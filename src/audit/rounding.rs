@@ -45,6 +45,14 @@ use crate::selection::optimise::PanelOracle;
 /// Default number of panels in a lottery.
 pub const DEFAULT_PANELS: u32 = 1000;
 
+/// The rounding's guarantee, in appearances (units of 1/m): every person's
+/// lottery probability is within this of the exact one (as written), or no
+/// lottery is made. Recorded in manifests and checked by `verify` without
+/// recomputing; it bounds how far a hand-edited lottery could move anyone's
+/// chance unnoticed, short of recomputing it. The measured largest changes
+/// are in docs/benchmarks.md.
+pub const CHANGE_BOUND: u32 = 10;
+
 /// How the rounding is done, for manifests and reports.
 pub const METHOD: &str = "largest-remainder rounding of m·p, then greedy search, simulated annealing and greedy search moving one copy at a time between panels (the distribution's, each within ⌊m·p⌋−3..⌈m·p⌉+3, and other generated quota-satisfying panels, up to 3 copies) to minimise the largest change per person and keep everyone at ⌈m·π_min⌉ − 1 appearances or more; then, while someone is below that, copies replaced by new quota-satisfying panels from the pricing program that lift them without taking anyone else below it or beyond the largest change, and the greedy search again";
 
@@ -117,6 +125,18 @@ impl Rounded {
     pub fn lottery_fairness(&self) -> Fairness {
         Fairness::of(&self.lottery_probabilities())
     }
+}
+
+/// Slack of [`CHANGE_BOUND`] for the 9-decimal rounding of the exact
+/// probabilities (m · 5e-10 appearances at most).
+pub const BOUND_TOLERANCE: f64 = 1e-4;
+
+/// The person whose lottery appearances are furthest from m × their exact
+/// probability, and that distance in appearances (None: nobody).
+pub fn largest_change(exact: &[f64], appearances: &[u32], m: usize) -> Option<(usize, f64)> {
+    (0..exact.len())
+        .map(|i| (i, (f64::from(appearances[i]) - m as f64 * exact[i]).abs()))
+        .max_by(|a, b| a.1.total_cmp(&b.1))
 }
 
 /// Rounds `distribution` (profile probabilities `profile_pi`) to a uniform
@@ -855,6 +875,18 @@ pub fn make(
         return Err(Error::CheckFailed(format!(
             "the rounded lottery failed its checks, nothing written:\n  {}",
             problems.join("\n  ")
+        )));
+    }
+    if let Some(worst) = largest_change(
+        &crate::audit::bundle::as_written(&rounded.exact),
+        &rounded.appearances,
+        rounded.m(),
+    )
+    .filter(|&(_, d)| d > f64::from(CHANGE_BOUND) + BOUND_TOLERANCE)
+    {
+        return Err(Error::DrawFailed(format!(
+            "the rounding moved someone's chance by {:.2}/m, more than the {CHANGE_BOUND}/m it guarantees; nothing written. Try another number of panels",
+            worst.1
         )));
     }
     Ok(Made {

@@ -4,12 +4,17 @@
 
 use super::*;
 
-/// How to compute a stage's lottery.
+/// How to compute a stage's lottery, and what its manifest commits to.
 #[derive(Debug, Clone)]
 pub struct LotteryOptions {
     pub optimise: optimise::Options,
     /// Number of panels (m).
     pub panels: u32,
+    /// How the stage's seed must be written and where it comes from.
+    pub seed_rule: SeedRule,
+    /// Categories to publish only sealed (a first stage; later rounds keep
+    /// the first stage's).
+    pub seal: Vec<String>,
 }
 
 /// A stage ready to be written.
@@ -41,43 +46,52 @@ pub fn objective_of(name: &str) -> Option<Objective> {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What a stage's manifest records besides its lottery.
+pub(crate) struct Spec {
+    pub stage: u32,
+    pub previous_commitment: Option<String>,
+    pub k: usize,
+    pub household_rule: bool,
+    pub inputs: Vec<InputFile>,
+    pub held: Vec<String>,
+    pub withdrawn: Vec<String>,
+    pub relaxed: Vec<String>,
+    pub sealed: Vec<String>,
+}
+
 pub(crate) fn build(
-    stage: u32,
-    previous_commitment: Option<String>,
+    spec: Spec,
     pool: Vec<u8>,
     quotas: Vec<u8>,
-    k: usize,
-    household_rule: bool,
-    inputs: Vec<InputFile>,
-    held: Vec<String>,
-    withdrawn: Vec<String>,
-    relaxed: Vec<String>,
+    key: Option<&AuditorKey>,
     options: &LotteryOptions,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<Built, Error> {
-    let dir = PathBuf::from(bundle::stage_dir(stage));
-    let instance = bundle::stage_instance(&dir, &pool, &quotas, k, household_rule)?;
+    let dir = PathBuf::from(bundle::stage_dir(spec.stage));
+    let seals = Seals {
+        categories: &spec.sealed,
+        key,
+    };
+    let instance =
+        bundle::stage_instance(&dir, &pool, &quotas, spec.k, spec.household_rule, &seals)?;
     let made = lottery::make(&instance, &options.optimise, options.panels, progress)?;
+    let exact = bundle::as_written(&made.rounded.exact);
+    let m = made.rounded.m();
     let manifest = Manifest {
         format: FORMAT.into(),
         tool: tool(),
-        stage,
-        previous_commitment,
+        stage: spec.stage,
+        previous_commitment: spec.previous_commitment,
         algorithm: objective_name(options.optimise.objective),
         optimisation_complete: made.computed.complete,
         solver: options.optimise.settings.describe(),
-        rounding: if !bundle::minimum_fell(
-            &bundle::as_written(&made.rounded.exact),
-            &made.rounded.appearances,
-            made.rounded.m(),
-        ) {
+        rounding: if !bundle::minimum_fell(&exact, &made.rounded.appearances, m) {
             lottery::METHOD.to_string()
         } else {
             format!("{}; {}", lottery::METHOD, bundle::FLOOR_MISSED)
         },
-        panel_size: k,
-        panels: made.rounded.m(),
+        panel_size: spec.k,
+        panels: m,
         people: instance.n(),
         categories: instance
             .quotas
@@ -85,17 +99,17 @@ pub(crate) fn build(
             .iter()
             .map(|c| c.name.clone())
             .collect(),
-        household_rule,
-        inputs,
+        household_rule: spec.household_rule,
+        inputs: spec.inputs,
         pseudonyms: bundle::PSEUDONYM_SCHEME.into(),
-        held,
-        withdrawn,
-        relaxed,
-        summary: Summary::of(
-            &bundle::as_written(&made.rounded.exact),
-            &made.rounded.appearances,
-            made.rounded.m(),
-        ),
+        held: spec.held,
+        withdrawn: spec.withdrawn,
+        relaxed: spec.relaxed,
+        seed_rule: options.seed_rule.clone(),
+        change_bound: lottery::CHANGE_BOUND,
+        disclosure: Disclosure::of(&instance, &spec.sealed, &exact),
+        sealed: spec.sealed,
+        summary: Summary::of(&exact, &made.rounded.appearances, m),
     };
     let committed = bundle::stage_files(&instance, pool, quotas, &made.rounded, &manifest);
     let (files, commitment) = bundle::finish_stage(committed);
@@ -108,6 +122,41 @@ pub(crate) fn build(
     })
 }
 
+/// Checks the categories to seal: each a category of `quotas`.
+pub(crate) fn checked_seal(
+    quotas: &crate::model::quotas::Quotas,
+    seal: &[String],
+) -> Result<Vec<String>, Error> {
+    let mut out = Vec::new();
+    for name in seal {
+        let Some(c) = quotas
+            .categories
+            .iter()
+            .find(|c| crate::files::table::key(&c.name) == crate::files::table::key(name))
+        else {
+            return Err(InputError::invalid(
+                &quotas.path,
+                format!(
+                    "there is no category \"{name}\" to seal; the categories are {}",
+                    quotas
+                        .categories
+                        .iter()
+                        .map(|c| c.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+            .value(name)
+            .hint("name a category of the quotas file")
+            .into());
+        };
+        if !out.contains(&c.name) {
+            out.push(c.name.clone());
+        }
+    }
+    Ok(out)
+}
+
 /// Stage 0 of a new bundle for `original` (the organiser's instance):
 /// pseudonymises it, computes the lottery and its files. Returns the stage
 /// and each original person's pseudonym.
@@ -118,8 +167,14 @@ pub fn first_stage(
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<(Built, Vec<String>), Error> {
     let names = pseudonyms(original, secret)?;
+    let key = secret.auditor_key();
+    let sealed = checked_seal(&original.quotas, &options.seal)?;
     let all: Vec<usize> = (0..original.n()).collect();
-    let pool = bundle::pool_csv(original, &names, &all);
+    let seals = Seals {
+        categories: &sealed,
+        key: Some(&key),
+    };
+    let pool = bundle::pool_csv(original, &names, &all, &seals);
     let bounds: Vec<(u32, u32)> = original
         .quotas
         .values
@@ -127,20 +182,18 @@ pub fn first_stage(
         .map(|v| (v.min, v.max))
         .collect();
     let quotas = bundle::quotas_csv(&original.quotas, &bounds);
-    let built = build(
-        0,
-        None,
-        pool,
-        quotas,
-        original.k,
-        !original.households.columns.is_empty(),
-        input_files(original),
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-        options,
-        progress,
-    )?;
+    let spec = Spec {
+        stage: 0,
+        previous_commitment: None,
+        k: original.k,
+        household_rule: !original.households.columns.is_empty(),
+        inputs: input_files(original, &key),
+        held: Vec::new(),
+        withdrawn: Vec::new(),
+        relaxed: Vec::new(),
+        sealed,
+    };
+    let built = build(spec, pool, quotas, Some(&key), options, progress)?;
     Ok((built, names))
 }
 
@@ -171,22 +224,17 @@ pub(crate) fn pseudonyms(original: &Instance, secret: &Secret) -> Result<Vec<Str
     Ok(names)
 }
 
-/// The manifest's record of an input file: its role, name (no directories)
-/// and SHA-256.
-pub fn input_file(role: &str, path: &Path, sha256: &str) -> InputFile {
+/// The manifest's record of an input file: its role and keyed digest.
+pub fn input_file(role: &str, sha256: &str, key: &AuditorKey) -> InputFile {
     InputFile {
         role: role.into(),
-        name: path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-        sha256: sha256.into(),
+        keyed_sha256: key.input_digest(sha256),
     }
 }
 
-pub(crate) fn input_files(original: &Instance) -> Vec<InputFile> {
+pub(crate) fn input_files(original: &Instance, key: &AuditorKey) -> Vec<InputFile> {
     vec![
-        input_file("respondents", &original.pool.path, &original.pool.sha256),
-        input_file("quotas", &original.quotas.path, &original.quotas.sha256),
+        input_file("respondents", &original.pool.sha256, key),
+        input_file("quotas", &original.quotas.sha256, key),
     ]
 }

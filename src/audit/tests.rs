@@ -7,10 +7,14 @@ use std::path::Path;
 
 use super::*;
 use crate::audit::bundle::{self as format, DRAW_FILE, Secret};
+use crate::model::panel::Panel;
 use crate::model::testing::twelve;
 use crate::selection::optimise::Peel;
 use crate::solver::Settings;
 
+/// Panels in the test lotteries: enough for a biased lottery to move
+/// someone by more than the rounding's bound.
+const M: u32 = 100;
 const KEY: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
 fn options(panels: u32) -> LotteryOptions {
@@ -23,6 +27,9 @@ fn options(panels: u32) -> LotteryOptions {
             peel: Peel::DEFAULT,
         },
         panels,
+        seed_rule: SeedRule::new(crate::audit::seed::SeedFormat::Text, None, "a public event")
+            .unwrap(),
+        seal: Vec::new(),
     }
 }
 
@@ -33,13 +40,13 @@ fn secret() -> Secret {
 /// A first stage of the twelve-person pool, its files keyed as in a
 /// bundle directory, and the pseudonyms.
 fn first() -> (Built, BTreeMap<String, Vec<u8>>, Vec<String>) {
-    let (built, names) = first_stage(&twelve(), &secret(), &options(40), &mut |_| {}).unwrap();
+    let (built, names) = first_stage(&twelve(), &secret(), &options(M), &mut |_| {}).unwrap();
     let files = built.files.clone();
     (built, files, names)
 }
 
 fn stages_of(files: &BTreeMap<String, Vec<u8>>) -> Vec<Stage> {
-    parse_all(&Bundle::from_files(Path::new("b"), files.clone())).unwrap()
+    parse_all(&Bundle::from_files(Path::new("b"), files.clone()), None).unwrap()
 }
 
 fn checks(files: &BTreeMap<String, Vec<u8>>, options: &VerifyOptions) -> Vec<Check> {
@@ -53,7 +60,7 @@ fn checks(files: &BTreeMap<String, Vec<u8>>, options: &VerifyOptions) -> Vec<Che
 fn failed(checks: &[Check]) -> Vec<CheckKind> {
     checks
         .iter()
-        .filter(|c| !c.passed)
+        .filter(|c| c.status == Status::Fail)
         .map(|c| c.kind)
         .collect()
 }
@@ -61,7 +68,7 @@ fn failed(checks: &[Check]) -> Vec<CheckKind> {
 /// Draws stage 0 of `files` with `seed` and adds draw.json.
 fn drawn(mut files: BTreeMap<String, Vec<u8>>, seed: &str) -> BTreeMap<String, Vec<u8>> {
     let stages = stages_of(&files);
-    let record = draw(&stages[0], seed);
+    let record = draw(&stages[0], seed).unwrap();
     files.insert(DRAW_FILE.into(), record.to_bytes());
     files
 }
@@ -71,8 +78,21 @@ fn edit(files: &mut BTreeMap<String, Vec<u8>>, name: &str, f: impl Fn(String) ->
     files.insert(name.into(), f(text).into_bytes());
 }
 
-/// Edits a committed file and re-commits, as a dishonest organiser would
-/// before publishing: only the check about that content may catch it.
+/// Re-commits stage 0's committed files, as a dishonest organiser would
+/// before publishing.
+fn recommit(files: &BTreeMap<String, Vec<u8>>) -> BTreeMap<String, Vec<u8>> {
+    let mut files = files.clone();
+    let committed: format::StageFiles = COMMITTED_FILES
+        .iter()
+        .filter_map(|n| files.get(*n).map(|b| (n.to_string(), b.clone())))
+        .collect();
+    let (finished, _) = format::finish_stage(committed);
+    files.extend(finished);
+    files
+}
+
+/// Edits a committed file and re-commits: only the check about that
+/// content may catch it.
 fn recommitted(
     files: &BTreeMap<String, Vec<u8>>,
     name: &str,
@@ -80,12 +100,38 @@ fn recommitted(
 ) -> BTreeMap<String, Vec<u8>> {
     let mut files = files.clone();
     edit(&mut files, name, f);
-    let committed: format::StageFiles = COMMITTED_FILES
-        .iter()
-        .map(|n| (n.to_string(), files[*n].clone()))
-        .collect();
-    let (finished, _) = format::finish_stage(committed);
-    finished.into_iter().collect()
+    recommit(&files)
+}
+
+/// Replaces stage 0's lottery by `panels` and makes everything else agree
+/// with it (probabilities.csv's lottery columns, the summary), then
+/// re-commits: a hand-made lottery that passes every consistency check.
+fn relotteried(
+    files: &BTreeMap<String, Vec<u8>>,
+    change: impl Fn(&Stage) -> Vec<Panel>,
+) -> BTreeMap<String, Vec<u8>> {
+    let stage = &stages_of(files)[0];
+    let raw = &Bundle::from_files(Path::new("b"), files.clone()).stages[0];
+    let (exact, _) = parse_probabilities(raw, stage).unwrap();
+    let panels = change(stage);
+    let m = panels.len();
+    let appearances = lottery::Lottery {
+        panels: panels.clone(),
+    }
+    .appearances(stage.instance.n());
+    let mut manifest = stage.manifest.clone();
+    manifest.summary = Summary::of(&exact, &appearances, m);
+    let mut files = files.clone();
+    files.insert(
+        "lottery.csv".into(),
+        format::panels_csv(&stage.instance, &panels),
+    );
+    files.insert(
+        "probabilities.csv".into(),
+        format::probabilities_csv(&stage.instance, &exact, &appearances, m),
+    );
+    files.insert("manifest.json".into(), manifest.to_bytes());
+    recommit(&files)
 }
 
 #[test]
@@ -117,7 +163,7 @@ fn a_first_stage_commits_to_its_files_and_reveals_no_ids() {
     }
     // Every lottery panel meets the quotas and the household rule.
     let stage = &stages_of(&files)[0];
-    assert_eq!(stage.lottery.len(), 40);
+    assert_eq!(stage.lottery.len(), M as usize);
     for panel in &stage.lottery {
         assert!(panel.violations(&stage.instance).is_empty());
     }
@@ -132,158 +178,693 @@ fn a_stage_reads_back_as_it_was_built_and_draws_reproducibly() {
     assert_eq!(s.commitment, built.commitment);
     assert_eq!(s.manifest, built.manifest);
     assert!(s.draw.is_none() && !is_replacement(s));
-    let a = draw(s, "seed");
-    assert_eq!(a, draw(s, "seed"));
-    assert!((1..=40).contains(&a.panel));
+    let a = draw(s, "seed").unwrap();
+    assert_eq!(a, draw(s, "seed").unwrap());
+    assert!((1..=u64::from(M)).contains(&a.panel));
     assert_eq!(
         a.panel,
-        format::panel_number(&s.commitment, "seed", 40),
+        format::panel_number(&s.commitment, "seed", M.into()),
         "the draw is the specified panel number"
     );
     let panel = &s.lottery[a.panel as usize - 1];
     assert_eq!(a.members, s.names(panel.members().iter().copied()));
+    // The seed is hashed in its committed form: the same text typed with
+    // other spacing, or decomposed, draws the same panel.
+    let b = draw(s, "  seed\t").unwrap();
+    assert_eq!((b.panel, b.seed.as_str()), (a.panel, "seed"));
+    assert_eq!(b.seed_as_typed, "  seed\t");
+    assert!(draw(s, " \n").is_err(), "an empty seed does not fit");
+}
+
+fn everything(commitment: &str) -> VerifyOptions {
+    VerifyOptions {
+        seeds: vec!["seed".into()],
+        commitments: vec![commitment.into()],
+        resolve: true,
+        ..VerifyOptions::default()
+    }
 }
 
 #[test]
 fn an_honest_bundle_passes_every_check() {
     let (built, files, _) = first();
     let files = drawn(files, "seed");
-    let all = checks(
-        &files,
-        &VerifyOptions {
-            seeds: vec!["seed".into()],
-            commitments: vec![built.commitment.clone()],
-            resolve: true,
-            settings: Settings::default(),
-        },
-    );
-    assert!(failed(&all).is_empty(), "{all:#?}");
+    // The published commitment as someone typed it: upper case, spaces.
+    let typed = format!(" {} ", built.commitment.to_ascii_uppercase());
+    let all = checks(&files, &everything(&typed));
+    assert!(all.iter().all(|c| c.status == Status::Pass), "{all:#?}");
     // Every check that applies to a drawn first stage ran (the others are
-    // about missing files, unreadable stages and replacement rounds).
+    // about missing files, unreadable stages, sealed categories and
+    // replacement rounds).
     let kinds: Vec<CheckKind> = all.iter().map(|c| c.kind).collect();
     for k in CheckKind::ALL {
         use CheckKind::*;
-        let applies = !matches!(k, Files | Stages | Readable | Chain | RoundInputs | Origin);
+        let applies = !matches!(
+            k,
+            Files | Stages | Readable | Chain | RoundInputs | Origin | Sealed
+        );
         assert_eq!(kinds.contains(&k), applies, "{k}");
     }
 }
 
 #[test]
-fn each_check_catches_its_tampering() {
-    let (built, files, names) = first();
-    let none = VerifyOptions::default();
-    // files: an empty bundle, and a file that belongs to no stage.
-    assert_eq!(failed(&checks(&BTreeMap::new(), &none)), [CheckKind::Files]);
-    let mut stray = files.clone();
-    stray.insert("replacement-2/pool.csv".into(), b"x".to_vec());
-    assert!(failed(&checks(&stray, &none)).contains(&CheckKind::Files));
-    // stages: more published commitments than stages.
-    let two = VerifyOptions {
-        commitments: vec![built.commitment.clone(), built.commitment.clone()],
-        ..VerifyOptions::default()
-    };
-    assert!(failed(&checks(&files, &two)).contains(&CheckKind::Stages));
-    // commitment: a file changed after commitment.txt was written, and a
-    // bundle that is not the one published.
-    let mut changed = files.clone();
-    edit(&mut changed, "pool.csv", |t| t.replacen(",f,", ",m,", 1));
-    assert!(failed(&checks(&changed, &none)).contains(&CheckKind::Commitment));
-    let other = VerifyOptions {
-        commitments: vec!["0".repeat(64)],
-        ..VerifyOptions::default()
-    };
-    assert_eq!(failed(&checks(&files, &other)), [CheckKind::Commitment]);
-    // readable: a manifest that is not JSON stops the stage's checks.
-    let broken = recommitted(&files, "manifest.json", |_| "{".into());
-    assert_eq!(failed(&checks(&broken, &none)), [CheckKind::Readable]);
-    // manifest: a count that disagrees with the files.
-    let people = recommitted(&files, "manifest.json", |t| {
-        t.replace("\"people\": 12", "\"people\": 13")
-    });
-    assert_eq!(failed(&checks(&people, &none)), [CheckKind::Manifest]);
-    // panel size: a panel with a member listed twice.
-    let first_name = names[0].clone();
-    let doubled = recommitted(&files, "lottery.csv", |t| {
-        let mut lines: Vec<String> = t.lines().map(String::from).collect();
-        let mut cells: Vec<String> = lines[1].split(' ').map(String::from).collect();
-        let last = cells.len() - 1;
-        cells[last] = cells[last - 1].clone();
-        lines[1] = cells.join(" ");
-        lines.join("\n") + "\n"
-    });
-    assert!(failed(&checks(&doubled, &none)).contains(&CheckKind::PanelSize));
-    // quotas: every panel made all-young (breaks age/old ≥ 1) by naming
-    // the same people in every panel.
-    let stage = &stages_of(&files)[0];
-    let young: Vec<String> =
-        stage.names((0..12).filter(|&i| stage.instance.pool.people[i].cells[2] == "young"));
-    let skewed = recommitted(&files, "lottery.csv", |t| {
-        let mut out = String::from("panel,members\n");
-        for (j, _) in t.lines().skip(1).enumerate() {
-            out.push_str(&format!("{},{}\n", j + 1, young[..4].join(" ")));
-        }
-        out
-    });
-    assert!(failed(&checks(&skewed, &none)).contains(&CheckKind::Quotas));
-    // households: p1 and p2 (one address) on one panel.
-    let p1 = first_name;
-    let p2 = secret().pseudonym("p2");
-    let p3 = secret().pseudonym("p3");
-    let p4 = secret().pseudonym("p4");
-    let housemates = recommitted(&files, "lottery.csv", |t| {
-        let mut lines: Vec<String> = t.lines().map(String::from).collect();
-        lines[1] = format!("1,{p1} {p2} {p3} {p4}");
-        lines.join("\n") + "\n"
-    });
-    assert!(failed(&checks(&housemates, &none)).contains(&CheckKind::Households));
-    // probabilities: a lottery count that does not follow from lottery.csv.
-    let counts = recommitted(&files, "probabilities.csv", |t| {
-        let mut lines: Vec<String> = t.lines().map(String::from).collect();
-        let mut cells: Vec<String> = lines[1].split(',').map(String::from).collect();
-        let n: u32 = cells[2].parse().unwrap();
-        cells[2] = (n + 1).to_string();
-        lines[1] = cells.join(",");
-        lines.join("\n") + "\n"
-    });
-    assert!(failed(&checks(&counts, &none)).contains(&CheckKind::Probabilities));
-    // summary: a Gini that does not follow from probabilities.csv.
-    let gini = built.manifest.summary.lottery.gini.clone();
-    let summary = recommitted(&files, "manifest.json", |t| {
-        t.replacen(
-            &format!("\"gini\": \"{gini}\""),
-            "\"gini\": \"0.000000000\"",
-            1,
-        )
-    });
-    assert!(failed(&checks(&summary, &none)).contains(&CheckKind::Summary));
-    // draw: a recorded panel the seed does not give, and a seed other than
-    // the published one.
+fn what_was_not_given_is_not_checked_and_never_passes() {
+    let (_, files, _) = first();
+    let files = drawn(files, "seed");
+    let all = checks(&files, &VerifyOptions::default());
+    assert!(failed(&all).is_empty(), "{all:#?}");
+    let unverified: Vec<CheckKind> = all
+        .iter()
+        .filter(|c| c.status == Status::Unverified)
+        .map(|c| c.kind)
+        .collect();
+    assert_eq!(
+        unverified,
+        [CheckKind::Commitment, CheckKind::Resolve, CheckKind::Draw]
+    );
+}
+
+/// One dishonest or damaged bundle: what was done, the files, what verify
+/// is given, and the check that must fail with words that say what changed.
+struct Case {
+    what: &'static str,
+    files: BTreeMap<String, Vec<u8>>,
+    options: VerifyOptions,
+    kind: CheckKind,
+    says: String,
+}
+
+/// Every tampering the audit tried, and more; each must fail, at the check
+/// that exists to catch it, with a message naming what changed.
+fn catalogue() -> Vec<Case> {
+    let (built, files, _) = first();
+    let c = built.commitment.clone();
     let honest = drawn(files.clone(), "seed");
-    let mut forged = honest.clone();
-    let record = draw(&stages_of(&files)[0], "seed");
+    let all = everything(&c);
+    let stage = &stages_of(&files)[0];
+    let mut cases = Vec::new();
+    let mut case = |what, files, options: &VerifyOptions, kind, says: &str| {
+        cases.push(Case {
+            what,
+            files,
+            options: options.clone(),
+            kind,
+            says: says.to_string(),
+        })
+    };
+    case(
+        "no bundle at all",
+        BTreeMap::new(),
+        &all,
+        CheckKind::Files,
+        "no audit bundle",
+    );
+    let mut stray = honest.clone();
+    stray.insert("replacement-2/pool.csv".into(), b"x".to_vec());
+    case(
+        "a file that belongs to no stage",
+        stray,
+        &all,
+        CheckKind::Files,
+        "replacement-2/pool.csv",
+    );
+    let mut no_listing = honest.clone();
+    no_listing.remove(COMMITMENT_FILE);
+    case(
+        "commitment.txt removed",
+        no_listing,
+        &all,
+        CheckKind::Files,
+        "commitment.txt is missing",
+    );
+    let mut missing = honest.clone();
+    missing.remove("probabilities.csv");
+    case(
+        "a committed file removed",
+        missing,
+        &all,
+        CheckKind::Commitment,
+        "probabilities.csv missing",
+    );
+    let two = VerifyOptions {
+        commitments: vec![c.clone(), c.clone()],
+        ..all.clone()
+    };
+    case(
+        "more published commitments than stages",
+        honest.clone(),
+        &two,
+        CheckKind::Stages,
+        "a stage is missing",
+    );
+    let mut changed = honest.clone();
+    edit(&mut changed, "pool.csv", |t| t.replacen(",f,", ",m,", 1));
+    case(
+        "pool.csv edited after the commitment",
+        changed,
+        &all,
+        CheckKind::Commitment,
+        "pool.csv changed since the commitment",
+    );
+    let mut rule = honest.clone();
+    edit(&mut rule, "manifest.json", |t| {
+        t.replace("a public event", "another event")
+    });
+    case(
+        "the seed rule changed after the commitment",
+        rule,
+        &all,
+        CheckKind::Commitment,
+        "manifest.json changed since the commitment",
+    );
+    case(
+        "a bundle other than the published one",
+        honest.clone(),
+        &everything(&"0".repeat(64)),
+        CheckKind::Commitment,
+        "not the published",
+    );
+    case(
+        "a manifest that is not JSON",
+        recommitted(&honest, "manifest.json", |_| "{".into()),
+        &all,
+        CheckKind::Readable,
+        "not a valid manifest",
+    );
+    case(
+        "a manifest count that disagrees with the files",
+        recommitted(&honest, "manifest.json", |t| {
+            t.replace("\"people\": 12", "\"people\": 13")
+        }),
+        &all,
+        CheckKind::Manifest,
+        "says 13 people but pool.csv has 12",
+    );
+    case(
+        "a looser bound on the rounding",
+        recommitted(&honest, "manifest.json", |t| {
+            t.replace(
+                &format!("\"change_bound\": {}", lottery::CHANGE_BOUND),
+                "\"change_bound\": 20",
+            )
+        }),
+        &all,
+        CheckKind::Manifest,
+        "not the protocol's",
+    );
+    let unique = built.manifest.disclosure.unique;
+    case(
+        "disclosure figures that understate",
+        recommitted(&honest, "manifest.json", |t| {
+            t.replace(
+                &format!("\"unique\": {unique}"),
+                &format!("\"unique\": {}", unique + 1),
+            )
+        }),
+        &all,
+        CheckKind::Manifest,
+        "disclosure figures do not follow",
+    );
+    case(
+        "a pool.csv row duplicated",
+        recommitted(&honest, "pool.csv", |t| {
+            let mut lines: Vec<&str> = t.lines().collect();
+            lines.insert(2, lines[1]);
+            lines.join("\n") + "\n"
+        }),
+        &all,
+        CheckKind::Readable,
+        "appears twice",
+    );
+    case(
+        "pool.csv rows reordered",
+        recommitted(&honest, "pool.csv", |t| {
+            let mut lines: Vec<&str> = t.lines().collect();
+            lines.swap(1, 2);
+            lines.join("\n") + "\n"
+        }),
+        &all,
+        CheckKind::Readable,
+        "sorted by pseudonym",
+    );
+    case(
+        "a panel's members reordered",
+        recommitted(&honest, "lottery.csv", |t| {
+            let mut lines: Vec<String> = t.lines().map(String::from).collect();
+            let (n, members) = lines[1].split_once(',').unwrap();
+            let mut cells: Vec<&str> = members.split(' ').collect();
+            cells.reverse();
+            lines[1] = format!("{n},{}", cells.join(" "));
+            lines.join("\n") + "\n"
+        }),
+        &all,
+        CheckKind::Readable,
+        "pseudonym order",
+    );
+    let distinct = stage
+        .lottery
+        .windows(2)
+        .position(|w| w[0] != w[1])
+        .expect("two different panels");
+    case(
+        "panels reordered",
+        relotteried(&honest, |s| {
+            let mut panels = s.lottery.clone();
+            panels.swap(distinct, distinct + 1);
+            panels
+        }),
+        &all,
+        CheckKind::Form,
+        "comes before panel",
+    );
+    case(
+        "a probability written another way",
+        recommitted(&honest, "probabilities.csv", |t| {
+            let mut lines: Vec<String> = t.lines().map(String::from).collect();
+            let mut cells: Vec<String> = lines[1].split(',').map(String::from).collect();
+            cells[1] = format!("{}0", cells[1]);
+            lines[1] = cells.join(",");
+            lines.join("\n") + "\n"
+        }),
+        &all,
+        CheckKind::Form,
+        "line 2 is not as the tool writes it",
+    );
+    case(
+        "the manifest written in another layout",
+        recommitted(&honest, "manifest.json", |t| {
+            let v: serde_json::Value = serde_json::from_str(&t).unwrap();
+            serde_json::to_string(&v).unwrap() + "\n"
+        }),
+        &all,
+        CheckKind::Form,
+        "is not as the tool writes it",
+    );
+    case(
+        "a panel with a member listed twice",
+        recommitted(&honest, "lottery.csv", |t| {
+            let mut lines: Vec<String> = t.lines().map(String::from).collect();
+            let mut cells: Vec<String> = lines[1].split(' ').map(String::from).collect();
+            let last = cells.len() - 1;
+            cells[last] = cells[last - 1].clone();
+            lines[1] = cells.join(" ");
+            lines.join("\n") + "\n"
+        }),
+        &all,
+        CheckKind::PanelSize,
+        "someone is listed twice",
+    );
+    let young: Vec<usize> = (0..12)
+        .filter(|&i| stage.instance.pool.people[i].cells[2] == "young")
+        .take(4)
+        .collect();
+    case(
+        "panels that break a quota",
+        relotteried(&honest, |s| {
+            vec![Panel::new(young.clone()); s.lottery.len()]
+        }),
+        &all,
+        CheckKind::Quotas,
+        "outside",
+    );
+    let index = stage.index();
+    let person = |id: &str| index[secret().pseudonym(id).as_str()];
+    let together = Panel::new(vec![person("p1"), person("p2"), person("p3"), person("p4")]);
+    case(
+        "housemates on one panel",
+        relotteried(&honest, |s| {
+            let mut panels = s.lottery.clone();
+            panels[0] = together.clone();
+            panels.sort();
+            panels
+        }),
+        &all,
+        CheckKind::Households,
+        "housemates",
+    );
+    case(
+        "a lottery count that does not follow from lottery.csv",
+        recommitted(&honest, "probabilities.csv", |t| {
+            let mut lines: Vec<String> = t.lines().map(String::from).collect();
+            let mut cells: Vec<String> = lines[1].split(',').map(String::from).collect();
+            let n: u32 = cells[2].parse().unwrap();
+            cells[2] = (n + 1).to_string();
+            cells[3] = format::fixed(f64::from(n + 1) / f64::from(M));
+            lines[1] = cells.join(",");
+            lines.join("\n") + "\n"
+        }),
+        &all,
+        CheckKind::Probabilities,
+        "lottery_panels",
+    );
+    let gini = built.manifest.summary.lottery.gini.clone();
+    case(
+        "a summary that does not follow",
+        recommitted(&honest, "manifest.json", |t| {
+            t.replacen(
+                &format!("\"gini\": \"{gini}\""),
+                "\"gini\": \"0.000000000\"",
+                1,
+            )
+        }),
+        &all,
+        CheckKind::Summary,
+        "lottery Gini 0.000000000",
+    );
+    // The biased lottery: b takes a's seat (same values, no housemates)
+    // on every panel where a sits without b, and everything else is made
+    // to agree; (a, b) the pair of interchangeable people with the most
+    // such panels.
+    let alone = |a: usize, b: usize| {
+        stage
+            .lottery
+            .iter()
+            .filter(|p| p.contains(a) && !p.contains(b))
+            .count()
+    };
+    let (p5, p9) = [
+        ("p5", "p9"),
+        ("p3", "p7"),
+        ("p4", "p6"),
+        ("p8", "p12"),
+        ("p6", "p10"),
+    ]
+    .iter()
+    .map(|(a, b)| (person(a), person(b)))
+    .max_by_key(|&(a, b)| alone(a, b))
+    .unwrap();
+    assert!(
+        alone(p5, p9) > lottery::CHANGE_BOUND as usize + 1,
+        "too few panels to move"
+    );
+    let swapped = |s: &Stage, limit: usize| {
+        let mut done = 0;
+        let mut panels: Vec<Panel> = s
+            .lottery
+            .iter()
+            .map(|p| {
+                if done < limit && p.contains(p5) && !p.contains(p9) {
+                    done += 1;
+                    let mut members = p.members().to_vec();
+                    members.retain(|&i| i != p5);
+                    members.push(p9);
+                    Panel::new(members)
+                } else {
+                    p.clone()
+                }
+            })
+            .collect();
+        panels.sort();
+        panels
+    };
+    case(
+        "a biased lottery: someone's chance raised beyond the bound",
+        relotteried(&honest, |s| swapped(s, usize::MAX)),
+        &all,
+        CheckKind::Rounding,
+        "the rounding guarantees",
+    );
+    case(
+        "a biased lottery: one seat moved, within the bound",
+        relotteried(&honest, |s| swapped(s, 1)),
+        &all,
+        CheckKind::Resolve,
+        "is not what recomputing gives: line",
+    );
+    // Two seats exchanged between two panels by interchangeable people:
+    // every chance stays the same, but the panels are not the rounding's.
+    let moved = |p: &Panel, out: usize, inn: usize| {
+        let mut m = p.members().to_vec();
+        m.retain(|&x| x != out);
+        m.push(inn);
+        Panel::new(m)
+    };
+    let exchange = stage.lottery.iter().enumerate().find_map(|(i, p)| {
+        stage.lottery.iter().enumerate().find_map(|(j, q)| {
+            (p.contains(p5)
+                && !p.contains(p9)
+                && q.contains(p9)
+                && !q.contains(p5)
+                && moved(p, p5, p9) != *q)
+                .then_some((i, j))
+        })
+    });
+    let (i, j) = exchange.expect("two panels to exchange seats between");
+    case(
+        "two seats exchanged between panels, every chance unchanged",
+        relotteried(&honest, |s| {
+            let mut panels = s.lottery.clone();
+            panels[i] = moved(&s.lottery[i], p5, p9);
+            panels[j] = moved(&s.lottery[j], p9, p5);
+            panels.sort();
+            panels
+        }),
+        &all,
+        CheckKind::Resolve,
+        "lottery.csv is not the lottery the rounding makes",
+    );
+    let (n5, n9) = (
+        &stage.instance.pool.people[p5].id,
+        &stage.instance.pool.people[p9].id,
+    );
+    case(
+        "exact probabilities edited to cover a bias",
+        recommitted(&honest, "probabilities.csv", |t| {
+            t.lines()
+                .map(|l| {
+                    let mut cells: Vec<String> = l.split(',').map(String::from).collect();
+                    if cells[0] == *n5 || cells[0] == *n9 {
+                        let e: f64 = cells[1].parse().unwrap();
+                        let d = if cells[0] == *n5 { -0.01 } else { 0.01 };
+                        cells[1] = format::fixed(e + d);
+                    }
+                    cells.join(",") + "\n"
+                })
+                .collect()
+        }),
+        &all,
+        CheckKind::Resolve,
+        "probabilities.csv is not what recomputing gives",
+    );
+    let record = draw(stage, "seed").unwrap();
     let other_panel = if record.panel == 1 { 2 } else { 1 };
+    let mut forged = honest.clone();
     edit(&mut forged, DRAW_FILE, |t| {
         t.replace(
             &format!("\"panel\": {}", record.panel),
             &format!("\"panel\": {other_panel}"),
         )
     });
-    assert!(failed(&checks(&forged, &none)).contains(&CheckKind::Draw));
-    let published = VerifyOptions {
-        seeds: vec!["another seed".into()],
-        ..VerifyOptions::default()
+    case(
+        "a recorded panel the seed does not give",
+        forged,
+        &all,
+        CheckKind::Draw,
+        &format!("says panel {other_panel}"),
+    );
+    // A seed found by trying many in private, recorded consistently.
+    case(
+        "a panel drawn with a seed other than the published one",
+        drawn(files.clone(), "seed 17"),
+        &all,
+        CheckKind::Draw,
+        "not the published \"seed\"",
+    );
+    let mut uncanonical = honest.clone();
+    edit(&mut uncanonical, DRAW_FILE, |t| {
+        t.replace("\"seed\": \"seed\"", "\"seed\": \"seed \"")
+    });
+    case(
+        "a recorded seed not in its committed form",
+        uncanonical,
+        &all,
+        CheckKind::Draw,
+        "is not what the seed as typed",
+    );
+    let empty = VerifyOptions {
+        seeds: vec![" ".into()],
+        ..all.clone()
     };
-    assert!(failed(&checks(&honest, &published)).contains(&CheckKind::Draw));
+    case(
+        "a published seed that does not fit the rule",
+        honest.clone(),
+        &empty,
+        CheckKind::Draw,
+        "does not fit the committed seed rule",
+    );
+    let nfd = VerifyOptions {
+        seeds: vec!["cafe\u{301}".into()],
+        ..all.clone()
+    };
+    case(
+        "a seed that only looks like the published one",
+        drawn(files.clone(), "cafe"),
+        &nfd,
+        CheckKind::Draw,
+        "caf\\u{e9}",
+    );
+    case(
+        "a declared floor miss removed",
+        relotteried(&honest, |s| {
+            // Everyone's first panel replaced by the last: some minimum
+            // falls by more than 1/m (the bound may fail too).
+            let mut panels = s.lottery.clone();
+            let last = panels[panels.len() - 1].clone();
+            for p in panels.iter_mut().take(4) {
+                *p = last.clone();
+            }
+            panels.sort();
+            panels
+        }),
+        &all,
+        CheckKind::Rounding,
+        "/m",
+    );
+    cases
+}
+
+#[test]
+fn every_tampering_in_the_catalogue_fails_saying_what_changed() {
+    let cases = catalogue();
+    assert!(cases.len() >= 30, "{} cases", cases.len());
+    for case in &cases {
+        let all = checks(&case.files, &case.options);
+        let hit = all
+            .iter()
+            .find(|c| c.status == Status::Fail && c.kind == case.kind);
+        let Some(hit) = hit else {
+            panic!(
+                "{}: no {} failure; failures: {:#?}",
+                case.what,
+                case.kind,
+                all.iter()
+                    .filter(|c| c.status != Status::Pass)
+                    .collect::<Vec<_>>()
+            );
+        };
+        assert!(
+            hit.detail.contains(&case.says),
+            "{}: {} says {:?}, not {:?}",
+            case.what,
+            case.kind,
+            hit.detail,
+            case.says
+        );
+        for c in &all {
+            assert!(
+                !c.detail.contains("Some(") && !c.detail.contains(" {"),
+                "{}: debug output in {}",
+                case.what,
+                c.detail
+            );
+        }
+    }
 }
 
 #[test]
 fn the_rounding_check_holds_the_manifest_to_its_claim() {
-    // Exact 0.5 each; with m = 10 a lottery giving someone 3 of 10 fell by
-    // 2/m: only acceptable when the manifest declares it.
-    let exact = [0.5, 0.5];
-    assert!(check_rounding(&exact, &[5, 5], 10, "").is_ok());
-    assert!(check_rounding(&exact, &[3, 7], 10, "").is_err());
-    assert!(check_rounding(&exact, &[3, 7], 10, format::FLOOR_MISSED).is_ok());
+    let (_, files, _) = first();
+    let stage = &stages_of(&files)[0];
+    let raw = &Bundle::from_files(Path::new("b"), files.clone()).stages[0];
+    let (exact, listed) = parse_probabilities(raw, stage).unwrap();
+    assert_eq!(check_rounding(stage, &exact, &listed).0, Status::Pass);
+    // Someone more than the bound away from m × exact.
+    let mut far = listed.clone();
+    far[0] += lottery::CHANGE_BOUND + 1;
+    let (status, detail) = check_rounding(stage, &exact, &far);
+    assert_eq!(status, Status::Fail, "{detail}");
+    // The minimum fallen by 1/m or more: only acceptable when declared.
+    let low = (0..exact.len())
+        .min_by(|&a, &b| exact[a].total_cmp(&exact[b]))
+        .unwrap();
+    let mut fell = listed.clone();
+    fell[low] = (f64::from(M) * exact[low]).floor() as u32 - 2;
+    assert_eq!(check_rounding(stage, &exact, &fell).0, Status::Fail);
+    let mut declared = stage.clone();
+    declared.manifest.rounding = format::FLOOR_MISSED.into();
+    assert_eq!(check_rounding(&declared, &exact, &fell).0, Status::Pass);
+}
+
+#[test]
+fn sealed_categories_hide_values_from_the_public_and_open_for_the_auditor() {
+    let mut o = options(M);
+    o.seal = vec!["age".into()];
+    let (built, _) = first_stage(&twelve(), &secret(), &o, &mut |_| {}).unwrap();
+    let files: BTreeMap<String, Vec<u8>> = built.files.clone().into_iter().collect();
+    let pool = String::from_utf8(files["pool.csv"].clone()).unwrap();
+    assert!(!pool.contains("young") && !pool.contains(",old,"), "{pool}");
+    assert_eq!(built.manifest.sealed, ["age"]);
+    assert_eq!(
+        built.manifest.disclosure.columns,
+        ["gender", "household size"]
+    );
+    let files = drawn(files, "seed");
+    let public = checks(&files, &everything(&built.commitment));
+    assert!(failed(&public).is_empty(), "{public:#?}");
+    let unchecked: Vec<CheckKind> = public
+        .iter()
+        .filter(|c| c.status == Status::Unverified)
+        .map(|c| c.kind)
+        .collect();
+    assert_eq!(unchecked, [CheckKind::Sealed, CheckKind::Resolve]);
+    let auditor = VerifyOptions {
+        auditor: Some(secret().auditor_key()),
+        ..everything(&built.commitment)
+    };
+    let opened = checks(&files, &auditor);
+    assert!(
+        opened.iter().all(|c| c.status == Status::Pass),
+        "{opened:#?}"
+    );
+    // A seal swapped for another person's value: the auditor sees it.
+    let stage = &parse_all(
+        &Bundle::from_files(Path::new("b"), files.clone()),
+        Some(&secret().auditor_key()),
+    )
+    .unwrap()[0];
+    let name = &stage.instance.pool.people[0].id;
+    let v = stage.instance.pool.people[0].values[1];
+    let value = &stage.instance.quotas.values[v].name;
+    let other = if value == "young" { "old" } else { "young" };
+    let key = secret().auditor_key();
+    let (was, now) = (key.seal(name, "age", value), key.seal(name, "age", other));
+    let swapped = recommitted(&files, "pool.csv", |t| t.replace(&was, &now));
+    let seen = checks(&swapped, &auditor);
+    assert!(!failed(&seen).is_empty(), "{seen:#?}");
+    let garbage = recommitted(&files, "pool.csv", |t| t.replace(&was, &"0".repeat(32)));
+    let seen = checks(&garbage, &auditor);
+    assert!(
+        seen.iter()
+            .any(|c| c.status == Status::Fail && c.detail.contains("opens to none")),
+        "{seen:#?}"
+    );
+    // A wrong key opens nothing.
+    let stranger = VerifyOptions {
+        auditor: Some(Secret::from_hex(&"33".repeat(32)).unwrap().auditor_key()),
+        ..everything(&built.commitment)
+    };
+    assert_eq!(failed(&checks(&files, &stranger)), [CheckKind::Readable]);
+}
+
+#[test]
+fn input_digests_are_keyed_and_names_stay_private() {
+    let (built, files, _) = first();
+    let inputs = &built.manifest.inputs;
+    assert_eq!(
+        inputs.iter().map(|f| f.role.as_str()).collect::<Vec<_>>(),
+        ["respondents", "quotas"]
+    );
+    let original = twelve();
+    let key = secret().auditor_key();
+    assert_eq!(
+        inputs[0].keyed_sha256,
+        key.input_digest(&original.pool.sha256)
+    );
+    // The plain SHA-256 of the file appears nowhere (it would confirm a
+    // guessed copy).
+    let manifest = String::from_utf8(files["manifest.json"].clone()).unwrap();
+    assert!(!manifest.contains(&original.pool.sha256));
+    assert!(!manifest.contains(&*original.pool.path.to_string_lossy()));
 }
 
 #[test]
@@ -295,7 +876,7 @@ fn a_replacement_round_derives_its_pool_quotas_and_size_and_chains() {
     let panel = panel_after(&stages).unwrap();
     assert_eq!(panel.len(), 4);
     let withdrawn = panel[0];
-    let d = derive_replacement(base, &panel, &[], &[withdrawn]).unwrap();
+    let d = derive_replacement(base, &panel, &[], &[withdrawn], None).unwrap();
     assert_eq!(d.k, 1);
     assert_eq!(d.held.len(), 3);
     assert_eq!(d.withdrawn, base.names([withdrawn].into_iter()));
@@ -325,7 +906,7 @@ fn a_replacement_round_derives_its_pool_quotas_and_size_and_chains() {
 
     // The round itself: built, chained to stage 0, drawn, verified.
     let name = base.names([withdrawn].into_iter()).remove(0);
-    let built = replacement_stage(&stages, &[name], true, &options(20), &mut |_| {}).unwrap();
+    let built = replacement_stage(&stages, &[name], true, &options(20), None, &mut |_| {}).unwrap();
     assert_eq!(built.manifest.stage, 1);
     assert_eq!(
         built.manifest.previous_commitment.as_deref(),
@@ -337,16 +918,16 @@ fn a_replacement_round_derives_its_pool_quotas_and_size_and_chains() {
     }
     let stages = stages_of(&all);
     assert!(is_replacement(&stages[1]));
-    let record = draw(&stages[1], "seed two");
+    let record = draw(&stages[1], "seed two").unwrap();
     all.insert(format!("replacement-1/{DRAW_FILE}"), record.to_bytes());
-    let ok = checks(
-        &all,
-        &VerifyOptions {
-            seeds: vec!["seed".into(), "seed two".into()],
-            ..VerifyOptions::default()
-        },
-    );
-    assert!(failed(&ok).is_empty(), "{ok:#?}");
+    let published = VerifyOptions {
+        seeds: vec!["seed".into(), "seed two".into()],
+        commitments: vec![base.commitment.clone(), built.commitment.clone()],
+        resolve: true,
+        ..VerifyOptions::default()
+    };
+    let ok = checks(&all, &published);
+    assert!(ok.iter().all(|c| c.status == Status::Pass), "{ok:#?}");
     assert!(
         ok.iter()
             .any(|c| c.kind == CheckKind::Chain && c.stage == 1)
@@ -356,11 +937,30 @@ fn a_replacement_round_derives_its_pool_quotas_and_size_and_chains() {
             .any(|c| c.kind == CheckKind::RoundInputs && c.stage == 1)
     );
 
+    // An undisclosed round: the public knows one commitment and one seed.
+    let first_only = VerifyOptions {
+        seeds: vec!["seed".into()],
+        commitments: vec![base.commitment.clone()],
+        ..published.clone()
+    };
+    let hidden = checks(&all, &first_only);
+    let stages_failed: Vec<&Check> = hidden
+        .iter()
+        .filter(|c| c.kind == CheckKind::Stages && c.status == Status::Fail)
+        .collect();
+    assert_eq!(stages_failed.len(), 2, "{hidden:#?}");
+    assert!(stages_failed[0].detail.contains("replacement-1"));
+    assert!(stages_failed[0].detail.contains("no published commitment"));
+    assert!(stages_failed[1].detail.contains("no published seed"));
+
     // chain: a round naming another previous commitment.
-    let mut unchained = all.clone();
-    edit(&mut unchained, "replacement-1/manifest.json", |t| {
-        t.replace(&base.commitment, &"1".repeat(64))
-    });
+    let unchained = {
+        let mut a = all.clone();
+        edit(&mut a, "replacement-1/manifest.json", |t| {
+            t.replace(&base.commitment, &"1".repeat(64))
+        });
+        a
+    };
     assert!(failed(&checks(&unchained, &VerifyOptions::default())).contains(&CheckKind::Chain));
     // round inputs: a round whose pool lost an eligible person.
     let mut narrowed = all.clone();

@@ -1,57 +1,69 @@
-//! Every reviewer check of a bundle, from its files alone.
+//! Every reviewer check of a bundle, from its files alone. A check passes,
+//! fails, or says what it could not check (a published commitment or seed
+//! not given, a lottery not recomputed, a sealed category without its key):
+//! `verify` never calls a bundle verified on the organiser's word.
 
 use super::*;
+use crate::audit::seed::quoted;
 
 /// Which check a [`Check`] is; `name` is the word `verify` prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CheckKind {
-    /// The bundle has the files of a stage and no stray ones.
+    /// The bundle has the files of each stage and no stray ones.
     Files,
-    /// As many stages as published seeds and commitments.
+    /// Every stage has a published commitment, and every drawn stage a
+    /// published seed, when they are given.
     Stages,
     /// The files give the commitment commitment.txt states and the one published.
     Commitment,
     /// The stage's files parse (later checks of the stage need them).
     Readable,
+    /// Every committed file is exactly as the tool writes it.
+    Form,
     /// A round names the previous stage's commitment.
     Chain,
     /// A round's pool, quotas and size follow from the earlier stages.
     RoundInputs,
     /// A first stage that is a replacement round: what it was derived from (informational).
     Origin,
-    /// The manifest agrees with the files (counts, format, settings).
+    /// The manifest agrees with the files (counts, format, settings, seed rule, disclosure).
     Manifest,
     /// Every lottery panel has exactly k distinct members.
     PanelSize,
     /// Every lottery panel meets every quota.
     Quotas,
+    /// Sealed categories: opened with the auditor's key, or not checked.
+    Sealed,
     /// No lottery panel seats two members of one household.
     Households,
     /// probabilities.csv agrees with the lottery and sums to k.
     Probabilities,
     /// The manifest's summary follows from probabilities.csv.
     Summary,
-    /// The rounding kept the minimum within 1/m.
+    /// Everyone's lottery chance is within the rounding's bound of the exact
+    /// one, and the minimum within 1/m.
     Rounding,
-    /// Recomputing the exact distribution gives the same probabilities.
+    /// Recomputing the distribution and its rounding gives the same files.
     Resolve,
-    /// The drawn panel number follows from the seed and the commitment.
+    /// The drawn panel number follows from the published seed and the commitment.
     Draw,
 }
 
 impl CheckKind {
     /// Every kind, in the order `verify` runs them.
-    pub const ALL: [CheckKind; 16] = [
+    pub const ALL: [CheckKind; 18] = [
         CheckKind::Files,
         CheckKind::Stages,
         CheckKind::Commitment,
         CheckKind::Readable,
+        CheckKind::Form,
         CheckKind::Chain,
         CheckKind::RoundInputs,
         CheckKind::Origin,
         CheckKind::Manifest,
         CheckKind::PanelSize,
         CheckKind::Quotas,
+        CheckKind::Sealed,
         CheckKind::Households,
         CheckKind::Probabilities,
         CheckKind::Summary,
@@ -66,12 +78,14 @@ impl CheckKind {
             CheckKind::Stages => "stages",
             CheckKind::Commitment => "commitment",
             CheckKind::Readable => "readable",
+            CheckKind::Form => "form",
             CheckKind::Chain => "chain",
             CheckKind::RoundInputs => "round inputs",
             CheckKind::Origin => "origin",
             CheckKind::Manifest => "manifest",
             CheckKind::PanelSize => "panel size",
             CheckKind::Quotas => "quotas",
+            CheckKind::Sealed => "sealed",
             CheckKind::Households => "households",
             CheckKind::Probabilities => "probabilities",
             CheckKind::Summary => "summary",
@@ -88,6 +102,49 @@ impl std::fmt::Display for CheckKind {
     }
 }
 
+/// What a check found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Pass,
+    Fail,
+    /// Nothing wrong was found, but something could not be checked (its
+    /// detail says what, and what would check it).
+    Unverified,
+}
+
+impl Status {
+    /// The word `verify` prints.
+    pub fn word(self) -> &'static str {
+        match self {
+            Status::Pass => "PASS",
+            Status::Fail => "FAIL",
+            Status::Unverified => "NOT CHECKED",
+        }
+    }
+}
+
+/// A check's status and what it says.
+pub type Outcome = (Status, String);
+
+fn pass(detail: impl Into<String>) -> Outcome {
+    (Status::Pass, detail.into())
+}
+
+fn fail(detail: impl Into<String>) -> Outcome {
+    (Status::Fail, detail.into())
+}
+
+fn unverified(detail: impl Into<String>) -> Outcome {
+    (Status::Unverified, detail.into())
+}
+
+fn outcome(result: Result<String, String>) -> Outcome {
+    match result {
+        Ok(d) => pass(d),
+        Err(d) => fail(d),
+    }
+}
+
 /// The result of one check.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Check {
@@ -95,24 +152,33 @@ pub struct Check {
     pub kind: CheckKind,
     /// The file the check is about.
     pub file: PathBuf,
-    pub passed: bool,
+    pub status: Status,
     pub detail: String,
+}
+
+impl Check {
+    pub fn passed(&self) -> bool {
+        self.status == Status::Pass
+    }
 }
 
 /// What `verify` compares against, beyond the bundle itself.
 #[derive(Debug, Clone, Default)]
 pub struct VerifyOptions {
-    /// Published seeds, stage by stage.
+    /// Published seeds, stage by stage, as people typed them.
     pub seeds: Vec<String>,
     /// Published commitments, stage by stage.
     pub commitments: Vec<String>,
-    /// Recompute each distribution from the pseudonymous pool.
+    /// Recompute each stage's distribution and rounding.
     pub resolve: bool,
+    /// The auditor's key: opens sealed categories.
+    pub auditor: Option<AuditorKey>,
     pub settings: crate::solver::Settings,
 }
 
-/// Tolerance of `--resolve` and of Σ exact = k (per person, on top of the
-/// 9-decimal rounding of the written probabilities).
+/// Tolerance of Σ exact = k (per person, on top of the 9-decimal rounding
+/// of the written probabilities) and of the recomputed minimum of a
+/// distribution stopped early.
 pub const RESOLVE_TOLERANCE: f64 = 1e-6;
 
 /// Every check of a bundle, stage by stage. A stage that cannot be read
@@ -124,43 +190,68 @@ pub fn verify(
 ) -> Vec<Check> {
     let mut checks = Vec::new();
     let mut stages: Vec<Stage> = Vec::new();
+    let root_check = |kind, (status, detail): Outcome| Check {
+        stage: 0,
+        kind,
+        file: bundle.root.clone(),
+        status,
+        detail,
+    };
     if bundle.stages.is_empty() || bundle.stages[0].files.is_empty() {
-        checks.push(Check {
-            stage: 0,
-            kind: CheckKind::Files,
-            file: bundle.root.clone(),
-            passed: false,
-            detail: "no audit bundle here (manifest.json, pool.csv, … are missing)".into(),
-        });
+        checks.push(root_check(
+            CheckKind::Files,
+            fail("no audit bundle here (manifest.json, pool.csv, … are missing)"),
+        ));
         return checks;
     }
     if !bundle.unexpected.is_empty() {
-        checks.push(Check {
-            stage: 0,
-            kind: CheckKind::Files,
-            file: bundle.root.clone(),
-            passed: false,
-            detail: format!(
+        checks.push(root_check(
+            CheckKind::Files,
+            fail(format!(
                 "files that belong to no stage (a stage missing before them?): {}",
                 bundle.unexpected.join(", ")
-            ),
-        });
+            )),
+        ));
     }
+    let n = bundle.stages.len();
     for (what, given) in [
         ("commitments", options.commitments.len()),
         ("seeds", options.seeds.len()),
     ] {
-        if given > bundle.stages.len() {
+        if given > n {
             checks.push(Check {
-                stage: bundle.stages.len() as u32,
-                kind: CheckKind::Stages,
-                file: bundle.root.clone(),
-                passed: false,
-                detail: format!(
-                    "{given} published {what} but only {} stage(s) in the bundle: a stage is missing",
-                    bundle.stages.len()
-                ),
+                stage: n as u32,
+                ..root_check(
+                    CheckKind::Stages,
+                    fail(format!(
+                        "{given} published {what} but only {n} stage(s) in the bundle: a stage is missing"
+                    )),
+                )
             });
+        }
+    }
+    for raw in &bundle.stages {
+        let s = raw.stage as usize;
+        let mut undisclosed = |what: String| {
+            checks.push(Check {
+                stage: raw.stage,
+                kind: CheckKind::Stages,
+                file: raw.dir.clone(),
+                status: Status::Fail,
+                detail: what,
+            })
+        };
+        if !options.commitments.is_empty() && s >= options.commitments.len() {
+            undisclosed(format!(
+                "stage {s} ({}) has no published commitment: a round the public was not told about",
+                stage_name(raw.stage)
+            ));
+        }
+        if !options.seeds.is_empty() && s >= options.seeds.len() && raw.draw.is_some() {
+            undisclosed(format!(
+                "stage {s} ({}) was drawn, but with no published seed: a draw the public did not see",
+                stage_name(raw.stage)
+            ));
         }
     }
     for raw in &bundle.stages {
@@ -172,6 +263,15 @@ pub fn verify(
     checks
 }
 
+/// "the first draw" or "replacement-r".
+fn stage_name(stage: u32) -> String {
+    if stage == 0 {
+        "the first draw".into()
+    } else {
+        bundle::stage_dir(stage)
+    }
+}
+
 /// Every check of one stage, after the `earlier` ones; None when the
 /// stage cannot be read (later stages are then not checked).
 fn verify_stage(
@@ -181,12 +281,27 @@ fn verify_stage(
     progress: &mut dyn FnMut(&Progress),
     checks: &mut Vec<Check>,
 ) -> Option<Stage> {
-    let mut add = |kind: CheckKind, file: &str, result: Result<String, String>| {
-        record(checks, raw, kind, file, result)
+    let mut add = |kind: CheckKind, file: &str, (status, detail): Outcome| {
+        checks.push(Check {
+            stage: raw.stage,
+            kind,
+            file: raw.dir.join(file),
+            status,
+            detail,
+        })
     };
+    if raw.commitment_txt.is_none() {
+        add(
+            CheckKind::Files,
+            COMMITMENT_FILE,
+            fail(format!(
+                "{COMMITMENT_FILE} is missing (every stage has one, listing its files' digests)"
+            )),
+        );
+    }
     let (file, commitment_ok) = check_commitment(raw, options);
     add(CheckKind::Commitment, file, commitment_ok);
-    let stage = match parse_stage(raw) {
+    let stage = match parse_stage(raw, options.auditor.as_ref()) {
         Ok(s) => s,
         Err(p) => {
             let name = p
@@ -197,11 +312,14 @@ fn verify_stage(
             add(
                 CheckKind::Readable,
                 &name,
-                Err(format!("{}; later checks skipped", p.problem)),
+                fail(format!("{}; later checks skipped", p.problem)),
             );
             return None;
         }
     };
+    let parsed = parse_probabilities(raw, &stage);
+    let (file, form) = check_form(raw, &stage, parsed.as_ref().ok(), options.auditor.as_ref());
+    add(CheckKind::Form, file, form);
 
     if stage.stage > 0 {
         let prev = &earlier[earlier.len() - 1];
@@ -209,21 +327,27 @@ fn verify_stage(
             CheckKind::Chain,
             "manifest.json",
             if stage.manifest.previous_commitment.as_deref() == Some(prev.commitment.as_str()) {
-                Ok(format!(
+                pass(format!(
                     "previous_commitment is stage {}'s commitment",
                     prev.stage
                 ))
             } else {
-                Err(format!(
-                    "previous_commitment {:?} is not stage {}'s commitment {}",
-                    stage.manifest.previous_commitment, prev.stage, prev.commitment
+                fail(format!(
+                    "previous_commitment is {}, not stage {}'s commitment {}",
+                    stage
+                        .manifest
+                        .previous_commitment
+                        .as_deref()
+                        .unwrap_or("missing"),
+                    prev.stage,
+                    prev.commitment
                 ))
             },
         );
         add(
             CheckKind::RoundInputs,
             "pool.csv",
-            check_round_inputs(earlier, &stage, raw),
+            check_round_inputs(earlier, &stage, raw, options.auditor.as_ref()),
         );
     }
     if stage.stage == 0 && is_replacement(&stage) {
@@ -231,11 +355,11 @@ fn verify_stage(
         add(
             CheckKind::Origin,
             "manifest.json",
-            Ok(format!(
-                "a replacement round started from the organiser's inputs ({}): {} held, {} withdrawn{}; that its pool.csv and quotas.csv follow from those files needs the files themselves (their SHA-256 are in the manifest), not this bundle",
+            pass(format!(
+                "a replacement round started from the organiser's files ({}): {} held, {} withdrawn{}; that its pool.csv and quotas.csv follow from those files needs the files themselves and the auditor's key (the manifest holds their keyed digests), not this bundle",
                 m.inputs
                     .iter()
-                    .map(|f| format!("{} {}", f.role, f.name))
+                    .map(|f| f.role.as_str())
                     .collect::<Vec<_>>()
                     .join(", "),
                 m.held.len(),
@@ -248,52 +372,86 @@ fn verify_stage(
             )),
         );
     }
-    add(CheckKind::Manifest, "manifest.json", check_manifest(&stage));
-    add(CheckKind::PanelSize, "lottery.csv", check_sizes(&stage));
-    add(CheckKind::Quotas, "lottery.csv", check_quotas(&stage));
+    add(
+        CheckKind::Manifest,
+        "manifest.json",
+        outcome(check_manifest(
+            &stage,
+            parsed.as_ref().ok().map(|p| &p.0[..]),
+        )),
+    );
+    add(
+        CheckKind::PanelSize,
+        "lottery.csv",
+        outcome(check_sizes(&stage)),
+    );
+    add(
+        CheckKind::Quotas,
+        "lottery.csv",
+        outcome(check_quotas(&stage)),
+    );
+    if !stage.manifest.sealed.is_empty() {
+        add(
+            CheckKind::Sealed,
+            "pool.csv",
+            if stage.hidden.is_empty() {
+                pass(format!(
+                    "{} opened with the auditor's key and checked like every other category",
+                    stage.manifest.sealed.join(", ")
+                ))
+            } else {
+                unverified(format!(
+                    "{} published sealed: the lottery's quotas on them, a round's quotas and recomputing the lottery need the auditor's key",
+                    stage.hidden.join(", ")
+                ))
+            },
+        );
+    }
     if stage.manifest.household_rule {
         add(
             CheckKind::Households,
             "lottery.csv",
-            check_households(&stage),
+            outcome(check_households(&stage)),
         );
     }
-    let parsed = parse_probabilities(raw, &stage);
     match parsed {
         Err(e) => {
-            add(CheckKind::Probabilities, "probabilities.csv", Err(e));
+            add(CheckKind::Probabilities, "probabilities.csv", fail(e));
         }
         Ok((exact, listed)) => {
             add(
                 CheckKind::Probabilities,
                 "probabilities.csv",
-                check_probabilities(&stage, &exact, &listed),
+                outcome(check_probabilities(&stage, &exact, &listed)),
             );
             let m = stage.lottery.len();
+            let recomputed = Summary::of(&exact, &listed, m);
             add(
                 CheckKind::Summary,
                 "manifest.json",
-                if Summary::of(&exact, &listed, m) == stage.manifest.summary {
-                    Ok("minimum, maximum, mean, Gini and largest change recomputed".into())
+                if recomputed == stage.manifest.summary {
+                    pass("minimum, maximum, mean, Gini and largest change recomputed")
                 } else {
-                    Err(format!(
-                        "the summary does not follow from probabilities.csv: recomputed {:?}",
-                        Summary::of(&exact, &listed, m)
-                    ))
+                    fail(summary_difference(&stage.manifest.summary, &recomputed))
                 },
             );
             add(
                 CheckKind::Rounding,
                 "probabilities.csv",
-                check_rounding(&exact, &listed, m, &stage.manifest.rounding),
+                check_rounding(&stage, &exact, &listed),
             );
-            if options.resolve {
-                add(
-                    CheckKind::Resolve,
-                    "probabilities.csv",
-                    check_resolve(&stage, &exact, &options.settings, progress),
-                );
-            }
+            add(
+                CheckKind::Resolve,
+                "lottery.csv",
+                if options.resolve {
+                    check_resolve(raw, &stage, &options.settings, progress)
+                } else {
+                    unverified(format!(
+                        "the exact probabilities and the lottery were not recomputed: that they are the {} optimum and the tool's rounding of it rests on the organiser's word until they are (it takes about as long as making the lottery)",
+                        stage.manifest.algorithm
+                    ))
+                },
+            );
         }
     }
     add(
@@ -304,19 +462,61 @@ fn verify_stage(
     Some(stage)
 }
 
+/// Which summary figures differ, in words.
+fn summary_difference(stated: &Summary, recomputed: &Summary) -> String {
+    let mut diffs = Vec::new();
+    for (what, a, b) in [
+        ("exact", &stated.exact, &recomputed.exact),
+        ("lottery", &stated.lottery, &recomputed.lottery),
+    ] {
+        for (field, x, y) in [
+            ("minimum", &a.minimum, &b.minimum),
+            ("maximum", &a.maximum, &b.maximum),
+            ("mean", &a.mean, &b.mean),
+            ("Gini", &a.gini, &b.gini),
+        ] {
+            if x != y {
+                diffs.push(format!("{what} {field} {x}, recomputed {y}"));
+            }
+        }
+    }
+    for (field, x, y) in [
+        (
+            "largest change",
+            &stated.largest_change,
+            &recomputed.largest_change,
+        ),
+        (
+            "minimum drop",
+            &stated.minimum_drop,
+            &recomputed.minimum_drop,
+        ),
+    ] {
+        if x != y {
+            diffs.push(format!("{field} {x}, recomputed {y}"));
+        }
+    }
+    format!(
+        "the manifest's summary does not follow from probabilities.csv: {}",
+        diffs.join("; ")
+    )
+}
+
 /// The commitment check: the files give the commitment commitment.txt
 /// lists and states, and the published one when given. Returns the file
-/// to name and the result.
-fn check_commitment(
-    raw: &RawStage,
-    options: &VerifyOptions,
-) -> (&'static str, Result<String, String>) {
+/// to name and the outcome.
+pub(crate) fn check_commitment(raw: &RawStage, options: &VerifyOptions) -> (&'static str, Outcome) {
     let c = bundle::commitment(&raw.files);
     let listed = raw
         .commitment_txt
         .as_deref()
         .map(listed_digests)
         .unwrap_or_default();
+    let missing: Vec<&str> = COMMITTED_FILES
+        .iter()
+        .copied()
+        .filter(|name| !raw.files.contains_key(*name))
+        .collect();
     // The committed files whose digests differ from commitment.txt's.
     let changed: Vec<&str> = COMMITTED_FILES
         .iter()
@@ -325,7 +525,7 @@ fn check_commitment(
             listed.get(*name).is_some_and(|d| {
                 raw.files
                     .get(*name)
-                    .is_none_or(|b| &crate::files::table::sha256_hex(b) != d)
+                    .is_some_and(|b| &crate::files::table::sha256_hex(b) != d)
             })
         })
         .collect();
@@ -333,50 +533,45 @@ fn check_commitment(
     let published = options
         .commitments
         .get(raw.stage as usize)
-        .map(|p| p.trim());
-    let file = changed.first().copied().unwrap_or(COMMITMENT_FILE);
-    let commitment_ok = if !changed.is_empty() {
-        Err(format!(
+        .map(|p| p.trim().to_ascii_lowercase());
+    let file = missing
+        .first()
+        .or(changed.first())
+        .copied()
+        .unwrap_or(COMMITMENT_FILE);
+    let result = if !missing.is_empty() {
+        fail(format!(
+            "{} missing from the bundle (the commitment covers {})",
+            missing.join(", "),
+            COMMITTED_FILES.join(", ")
+        ))
+    } else if !changed.is_empty() {
+        fail(format!(
             "{} changed since the commitment (SHA-256 differs from the one {COMMITMENT_FILE} lists); the files give commitment {c}",
             changed.join(", ")
         ))
-    } else if stated.as_deref().is_some_and(|s| s != c) {
-        Err(format!(
+    } else if stated
+        .as_deref()
+        .is_some_and(|s| s.to_ascii_lowercase() != c)
+    {
+        fail(format!(
             "the files give {c} but {COMMITMENT_FILE} states {}",
             stated.unwrap_or_default()
         ))
-    } else if published.is_some_and(|p| p != c) {
-        Err(format!(
-            "the files give {c}, not the published {}: the bundle is not the one committed to",
-            published.unwrap_or_default()
-        ))
-    } else if published.is_some() {
-        Ok(format!("{c} (= the published commitment)"))
+    } else if let Some(p) = published {
+        if p == c {
+            pass(format!("{c} (= the published commitment)"))
+        } else {
+            fail(format!(
+                "the files give {c}, not the published {p}: the bundle is not the one committed to"
+            ))
+        }
     } else {
-        Ok(format!(
-            "{c} (compare it with the published one, or pass --commitment)"
+        unverified(format!(
+            "the files give {c}; not compared with a published commitment (give the one the organiser published)"
         ))
     };
-    (file, commitment_ok)
-}
-
-/// Adds the result of one check of a stage; returns whether it passed.
-pub(crate) fn record(
-    checks: &mut Vec<Check>,
-    raw: &RawStage,
-    kind: CheckKind,
-    file: &str,
-    result: Result<String, String>,
-) -> bool {
-    let passed = result.is_ok();
-    checks.push(Check {
-        stage: raw.stage,
-        kind,
-        file: raw.dir.join(file),
-        passed,
-        detail: result.unwrap_or_else(|e| e),
-    });
-    passed
+    (file, result)
 }
 
 /// The per-file digests listed in `commitment.txt`.
@@ -386,7 +581,7 @@ pub(crate) fn listed_digests(bytes: &[u8]) -> BTreeMap<String, String> {
         .lines()
         .filter_map(|l| {
             let (digest, name) = l.split_once("  ")?;
-            (digest.len() == 64).then(|| (name.to_string(), digest.to_string()))
+            (digest.len() == 64).then(|| (name.to_string(), digest.to_ascii_lowercase()))
         })
         .collect()
 }
@@ -400,8 +595,139 @@ pub(crate) fn stated_commitment(bytes: &[u8]) -> Option<String> {
         .map(str::to_string)
 }
 
-pub(crate) fn check_manifest(stage: &Stage) -> Result<String, String> {
+/// Every committed file is byte for byte what the tool writes from the
+/// parsed content: no duplicated, reordered or reformatted rows. (pool.csv
+/// and quotas.csv of a sealed stage are compared only with the key.)
+fn check_form(
+    raw: &RawStage,
+    stage: &Stage,
+    parsed: Option<&(Vec<f64>, Vec<u32>)>,
+    key: Option<&AuditorKey>,
+) -> (&'static str, Outcome) {
+    let m = stage.lottery.len();
+    if let Some(j) = (1..m).find(|&j| stage.lottery[j - 1] > stage.lottery[j]) {
+        return (
+            "lottery.csv",
+            fail(format!(
+                "panel {} comes before panel {} in the tool's order (panels are sorted by their members)",
+                j + 1,
+                j
+            )),
+        );
+    }
+    let mut expected: Vec<(&'static str, Vec<u8>)> = vec![
+        ("manifest.json", stage.manifest.to_bytes()),
+        (
+            "lottery.csv",
+            bundle::panels_csv(&stage.instance, &stage.lottery),
+        ),
+    ];
+    if let Some((exact, listed)) = parsed {
+        expected.push((
+            "probabilities.csv",
+            bundle::probabilities_csv(&stage.instance, exact, listed, m),
+        ));
+    }
+    if stage.hidden.is_empty() {
+        let names = stage.names(0..stage.instance.n());
+        let all: Vec<usize> = (0..stage.instance.n()).collect();
+        let seals = Seals {
+            categories: &stage.manifest.sealed,
+            key,
+        };
+        expected.push((
+            "pool.csv",
+            bundle::pool_csv(&stage.instance, &names, &all, &seals),
+        ));
+        let bounds: Vec<(u32, u32)> = stage
+            .instance
+            .quotas
+            .values
+            .iter()
+            .map(|v| (v.min, v.max))
+            .collect();
+        expected.push((
+            "quotas.csv",
+            bundle::quotas_csv(&stage.instance.quotas, &bounds),
+        ));
+    }
+    for (name, bytes) in &expected {
+        let actual = &raw.files[*name];
+        if actual != bytes {
+            return (name, fail(first_difference(name, actual, bytes)));
+        }
+    }
+    (
+        "lottery.csv",
+        pass(format!(
+            "{} are exactly as the tool writes them",
+            expected
+                .iter()
+                .map(|(n, _)| *n)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    )
+}
+
+/// Where `actual` first departs from the tool's form `expected`, in words.
+fn first_difference(name: &str, actual: &[u8], expected: &[u8]) -> String {
+    let a = String::from_utf8_lossy(actual);
+    let e = String::from_utf8_lossy(expected);
+    let (mut al, mut el) = (a.split_inclusive('\n'), e.split_inclusive('\n'));
+    for line in 1.. {
+        match (al.next(), el.next()) {
+            (Some(x), Some(y)) if x == y => continue,
+            (Some(x), Some(y)) => {
+                return format!(
+                    "line {line} is not as the tool writes it: {} where {} was expected",
+                    quoted(x.trim_end_matches('\n')),
+                    quoted(y.trim_end_matches('\n'))
+                );
+            }
+            (Some(x), None) => {
+                return format!(
+                    "line {line}, {}, is an extra line (the file should end before it)",
+                    quoted(x.trim_end_matches('\n'))
+                );
+            }
+            (None, Some(y)) => {
+                return format!(
+                    "the file ends at line {line}, where {} was expected",
+                    quoted(y.trim_end_matches('\n'))
+                );
+            }
+            (None, None) => break,
+        }
+    }
+    format!("{name} differs from the tool's form")
+}
+
+pub(crate) fn check_manifest(stage: &Stage, exact: Option<&[f64]>) -> Result<String, String> {
     let m = &stage.manifest;
+    let rule = &m.seed_rule;
+    match crate::audit::seed::SeedRule::new(rule.format, rule.count, &rule.source) {
+        Ok(r) if &r == rule => {}
+        Ok(_) => {
+            return Err(
+                "the seed rule's source is not written in its canonical form (single spaces)"
+                    .into(),
+            );
+        }
+        Err(e) => return Err(format!("the seed rule is not valid: {e}")),
+    }
+    if m.change_bound != lottery::CHANGE_BOUND {
+        return Err(format!(
+            "the manifest's bound on the rounding's change is {}/m, not the protocol's {}/m",
+            m.change_bound,
+            lottery::CHANGE_BOUND
+        ));
+    }
+    if let Some(c) = m.sealed.iter().find(|c| !m.categories.contains(c)) {
+        return Err(format!(
+            "sealed category \"{c}\" is not one of the categories"
+        ));
+    }
     if stage.stage == 0 {
         let from_inputs = m.inputs.iter().any(|f| f.role == "panel");
         if m.previous_commitment.is_some() {
@@ -438,6 +764,12 @@ pub(crate) fn check_manifest(stage: &Stage) -> Result<String, String> {
         .iter()
         .map(|c| c.name.clone())
         .collect();
+    let listed: Vec<String> = m
+        .categories
+        .iter()
+        .filter(|c| !stage.hidden.contains(c))
+        .cloned()
+        .collect();
     if m.people != stage.instance.n() {
         return Err(format!(
             "says {} people but pool.csv has {}",
@@ -445,10 +777,11 @@ pub(crate) fn check_manifest(stage: &Stage) -> Result<String, String> {
             stage.instance.n()
         ));
     }
-    if m.categories != cats {
+    if listed != cats {
         return Err(format!(
-            "lists categories {:?} but quotas.csv has {:?}",
-            m.categories, cats
+            "lists the categories {} but quotas.csv has {}",
+            listed.join(", "),
+            cats.join(", ")
         ));
     }
     if m.panels != stage.lottery.len() {
@@ -461,9 +794,31 @@ pub(crate) fn check_manifest(stage: &Stage) -> Result<String, String> {
     if objective_of(&m.algorithm).is_none() {
         return Err(format!("unknown algorithm \"{}\"", m.algorithm));
     }
+    if let Some(exact) = exact {
+        let d = Disclosure::of(&stage.instance, &m.sealed, exact);
+        if d != m.disclosure {
+            return Err(format!(
+                "the disclosure figures do not follow from pool.csv: {} unique and {} in groups under {} on {}, expected {} on the panel (the manifest says {}, {}, {})",
+                d.unique,
+                d.fewer_than_5,
+                bundle::SMALL_GROUP,
+                d.columns.join(", "),
+                d.expected_unique_on_panel,
+                m.disclosure.unique,
+                m.disclosure.fewer_than_5,
+                m.disclosure.expected_unique_on_panel
+            ));
+        }
+    }
     Ok(format!(
-        "{} people, k = {}, m = {}, {}",
-        m.people, m.panel_size, m.panels, m.algorithm
+        "{} people, k = {}, m = {}, {}; seed rule {}; {} of {} people unique on the published columns",
+        m.people,
+        m.panel_size,
+        m.panels,
+        m.algorithm,
+        rule.describe(),
+        m.disclosure.unique,
+        m.people
     ))
 }
 
@@ -631,48 +986,63 @@ pub(crate) fn check_probabilities(
     ))
 }
 
-pub(crate) fn check_rounding(
-    exact: &[f64],
-    listed: &[u32],
-    m: usize,
-    claim: &str,
-) -> Result<String, String> {
+/// Everyone within the committed bound of their exact chance, and the
+/// minimum within 1/m unless the manifest declares otherwise.
+pub(crate) fn check_rounding(stage: &Stage, exact: &[f64], listed: &[u32]) -> Outcome {
+    let m = stage.lottery.len();
     let mf = m as f64;
+    let bound = lottery::CHANGE_BOUND;
     let emin = exact.iter().copied().fold(f64::INFINITY, f64::min);
     let lmin = listed
         .iter()
         .map(|&a| f64::from(a) / mf)
         .fold(f64::INFINITY, f64::min);
-    let largest = exact
-        .iter()
-        .zip(listed)
-        .map(|(e, &a)| (f64::from(a) / mf - e).abs())
-        .fold(0.0, f64::max);
+    let Some((worst, change)) = lottery::largest_change(exact, listed, m) else {
+        return pass("nobody in the pool");
+    };
+    let who = &stage.instance.pool.people[worst].id;
+    if change > f64::from(bound) + lottery::BOUND_TOLERANCE {
+        return fail(format!(
+            "{who} is on {} of the {m} panels, but m × their exact probability is {:.3}: a change of {change:.2}/m, beyond the {bound}/m the rounding guarantees, so the lottery is not the tool's rounding of the exact probabilities",
+            listed[worst],
+            mf * exact[worst]
+        ));
+    }
     let text = format!(
-        "exact minimum {emin:.6}, lottery minimum {lmin:.6} (drop {:.2}/m); largest change {:.2}/m",
-        (emin - lmin) * mf,
-        largest * mf
+        "every person within {bound}/m of their exact chance (largest change {change:.2}/m, {who}); exact minimum {emin:.6}, lottery minimum {lmin:.6} (drop {:.2}/m)",
+        (emin - lmin) * mf
     );
     let fell = bundle::minimum_fell(exact, listed, m);
-    match (fell, claim.contains(bundle::FLOOR_MISSED)) {
-        (true, false) => Err(format!(
+    match (fell, stage.manifest.rounding.contains(bundle::FLOOR_MISSED)) {
+        (true, false) => fail(format!(
             "{text}: the minimum fell by 1/m or more, but the manifest does not say so"
         )),
-        (true, true) => Ok(format!(
+        (true, true) => pass(format!(
             "{text}; the minimum fell by 1/m or more, as the manifest declares"
         )),
-        (false, _) => Ok(format!("{text}; the minimum fell by less than 1/m")),
+        (false, _) => pass(format!("{text}; the minimum fell by less than 1/m")),
     }
 }
 
+/// Recomputes the stage's distribution and rounding from pool.csv,
+/// quotas.csv and the manifest's settings (both are deterministic), and
+/// requires probabilities.csv and lottery.csv to be the same bytes.
 pub(crate) fn check_resolve(
+    raw: &RawStage,
     stage: &Stage,
-    exact: &[f64],
     settings: &crate::solver::Settings,
     progress: &mut dyn FnMut(&Progress),
-) -> Result<String, String> {
-    let objective = objective_of(&stage.manifest.algorithm).ok_or("unknown algorithm")?;
-    let profiles = Profiles::new(&stage.instance);
+) -> Outcome {
+    let manifest = &stage.manifest;
+    if !stage.hidden.is_empty() {
+        return unverified(format!(
+            "not recomputed: the sealed {} are needed (an auditor with the key recomputes it)",
+            stage.hidden.join(", ")
+        ));
+    }
+    let Some(objective) = objective_of(&manifest.algorithm) else {
+        return fail(format!("unknown algorithm \"{}\"", manifest.algorithm));
+    };
     let options = optimise::Options {
         objective,
         settings: *settings,
@@ -680,47 +1050,86 @@ pub(crate) fn check_resolve(
         relaxation_first: true,
         peel: optimise::Peel::DEFAULT,
     };
-    let computed = optimise::optimise(&stage.instance, &profiles, &options, progress)
-        .map_err(|e| format!("the recomputation failed: {e}"))?;
-    let pi = profiles.per_person(&computed.profile_probabilities);
-    let tolerance = RESOLVE_TOLERANCE;
-    let worst = (0..pi.len()).max_by(|&a, &b| {
-        (pi[a] - exact[a])
-            .abs()
-            .total_cmp(&(pi[b] - exact[b]).abs())
-    });
-    let deviation = worst.map_or(0.0, |i| (pi[i] - exact[i]).abs());
-    if !stage.manifest.optimisation_complete {
+    let made = match lottery::make(&stage.instance, &options, manifest.panels as u32, progress) {
+        Ok(made) => made,
+        Err(e) => return fail(format!("the recomputation failed: {e}")),
+    };
+    let exact = bundle::as_written(&made.rounded.exact);
+    if !manifest.optimisation_complete {
         let (a, b) = (
-            crate::selection::distribution::Fairness::of(&pi).min,
-            crate::selection::distribution::Fairness::of(exact).min,
+            crate::selection::distribution::Fairness::of(&exact).min,
+            parse_probabilities(raw, stage)
+                .map(|(e, _)| crate::selection::distribution::Fairness::of(&e).min)
+                .unwrap_or(f64::NAN),
         );
-        return if a + tolerance >= b {
-            Ok(format!(
-                "the bundle's distribution was stopped early; recomputed minimum {a:.6} ≥ its {b:.6}"
-            ))
+        return unverified(format!(
+            "the distribution was stopped by a time limit, so it cannot be recomputed exactly; the complete {}'s minimum is {a:.6}, the bundle's {b:.6}",
+            manifest.algorithm
+        ));
+    }
+    let version = if manifest.tool == tool() {
+        String::new()
+    } else {
+        format!(
+            " (the bundle was made by {}, this is {}: recompute with the version that made it)",
+            manifest.tool,
+            tool()
+        )
+    };
+    let m = made.rounded.m();
+    let probabilities =
+        bundle::probabilities_csv(&stage.instance, &exact, &made.rounded.appearances, m);
+    if probabilities != raw.files["probabilities.csv"] {
+        let problem = first_difference(
+            "probabilities.csv",
+            &raw.files["probabilities.csv"],
+            &probabilities,
+        );
+        let detail = format!("probabilities.csv is not what recomputing gives: {problem}{version}");
+        return if version.is_empty() {
+            fail(detail)
         } else {
-            Err(format!(
-                "recomputed minimum {a:.6} is below the bundle's {b:.6}"
-            ))
+            unverified(detail)
         };
     }
-    match worst {
-        Some(i) if deviation > tolerance => Err(format!(
-            "{}: recomputed {:.9}, bundle says {:.9} (tolerance {tolerance:e})",
-            stage.instance.pool.people[i].id, pi[i], exact[i]
-        )),
-        _ => Ok(format!(
-            "{} recomputed from pool.csv and quotas.csv: every exact probability within {deviation:.1e} (tolerance {tolerance:e})",
-            stage.manifest.algorithm
-        )),
+    let recomputed = bundle::lottery_csv(&stage.instance, &made.rounded);
+    if recomputed != raw.files["lottery.csv"] {
+        let problem = first_difference("lottery.csv", &raw.files["lottery.csv"], &recomputed);
+        let detail = format!(
+            "lottery.csv is not the lottery the rounding makes from these probabilities: {problem}{version}"
+        );
+        return if version.is_empty() {
+            fail(detail)
+        } else {
+            unverified(detail)
+        };
     }
+    pass(format!(
+        "{} and its rounding recomputed from pool.csv and quotas.csv: probabilities.csv and lottery.csv are identical",
+        manifest.algorithm
+    ))
 }
 
 pub(crate) fn check_round_inputs(
     stages: &[Stage],
     stage: &Stage,
     raw: &RawStage,
+    key: Option<&AuditorKey>,
+) -> Outcome {
+    if !stages[0].hidden.is_empty() {
+        return unverified(format!(
+            "not checked: the round's pool and quotas depend on the sealed {} (an auditor with the key checks them)",
+            stages[0].hidden.join(", ")
+        ));
+    }
+    outcome(round_inputs(stages, stage, raw, key))
+}
+
+fn round_inputs(
+    stages: &[Stage],
+    stage: &Stage,
+    raw: &RawStage,
+    key: Option<&AuditorKey>,
 ) -> Result<String, String> {
     if stage.manifest.household_rule != stages[0].manifest.household_rule {
         return Err("the household rule differs from the first stage's".into());
@@ -736,7 +1145,7 @@ pub(crate) fn check_round_inputs(
                 .ok_or_else(|| format!("withdrawn \"{n}\" is not in the first stage's pool"))?,
         );
     }
-    let d = derive_replacement(&stages[0], &panel, &before, &leaving)?;
+    let d = derive_replacement(&stages[0], &panel, &before, &leaving, key)?;
     if d.held != stage.manifest.held {
         return Err("the held list is not the current panel minus those withdrawn".into());
     }
@@ -759,10 +1168,15 @@ pub(crate) fn check_round_inputs(
             );
         }
     } else {
+        let seals = Seals {
+            categories: &stages[0].manifest.sealed,
+            key,
+        };
         let relaxed = round_relaxation(
             stage.stage,
             &d,
             stage.manifest.household_rule,
+            &seals,
             &crate::solver::Settings::default(),
         )
         .map_err(|e| format!("recomputing the relaxation failed: {e}"))?;
@@ -773,8 +1187,9 @@ pub(crate) fn check_round_inputs(
             Some((quotas, changes)) => {
                 if changes != stage.manifest.relaxed {
                     return Err(format!(
-                        "the manifest's relaxation {:?} is not the smallest one, {:?}",
-                        stage.manifest.relaxed, changes
+                        "the manifest's relaxation ({}) is not the smallest one ({})",
+                        stage.manifest.relaxed.join("; "),
+                        changes.join("; ")
                     ));
                 }
                 if raw.files["quotas.csv"] != quotas {
@@ -802,45 +1217,97 @@ pub(crate) fn check_round_inputs(
     ))
 }
 
-pub(crate) fn check_draw(stage: &Stage, seed: Option<&String>) -> Result<String, String> {
+/// The draw: draw.json's seed is in the committed form, is the published
+/// one, and gives the recorded panel from the commitment.
+pub(crate) fn check_draw(stage: &Stage, published: Option<&String>) -> Outcome {
     let m = stage.lottery.len() as u64;
-    match (&stage.draw, seed) {
-        (None, None) => Ok("not drawn yet".into()),
-        (None, Some(seed)) => Ok(format!(
-            "not recorded; seed \"{seed}\" gives panel {} of {m}",
-            bundle::panel_number(&stage.commitment, seed, m)
-        )),
-        (Some(d), published) => {
-            if let Some(p) = published
-                && p != &d.seed
-            {
-                return Err(format!(
-                    "draw.json used seed \"{}\", not the published \"{p}\"",
-                    d.seed
-                ));
-            }
-            let expected = draw(stage, &d.seed);
-            if d.commitment != stage.commitment {
-                Err(format!(
-                    "draw.json names commitment {}, but the files give {}",
-                    d.commitment, stage.commitment
-                ))
-            } else if d.panel != expected.panel {
-                Err(format!(
-                    "draw.json says panel {}, but seed \"{}\" gives panel {}",
-                    d.panel, d.seed, expected.panel
-                ))
-            } else if d.members != expected.members {
-                Err(format!(
-                    "draw.json's members are not those of panel {} in lottery.csv",
-                    d.panel
-                ))
-            } else {
-                Ok(format!(
-                    "seed \"{}\" gives panel {} of {m}, as recorded",
-                    d.seed, d.panel
-                ))
-            }
+    let rule = &stage.manifest.seed_rule;
+    let published = match published.map(|p| (p, rule.canonical(p))) {
+        None => None,
+        Some((p, Ok(c))) => Some((p, c)),
+        Some((p, Err(e))) => {
+            return fail(format!(
+                "the published seed {} does not fit the committed seed rule, {}: {e}",
+                quoted(p),
+                rule.describe()
+            ));
         }
+    };
+    let Some(d) = &stage.draw else {
+        return match published {
+            None => pass("not drawn yet"),
+            Some((_, c)) => pass(format!(
+                "not drawn yet; the published seed, {} in the committed form, gives panel {} of {m}",
+                quoted(&c),
+                bundle::panel_number(&stage.commitment, &c, m)
+            )),
+        };
+    };
+    match rule.canonical(&d.seed_as_typed) {
+        Ok(c) if c == d.seed => {}
+        Ok(c) => {
+            return fail(format!(
+                "draw.json's seed {} is not what the seed as typed, {}, gives under the committed rule: {}",
+                quoted(&d.seed),
+                quoted(&d.seed_as_typed),
+                quoted(&c)
+            ));
+        }
+        Err(e) => {
+            return fail(format!(
+                "draw.json's seed as typed, {}, does not fit the committed seed rule: {e}",
+                quoted(&d.seed_as_typed)
+            ));
+        }
+    }
+    if let Some((typed, c)) = &published
+        && *c != d.seed
+    {
+        return fail(format!(
+            "the panel was drawn with the seed {}, not the published {} (in the committed form, {}: {})",
+            quoted(&d.seed),
+            quoted(typed),
+            rule.describe(),
+            quoted(c)
+        ));
+    }
+    if d.commitment != stage.commitment {
+        return fail(format!(
+            "draw.json names commitment {}, but the files give {}",
+            d.commitment, stage.commitment
+        ));
+    }
+    let expected = bundle::panel_number(&stage.commitment, &d.seed, m);
+    if d.panel != expected {
+        return fail(format!(
+            "draw.json says panel {}, but the seed {} gives panel {expected}",
+            d.panel,
+            quoted(&d.seed)
+        ));
+    }
+    let members = stage.names(
+        stage.lottery[expected as usize - 1]
+            .members()
+            .iter()
+            .copied(),
+    );
+    if d.members != members {
+        return fail(format!(
+            "draw.json's members are not those of panel {} in lottery.csv",
+            d.panel
+        ));
+    }
+    if published.is_some() {
+        pass(format!(
+            "the published seed, {} in the committed form, gives panel {} of {m}, as recorded",
+            quoted(&d.seed),
+            d.panel
+        ))
+    } else {
+        unverified(format!(
+            "draw.json's seed {} gives panel {} of {m}, as recorded; not compared with a published seed (give the one announced in public)",
+            quoted(&d.seed),
+            d.panel
+        ))
     }
 }

@@ -17,10 +17,14 @@ use super::{LotteryArgs, PoolArgs, progress_bar, publish, show_progress};
 /// that every person's probability changes as little as possible and the
 /// minimum falls by less than 1/m, and writes the audit bundle: a public
 /// directory with no personal data (pseudonymous pool, quotas, lottery,
-/// exact and lottery probabilities, manifest). Prints the COMMITMENT to
-/// publish before the seed is fixed. The private directory (default:
-/// BUNDLE-private) keeps the secret pseudonym key and the map back to ids;
-/// keep it, and never publish it.
+/// exact and lottery probabilities, manifest with the seed rule and what
+/// the bundle reveals). Prints the COMMITMENT and the SEED RULE to publish
+/// before the seed exists: the rule (--seed-format, --seed-count,
+/// --seed-source) fixes how the seed will be written, so nobody can pick a
+/// spelling after the event. The private directory (default:
+/// BUNDLE-private) keeps the secret pseudonym key, the map back to ids and
+/// auditor.key (for an auditor of sealed categories); keep it, and never
+/// publish it.
 ///
 /// Next: `kleroterion draw BUNDLE --seed TEXT` once the seed is public;
 /// reviewers run `kleroterion verify BUNDLE`.
@@ -58,7 +62,7 @@ pub fn run(args: LotteryCmd) -> Result<i32, Error> {
     target.check_free()?;
     let instance = args.inputs.load()?;
     println!("{}\n", steps::describe_instance(&instance));
-    let settings = args.lottery.settings(started);
+    let settings = args.lottery.settings(started)?;
     let bar = progress_bar(args.lottery.quiet);
     let published = lottery::lottery(
         &instance,

@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
+use kleroterion::audit::seed::{SeedFormat, SeedRule};
 use kleroterion::error::exit;
 use kleroterion::selection::optimise::{Objective, Progress};
 use kleroterion::steps::lottery::{LotterySettings, Published};
@@ -204,19 +205,59 @@ pub struct LotteryArgs {
     /// Stop the optimisation after this many seconds with the best certified distribution so far (exit code 8).
     #[arg(long, value_name = "SECONDS")]
     pub time_limit: Option<f64>,
+    /// How the public seed will be written, committed before it exists: numbers (the whole numbers in the order given), sorted-numbers (the same, sorted), text (Unicode NFC, white space collapsed to single spaces) or hex (a randomness beacon's value).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub seed_format: SeedFormatArg,
+    /// With numbers or hex: how many numbers, or hex digits, the seed will have (a seed with more or fewer is refused).
+    #[arg(long, value_name = "N")]
+    pub seed_count: Option<u32>,
+    /// Where the seed will come from: the public event and its date, e.g. "EuroMillions of Tuesday 8 December 2026: the five main numbers, then the two stars".
+    #[arg(long, value_name = "TEXT")]
+    pub seed_source: String,
+    /// Categories to publish only sealed (keyed commitments) in the bundle's pool.csv, e.g. an attitude question; the public verify then cannot check their quotas, an auditor given auditor.key can. A new bundle only: later rounds keep its first stage's.
+    #[arg(long, value_name = "CATEGORY,...", value_delimiter = ',')]
+    pub seal: Vec<String>,
     /// No progress bar.
     #[arg(long, short = 'q')]
     pub quiet: bool,
 }
 
+/// The seed formats (docs/draw-spec.md, "The seed rule").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SeedFormatArg {
+    Numbers,
+    SortedNumbers,
+    Text,
+    Hex,
+}
+
+impl SeedFormatArg {
+    fn format(self) -> SeedFormat {
+        match self {
+            SeedFormatArg::Numbers => SeedFormat::Numbers,
+            SeedFormatArg::SortedNumbers => SeedFormat::SortedNumbers,
+            SeedFormatArg::Text => SeedFormat::Text,
+            SeedFormatArg::Hex => SeedFormat::Hex,
+        }
+    }
+}
+
 impl LotteryArgs {
-    pub fn settings(&self, started: Instant) -> LotterySettings {
-        LotterySettings {
+    pub fn settings(&self, started: Instant) -> Result<LotterySettings, Error> {
+        let seed_rule = SeedRule::new(
+            self.seed_format.format(),
+            self.seed_count,
+            &self.seed_source,
+        )
+        .map_err(|e| Error::Usage(format!("the seed rule: {e}")))?;
+        Ok(LotterySettings {
             algorithm: self.algorithm.objective(),
             panels: self.panels,
             time_limit: self.time_limit,
             started,
-        }
+            seed_rule,
+            seal: self.seal.clone(),
+        })
     }
 }
 
@@ -239,7 +280,11 @@ pub fn publish(published: &Published) -> Result<i32, Error> {
     println!("\nwrote {}", published.dir.display());
     println!("\nCOMMITMENT {}", published.built.commitment);
     println!(
-        "Publish this commitment now, before the seed exists; then fix a public seed and run\n  kleroterion draw {} --seed \"<seed>\"",
+        "SEED RULE  {}",
+        published.built.manifest.seed_rule.describe()
+    );
+    println!(
+        "Publish the commitment and the seed rule now, before the seed exists; once the seed is public, run\n  kleroterion draw {} --seed \"<the seed, as announced>\"",
         published.bundle.display()
     );
     if let Some(private) = &published.private {

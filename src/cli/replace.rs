@@ -78,7 +78,7 @@ pub struct ReplaceArgs {
 
 pub fn run(args: ReplaceArgs) -> Result<i32, Error> {
     let started = Instant::now();
-    let settings = args.lottery.settings(started);
+    let settings = args.lottery.settings(started)?;
     let bar;
     let published = if let Some(panel) = &args.panel {
         let (Some(pool), Some(quotas), Some(size)) = (&args.pool, &args.quotas, args.size) else {
@@ -129,5 +129,18 @@ pub fn run(args: ReplaceArgs) -> Result<i32, Error> {
         )
     };
     bar.finish_and_clear();
-    publish(&published?)
+    publish(&published.map_err(with_options)?)
+}
+
+/// The library says what to do in words; here, which options do it.
+fn with_options(e: Error) -> Error {
+    match e {
+        Error::Infeasible(m) if m.contains("asking for the relaxation") => {
+            Error::Infeasible(format!("{m}: add --relax"))
+        }
+        Error::Usage(m) if m == kleroterion::audit::NOT_CHAINED => Error::Usage(format!(
+            "{m}: kleroterion replace NEW --pool … --quotas … -k … --panel PANEL.csv --withdrawn … --seed-format … --seed-source …"
+        )),
+        e => e,
+    }
 }

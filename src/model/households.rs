@@ -65,14 +65,14 @@ impl Households {
                     InputError::invalid(&pool.path, "an address column is also a quota category")
                         .line(1)
                         .column(name)
-                        .hint("pass only address columns to --address-columns"),
+                        .hint("name as address columns only the columns of an address"),
                 ),
                 Some(c) => idx.push(c),
                 None => errors.push(
                     InputError::invalid(
                         &pool.path,
                         format!(
-                            "--address-columns names \"{name}\" but the respondents have no such column; columns are {}",
+                            "the address columns name \"{name}\" but the respondents have no such column; columns are {}",
                             pool.header
                                 .iter()
                                 .map(|h| format!("\"{}\"", h.trim()))

@@ -46,9 +46,7 @@ impl Instance {
         inputs: &Inputs,
     ) -> Result<(Instance, Vec<Warning>), Error> {
         if inputs.k == 0 {
-            return Err(Error::Usage(
-                "the panel size (--size) must be at least 1".into(),
-            ));
+            return Err(Error::Usage("the panel size must be at least 1".into()));
         }
         let (pool, warnings) = Pool::from_table(pool, &quotas, inputs.id_column.as_deref())?;
         let households = Households::from_columns(&pool, &inputs.address_columns)?;
@@ -78,7 +76,7 @@ impl Instance {
                     self.n()
                 ),
             )
-            .hint("choose a smaller --size or add volunteers to the pool")
+            .hint("choose a smaller panel size or add volunteers to the pool")
             .into());
         }
         Ok(())
@@ -97,14 +95,14 @@ impl Instance {
             let max: u64 = cat.values.iter().map(|&v| u64::from(q.values[v].max)).sum();
             if min > k {
                 out.push(format!(
-                    "category \"{}\": the minimums add up to {min}, more than the panel size {k} ({}); lower some minimums or raise --size",
+                    "category \"{}\": the minimums add up to {min}, more than the panel size {k} ({}); lower some minimums or raise the panel size",
                     cat.name,
                     file_line(&q.path, q.values[cat.values[0]].line)
                 ));
             }
             if max < k {
                 out.push(format!(
-                    "category \"{}\": the maximums add up to {max}, less than the panel size {k} ({}); raise some maximums or lower --size",
+                    "category \"{}\": the maximums add up to {max}, less than the panel size {k} ({}); raise some maximums or lower the panel size",
                     cat.name,
                     file_line(&q.path, q.values[cat.values[0]].line)
                 ));
@@ -113,7 +111,7 @@ impl Instance {
         let independent = self.households.independent_count();
         if independent < self.k {
             out.push(format!(
-                "the household rule leaves at most {independent} people who can sit together (one per household), fewer than the panel size {k}; lower --size"
+                "the household rule leaves at most {independent} people who can sit together (one per household), fewer than the panel size {k}; lower the panel size"
             ));
         }
         out

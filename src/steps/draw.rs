@@ -3,9 +3,12 @@
 
 use std::path::PathBuf;
 
-use crate::audit::bundle::DRAW_FILE;
-use crate::audit::private::{self, Private};
+use crate::audit::Status;
+use crate::audit::bundle::{COMMITMENT_FILE, DRAW_FILE, group_sizes};
+use crate::audit::private;
+use crate::audit::seed::quoted;
 use crate::audit::{self, Bundle};
+use crate::error::InputError;
 use crate::error::{Error, Warning};
 use crate::files::dir::{self, Outputs};
 
@@ -13,8 +16,12 @@ use crate::files::dir::{self, Outputs};
 #[derive(Debug, Clone)]
 pub struct DrawOptions {
     pub bundle: PathBuf,
-    /// The public seed, fixed after the commitment was published.
+    /// The public seed as typed, fixed after the commitment was published;
+    /// put in its canonical form by the stage's committed seed rule.
     pub seed: String,
+    /// The commitment the organiser published for the stage drawn, to
+    /// compare with the files (None: compared with commitment.txt only).
+    pub commitment: Option<String>,
     /// The organiser's private directory (None: BUNDLE-private, if present).
     pub private: Option<PathBuf>,
 }
@@ -32,8 +39,8 @@ pub enum PrivateFiles {
 /// A drawn stage.
 #[derive(Debug)]
 pub struct Drawn {
-    /// What to tell the user: the panel number and its members'
-    /// pseudonyms.
+    /// What to tell the user: the seed in its committed form, the panel
+    /// number and its members' pseudonyms.
     pub text: String,
     /// draw.json into the stage's directory.
     pub record: Outputs,
@@ -43,32 +50,79 @@ pub struct Drawn {
     pub warnings: Vec<Warning>,
 }
 
+/// Refuses a bundle whose files no longer give the commitment their
+/// commitment.txt states (edited after it was printed), or, for the stage
+/// `published` names, not the published commitment.
+pub fn unchanged(bundle: &Bundle, published: Option<(u32, &str)>) -> Result<(), Error> {
+    for raw in &bundle.stages {
+        let mut options = audit::VerifyOptions::default();
+        if let Some((stage, c)) = published
+            && stage == raw.stage
+        {
+            options.commitments = vec![String::new(); stage as usize];
+            options.commitments.push(c.to_string());
+        }
+        let (file, (status, detail)) = audit::check_commitment(raw, &options);
+        if status == Status::Fail {
+            return Err(InputError::invalid(&raw.dir.join(file), detail)
+                .hint("restore the bundle exactly as it was when its commitment was published")
+                .into());
+        }
+        if raw.commitment_txt.is_none() {
+            return Err(
+                InputError::invalid(&raw.dir.join(COMMITMENT_FILE), "the file is missing")
+                    .hint("restore the bundle exactly as it was when its commitment was published")
+                    .into(),
+            );
+        }
+    }
+    Ok(())
+}
+
 /// Draws the first stage of the bundle not drawn yet.
 pub fn draw(options: &DrawOptions) -> Result<Drawn, Error> {
     let files = dir::read_dir(&options.bundle)?;
-    let mut stages = audit::parse_all(&Bundle::from_files(&options.bundle, files))?;
+    let bundle = Bundle::from_files(&options.bundle, files);
+    let (private_dir, private) = private::beside(&options.bundle, options.private.as_deref())?;
+    let key = private.as_ref().map(|p| p.secret.auditor_key());
+    let undrawn = bundle
+        .stages
+        .iter()
+        .position(|raw| raw.draw.is_none())
+        .unwrap_or(bundle.stages.len()) as u32;
+    unchanged(&bundle, options.commitment.as_deref().map(|c| (undrawn, c)))?;
+    let mut stages = audit::parse_all(&bundle, key.as_ref())?;
     let Some(at) = stages.iter().position(|s| s.draw.is_none()) else {
         let last = stages.last().ok_or(Error::Usage("empty bundle".into()))?;
         let Some(d) = last.draw.as_ref() else {
             return Err(Error::Internal("a stage is neither drawn nor not".into()));
         };
         return Err(Error::Usage(format!(
-            "every stage of {} is drawn already (stage {} drew panel {} with seed \"{}\"); for a replacement round run `kleroterion replace`",
+            "every stage of {} is drawn already (stage {} drew panel {} with the seed {}); for withdrawals, start a replacement round",
             options.bundle.display(),
             last.stage,
             d.panel,
-            d.seed
+            quoted(&d.seed)
         )));
     };
     let stage = &stages[at];
-    let record = audit::draw(stage, &options.seed);
+    let record = audit::draw(stage, &options.seed).map_err(Error::Usage)?;
     let mut written = Outputs::into_dir(stage.dir.clone());
     written.add(DRAW_FILE, record.to_bytes());
+    let sizes = group_sizes(&stage.instance, &stage.manifest.sealed);
+    let index = stage.index();
+    let unique = record
+        .members
+        .iter()
+        .filter(|n| index.get(n.as_str()).is_some_and(|&i| sizes[i] == 1))
+        .count();
     let text = format!(
-        "Stage {} (commitment {}), seed \"{}\": panel {} of {}\n{} {}: {}\n",
+        "Stage {} (commitment {})\nseed as typed {}\nin the committed form ({}): {}\npanel {} of {}\n{} {}: {}\nunique on pool.csv's published columns: {unique} of them\n",
         record.stage,
         record.commitment,
-        record.seed,
+        quoted(&record.seed_as_typed),
+        stage.manifest.seed_rule.describe(),
+        quoted(&record.seed),
         record.panel,
         stage.lottery.len(),
         if audit::is_replacement(stage) {
@@ -81,21 +135,12 @@ pub fn draw(options: &DrawOptions) -> Result<Drawn, Error> {
     );
     stages[at].draw = Some(record);
     stages.truncate(at + 1);
-    let private_dir = options
-        .private
-        .clone()
-        .unwrap_or_else(|| private::default_dir(&options.bundle));
-    let (private, warnings) = if private_dir.join(private::SOURCE_FILE).exists() {
-        let (files, warnings) = Private::open(&private_dir)?.selection_files(&stages)?;
-        (PrivateFiles::Written(files), warnings)
-    } else if options.private.is_some() {
-        return Err(Error::Usage(format!(
-            "{} is not a private directory written by `kleroterion lottery` (no {})",
-            private_dir.display(),
-            private::SOURCE_FILE
-        )));
-    } else {
-        (PrivateFiles::Absent(private_dir), Vec::new())
+    let (private, warnings) = match private {
+        Some(p) => {
+            let (files, warnings) = p.selection_files(&stages)?;
+            (PrivateFiles::Written(files), warnings)
+        }
+        None => (PrivateFiles::Absent(private_dir), Vec::new()),
     };
     Ok(Drawn {
         text,

@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use crate::audit::bundle::Secret;
 use crate::audit::private::{self, Source};
+use crate::audit::seed::SeedRule;
 use crate::audit::{self, Built, LotteryOptions};
 use crate::error::{Error, Warning};
 use crate::files::dir::Outputs;
@@ -29,6 +30,12 @@ pub struct LotterySettings {
     /// Stop the optimisation after this many seconds from `started`.
     pub time_limit: Option<f64>,
     pub started: Instant,
+    /// How the stage's seed must be written and where it comes from
+    /// (committed in its manifest).
+    pub seed_rule: SeedRule,
+    /// Categories to publish only sealed (a new bundle; a bundle's later
+    /// rounds keep its first stage's).
+    pub seal: Vec<String>,
 }
 
 impl LotterySettings {
@@ -49,6 +56,8 @@ impl LotterySettings {
                 peel: Peel::DEFAULT,
             },
             panels: self.panels,
+            seed_rule: self.seed_rule.clone(),
+            seal: self.seal.clone(),
         })
     }
 }
@@ -128,14 +137,20 @@ pub fn lottery(
     let options = settings.options()?;
     let (private, secret) = target.private_and_secret()?;
     let (built, names) = audit::first_stage(instance, &secret, &options, progress)?;
-    publish_first_stage(built, &names, pool, instance, &private, &secret, target)
+    publish_first_stage(
+        built, &names, pool, None, instance, &private, &secret, target,
+    )
 }
 
-/// A new bundle whose first stage is `built`, and its private directory.
+/// A new bundle whose first stage is `built`, and its private directory
+/// (`panel`: the panel file and its SHA-256, for a round started from the
+/// inputs).
+#[allow(clippy::too_many_arguments)]
 pub(super) fn publish_first_stage(
     built: Built,
     names: &[String],
     pool: &PoolFiles,
+    panel: Option<(PathBuf, String)>,
     instance: &Instance,
     private: &Path,
     secret: &Secret,
@@ -150,6 +165,8 @@ pub(super) fn publish_first_stage(
         size: instance.k,
         id_column: pool.id_column.clone(),
         address_columns: pool.address_columns.clone(),
+        panel_sha256: panel.as_ref().map(|(_, d)| d.clone()),
+        panel: panel.map(|(p, _)| absolute(&p)),
     };
     let private_files = private::files(private, secret, &source, instance, names)?;
     let mut bundle = Outputs::new_dir(target.bundle.clone(), target.force);
@@ -198,6 +215,11 @@ pub(super) fn stage_text(built: &Built) -> (String, Option<Warning>) {
         parse(&s.minimum_drop)
     ));
     text.push_str(&format!(
+        "  every person within {}/m of their exact chance (the rounding's guarantee)\n",
+        built.manifest.change_bound
+    ));
+    text.push_str(&disclosure_text(built));
+    text.push_str(&format!(
         "  optimisation {:.1} s, rounding {:.1} s\n",
         built.made.computed.seed_seconds
             + built
@@ -219,6 +241,54 @@ pub(super) fn stage_text(built: &Built) -> (String, Option<Warning>) {
         ));
     }
     (text, warning)
+}
+
+/// What the stage's pool.csv reveals, and what sealing each category
+/// would change.
+fn disclosure_text(built: &Built) -> String {
+    let d = &built.manifest.disclosure;
+    let n = built.manifest.people.max(1);
+    let mut text = format!(
+        "  disclosure: {} of {} people ({:.0}%) are unique on pool.csv's published columns ({}), {} in groups of fewer than {}; about {} of the {} panel members will be unique\n",
+        d.unique,
+        built.manifest.people,
+        100.0 * d.unique as f64 / n as f64,
+        d.columns.join(", "),
+        d.fewer_than_5,
+        crate::audit::bundle::SMALL_GROUP,
+        d.expected_unique_on_panel,
+        built.manifest.panel_size
+    );
+    if d.unique > 0 {
+        let sealed = &built.manifest.sealed;
+        let options: Vec<String> = built
+            .instance
+            .quotas
+            .categories
+            .iter()
+            .filter(|c| !sealed.contains(&c.name))
+            .map(|c| {
+                let mut hidden = sealed.clone();
+                hidden.push(c.name.clone());
+                let unique = crate::audit::bundle::group_sizes(&built.instance, &hidden)
+                    .iter()
+                    .filter(|&&s| s == 1)
+                    .count();
+                format!("{} → {unique}", c.name)
+            })
+            .collect();
+        text.push_str(&format!(
+            "  unique if one more category were sealed: {}\n",
+            options.join(", ")
+        ));
+    }
+    if !built.manifest.sealed.is_empty() {
+        text.push_str(&format!(
+            "  sealed (published only as keyed commitments): {}\n",
+            built.manifest.sealed.join(", ")
+        ));
+    }
+    text
 }
 
 /// The warning of a stage whose optimisation the time limit cut short.

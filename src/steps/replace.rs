@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use crate::audit::bundle::stage_dir;
-use crate::audit::private::{self, Private};
+use crate::audit::private;
 use crate::audit::{self, Bundle};
 use crate::error::Error;
 use crate::files::dir::{self, Outputs};
@@ -41,7 +41,11 @@ pub fn next_round(
 ) -> Result<Published, Error> {
     let options = settings.options()?;
     let files = dir::read_dir(&round.bundle)?;
-    let stages = audit::parse_all(&Bundle::from_files(&round.bundle, files))?;
+    let (private_dir, private) = private::beside(&round.bundle, round.private.as_deref())?;
+    let key = private.as_ref().map(|p| p.secret.auditor_key());
+    let bundle = Bundle::from_files(&round.bundle, files);
+    super::draw::unchanged(&bundle, None)?;
+    let stages = audit::parse_all(&bundle, key.as_ref())?;
     if stages.first().is_some_and(audit::is_replacement) {
         return Err(Error::Usage(audit::NOT_CHAINED.into()));
     }
@@ -49,15 +53,6 @@ pub fn next_round(
         .first()
         .ok_or(Error::Usage("empty bundle".into()))?
         .index();
-    let private_dir = round
-        .private
-        .clone()
-        .unwrap_or_else(|| private::default_dir(&round.bundle));
-    let private = if private_dir.join(private::SOURCE_FILE).exists() {
-        Some(Private::open(&private_dir)?)
-    } else {
-        None
-    };
     let mut withdrawn = Vec::new();
     for raw in &round.withdrawn {
         let id = raw.trim();
@@ -80,7 +75,14 @@ pub fn next_round(
         }
         withdrawn.push(name);
     }
-    let built = audit::replacement_stage(&stages, &withdrawn, round.relax, &options, progress)?;
+    let built = audit::replacement_stage(
+        &stages,
+        &withdrawn,
+        round.relax,
+        &options,
+        key.as_ref(),
+        progress,
+    )?;
     let dir = round.bundle.join(stage_dir(built.manifest.stage));
     let mut text = round_heading(
         &built,
@@ -183,7 +185,7 @@ pub fn from_inputs(
         &secret,
         &panel,
         &withdrawn,
-        audit::input_file("panel", &round.panel, &table.sha256),
+        &table.sha256,
         round.relax,
         &options,
         progress,
@@ -193,6 +195,7 @@ pub fn from_inputs(
         built,
         &names,
         &round.pool,
+        Some((round.panel.clone(), table.sha256.clone())),
         instance,
         &private,
         &secret,

@@ -3,7 +3,8 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use crate::audit::{self, Bundle, Check, VerifyOptions as Protocol};
+use crate::audit::private;
+use crate::audit::{self, Bundle, Check, CheckKind, Status, VerifyOptions as Protocol};
 use crate::error::Error;
 use crate::files::dir;
 use crate::selection::optimise::Progress;
@@ -13,12 +14,25 @@ use crate::solver::Settings;
 #[derive(Debug, Clone)]
 pub struct VerifyOptions {
     pub bundle: PathBuf,
-    /// The published seed of each stage, in order.
+    /// The published seed of each stage, in order, as people typed them.
     pub seeds: Vec<String>,
     /// The published commitment of each stage, in order.
     pub commitments: Vec<String>,
-    /// Recompute every exact distribution.
+    /// Recompute every distribution and its rounding.
     pub resolve: bool,
+    /// An auditor's key file (opens sealed categories).
+    pub auditor_key: Option<PathBuf>,
+}
+
+/// The verdict on a bundle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Every check passed and nothing was left unchecked.
+    Verified,
+    /// No check failed, but some could not be made (they say what would
+    /// make them).
+    Incomplete,
+    Failed,
 }
 
 /// The checks and their verdict.
@@ -30,8 +44,27 @@ pub struct Verified {
 }
 
 impl Verified {
-    pub fn passed(&self) -> bool {
-        self.checks.iter().all(|c| c.passed)
+    pub fn verdict(&self) -> Verdict {
+        if self.checks.iter().any(|c| c.status == Status::Fail) {
+            Verdict::Failed
+        } else if self.checks.iter().any(|c| c.status == Status::Unverified) {
+            Verdict::Incomplete
+        } else {
+            Verdict::Verified
+        }
+    }
+
+    /// The kinds of check that could not be made.
+    pub fn unchecked(&self) -> Vec<CheckKind> {
+        let mut kinds: Vec<CheckKind> = self
+            .checks
+            .iter()
+            .filter(|c| c.status == Status::Unverified)
+            .map(|c| c.kind)
+            .collect();
+        kinds.sort();
+        kinds.dedup();
+        kinds
     }
 }
 
@@ -40,22 +73,29 @@ pub fn verify(
     options: &VerifyOptions,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<Verified, Error> {
+    let auditor = options
+        .auditor_key
+        .as_deref()
+        .map(private::read_auditor_key)
+        .transpose()?;
     let files = dir::read_dir(&options.bundle)?;
     let bundle = Bundle::from_files(&options.bundle, files);
     let protocol = Protocol {
         seeds: options.seeds.clone(),
         commitments: options.commitments.clone(),
         resolve: options.resolve,
+        auditor,
         settings: Settings::default(),
     };
     let checks = audit::verify(&bundle, &protocol, progress);
-    let failed = checks.iter().filter(|c| !c.passed).count();
+    let count = |s: Status| checks.iter().filter(|c| c.status == s).count();
+    let (failed, unverified) = (count(Status::Fail), count(Status::Unverified));
     let mut text = String::new();
     for c in &checks {
         let _ = writeln!(
             text,
             "{} stage {} {} ({}): {}",
-            if c.passed { "PASS" } else { "FAIL" },
+            c.status.word(),
             c.stage,
             c.kind,
             c.file.display(),
@@ -63,14 +103,20 @@ pub fn verify(
         );
     }
     let stages = checks.iter().map(|c| c.stage).max().map_or(0, |s| s + 1);
-    if failed == 0 {
+    if failed > 0 {
+        let _ = writeln!(text, "\nFAILED: {failed} of {} checks", checks.len());
+    } else if unverified > 0 {
+        let _ = writeln!(
+            text,
+            "\nNOT VERIFIED: nothing failed, but {unverified} of {} checks could not be made (NOT CHECKED above)",
+            checks.len()
+        );
+    } else {
         let _ = writeln!(
             text,
             "\nverified: all {} checks passed over {stages} stage(s)",
             checks.len()
         );
-    } else {
-        let _ = writeln!(text, "\nFAILED: {failed} of {} checks", checks.len());
     }
     Ok(Verified { checks, text })
 }

@@ -4,13 +4,24 @@ lottery panel number), using only the Python standard library.
 
     python3 draw_spec.py COMMITMENT SEED M      -> prints the panel number
     python3 draw_spec.py --stream DOMAIN SEED N -> prints N 64-bit words (hex)
+    python3 draw_spec.py --canonical FORMAT COUNT TYPED
+        -> prints the seed's canonical form under the seed rule (COUNT "-"
+           for none) as UTF-8, or "REFUSED" and exits 1
+    python3 draw_spec.py --input-digest AUDITOR_KEY SHA256
+        -> prints an input file's keyed digest (docs/formats.md, manifest
+           `inputs`) from the auditor's key and the file's SHA-256 (hex)
+    python3 draw_spec.py --open-seal AUDITOR_KEY PSEUDONYM CATEGORY CELL VALUE...
+        -> prints the VALUE the sealed CELL of pool.csv opens to, or
+           "NONE" and exits 1 (docs/formats.md, `pool.csv`)
 
 Written from the specification, not from the Rust code; tests/suite/lottery.rs
 checks that both agree.
 """
 import hashlib
+import hmac
 import struct
 import sys
+import unicodedata
 
 MASK = 0xFFFFFFFF
 
@@ -68,7 +79,96 @@ def panel_number(commitment, seed, m):
     return 1 + Stream(b"kleroterion/lottery-draw/v1", seed_bytes).below(m)
 
 
+# The Unicode White_Space characters (docs/draw-spec.md, "The seed rule").
+WHITE_SPACE = set(
+    "\t\n\x0b\x0c\r \x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000"
+    + "".join(chr(c) for c in range(0x2000, 0x200B))
+)
+
+
+class Refused(Exception):
+    pass
+
+
+def words(text):
+    out, current = [], ""
+    for c in text:
+        if c in WHITE_SPACE:
+            if current:
+                out.append(current)
+            current = ""
+        else:
+            current += c
+    if current:
+        out.append(current)
+    return out
+
+
+def canonical(fmt, count, typed):
+    if fmt in ("numbers", "sorted-numbers"):
+        runs, current = [], ""
+        for c in typed:
+            if c in "0123456789":
+                current += c
+                continue
+            if unicodedata.category(c) in ("Nd", "Nl", "No"):
+                raise Refused("a digit other than 0-9")
+            if current:
+                runs.append(current)
+            current = ""
+        if current:
+            runs.append(current)
+        numbers = [str(int(r)) for r in runs]
+        if not numbers:
+            raise Refused("no numbers")
+        if fmt == "sorted-numbers":
+            numbers.sort(key=int)
+        if count is not None and len(numbers) != count:
+            raise Refused("count")
+        return " ".join(numbers)
+    if fmt == "text":
+        text = " ".join(words(unicodedata.normalize("NFC", typed)))
+        if not text:
+            raise Refused("empty")
+        return text
+    if fmt == "hex":
+        digits = "".join(c for c in typed if c not in WHITE_SPACE)
+        if digits[:2] in ("0x", "0X"):
+            digits = digits[2:]
+        if not digits or any(c not in "0123456789abcdefABCDEF" for c in digits):
+            raise Refused("not hex")
+        if count is not None and len(digits) != count:
+            raise Refused("count")
+        return digits.lower()
+    raise Refused("unknown format")
+
+
+def keyed(key_hex, *parts):
+    """HMAC-SHA256 under the 32-byte key of the parts joined by 0x00."""
+    message = b"\x00".join(p.encode("utf-8") for p in parts)
+    return hmac.new(bytes.fromhex(key_hex), message, hashlib.sha256).hexdigest()
+
+
 def main(argv):
+    if len(argv) == 3 and argv[0] == "--input-digest":
+        print(keyed(argv[1], "kleroterion/input/v1", argv[2]))
+        return 0
+    if len(argv) >= 6 and argv[0] == "--open-seal":
+        key, pseudonym, category, cell = argv[1:5]
+        for value in argv[5:]:
+            if keyed(key, "kleroterion/seal/v1", pseudonym, category, value)[:32] == cell:
+                print(value)
+                return 0
+        print("NONE")
+        return 1
+    if len(argv) == 4 and argv[0] == "--canonical":
+        count = None if argv[2] == "-" else int(argv[2])
+        try:
+            sys.stdout.buffer.write(canonical(argv[1], count, argv[3]).encode("utf-8"))
+        except Refused:
+            print("REFUSED")
+            return 1
+        return 0
     if len(argv) == 4 and argv[0] == "--stream":
         s = Stream(argv[1].encode("ascii"), argv[2].encode("utf-8"))
         for _ in range(int(argv[3])):

@@ -386,7 +386,7 @@ fn empty_file() {
 #[test]
 fn zero_panel_size() {
     let r = check(OK_POOL, OK_QUOTAS, "0");
-    assert_error(&r, 2, &["panel size (--size) must be at least 1"]);
+    assert_error(&r, 2, &["the panel size must be at least 1"]);
 }
 
 #[test]

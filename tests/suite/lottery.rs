@@ -21,6 +21,13 @@ struct Made {
 
 const ADDRESS: &str = "address_line_1,postcode";
 const KEY: &[u8] = b"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n";
+/// The seed rule every test lottery and round commits to.
+const RULE: [&str; 4] = [
+    "--seed-format",
+    "text",
+    "--seed-source",
+    "the tests' public event",
+];
 
 fn synth(dir: &Path, n: &str, k: &str) {
     let r = kleroterion(&[
@@ -74,6 +81,7 @@ fn lottery_in(
         "--secret-key",
         &key,
     ];
+    args.extend(RULE);
     args.extend_from_slice(extra);
     args.extend(["--bundle", bundle.to_str().unwrap()]);
     kleroterion(&args)
@@ -102,6 +110,19 @@ fn verify(bundle: &Path, extra: &[&str]) -> Run {
     let mut args = vec!["verify", bundle.to_str().unwrap()];
     args.extend_from_slice(extra);
     kleroterion(&args)
+}
+
+/// Verifies everything: every stage's published commitment and seed, and
+/// the lotteries recomputed.
+fn verify_published(bundle: &Path, stages: &[(&str, &str)]) -> Run {
+    let mut args = vec!["--resolve"];
+    for (c, _) in stages {
+        args.extend(["--commitment", c]);
+    }
+    for (_, seed) in stages {
+        args.extend(["--seed", seed]);
+    }
+    verify(bundle, &args)
 }
 
 fn draw(bundle: &Path, seed: &str) -> Run {
@@ -143,10 +164,14 @@ fn full_flow_lottery_draw_verify_replace_verify() {
     let appearances: u64 = rows.iter().map(|r| r[2].parse::<u64>().unwrap()).sum();
     assert_eq!(appearances, 1000 * 24, "Σ lottery π = k");
 
+    // Without the published commitment and a recomputation, nothing fails
+    // but the bundle is not called verified (exit 10).
     let r = verify(b, &[]);
-    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert_eq!(r.code, 10, "{}", r.stdout);
     assert!(r.stdout.contains("PASS stage 0 quotas"));
     assert!(r.stdout.contains("not drawn yet"));
+    assert!(r.stdout.contains("NOT VERIFIED"), "{}", r.stdout);
+    assert!(!r.stdout.contains("\nverified"), "{}", r.stdout);
 
     let r = draw(b, "7 14 21 28 35 42");
     assert_eq!(r.code, 0, "{}", r.stderr);
@@ -165,12 +190,11 @@ fn full_flow_lottery_draw_verify_replace_verify() {
     let (gone, r) = (0..panel.len() - 5)
         .map(|i| {
             let gone = [panel[i].clone(), panel[i + 5].clone()];
-            let r = kleroterion(&[
-                "replace",
-                b.to_str().unwrap(),
-                "--withdrawn",
-                &gone.join(","),
-            ]);
+            let mut args = vec!["replace", b.to_str().unwrap(), "--withdrawn"];
+            let list = gone.join(",");
+            args.push(&list);
+            args.extend(RULE);
+            let r = kleroterion(&args);
             (gone, r)
         })
         .find(|(_, r)| {
@@ -211,18 +235,11 @@ fn full_flow_lottery_draw_verify_replace_verify() {
         2
     );
 
-    let r = verify(
+    let r = verify_published(
         b,
         &[
-            "--resolve",
-            "--seed",
-            "7 14 21 28 35 42",
-            "--seed",
-            "replacement seed",
-            "--commitment",
-            &made.commitment,
-            "--commitment",
-            &c1,
+            (&made.commitment, "7 14 21 28 35 42"),
+            (&c1, "replacement seed"),
         ],
     );
     assert_eq!(r.code, 0, "{}", r.stdout);
@@ -278,6 +295,38 @@ fn the_bundle_holds_no_personal_data() {
     );
 }
 
+/// The respondents file's name and plain SHA-256 stay out of the bundle
+/// (a name may be a person's; a plain digest confirms a guessed copy).
+#[test]
+fn input_file_names_and_digests_stay_private() {
+    let dir = scratch("file-names");
+    synth(&dir, "120", "12");
+    let named = dir.join("volunteers - Jane Smith export.csv");
+    std::fs::copy(dir.join("pool.csv"), &named).unwrap();
+    let r = lottery_in(
+        &dir,
+        &named,
+        &dir.join("quotas.csv"),
+        "12",
+        ADDRESS,
+        &["--panels", "50"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let plain = kleroterion::files::table::sha256_hex(&std::fs::read(&named).unwrap());
+    for e in std::fs::read_dir(dir.join("bundle")).unwrap() {
+        let text = std::fs::read_to_string(e.unwrap().path()).unwrap();
+        assert!(!text.contains("Jane Smith"));
+        assert!(!text.contains(&plain));
+    }
+    // The auditor's key, given the file, confirms the keyed digest.
+    let key = std::fs::read_to_string(dir.join("bundle-private/auditor.key")).unwrap();
+    let key = kleroterion::audit::bundle::AuditorKey::from_hex(&key).unwrap();
+    assert_eq!(
+        manifest(&dir.join("bundle"))["inputs"][0]["keyed_sha256"],
+        key.input_digest(&plain).as_str()
+    );
+}
+
 #[test]
 fn same_inputs_key_and_seed_give_byte_identical_bundles() {
     let a = make("determinism-a", "300");
@@ -322,6 +371,10 @@ fn an_existing_bundle_is_not_overwritten_without_force() {
         "24".into(),
         "--panels".into(),
         "50".into(),
+        "--seed-format".into(),
+        "text".into(),
+        "--seed-source".into(),
+        "the tests' public event".into(),
         "--bundle".into(),
         made.bundle.to_string_lossy().into_owned(),
     ];
@@ -377,7 +430,11 @@ fn tampering_with_any_file_fails_verify_naming_the_file_and_check() {
     let made = make("tamper", "200");
     assert_eq!(draw(&made.bundle, "s").code, 0);
     assert_eq!(
-        verify(&made.bundle, &["--commitment", &made.commitment]).code,
+        verify(
+            &made.bundle,
+            &["--commitment", &made.commitment, "--seed", "s", "--resolve"]
+        )
+        .code,
         0
     );
 
@@ -400,7 +457,7 @@ fn tampering_with_any_file_fails_verify_naming_the_file_and_check() {
     };
     let r = tampered(&made, "swap", swap);
     assert_fails(&r, "commitment", "lottery.csv");
-    assert_fails(&r, "probabilities", "probabilities.csv");
+    assert_fails(&r, "readable", "lottery.csv");
 
     // The same swap with commitment.txt rewritten to match: the published
     // commitment still catches it, and so does the recount.
@@ -418,7 +475,7 @@ fn tampering_with_any_file_fails_verify_naming_the_file_and_check() {
     });
     assert_fails(&r, "commitment", "commitment.txt");
     assert!(r.stdout.contains("not the published"), "{}", r.stdout);
-    assert_fails(&r, "probabilities", "probabilities.csv");
+    assert_fails(&r, "readable", "lottery.csv");
 
     // A quota changed.
     let (_, quotas) = read_csv(&made.bundle.join("quotas.csv"));
@@ -469,11 +526,17 @@ fn tampering_with_any_file_fails_verify_naming_the_file_and_check() {
     });
     assert_fails(&r, "draw", "draw.json");
 
-    // A missing file.
+    // A missing file is reported as missing, not as changed.
     let r = tampered(&made, "missing", |dir| {
         std::fs::remove_file(dir.join("pool.csv")).unwrap()
     });
     assert_fails(&r, "readable", "pool.csv");
+    assert!(
+        r.stdout.contains("pool.csv missing from the bundle"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("changed since"), "{}", r.stdout);
 }
 
 #[test]
@@ -525,6 +588,136 @@ fn the_python_implementation_of_the_draw_spec_agrees() {
     }
 }
 
+/// The seed rule's canonical forms agree with the independent Python
+/// implementation of docs/draw-spec.md, on the spec's vectors and on
+/// seeds chosen to find the edges (Unicode digits and white space, NFC).
+#[test]
+fn the_python_implementation_of_the_seed_rule_agrees() {
+    use kleroterion::audit::seed::{SeedFormat, SeedRule};
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/spec/draw_spec.py");
+    if std::process::Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("SKIPPED: python3 not found; the seed rule's second implementation was not run");
+        return;
+    }
+    let typed = [
+        "3 17 22 41 48 5 9",
+        "03, 17, 22, 41, 48 + 05 09",
+        "2026-11-26 EuroMillions: 3 17 22 41 48 ★ 5 9",
+        "  caf\u{65}\u{301}  au\tlait \n",
+        "café au lait",
+        "a\u{a0}b\u{2003}c\u{200b}d\u{1c}e\u{85}f\u{3000}",
+        "٣ 4",
+        "３ 4",
+        "Ⅻ 4",
+        "½ 4",
+        "0xDEAD beef",
+        " 0A1b ",
+        "0x",
+        "",
+        " \t ",
+        "100 99 1000 0099",
+        "0 00 007",
+        "ﬁ Å Å",
+    ];
+    let mut compared = 0;
+    for format in SeedFormat::ALL {
+        for count in [None, Some(2), Some(7), Some(8)] {
+            let Ok(rule) = SeedRule::new(format, count, "x") else {
+                continue;
+            };
+            for t in typed {
+                let out = std::process::Command::new("python3")
+                    .arg(&script)
+                    .args([
+                        "--canonical",
+                        format.name(),
+                        &count.map_or("-".to_string(), |c| c.to_string()),
+                        t,
+                    ])
+                    .output()
+                    .unwrap();
+                let theirs = if out.status.success() {
+                    Some(String::from_utf8(out.stdout).unwrap())
+                } else {
+                    assert_eq!(
+                        out.stdout,
+                        b"REFUSED\n",
+                        "{}",
+                        String::from_utf8_lossy(&out.stderr)
+                    );
+                    None
+                };
+                assert_eq!(
+                    rule.canonical(t).ok(),
+                    theirs,
+                    "{} {count:?} {t:?}",
+                    format.name()
+                );
+                compared += 1;
+            }
+        }
+    }
+    assert!(compared > 150, "{compared}");
+}
+
+/// An auditor's two computations, keyed input digests and opening a sealed
+/// cell, agree with the independent Python implementation of
+/// docs/formats.md.
+#[test]
+fn the_python_implementation_of_the_auditors_key_agrees() {
+    use kleroterion::audit::bundle::AuditorKey;
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/spec/draw_spec.py");
+    if std::process::Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!(
+            "SKIPPED: python3 not found; the auditor's key's second implementation was not run"
+        );
+        return;
+    }
+    let python = |args: &[&str]| {
+        let out = std::process::Command::new("python3")
+            .arg(&script)
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8(out.stdout).unwrap().trim().to_string(),
+        )
+    };
+    for i in 0..4 {
+        let hex = kleroterion::files::table::sha256_hex(format!("key {i}").as_bytes());
+        let key = AuditorKey::from_hex(&hex).unwrap();
+        let file = kleroterion::files::table::sha256_hex(format!("file {i}").as_bytes());
+        assert_eq!(
+            python(&["--input-digest", &hex, &file]),
+            (true, key.input_digest(&file))
+        );
+        let values = ["low", "medium", "high", "très élevé"];
+        let value = values[i % values.len()];
+        let cell = key.seal("p0123456789abcdef", "climate_concern", value);
+        let mut args = vec![
+            "--open-seal",
+            &hex,
+            "p0123456789abcdef",
+            "climate_concern",
+            &cell,
+        ];
+        args.extend(values);
+        assert_eq!(python(&args), (true, value.to_string()));
+        // The same cell under another pseudonym or category opens to nothing.
+        args[2] = "p0000000000000000";
+        assert!(!python(&args).0);
+    }
+}
+
 /// A pool where moving copies between generated panels leaves seven
 /// profiles below ⌈m·π_min⌉ − 1 appearances: the repair with new panels
 /// from the pricing program lifts them, so the minimum falls by < 1/m.
@@ -562,7 +755,11 @@ fn rounding_keeps_the_minimum_within_one_panel_of_exact() {
     // distributions the optimiser returns: 4.4/m and 6.8/m on this pool
     // from two versions, 1.3-2.0/m on six other `synth` seeds.
     assert!(field("largest_change", "") < 0.008);
-    assert_eq!(verify(&bundle, &[]).code, 0);
+    let v = verify(
+        &bundle,
+        &["--resolve", "--commitment", &commitment_of(&r.stdout)],
+    );
+    assert_eq!(v.code, 0, "{}", v.stdout);
 }
 
 /// A panel drawn by `select` (no bundle): two withdraw, and `replace`
@@ -614,6 +811,10 @@ fn a_replacement_round_can_start_from_the_inputs_without_a_bundle() {
             "--secret-key",
             &key,
             "--quiet",
+            "--seed-format",
+            "text",
+            "--seed-source",
+            "the tests' public event",
         ])
     };
     // Two members whose seats can be refilled within the quotas (for some
@@ -639,7 +840,16 @@ fn a_replacement_round_can_start_from_the_inputs_without_a_bundle() {
     assert_eq!(m["held"].as_array().unwrap().len(), 22);
     assert_eq!(m["inputs"][2]["role"], "panel");
     assert_eq!(draw(&bundle, "public seed").code, 0);
-    let v = verify(&bundle, &["--seed", "public seed"]);
+    let v = verify(
+        &bundle,
+        &[
+            "--seed",
+            "public seed",
+            "--commitment",
+            &commitment_of(&r.stdout),
+            "--resolve",
+        ],
+    );
     assert_eq!(v.code, 0, "{}{}", v.stdout, v.stderr);
     assert!(v.stdout.contains("PASS stage 0 origin"), "{}", v.stdout);
     let private = dir.join("round-private");
@@ -651,12 +861,14 @@ fn a_replacement_round_can_start_from_the_inputs_without_a_bundle() {
     assert_eq!(ids(&private.join("replacements.csv")).len(), 2);
     // A further round cannot be chained onto this bundle (its pool holds
     // only this round's eligible people): the message says what to do.
-    let again = kleroterion(&[
+    let mut args = vec![
         "replace",
         bundle.to_str().unwrap(),
         "--withdrawn",
         &panel[1],
-    ]);
+    ];
+    args.extend(RULE);
+    let again = kleroterion(&args);
     assert_ne!(again.code, 0);
     assert!(again.stderr.contains("--panel"), "{}", again.stderr);
 }
@@ -681,6 +893,7 @@ fn fixture_22_full_flow() {
         &[],
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
+    let c0 = commitment_of(&r.stdout);
     let m = manifest(&bundle);
     let min: f64 = m["summary"]["exact"]["minimum"]
         .as_str()
@@ -699,26 +912,28 @@ fn fixture_22_full_flow() {
     assert_meets_quotas(&selected, &f.join("features.csv"), 22);
     // Some members are the only ones left who could meet a quota (exit 5,
     // nothing written): withdraw the first member who can be replaced.
-    let mut replaced = false;
+    let mut c1 = None;
     for id in ids(&selected) {
-        let r = kleroterion(&["replace", bundle.to_str().unwrap(), "--withdrawn", &id]);
+        let mut args = vec!["replace", bundle.to_str().unwrap(), "--withdrawn", &id];
+        args.extend(RULE);
+        let r = kleroterion(&args);
         if r.code == 5 {
             assert!(r.stderr.contains("smallest relaxation"), "{}", r.stderr);
             assert!(!dir.join("bundle-private/replacement-1").exists());
             continue;
         }
         assert_eq!(r.code, 0, "{}", r.stderr);
-        replaced = true;
+        c1 = Some(commitment_of(&r.stdout));
         break;
     }
-    assert!(replaced, "some member can be replaced");
+    let c1 = c1.expect("some member can be replaced");
     assert_eq!(draw(&bundle, "second seed").code, 0);
     assert_meets_quotas(
         &dir.join("bundle-private/replacement-1/selected.csv"),
         &f.join("features.csv"),
         22,
     );
-    let r = verify(&bundle, &["--resolve"]);
+    let r = verify_published(&bundle, &[(&c0, "fixture seed"), (&c1, "second seed")]);
     assert_eq!(r.code, 0, "{}", r.stdout);
 }
 
@@ -734,24 +949,31 @@ fn an_infeasible_replacement_round_prints_and_with_relax_applies_the_smallest_re
     );
     let bundle = dir.join("bundle");
     let b = bundle.to_str().unwrap();
-    let r = kleroterion(&[
+    let mut args = vec![
         "lottery", "--pool", &pool, "--quotas", &quotas, "-k", "2", "--panels", "10", "--bundle", b,
-    ]);
+    ];
+    args.extend(RULE);
+    let r = kleroterion(&args);
     assert_eq!(r.code, 0, "{}", r.stderr);
+    let c0 = commitment_of(&r.stdout);
     assert_eq!(draw(&bundle, "s").code, 0);
     // Without p1 nobody can take the woman's seat.
-    let r = kleroterion(&["replace", b, "--withdrawn", "p1"]);
+    let mut args = vec!["replace", b, "--withdrawn", "p1"];
+    args.extend(RULE);
+    let r = kleroterion(&args);
     assert_eq!(r.code, 5, "{}\n{}", r.stdout, r.stderr);
     assert!(r.stderr.contains("smallest relaxation"), "{}", r.stderr);
     assert!(r.stderr.contains("--relax"), "{}", r.stderr);
     assert!(!bundle.join("replacement-1").exists());
-    let r = kleroterion(&["replace", b, "--withdrawn", "p1", "--relax"]);
+    args.push("--relax");
+    let r = kleroterion(&args);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let c1 = commitment_of(&r.stdout);
     assert!(r.stdout.contains("relaxed (needed)"), "{}", r.stdout);
     let m = manifest(&bundle.join("replacement-1"));
     assert!(!m["relaxed"].as_array().unwrap().is_empty());
     assert_eq!(draw(&bundle, "t").code, 0);
-    let r = verify(&bundle, &[]);
+    let r = verify_published(&bundle, &[(&c0, "s"), (&c1, "t")]);
     assert_eq!(r.code, 0, "{}", r.stdout);
     assert!(
         r.stdout.contains("quotas relaxed by the smallest change"),
@@ -792,7 +1014,8 @@ fn truncated_or_emptied_bundles_fail_verify_without_panicking() {
     let r = draw(&copy, "s");
     assert_eq!(r.code, 4, "{}", r.stderr);
     assert!(
-        r.stderr.contains("lottery.csv lists no panels"),
+        r.stderr
+            .contains("lottery.csv changed since the commitment"),
         "{}",
         r.stderr
     );
