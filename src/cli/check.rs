@@ -21,10 +21,10 @@ pub struct CheckArgs {
 
 pub fn run(args: CheckArgs) -> Result<i32, Error> {
     let instance = args.inputs.load()?;
-    println!("{}\n", steps::describe_instance(&instance));
-    print!("{}", steps::check::composition(&instance));
+    outln!("{}\n", steps::describe_instance(&instance));
+    out!("{}", steps::check::composition(&instance));
     let checked = steps::check::check(&instance)?;
-    print!("{}", steps::check::verdict(&instance, &checked));
+    out!("{}", steps::check::verdict(&instance, &checked));
     Ok(if checked.feasible() {
         exit::OK
     } else {

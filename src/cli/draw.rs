@@ -46,18 +46,18 @@ pub fn run(args: DrawArgs) -> Result<i32, Error> {
         private: args.private.clone(),
     })?;
     let record = drawn.record.write()?;
-    print!("{}", drawn.text);
+    out!("{}", drawn.text);
     for f in record {
-        println!("\nwrote {}", f.display());
+        outln!("\nwrote {}", f.display());
     }
     print_warnings(&drawn.warnings);
     match &drawn.private {
         PrivateFiles::Written(files) => {
             for f in files.write()? {
-                println!("wrote {} (personal data: keep private)", f.display());
+                outln!("wrote {} (personal data: keep private)", f.display());
             }
         }
-        PrivateFiles::Absent(dir) => println!(
+        PrivateFiles::Absent(dir) => outln!(
             "(no private directory at {}: selected.csv with personal data not written)",
             dir.display()
         ),

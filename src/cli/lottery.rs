@@ -61,7 +61,7 @@ pub fn run(args: LotteryCmd) -> Result<i32, Error> {
     // that call it directly.
     target.check_free()?;
     let instance = args.inputs.load()?;
-    println!("{}\n", steps::describe_instance(&instance));
+    outln!("{}\n", steps::describe_instance(&instance));
     let settings = args.lottery.settings(started)?;
     let bar = progress_bar(args.lottery.quiet);
     let published = lottery::lottery(

@@ -2,6 +2,9 @@
 //! help text. Everything here parses arguments, calls the library and
 //! prints; no domain logic lives here.
 
+#[macro_use]
+mod output;
+
 mod check;
 mod draw;
 mod lottery;
@@ -99,7 +102,7 @@ impl PoolArgs {
 
 pub fn print_warnings(warnings: &[Warning]) {
     for w in warnings {
-        eprintln!("warning: {w}");
+        errln!("warning: {w}");
     }
 }
 
@@ -107,10 +110,10 @@ pub fn print_warnings(warnings: &[Warning]) {
 /// line per file.
 pub fn write_and_show(outputs: &Outputs, text: &str) -> Result<(), Error> {
     let files = outputs.write()?;
-    print!("{text}");
-    println!();
+    out!("{text}");
+    outln!();
     for f in files {
-        println!("wrote {}", f.display());
+        outln!("wrote {}", f.display());
     }
     Ok(())
 }
@@ -130,17 +133,24 @@ pub fn progress_bar(quiet: bool) -> ProgressBar {
     bar
 }
 
-/// Parses the command line, runs the command and returns the exit code.
+/// Parses the command line, runs the command and returns the exit code
+/// (after flushing stdout: see [`output::finish`]).
 pub fn run() -> i32 {
+    output::finish(run_command())
+}
+
+fn run_command() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(e) => {
+        Err(e) if e.use_stderr() => {
             let _ = e.print();
-            return if e.use_stderr() {
-                exit::USAGE
-            } else {
-                exit::OK
-            };
+            return exit::USAGE;
+        }
+        Err(e) => {
+            // --help and --version: through `out!`, so that a full or
+            // closed stdout is handled like any other output.
+            out!("{}", e.render());
+            return exit::OK;
         }
     };
     let result = match cli.command {
@@ -159,14 +169,14 @@ pub fn run() -> i32 {
     match result {
         Ok(code) => code,
         Err(Error::Exists(path)) => {
-            eprintln!(
+            errln!(
                 "error: {} already exists; nothing was written (use --force to replace it, or choose another directory)",
                 path.display()
             );
             exit::USAGE
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             e.exit_code()
         }
     }
@@ -275,20 +285,20 @@ pub fn publish(published: &Published) -> Result<i32, Error> {
     for o in &published.outputs {
         o.write()?;
     }
-    print!("{}", published.summary);
+    out!("{}", published.summary);
     print_warnings(published.rounding_warning.as_slice());
-    println!("\nwrote {}", published.dir.display());
-    println!("\nCOMMITMENT {}", published.built.commitment);
-    println!(
+    outln!("\nwrote {}", published.dir.display());
+    outln!("\nCOMMITMENT {}", published.built.commitment);
+    outln!(
         "SEED RULE  {}",
         published.built.manifest.seed_rule.describe()
     );
-    println!(
+    outln!(
         "Publish the commitment and the seed rule now, before the seed exists; once the seed is public, run\n  kleroterion draw {} --seed \"<the seed, as announced>\"",
         published.bundle.display()
     );
     if let Some(private) = &published.private {
-        println!("\nprivate (keep, never publish): {}", private.display());
+        outln!("\nprivate (keep, never publish): {}", private.display());
     }
     print_warnings(&published.warnings);
     Ok(if published.complete() {

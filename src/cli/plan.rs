@@ -60,12 +60,12 @@ pub fn run(args: PlanArgs) -> Result<i32, Error> {
         issued: args.issued.clone(),
     })?;
     planned.outputs.write()?;
-    print!("{}", planned.text);
+    out!("{}", planned.text);
     let [seat, rota, programme] = planned.seconds;
-    println!(
+    outln!(
         "Time: {:.1} s (seating {seat:.1} s, rota {rota:.1} s, programme {programme:.1} s)",
         started.elapsed().as_secs_f64()
     );
-    println!("\nwrote {}", args.out.display());
+    outln!("\nwrote {}", args.out.display());
     Ok(exit::OK)
 }

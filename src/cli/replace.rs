@@ -94,7 +94,7 @@ pub fn run(args: ReplaceArgs) -> Result<i32, Error> {
             address_columns: args.address_columns.clone(),
         };
         let instance = inputs.load()?;
-        println!("{}\n", steps::describe_instance(&instance));
+        outln!("{}\n", steps::describe_instance(&instance));
         let round = FromInputs {
             pool: inputs.files(),
             panel: panel.clone(),

@@ -65,7 +65,7 @@ pub struct SelectArgs {
 pub fn run(args: SelectArgs) -> Result<i32, Error> {
     let started = Instant::now();
     let instance = args.inputs.load()?;
-    println!("{}\n", steps::describe_instance(&instance));
+    outln!("{}\n", steps::describe_instance(&instance));
     let algorithm = match args.algorithm {
         Algorithm::Legacy => select::Algorithm::Legacy,
         Algorithm::Leximin => select::Algorithm::Fair(Objective::Leximin),

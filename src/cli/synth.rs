@@ -63,10 +63,10 @@ pub fn run(a: SynthArgs) -> Result<i32, Error> {
     };
     let generated = steps::synth::synth(&options)?;
     for f in generated.outputs.write()? {
-        println!("wrote {}", f.display());
+        outln!("wrote {}", f.display());
     }
     if !a.assembly_example {
-        println!(
+        outln!(
             "household rule: --address-columns {}",
             generated.address_columns.join(",")
         );

@@ -64,7 +64,7 @@ pub fn run(args: VerifyArgs) -> Result<i32, Error> {
     );
     bar.finish_and_clear();
     let verified = verified?;
-    print!("{}", verified.text);
+    out!("{}", verified.text);
     let unchecked = verified.unchecked();
     let mut todo = Vec::new();
     for (kind, what) in [
@@ -87,7 +87,7 @@ pub fn run(args: VerifyArgs) -> Result<i32, Error> {
         }
     }
     if !todo.is_empty() {
-        println!("To check the rest: {}.", todo.join("; "));
+        outln!("To check the rest: {}.", todo.join("; "));
     }
     Ok(match verified.verdict() {
         Verdict::Verified => exit::OK,

@@ -108,15 +108,19 @@ pub fn deadline(started: Instant, seconds: Option<f64>) -> Result<Option<Instant
     let Some(t) = seconds else {
         return Ok(None);
     };
-    if !(t > 0.0 && t.is_finite()) {
-        return Err(Error::Usage(
-            "the time limit must be a positive number of seconds".into(),
-        ));
+    if !(t > 0.0 && t <= MAX_TIME_LIMIT) {
+        return Err(Error::Usage(format!(
+            "the time limit must be a number of seconds above 0 and at most {MAX_TIME_LIMIT} (about 115 days), not {t}"
+        )));
     }
     Ok(Duration::try_from_secs_f64(t)
         .ok()
         .and_then(|d| started.checked_add(d)))
 }
+
+/// The largest time limit taken, in seconds: beyond it a limit is surely a
+/// typing error (and far enough beyond overflows the clock).
+pub const MAX_TIME_LIMIT: f64 = 1e7;
 
 /// One line of the optimiser's progress, as a front-end shows it.
 pub fn progress_line(objective: Objective, p: &Progress) -> String {

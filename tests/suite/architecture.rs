@@ -192,3 +192,27 @@ fn the_library_knows_no_command_line_parser_and_never_prints() {
     let found = mentioning(&["clap", "println!", "eprintln!", "print!(", "indicatif"]);
     assert!(found.is_empty(), "{found:?}");
 }
+
+/// The command line prints only through `cli::output` (`out!`, `outln!`,
+/// `errln!`), which never panics on a closed pipe or a full disk.
+#[test]
+fn the_command_line_prints_only_through_its_output_module() {
+    let mut found = Vec::new();
+    for e in std::fs::read_dir(src().join("cli")).unwrap() {
+        let p = e.unwrap().path();
+        if p.ends_with("output.rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&p).unwrap();
+        for needle in ["println!", "print!(", "eprint", "io::stdout", "io::stderr"] {
+            for l in text.lines().filter(|l| {
+                !l.trim_start().starts_with("//")
+                    && l.contains(needle)
+                    && !l.contains("is_terminal")
+            }) {
+                found.push(format!("{}: {}", p.display(), l.trim()));
+            }
+        }
+    }
+    assert!(found.is_empty(), "{found:#?}");
+}

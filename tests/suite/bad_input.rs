@@ -401,3 +401,50 @@ fn unwritable_output() {
     ]);
     assert_error(&r, 7, &["cannot write", "what to do"]);
 }
+
+/// A time limit that is not a sensible number of seconds is a usage error
+/// (it used to overflow the clock and panic).
+#[test]
+fn out_of_range_time_limits() {
+    let dir = scratch("time-limit");
+    let p = write(&dir, "pool.csv", OK_POOL);
+    let q = write(&dir, "quotas.csv", OK_QUOTAS);
+    let out = dir.join("out");
+    let bundle = dir.join("bundle");
+    for limit in ["0", "-1", "NaN", "inf", "1e19", "1e308"] {
+        let limit = format!("--time-limit={limit}");
+        let r = kleroterion(&[
+            "select",
+            "--pool",
+            &p,
+            "--quotas",
+            &q,
+            "-k",
+            "2",
+            "--seed",
+            "s",
+            "--out",
+            out.to_str().unwrap(),
+            &limit,
+        ]);
+        assert_error(&r, 2, &["the time limit must be"]);
+        let r = kleroterion(&[
+            "lottery",
+            "--pool",
+            &p,
+            "--quotas",
+            &q,
+            "-k",
+            "2",
+            "--bundle",
+            bundle.to_str().unwrap(),
+            &limit,
+            "--seed-format",
+            "text",
+            "--seed-source",
+            "e",
+        ]);
+        assert_error(&r, 2, &["the time limit must be"]);
+        assert!(!bundle.exists() && !out.exists());
+    }
+}

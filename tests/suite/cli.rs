@@ -409,3 +409,112 @@ fn outputs_do_not_touch_inputs() {
         .collect();
     assert!(leftovers.is_empty(), "temporary files left behind");
 }
+
+/// Runs the binary with stdout a pipe nobody reads (as `cmd | head -0`)
+/// or the full device (`cmd > /dev/full`); returns the exit code and
+/// stderr.
+fn with_stdout(args: &[&str], full: bool) -> (i32, String) {
+    use std::process::{Command, Stdio};
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kleroterion"));
+    cmd.args(args).stderr(Stdio::piped());
+    if full {
+        cmd.stdout(
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open("/dev/full")
+                .unwrap(),
+        );
+    } else {
+        cmd.stdout(Stdio::piped());
+    }
+    let mut child = cmd.spawn().unwrap();
+    drop(child.stdout.take()); // the reader goes away at once
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A closed stdout never panics: the command finishes (its files are
+/// complete) and keeps its own exit code; a full stdout is exit 7.
+#[test]
+fn a_closed_or_full_stdout_ends_quietly_with_a_documented_code() {
+    let dir = scratch("pipes");
+    let d = dir.to_str().unwrap();
+    let r = kleroterion(&[
+        "synth",
+        "--n",
+        "60",
+        "-k",
+        "8",
+        "--categories",
+        "3",
+        "--out",
+        d,
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let (pool, quotas) = (format!("{d}/pool.csv"), format!("{d}/quotas.csv"));
+    let sel = format!("{d}/sel");
+    let bundle = format!("{d}/bundle");
+    let inputs = ["--pool", &pool, "--quotas", &quotas, "-k", "8"];
+    let commands: Vec<(Vec<&str>, i32, Option<String>)> = vec![
+        (vec!["--help"], 0, None),
+        ([&["check"][..], &inputs].concat(), 0, None),
+        (
+            [&["select", "--seed", "s", "-q", "--out", &sel][..], &inputs].concat(),
+            0,
+            Some(format!("{sel}/report.txt")),
+        ),
+        (
+            [
+                &["lottery", "--panels", "20", "-q", "--bundle", &bundle][..],
+                &inputs,
+                &["--seed-format", "text", "--seed-source", "e"],
+            ]
+            .concat(),
+            0,
+            Some(format!("{bundle}/commitment.txt")),
+        ),
+        (
+            vec!["draw", &bundle, "--seed", "s"],
+            0,
+            Some(format!("{bundle}-private/selected.csv")),
+        ),
+        (vec!["verify", &bundle], 10, None),
+        (
+            vec![
+                "check",
+                "--pool",
+                "missing.csv",
+                "--quotas",
+                &quotas,
+                "-k",
+                "8",
+            ],
+            3,
+            None,
+        ),
+    ];
+    for full in [false, true] {
+        for (args, code, file) in &commands {
+            let mut args = args.clone();
+            // lottery writes a new bundle each time.
+            let force = args[0] == "lottery";
+            if force {
+                args.push("--force");
+            }
+            if args[0] == "draw" {
+                // A bundle is drawn once: draw a fresh one each time.
+                let _ = std::fs::remove_file(format!("{bundle}/draw.json"));
+            }
+            let (got, stderr) = with_stdout(&args, full);
+            assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+            let expected = if full && *code == 0 { 7 } else { *code };
+            assert_eq!(got, expected, "{args:?} full={full}: {stderr}");
+            if let Some(f) = file {
+                assert!(std::path::Path::new(f).is_file(), "{f} not written");
+            }
+        }
+    }
+}
