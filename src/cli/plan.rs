@@ -67,5 +67,9 @@ pub fn run(args: PlanArgs) -> Result<i32, Error> {
         started.elapsed().as_secs_f64()
     );
     outln!("\nwrote {}", args.out.display());
-    Ok(exit::OK)
+    Ok(if planned.rules_unmet > 0 {
+        exit::RULES_UNMET
+    } else {
+        exit::OK
+    })
 }

@@ -19,7 +19,7 @@ use super::write_and_show;
 /// three rounds in a row, and, while rounds do not outnumber tables, never
 /// lets a member meet the same facilitator twice. Writes rota.csv
 /// (round,table,role,facilitator) and rota-report.txt, which names every
-/// goal not met and warns about tables above 7 members per facilitator.
+/// goal not met, counts the tables above 7 members per facilitator (Involve: 7 desirable) and warns about those above 9 (essential).
 #[derive(Debug, Args)]
 #[command(long_about)]
 pub struct RotaArgs {

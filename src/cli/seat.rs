@@ -78,5 +78,9 @@ pub fn run(args: SeatArgs) -> Result<i32, Error> {
     })?;
     let text = format!("{}Time: {:.1} s\n", seated.text, seated.seconds);
     write_and_show(&seated.outputs, &text)?;
-    Ok(exit::OK)
+    Ok(if seated.rules_unmet > 0 {
+        exit::RULES_UNMET
+    } else {
+        exit::OK
+    })
 }

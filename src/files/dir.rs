@@ -151,17 +151,37 @@ pub fn read_dir(root: &Path) -> Result<BTreeMap<String, Vec<u8>>, Error> {
     Ok(out)
 }
 
+/// Whether `dir` may be written as a new directory: refused when it exists
+/// (unless `replace`) and always when it is not a directory. Checked again
+/// when writing; front-ends call it first so that nothing is computed for
+/// an output that would be refused.
+pub fn check_new_dir(dir: &Path, replace: bool) -> Result<(), Error> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(output_error(
+            dir,
+            std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                "a file of that name exists, and it is not a directory: choose another name",
+            ),
+        ));
+    }
+    if dir.exists() && !replace {
+        return Err(Error::Exists(dir.to_path_buf()));
+    }
+    Ok(())
+}
+
 /// Writes `files` (relative paths with `/`) as the new directory `dir`.
 /// An existing `dir` is an error unless `replace` is set, in which case it
-/// is swapped out only once the new one is complete.
+/// is swapped out only once the new one is complete. Temporaries left
+/// beside it by an interrupted run are removed first.
 pub fn write_new_dir(
     dir: &Path,
     files: &BTreeMap<String, Vec<u8>>,
     replace: bool,
 ) -> Result<(), Error> {
-    if dir.exists() && !replace {
-        return Err(Error::Exists(dir.to_path_buf()));
-    }
+    check_new_dir(dir, replace)?;
+    remove_stale(dir);
     let parent = dir
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -199,9 +219,110 @@ pub fn write_new_dir(
     Ok(())
 }
 
+/// Removes `.NAME.tmp-PID` and `.NAME.old-PID` beside `dir` left by runs
+/// that were killed (their process no longer exists). Only where the
+/// system can say whether a process exists (Linux's /proc); elsewhere they
+/// stay, hidden, and harmless.
+fn remove_stale(dir: &Path) {
+    let (Some(parent), Some(name)) = (dir.parent(), dir.file_name()) else {
+        return;
+    };
+    let parent = if parent.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        parent
+    };
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let name = name.to_string_lossy();
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let file = e.file_name().to_string_lossy().into_owned();
+        let pid = [".tmp-", ".old-"].iter().find_map(|kind| {
+            file.strip_prefix(&format!(".{name}{kind}"))
+                .and_then(|pid| pid.parse::<u32>().ok())
+        });
+        if let Some(pid) = pid
+            && pid != std::process::id()
+            && !Path::new(&format!("/proc/{pid}")).exists()
+        {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
+}
+
 fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     let mut f = std::fs::File::create(path)?;
     f.write_all(bytes)?;
     f.sync_all()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("kleroterion-dir-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn one_file() -> BTreeMap<String, Vec<u8>> {
+        BTreeMap::from([("a.txt".to_string(), b"new".to_vec())])
+    }
+
+    #[test]
+    fn a_new_directory_is_refused_when_it_exists_and_never_replaces_a_file() {
+        let root = scratch("refuse");
+        let out = root.join("out");
+        std::fs::create_dir(&out).unwrap();
+        assert!(matches!(
+            write_new_dir(&out, &one_file(), false),
+            Err(Error::Exists(_))
+        ));
+        write_new_dir(&out, &one_file(), true).unwrap();
+        assert_eq!(std::fs::read(out.join("a.txt")).unwrap(), b"new");
+        // A regular file of that name stays, even when replacing.
+        let file = root.join("plan.txt");
+        std::fs::write(&file, "mine").unwrap();
+        assert!(matches!(
+            write_new_dir(&file, &one_file(), true),
+            Err(Error::Output { .. })
+        ));
+        assert_eq!(std::fs::read(&file).unwrap(), b"mine");
+        let names: Vec<String> = std::fs::read_dir(&root)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(names.iter().all(|n| !n.starts_with('.')), "{names:?}");
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn temporaries_of_killed_runs_are_removed_and_others_kept() {
+        let root = scratch("stale");
+        let out = root.join("out");
+        // u32::MAX is no process; our own temporaries are in use.
+        let dead = root.join(format!(".out.tmp-{}", u32::MAX));
+        let old = root.join(format!(".out.old-{}", u32::MAX));
+        let other = root.join(".other.tmp-1");
+        for d in [&dead, &old, &other] {
+            std::fs::create_dir_all(d).unwrap();
+        }
+        write_new_dir(&out, &one_file(), false).unwrap();
+        if Path::new("/proc/self").exists() {
+            assert!(!dead.exists() && !old.exists());
+        }
+        assert!(
+            other.exists(),
+            "another output's temporaries are not touched"
+        );
+        let _ = std::fs::remove_dir_all(&root);
+    }
 }

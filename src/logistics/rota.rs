@@ -31,8 +31,12 @@ const NO_BREAK: f64 = 2.0;
 const MOVED: f64 = 4.0;
 
 /// Involve's guidance: at most 9 members per facilitator is essential, 7
-/// desirable.
+/// desirable. Tables above the essential size are warned about; those
+/// above the desirable one are counted in the report (the assembly's
+/// default tables of 8 are above it, so a warning there would fire on
+/// every table of a default plan).
 pub const DESIRABLE_TABLE: usize = 7;
+pub const ESSENTIAL_TABLE: usize = 9;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Role {
@@ -436,6 +440,18 @@ pub struct Assessment {
     pub loads: Vec<(Role, usize, usize)>,
     pub unmet: Vec<String>,
     pub warnings: Vec<String>,
+    /// (tables above [`DESIRABLE_TABLE`] members, tables), over all rounds.
+    pub above_desirable: (usize, usize),
+}
+
+impl Assessment {
+    /// The report's line on table sizes against Involve's guidance.
+    pub fn sizes_line(&self) -> String {
+        format!(
+            "Tables above {DESIRABLE_TABLE} members per facilitator (Involve: {DESIRABLE_TABLE} desirable, {ESSENTIAL_TABLE} essential): {} of {}",
+            self.above_desirable.0, self.above_desirable.1
+        )
+    }
 }
 
 #[allow(clippy::needless_range_loop)] // rounds index several parallel tables
@@ -448,6 +464,7 @@ pub fn assess(p: &Problem, rota: &Rota) -> Assessment {
     let mut load = vec![0usize; f_count];
     let mut works = vec![vec![false; rounds]; f_count];
     let mut crowded = Vec::new();
+    let (mut above, mut tables) = (0, 0);
     for r in 0..rounds {
         let mut posted: Vec<usize> = Vec::new();
         match rota.lead[r] {
@@ -471,7 +488,11 @@ pub fn assess(p: &Problem, rota: &Rota) -> Assessment {
             if let Some(f) = rota.note[r][t] {
                 posted.push(f);
             }
+            tables += 1;
             if members.len() > DESIRABLE_TABLE {
+                above += 1;
+            }
+            if members.len() > ESSENTIAL_TABLE {
                 crowded.push((r, t, members.len()));
             }
         }
@@ -505,7 +526,7 @@ pub fn assess(p: &Problem, rota: &Rota) -> Assessment {
     if let Some(&(r, t, _)) = crowded.first() {
         let largest = crowded.iter().map(|c| c.2).max().unwrap_or(0);
         warnings.push(format!(
-            "{} tables have more than {DESIRABLE_TABLE} members for one facilitator (largest {largest}; first: round {}, table {}); Involve: at most 9 essential, 7 desirable",
+            "{} tables have more than {ESSENTIAL_TABLE} members for one facilitator (largest {largest}; first: round {}, table {}); Involve: at most {ESSENTIAL_TABLE} essential, {DESIRABLE_TABLE} desirable",
             crowded.len(),
             r + 1,
             t + 1
@@ -575,6 +596,7 @@ pub fn assess(p: &Problem, rota: &Rota) -> Assessment {
         loads,
         unmet,
         warnings,
+        above_desirable: (above, tables),
     }
 }
 
@@ -627,5 +649,38 @@ mod tests {
         assert_eq!(a.repeats, 0, "{:?}", a.unmet);
         assert!(a.unmet.is_empty(), "{:?}", a.unmet);
         assert!(rota.lead.iter().all(|l| matches!(l, Some(6) | Some(7))));
+    }
+
+    /// Tables of 8 (the assembly's default) are counted as above the
+    /// desirable 7 but not warned about; tables of 10 are.
+    #[test]
+    fn only_tables_above_the_essential_size_are_warned_about() {
+        let problem = |size: usize| {
+            let facilitators = (0..2)
+                .map(|i| Facilitator {
+                    name: String::new(),
+                    id: format!("F{i}"),
+                    role: Role::Table,
+                    available: vec![true],
+                })
+                .collect();
+            Problem {
+                tables: vec![vec![(0..size).collect(), (size..2 * size).collect()]],
+                members: 2 * size,
+                facilitators,
+                previous: None,
+                fixed_rounds: 0,
+                adjacent: Vec::new(),
+            }
+        };
+        let p = problem(8);
+        let a = assess(&p, &solve(&p, "t", 1_000));
+        assert!(a.warnings.is_empty(), "{:?}", a.warnings);
+        assert_eq!(a.above_desirable, (2, 2));
+        assert!(a.sizes_line().ends_with(": 2 of 2"));
+        let p = problem(10);
+        let a = assess(&p, &solve(&p, "t", 1_000));
+        assert_eq!(a.warnings.len(), 1, "{:?}", a.warnings);
+        assert!(a.warnings[0].contains("more than 9 members"));
     }
 }

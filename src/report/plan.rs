@@ -83,6 +83,7 @@ pub fn plan(built: &Plan, file: &str, from: Option<&str>) -> String {
                 p.facilitators.len(),
                 ra.repeats
             );
+            let _ = writeln!(report, "{}", ra.sizes_line());
             list(&mut report, "Unmet rota goals", &ra.unmet);
             for w in &ra.warnings {
                 let _ = writeln!(report, "warning: {w}");

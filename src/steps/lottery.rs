@@ -79,10 +79,7 @@ pub struct NewBundle {
 impl NewBundle {
     /// Refuses an existing bundle unless it may be replaced.
     pub fn check_free(&self) -> Result<(), Error> {
-        if self.bundle.exists() && !self.force {
-            return Err(Error::Exists(self.bundle.clone()));
-        }
-        Ok(())
+        crate::files::dir::check_new_dir(&self.bundle, self.force)
     }
 
     /// The private directory and the secret key.
@@ -174,7 +171,7 @@ pub(super) fn publish_first_stage(
         bundle.add(name.clone(), bytes.clone());
     }
     let (summary, rounding_warning) = stage_text(&built);
-    let warnings = time_limit_warning(&built);
+    let warnings = stage_warnings(&built);
     Ok(Published {
         built,
         outputs: vec![private_files, bundle],
@@ -291,14 +288,20 @@ fn disclosure_text(built: &Built) -> String {
     text
 }
 
-/// The warning of a stage whose optimisation the time limit cut short.
-pub(super) fn time_limit_warning(built: &Built) -> Vec<Warning> {
-    if built.made.computed.complete {
-        Vec::new()
-    } else {
-        vec![Warning(
+/// What to say last about a stage: the time limit cut the optimisation
+/// short; a text seed rule leaves the wording open.
+pub(super) fn stage_warnings(built: &Built) -> Vec<Warning> {
+    let mut out = Vec::new();
+    if built.manifest.seed_rule.format == crate::audit::seed::SeedFormat::Text {
+        out.push(Warning(
+            "with the text seed format, the exact wording of the seed decides the panel: announce exactly how it will be written, or use the numbers or hex format".into(),
+        ));
+    }
+    if !built.made.computed.complete {
+        out.push(Warning(
             "stopped at the time limit; the lottery is valid but its distribution is not optimal"
                 .into(),
-        )]
+        ));
     }
+    out
 }

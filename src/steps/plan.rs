@@ -41,6 +41,8 @@ pub struct Planned {
     pub text: String,
     /// Seconds seating, on the rota and on the programme.
     pub seconds: [f64; 3],
+    /// Hard seating rules the plan could not meet (named in the report).
+    pub rules_unmet: usize,
 }
 
 fn issued(arg: &Option<String>) -> Result<DateTime<Utc>, Error> {
@@ -72,6 +74,7 @@ pub fn plan(options: &PlanOptions) -> Result<Planned, Error> {
             "re-planning from a session needs the earlier plan's directory".into(),
         ));
     }
+    dir::check_new_dir(&options.out, options.force)?;
     let issued = issued(&options.issued)?;
     let (assembly, base) = super::load_assembly(&options.assembly)?;
     let optional = |f: &Option<String>| -> Result<Option<Table>, Error> {
@@ -157,9 +160,15 @@ pub fn plan(options: &PlanOptions) -> Result<Planned, Error> {
         calendar_count, page_count, assembly.seating.seed, assembly.rota_seed
     );
     out.add("plan-report.txt", report.clone());
+    let describe = |c: &crate::logistics::rules::Constraint| c.describe(&built.members);
+    let rules_unmet =
+        crate::logistics::seating::assess(&built.seating_problem, &built.seating, &describe)
+            .unmet
+            .len();
     Ok(Planned {
         outputs: out,
         text: report,
         seconds: built.seconds,
+        rules_unmet,
     })
 }

@@ -17,7 +17,7 @@ use crate::selection::optimise::Progress;
 
 use super::PoolFiles;
 use super::lottery::{
-    LotterySettings, NewBundle, Published, publish_first_stage, stage_text, time_limit_warning,
+    LotterySettings, NewBundle, Published, publish_first_stage, stage_text, stage_warnings,
 };
 
 /// A round as the next stage of a bundle whose stages are all drawn.
@@ -75,6 +75,30 @@ pub fn next_round(
         }
         withdrawn.push(name);
     }
+    // Said here in the words the user typed, not the pseudonyms.
+    if let Ok(panel) = audit::panel_names_after(&stages) {
+        let off: Vec<&str> = round
+            .withdrawn
+            .iter()
+            .zip(&withdrawn)
+            .filter(|(_, name)| !panel.contains(name))
+            .map(|(typed, _)| typed.trim())
+            .collect();
+        if !off.is_empty() {
+            return Err(Error::Usage(format!(
+                "{} not on the current panel, so cannot withdraw; name members of the current panel (listed in {})",
+                off.iter()
+                    .map(|t| format!("\"{t}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+                    + if off.len() == 1 { " is" } else { " are" },
+                private_dir
+                    .join(stage_dir(stages.len() as u32 - 1))
+                    .join("selected.csv")
+                    .display()
+            )));
+        }
+    }
     let built = audit::replacement_stage(
         &stages,
         &withdrawn,
@@ -95,7 +119,7 @@ pub fn next_round(
         out.add(name.clone(), bytes.clone());
     }
     Ok(Published {
-        warnings: time_limit_warning(&built),
+        warnings: stage_warnings(&built),
         built,
         outputs: vec![out],
         summary: text,

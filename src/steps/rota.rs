@@ -117,6 +117,7 @@ pub fn rota(options: &RotaOptions) -> Result<Staffed, Error> {
             role.name()
         );
     }
+    let _ = writeln!(report, "{}", a.sizes_line());
     list(&mut report, "Unmet goals", &a.unmet);
     for w in &a.warnings {
         let _ = writeln!(report, "warning: {w}");

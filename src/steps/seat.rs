@@ -47,6 +47,8 @@ pub struct Seated {
     /// The report.
     pub text: String,
     pub seconds: f64,
+    /// Hard rules the seating could not meet (named in the report).
+    pub rules_unmet: usize,
 }
 
 pub fn seat(options: &SeatOptions) -> Result<Seated, Error> {
@@ -178,6 +180,7 @@ pub fn seat(options: &SeatOptions) -> Result<Seated, Error> {
         outputs: out,
         text: report,
         seconds,
+        rules_unmet: a.unmet.len(),
     })
 }
 

@@ -184,6 +184,21 @@ fn full_flow_lottery_draw_verify_replace_verify() {
     assert!(again.stderr.contains("drawn already"), "{}", again.stderr);
 
     let panel = ids(&selected);
+    // Someone not on the panel cannot withdraw: said with the id typed.
+    let outsider = ids(&made.pool)
+        .into_iter()
+        .find(|id| !panel.contains(id))
+        .unwrap();
+    let mut args = vec!["replace", b.to_str().unwrap(), "--withdrawn", &outsider];
+    args.extend(RULE);
+    let r = kleroterion(&args);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains(&format!("\"{outsider}\" is not on the current panel")),
+        "{}",
+        r.stderr
+    );
     // Two members withdraw: the first pair (0, 5), (1, 6), … that can be
     // replaced (for some, nobody left could meet a quota: exit 5, nothing
     // written).

@@ -466,3 +466,35 @@ fn printable_pages_render_in_headless_chromium() {
         );
     }
 }
+
+/// `plan` refuses an existing output folder before reading anything (so
+/// before any computing): with a missing assembly file, the error is about
+/// the folder.
+#[test]
+fn plan_refuses_an_existing_output_before_computing() {
+    let dir = scratch("plan-exists");
+    let out = dir.join("out");
+    std::fs::create_dir(&out).unwrap();
+    let r = kleroterion(&[
+        "plan",
+        dir.join("missing.toml").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("already exists"), "{}", r.stderr);
+    // A regular file named as the output is never replaced, even with
+    // --force.
+    let file = dir.join("notes.txt");
+    std::fs::write(&file, "mine").unwrap();
+    let r = kleroterion(&[
+        "plan",
+        dir.join("missing.toml").to_str().unwrap(),
+        "--out",
+        file.to_str().unwrap(),
+        "--force",
+    ]);
+    assert_eq!(r.code, 7, "{}", r.stderr);
+    assert!(r.stderr.contains("not a directory"), "{}", r.stderr);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
+}

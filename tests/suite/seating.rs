@@ -348,8 +348,84 @@ fn bad_seating_input_names_file_line_column_and_value() {
     );
     let constraints = write(&dir, "c3.csv", b"kind,members,table,rounds\npin,M01,99,\n");
     let r = seat(&dir.join("o4"), &members, &["--constraints", &constraints]);
-    assert_eq!(r.code, 2, "{}", r.stderr);
-    assert!(r.stderr.contains("pinned to table 99"), "{}", r.stderr);
+    assert_eq!(r.code, 5, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("rounds 1, 2, 3, 4: line 2 pins to table 99, but the round has"),
+        "{}",
+        r.stderr
+    );
+}
+
+/// Rules that cannot hold together are named before any search, with
+/// their lines, and the run stops with exit 5 writing nothing.
+#[test]
+fn contradictory_seating_rules_are_named_before_searching() {
+    let dir = scratch("contradictions");
+    let members = members_file(&dir);
+    let cases: [(&[u8], &str); 5] = [
+        (
+            b"kind,members,table,rounds\ntogether,M01 M02,,\napart,M02 M01,,\n",
+            "line 3 keeps apart members that the rules on lines 2 keep together",
+        ),
+        (
+            b"kind,members,table,rounds\ntogether,M01 M02 M03,,\ntogether,M03 M04 M05 M06 M07 M08 M09,,\n",
+            "the rules on lines 2, 3 keep 9 members together, but the largest table seats 6",
+        ),
+        (
+            b"kind,members,table,rounds\ntogether,M01 M02,,\npin,M01,1,\npin,M02,2,\n",
+            "lines 3 and 4 pin members kept together (lines 2) to tables 1 and 2",
+        ),
+        (
+            b"kind,members,table,rounds\nabsent,M05,,1\npin,M05,1,\n",
+            "round 1: line 3 pins a member who is absent that round",
+        ),
+        (
+            b"kind,members,table,rounds\npin,M01 M02 M03 M04 M05 M06 M07 M08 M09,1,\n",
+            "the pins put 9 members at table 1, which seats 6",
+        ),
+    ];
+    let mut cases = cases.to_vec();
+    cases.push((
+        b"kind,members,table,rounds\napart,M01 M02 M03 M04 M05 M06 M07 M08,,2\n",
+        "round 2: line 2 keeps 8 members apart, but the round has 7 tables",
+    ));
+    for (i, (rules, says)) in cases.iter().enumerate() {
+        let constraints = write(&dir, &format!("c{i}.csv"), rules);
+        let out = dir.join(format!("o{i}"));
+        let r = seat(&out, &members, &["--constraints", &constraints]);
+        assert_eq!(r.code, 5, "{}", r.stderr);
+        assert!(r.stderr.contains(says), "{says}:\n{}", r.stderr);
+        assert!(!out.exists(), "nothing is written");
+    }
+    // Rules that pass those checks but cannot all hold (three members
+    // pairwise apart at two tables): the seating is written, the unmet rule
+    // named, and the exit code is 11.
+    let rules = write(
+        &dir,
+        "triangle.csv",
+        b"kind,members,table,rounds\napart,M01 M02,,\napart,M02 M03,,\napart,M01 M03,,\n",
+    );
+    let out = dir.join("triangle");
+    let r = kleroterion(&[
+        "seat",
+        "--members",
+        &members,
+        "--table-size",
+        "20",
+        "--rounds",
+        "2",
+        "--effort",
+        "300",
+        "--constraints",
+        &rules,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 11, "{}{}", r.stdout, r.stderr);
+    assert!(out.join("seating.csv").is_file());
+    let report = std::fs::read_to_string(out.join("seating-report.txt")).unwrap();
+    assert!(report.contains("Unmet rules"), "{report}");
 }
 
 #[test]

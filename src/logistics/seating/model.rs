@@ -168,8 +168,22 @@ impl Problem {
             .collect()
     }
 
-    /// Checks that the constraints can hold together at all.
+    /// Checks that the hard rules can hold together at all, before any
+    /// search: a pin to a table the round does not have, a pinned member
+    /// who is absent, members kept together (by one rule or a chain of
+    /// them) who do not fit at the largest table, members kept both
+    /// together and apart, members kept together but pinned to different
+    /// tables, and more members pinned to a table than it seats. Every
+    /// contradiction is named (with the rules' lines), in the first round
+    /// it occurs.
     pub fn validate(&self) -> Result<(), Error> {
+        // Each contradiction once, with the rounds it occurs in.
+        let mut found: Vec<(String, Vec<usize>)> = Vec::new();
+        let mut add = |r: usize, what: String| match found.iter_mut().find(|f| f.0 == what) {
+            Some(f) => f.1.push(r + 1),
+            None => found.push((what, vec![r + 1])),
+        };
+        let line = |c: &Constraint| c.line;
         for r in 0..self.rounds {
             if r < self.fixed_rounds && self.previous.is_some() {
                 continue;
@@ -177,29 +191,177 @@ impl Problem {
             let sizes = self.sizes(r);
             let largest = sizes.iter().copied().max().unwrap_or(0);
             let present = self.present(r);
-            for c in &self.constraints {
-                if let Kind::Pin(t) = c.kind
-                    && c.applies(r)
-                    && t >= sizes.len()
-                {
-                    return Err(Error::Usage(format!(
-                        "constraints line {}: round {} has only {} tables, so nobody can be pinned to table {}",
-                        c.line,
-                        r + 1,
-                        sizes.len(),
-                        t + 1
-                    )));
+            let is_present = |i: usize| present.binary_search(&i).is_ok();
+            let applying: Vec<&Constraint> =
+                self.constraints.iter().filter(|c| c.applies(r)).collect();
+            // Who is kept together, through any chain of together rules.
+            let mut group: Vec<usize> = (0..self.n).collect();
+            fn root(group: &mut [usize], mut i: usize) -> usize {
+                while group[i] != i {
+                    group[i] = group[group[i]];
+                    i = group[i];
                 }
-                let together = c.members.iter().filter(|i| present.contains(i)).count();
-                if c.kind == Kind::Together && c.applies(r) && together > largest {
-                    return Err(Error::Usage(format!(
-                        "constraints line {}: {together} members must sit together in round {} but tables hold at most {largest}",
-                        c.line,
-                        r + 1
-                    )));
+                i
+            }
+            let mut rules_of: std::collections::BTreeMap<usize, Vec<u64>> = Default::default();
+            for c in applying.iter().filter(|c| c.kind == Kind::Together) {
+                let members: Vec<usize> = c
+                    .members
+                    .iter()
+                    .copied()
+                    .filter(|&i| is_present(i))
+                    .collect();
+                for w in members.windows(2) {
+                    let (a, b) = (root(&mut group, w[0]), root(&mut group, w[1]));
+                    group[a] = b;
+                }
+                if let Some(&m) = members.first() {
+                    rules_of.entry(m).or_default().push(line(c));
+                }
+            }
+            let mut size_of: std::collections::BTreeMap<usize, usize> = Default::default();
+            for &i in &present {
+                *size_of.entry(root(&mut group, i)).or_default() += 1;
+            }
+            let mut lines_of: std::collections::BTreeMap<usize, Vec<u64>> = Default::default();
+            for (m, lines) in rules_of {
+                lines_of
+                    .entry(root(&mut group, m))
+                    .or_default()
+                    .extend(lines);
+            }
+            let lines = |g: usize, lines_of: &std::collections::BTreeMap<usize, Vec<u64>>| {
+                let mut l = lines_of.get(&g).cloned().unwrap_or_default();
+                l.sort_unstable();
+                l.dedup();
+                l.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")
+            };
+            for (&g, &size) in &size_of {
+                if size > largest && size > 1 {
+                    add(
+                        r,
+                        format!(
+                            "the rules on lines {} keep {size} members together, but the largest table seats {largest}",
+                            lines(g, &lines_of)
+                        ),
+                    );
+                }
+            }
+            let mut pinned: Vec<Option<(usize, u64)>> = vec![None; self.n];
+            for c in &applying {
+                match c.kind {
+                    Kind::Pin(t) => {
+                        if t >= sizes.len() {
+                            add(
+                                r,
+                                format!(
+                                    "line {} pins to table {}, but the round has {} tables",
+                                    c.line,
+                                    t + 1,
+                                    sizes.len()
+                                ),
+                            );
+                            continue;
+                        }
+                        for &i in &c.members {
+                            if !is_present(i) {
+                                add(
+                                    r,
+                                    format!(
+                                        "line {} pins a member who is absent that round",
+                                        c.line
+                                    ),
+                                );
+                                continue;
+                            }
+                            let g = root(&mut group, i);
+                            match pinned[g] {
+                                Some((u, other)) if u != t => add(
+                                    r,
+                                    format!(
+                                        "lines {other} and {} pin members kept together (lines {}) to tables {} and {}",
+                                        c.line,
+                                        lines(g, &lines_of),
+                                        u + 1,
+                                        t + 1
+                                    ),
+                                ),
+                                _ => pinned[g] = Some((t, c.line)),
+                            }
+                        }
+                    }
+                    Kind::Apart => {
+                        let members: Vec<usize> = c
+                            .members
+                            .iter()
+                            .copied()
+                            .filter(|&i| is_present(i))
+                            .collect();
+                        if members.len() > sizes.len() {
+                            add(
+                                r,
+                                format!(
+                                    "line {} keeps {} members apart, but the round has {} tables",
+                                    c.line,
+                                    members.len(),
+                                    sizes.len()
+                                ),
+                            );
+                        }
+                        for (x, &a) in members.iter().enumerate() {
+                            for &b in &members[x + 1..] {
+                                let g = root(&mut group, a);
+                                if g == root(&mut group, b) {
+                                    add(
+                                        r,
+                                        format!(
+                                            "line {} keeps apart members that the rules on lines {} keep together",
+                                            c.line,
+                                            lines(g, &lines_of)
+                                        ),
+                                    );
+                                }
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            // Seats claimed at each table by pinned groups.
+            let mut claimed = vec![0usize; sizes.len()];
+            for (g, pin) in pinned.iter().enumerate() {
+                if let Some((t, _)) = pin {
+                    claimed[*t] += size_of.get(&g).copied().unwrap_or(0);
+                }
+            }
+            for (t, (&c, &s)) in claimed.iter().zip(&sizes).enumerate() {
+                if c > s {
+                    add(
+                        r,
+                        format!(
+                            "the pins put {c} members at table {}, which seats {s}",
+                            t + 1
+                        ),
+                    );
                 }
             }
         }
-        Ok(())
+        if found.is_empty() {
+            return Ok(());
+        }
+        let found: Vec<String> = found
+            .into_iter()
+            .map(|(what, rounds)| {
+                let rounds: Vec<String> = rounds.iter().map(usize::to_string).collect();
+                match rounds.as_slice() {
+                    [one] => format!("round {one}: {what}"),
+                    many => format!("rounds {}: {what}", many.join(", ")),
+                }
+            })
+            .collect();
+        Err(Error::Infeasible(format!(
+            "the seating rules contradict each other (nothing was searched):\n  {}\n  what to do: change or remove one of the rules named (the lines are those of the rules file)",
+            found.join("\n  ")
+        )))
     }
 }
