@@ -291,6 +291,32 @@ pub fn stage_instance(
 ) -> Result<Instance, Error> {
     let mut quotas = Table::parse(&dir.join("quotas.csv"), quotas)?;
     let mut table = Table::parse(&dir.join("pool.csv"), pool)?;
+    let (first, last) = (table.header.first(), table.header.last());
+    if first.map(String::as_str) != Some(PSEUDONYM_COLUMN)
+        || last.map(String::as_str) != Some(HOUSEHOLD_COLUMN)
+    {
+        return Err(InputError::invalid(
+            &table.path,
+            format!(
+                "the header must be {PSEUDONYM_COLUMN}, the categories, {HOUSEHOLD_COLUMN}; it is {}",
+                table.header_list()
+            ),
+        )
+        .line(1)
+        .into());
+    }
+    if let Some(row) = table.rows.iter().find(|r| !is_pseudonym(&r.cells[0])) {
+        return Err(table
+            .cell_error(
+                row,
+                0,
+                format!(
+                    "\"{}\" is not a pseudonym (\"p\" and 16 lower-case hex digits)",
+                    row.cells[0]
+                ),
+            )
+            .into());
+    }
     if let Some(p) = table.column(PSEUDONYM_COLUMN) {
         for pair in table.rows.windows(2) {
             let (a, b) = (&pair[0], &pair[1]);
@@ -324,6 +350,15 @@ pub fn stage_instance(
         ..Inputs::default()
     };
     Ok(Instance::from_parts(table, quotas, &inputs)?.0)
+}
+
+/// Whether `name` has the form of a pseudonym.
+pub fn is_pseudonym(name: &str) -> bool {
+    name.len() == 17
+        && name.starts_with('p')
+        && name[1..]
+            .chars()
+            .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
 }
 
 /// Opens the sealed columns of pool.csv with the key, or, without it,

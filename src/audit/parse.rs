@@ -130,8 +130,21 @@ pub fn parse_stage(raw: &RawStage, key: Option<&AuditorKey>) -> Result<Stage, Pr
             return Err(Problem::new(file(name), "the file is missing"));
         }
     }
-    let manifest: Manifest = serde_json::from_slice(&raw.files["manifest.json"])
-        .map_err(|e| Problem::new(file("manifest.json"), format!("not a valid manifest: {e}")))?;
+    let manifest: Manifest = serde_json::from_slice(&raw.files["manifest.json"]).map_err(|e| {
+        Problem::new(
+            file("manifest.json"),
+            format!("not a valid manifest: {}", plain_json_error(&e)),
+        )
+    })?;
+    let mut sealed = manifest.sealed.clone();
+    sealed.sort();
+    sealed.dedup();
+    if sealed.len() != manifest.sealed.len() {
+        return Err(Problem::new(
+            file("manifest.json"),
+            "a sealed category is listed twice",
+        ));
+    }
     if manifest.format != FORMAT {
         return Err(Problem::new(
             file("manifest.json"),
@@ -162,7 +175,14 @@ pub fn parse_stage(raw: &RawStage, key: Option<&AuditorKey>) -> Result<Stage, Pr
         manifest.household_rule,
         &seals,
     )
-    .map_err(|e| Problem::new(file("pool.csv"), e.to_string()))?;
+    .map_err(|e| {
+        // Name the file the problem is in (pool.csv or quotas.csv).
+        let path = match &e {
+            Error::Input(errors) => errors.first().map(|i| i.file.clone()),
+            _ => None,
+        };
+        Problem::new(path.unwrap_or_else(|| file("pool.csv")), e.to_string())
+    })?;
     let hidden = if key.is_some() {
         Vec::new()
     } else {
@@ -245,6 +265,18 @@ pub fn parse_stage(raw: &RawStage, key: Option<&AuditorKey>) -> Result<Stage, Pr
         draw,
         ..stage
     })
+}
+
+/// A JSON reader's message in people's words (no Rust type names).
+fn plain_json_error(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let text = text
+        .replace("u64", "a whole number")
+        .replace("usize", "a whole number")
+        .replace("u32", "a whole number")
+        .replace("floating point", "the decimal number")
+        .replace("variant", "value");
+    format!("{text} (manifest.json is written by the tool and must not be edited)")
 }
 
 /// Parses every stage, failing on the first problem.

@@ -45,6 +45,11 @@ use crate::selection::optimise::PanelOracle;
 /// Default number of panels in a lottery.
 pub const DEFAULT_PANELS: u32 = 1000;
 
+/// The fewest panels a lottery may have: with fewer, the draw picks among
+/// too few panels and [`CHANGE_BOUND`]/m says little (10/m is 10% at
+/// m = 100).
+pub const MIN_PANELS: u32 = 100;
+
 /// The rounding's guarantee, in appearances (units of 1/m): every person's
 /// lottery probability is within this of the exact one (as written), or no
 /// lottery is made. Recorded in manifests and checked by `verify` without

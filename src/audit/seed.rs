@@ -78,6 +78,16 @@ impl SeedRule {
                 "a count of numbers or digits applies to the numbers and hex formats, not to text"
                     .into(),
             ),
+            // Without a count, whoever types the seed could leave numbers
+            // out, or add leading zeros to a hex value.
+            (SeedFormat::Numbers | SeedFormat::SortedNumbers, None) => Err(
+                "say how many numbers the seed will have (e.g. 7 for EuroMillions: five numbers and two stars)"
+                    .into(),
+            ),
+            (SeedFormat::Hex, None) => Err(
+                "say how many hexadecimal digits the seed will have (e.g. 64 for a drand beacon value)"
+                    .into(),
+            ),
             _ => Ok(SeedRule {
                 format,
                 count,
@@ -126,6 +136,12 @@ impl SeedRule {
                 numbers.join(" ")
             }
             SeedFormat::Text => {
+                if let Some(c) = typed.chars().find(|&c| invisible(c)) {
+                    return Err(format!(
+                        "the seed has an invisible character, U+{:04X}: type the text without it",
+                        c as u32
+                    ));
+                }
                 let text: String = typed.nfc().collect();
                 let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
                 if text.is_empty() {
@@ -161,6 +177,37 @@ impl SeedRule {
         };
         Ok(canonical)
     }
+}
+
+/// Characters a text seed may not contain, since two seeds that differ
+/// only by them look the same: control characters other than white space,
+/// and Unicode's Default_Ignorable_Code_Point characters (zero-width
+/// spaces and joiners, soft hyphens, direction marks, variation selectors,
+/// byte-order marks, tags).
+pub fn invisible(c: char) -> bool {
+    if c.is_whitespace() {
+        return false;
+    }
+    c.is_control()
+        || matches!(
+            c as u32,
+            0xAD | 0x34F
+                | 0x61C
+                | 0x115F..=0x1160
+                | 0x17B4..=0x17B5
+                | 0x180B..=0x180F
+                | 0x200B..=0x200F
+                | 0x202A..=0x202E
+                | 0x2060..=0x206F
+                | 0x3164
+                | 0xFE00..=0xFE0F
+                | 0xFEFF
+                | 0xFFA0
+                | 0xFFF0..=0xFFF8
+                | 0x1BCA0..=0x1BCA3
+                | 0x1D173..=0x1D17A
+                | 0xE0000..=0xE0FFF
+        )
 }
 
 /// The whole numbers of `text` (runs of the digits 0-9; anything else
@@ -236,14 +283,19 @@ mod tests {
             "3-17-22-41-48 ★ 5-9\n",
             "3 17 22 41 48 5 9",
         ),
-        ("numbers", None, "0 00 007", "0 0 7"),
+        ("numbers", Some(3), "0 00 007", "0 0 7"),
         (
             "sorted-numbers",
             Some(7),
             "48 3 41 17 22 / 9 5",
             "3 5 9 17 22 41 48",
         ),
-        ("sorted-numbers", None, "100 99 1000 0099", "99 99 100 1000"),
+        (
+            "sorted-numbers",
+            Some(4),
+            "100 99 1000 0099",
+            "99 99 100 1000",
+        ),
         (
             "text",
             None,
@@ -252,7 +304,7 @@ mod tests {
         ),
         ("text", None, "café au lait", "caf\u{e9} au lait"),
         ("hex", Some(8), "0xDEAD beef", "deadbeef"),
-        ("hex", None, " 0A1b ", "0a1b"),
+        ("hex", Some(4), " 0A1b ", "0a1b"),
     ];
 
     #[test]
@@ -279,7 +331,17 @@ mod tests {
         assert!(seven.canonical("no numbers").is_err());
         assert!(seven.canonical("3 17 22 41 48 5 \u{0669}").is_err());
         assert!(rule(SeedFormat::Text, None).canonical(" \t").is_err());
-        assert!(rule(SeedFormat::Hex, None).canonical("0xg1").is_err());
+        for hidden in [
+            "a\u{200b}b",
+            "a\u{ad}b",
+            "\u{feff}ab",
+            "a\u{1f}b",
+            "a\u{2060}b",
+        ] {
+            let e = rule(SeedFormat::Text, None).canonical(hidden).unwrap_err();
+            assert!(e.contains("invisible character"), "{e}");
+        }
+        assert!(rule(SeedFormat::Hex, Some(4)).canonical("0xg1").is_err());
         assert!(rule(SeedFormat::Hex, Some(4)).canonical("abc").is_err());
     }
 
@@ -288,6 +350,9 @@ mod tests {
         assert!(SeedRule::new(SeedFormat::Text, None, "  ").is_err());
         assert!(SeedRule::new(SeedFormat::Text, Some(3), "x").is_err());
         assert!(SeedRule::new(SeedFormat::Numbers, Some(0), "x").is_err());
+        assert!(SeedRule::new(SeedFormat::Numbers, None, "x").is_err());
+        assert!(SeedRule::new(SeedFormat::SortedNumbers, None, "x").is_err());
+        assert!(SeedRule::new(SeedFormat::Hex, None, "x").is_err());
         let r = SeedRule::new(SeedFormat::Numbers, Some(7), " EuroMillions\n 8 Dec ").unwrap();
         assert_eq!(r.source, "EuroMillions 8 Dec");
         assert_eq!(

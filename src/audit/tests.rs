@@ -372,6 +372,104 @@ fn catalogue() -> Vec<Case> {
         CheckKind::Manifest,
         "not the protocol's",
     );
+    let mut junk = honest.clone();
+    junk.insert(
+        COMMITMENT_FILE.into(),
+        b"Jane Smith, 1 High Street\n".to_vec(),
+    );
+    case(
+        "commitment.txt replaced by other text",
+        junk,
+        &all,
+        CheckKind::Commitment,
+        "is not the listing of the files' digests",
+    );
+    for hidden in [
+        ".priv/secret.key",
+        "notes/deep/pseudonyms.csv",
+        ".pseudonyms.csv",
+    ] {
+        let mut extra = honest.clone();
+        extra.insert(hidden.into(), b"id,pseudonym\n".to_vec());
+        case(
+            "a hidden or deep file in the bundle",
+            extra,
+            &all,
+            CheckKind::Files,
+            hidden,
+        );
+    }
+    let mut compact = honest.clone();
+    edit(&mut compact, DRAW_FILE, |t| {
+        let v: serde_json::Value = serde_json::from_str(&t).unwrap();
+        serde_json::to_string(&v).unwrap() + "\n"
+    });
+    case(
+        "draw.json written in another layout",
+        compact,
+        &all,
+        CheckKind::Form,
+        "is not as the tool writes it",
+    );
+    for (from, to, says) in [
+        (
+            "\"pseudonyms\": \"",
+            "\"pseudonyms\": \"x",
+            "pseudonym scheme",
+        ),
+        ("\"solver\": \"", "\"solver\": \"x", "solver settings"),
+        (
+            "\"rounding\": \"",
+            "\"rounding\": \"hand-picked panels; ",
+            "rounding method",
+        ),
+        (
+            "\"role\": \"respondents\"",
+            "\"role\": \"pool.csv from /home/alice/Grace_Roberts.csv\"",
+            "input files recorded",
+        ),
+    ] {
+        case(
+            "a manifest field nothing else checks",
+            recommitted(&honest, "manifest.json", |t| t.replacen(from, to, 1)),
+            &all,
+            CheckKind::Manifest,
+            says,
+        );
+    }
+    let digest = built.manifest.inputs[0].keyed_sha256.clone();
+    case(
+        "an input digest that is not a keyed digest",
+        recommitted(&honest, "manifest.json", |t| {
+            t.replace(&digest, "the plain digest")
+        }),
+        &all,
+        CheckKind::Manifest,
+        "not 64 lower-case hex digits",
+    );
+    case(
+        "a floor miss declared where there was none",
+        recommitted(&honest, "manifest.json", |t| {
+            t.replacen(
+                lottery::METHOD,
+                &format!("{}; {}", lottery::METHOD, format::FLOOR_MISSED),
+                1,
+            )
+        }),
+        &all,
+        CheckKind::Rounding,
+        "declares that the minimum fell",
+    );
+    let first_name = &stage.instance.pool.people[0].id;
+    case(
+        "pseudonyms replaced by names",
+        recommitted(&honest, "pool.csv", |t| {
+            t.replace(first_name.as_str(), &format!("{first_name}-Jane_Smith"))
+        }),
+        &all,
+        CheckKind::Readable,
+        "is not a pseudonym",
+    );
     let unique = built.manifest.disclosure.unique;
     case(
         "disclosure figures that understate",
@@ -622,6 +720,28 @@ fn catalogue() -> Vec<Case> {
         &all,
         CheckKind::Resolve,
         "lottery.csv is not the lottery the rounding makes",
+    );
+    case(
+        "seats exchanged, and the manifest claiming another version",
+        recommitted(
+            &relotteried(&honest, |s| {
+                let mut panels = s.lottery.clone();
+                panels[i] = moved(&s.lottery[i], p5, p9);
+                panels[j] = moved(&s.lottery[j], p9, p5);
+                panels.sort();
+                panels
+            }),
+            "manifest.json",
+            |t| {
+                t.replace(
+                    &format!("\"tool\": \"{}\"", tool()),
+                    "\"tool\": \"kleroterion 0.0.9\"",
+                )
+            },
+        ),
+        &all,
+        CheckKind::Resolve,
+        "kleroterion 0.0.9",
     );
     let (n5, n9) = (
         &stage.instance.pool.people[p5].id,
@@ -906,7 +1026,7 @@ fn a_replacement_round_derives_its_pool_quotas_and_size_and_chains() {
 
     // The round itself: built, chained to stage 0, drawn, verified.
     let name = base.names([withdrawn].into_iter()).remove(0);
-    let built = replacement_stage(&stages, &[name], true, &options(20), None, &mut |_| {}).unwrap();
+    let built = replacement_stage(&stages, &[name], true, &options(M), None, &mut |_| {}).unwrap();
     assert_eq!(built.manifest.stage, 1);
     assert_eq!(
         built.manifest.previous_commitment.as_deref(),
@@ -937,6 +1057,29 @@ fn a_replacement_round_derives_its_pool_quotas_and_size_and_chains() {
             .any(|c| c.kind == CheckKind::RoundInputs && c.stage == 1)
     );
 
+    // A round drawn with the seed already public from the first draw: its
+    // panel could have been chosen (by trying rounds) after the seed was
+    // known.
+    let mut reused = files.clone();
+    for (n, b) in &built.files {
+        reused.insert(format!("replacement-1/{n}"), b.clone());
+    }
+    let again = draw(&stages_of(&reused)[1], "seed").unwrap();
+    reused.insert(format!("replacement-1/{DRAW_FILE}"), again.to_bytes());
+    let seen = checks(
+        &reused,
+        &VerifyOptions {
+            seeds: vec!["seed".into(), "seed".into()],
+            ..published.clone()
+        },
+    );
+    assert!(
+        seen.iter().any(|c| c.kind == CheckKind::Draw
+            && c.stage == 1
+            && c.status == Status::Fail
+            && c.detail.contains("that stage 0 was drawn with")),
+        "{seen:#?}"
+    );
     // An undisclosed round: the public knows one commitment and one seed.
     let first_only = VerifyOptions {
         seeds: vec!["seed".into()],
@@ -972,4 +1115,43 @@ fn a_replacement_round_derives_its_pool_quotas_and_size_and_chains() {
     assert!(
         failed(&checks(&narrowed, &VerifyOptions::default())).contains(&CheckKind::RoundInputs)
     );
+}
+
+#[test]
+fn lotteries_of_too_few_panels_fail() {
+    let (built, _) = first_stage(&twelve(), &secret(), &options(40), &mut |_| {}).unwrap();
+    let files: BTreeMap<String, Vec<u8>> = built.files.into_iter().collect();
+    let all = checks(&drawn(files, "seed"), &everything(&built.commitment));
+    let manifest = all.iter().find(|c| c.kind == CheckKind::Manifest).unwrap();
+    assert_eq!(manifest.status, Status::Fail, "{manifest:?}");
+    assert!(
+        manifest.detail.contains("needs at least 100"),
+        "{}",
+        manifest.detail
+    );
+}
+
+#[test]
+fn a_published_seed_without_a_recorded_draw_is_not_checked() {
+    let (built, files, _) = first();
+    let all = checks(&files, &everything(&built.commitment));
+    let draw = all.iter().find(|c| c.kind == CheckKind::Draw).unwrap();
+    assert_eq!(draw.status, Status::Unverified, "{draw:?}");
+    assert!(draw.detail.contains("cannot be checked"), "{}", draw.detail);
+}
+
+#[test]
+fn held_and_withdrawn_lists_must_be_consistent() {
+    let (_, files, _) = first();
+    let stage = &stages_of(&files)[0];
+    let a = stage.instance.pool.people[0].id.clone();
+    let mut both = stage.clone();
+    both.manifest.held = vec![a.clone()];
+    both.manifest.withdrawn = vec![a.clone()];
+    let e = check_manifest(&both, None).unwrap_err();
+    assert!(e.contains("both as held and as withdrawn"), "{e}");
+    let mut inside = stage.clone();
+    inside.manifest.held = vec![a];
+    let e = check_manifest(&inside, None).unwrap_err();
+    assert!(e.contains("yet in this round's pool.csv"), "{e}");
 }

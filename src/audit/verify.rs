@@ -407,13 +407,15 @@ fn verify_stage(
             },
         );
     }
-    if stage.manifest.household_rule {
-        add(
-            CheckKind::Households,
-            "lottery.csv",
-            outcome(check_households(&stage)),
-        );
-    }
+    add(
+        CheckKind::Households,
+        "lottery.csv",
+        if stage.manifest.household_rule {
+            outcome(check_households(&stage))
+        } else {
+            pass("no household rule: this lottery was made without one (the manifest says so)")
+        },
+    );
     match parsed {
         Err(e) => {
             add(CheckKind::Probabilities, "probabilities.csv", fail(e));
@@ -457,7 +459,7 @@ fn verify_stage(
     add(
         CheckKind::Draw,
         DRAW_FILE,
-        check_draw(&stage, options.seeds.get(raw.stage as usize)),
+        check_draw(&stage, earlier, options.seeds.get(raw.stage as usize)),
     );
     Some(stage)
 }
@@ -558,6 +560,14 @@ pub(crate) fn check_commitment(raw: &RawStage, options: &VerifyOptions) -> (&'st
             "the files give {c} but {COMMITMENT_FILE} states {}",
             stated.unwrap_or_default()
         ))
+    } else if raw
+        .commitment_txt
+        .as_deref()
+        .is_some_and(|t| t != bundle::commitment_txt(&raw.files))
+    {
+        fail(format!(
+            "{COMMITMENT_FILE} is not the listing of the files' digests and their commitment {c}, as the tool writes it"
+        ))
     } else if let Some(p) = published {
         if p == c {
             pass(format!("{c} (= the published commitment)"))
@@ -657,6 +667,16 @@ fn check_form(
             return (name, fail(first_difference(name, actual, bytes)));
         }
     }
+    if let (Some(d), Some(actual)) = (&stage.draw, &raw.draw) {
+        let written = d.to_bytes();
+        if *actual != written {
+            return (
+                DRAW_FILE,
+                fail(first_difference(DRAW_FILE, actual, &written)),
+            );
+        }
+        expected.push((DRAW_FILE, written));
+    }
     (
         "lottery.csv",
         pass(format!(
@@ -726,6 +746,85 @@ pub(crate) fn check_manifest(stage: &Stage, exact: Option<&[f64]>) -> Result<Str
     if let Some(c) = m.sealed.iter().find(|c| !m.categories.contains(c)) {
         return Err(format!(
             "sealed category \"{c}\" is not one of the categories"
+        ));
+    }
+    if m.panels < lottery::MIN_PANELS as usize {
+        return Err(format!(
+            "the lottery has {} panels; the protocol needs at least {} (with fewer, the draw chooses among too few panels and the rounding's bound says little)",
+            m.panels,
+            lottery::MIN_PANELS
+        ));
+    }
+    // The fields nothing else checks: each must be what the tool writes.
+    if m.pseudonyms != bundle::PSEUDONYM_SCHEME {
+        return Err(format!(
+            "the pseudonym scheme is not the protocol's (\"{}\")",
+            bundle::PSEUDONYM_SCHEME
+        ));
+    }
+    let solver = crate::solver::Settings::default().describe();
+    if m.solver != solver {
+        return Err(format!(
+            "the solver settings recorded, \"{}\", are not the protocol's, \"{solver}\"",
+            m.solver
+        ));
+    }
+    let floor_missed = format!("{}; {}", lottery::METHOD, bundle::FLOOR_MISSED);
+    if m.rounding != lottery::METHOD && m.rounding != floor_missed {
+        return Err("the rounding method recorded is not the protocol's".into());
+    }
+    for (what, list) in [("held", &m.held), ("withdrawn", &m.withdrawn)] {
+        if list.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(format!(
+                "the {what} list is not in pseudonym order, each once"
+            ));
+        }
+    }
+    if let Some(n) = m.held.iter().find(|n| m.withdrawn.contains(n)) {
+        return Err(format!("\"{n}\" is listed both as held and as withdrawn"));
+    }
+    let index = stage.index();
+    if let Some(n) = m
+        .held
+        .iter()
+        .chain(&m.withdrawn)
+        .find(|n| index.contains_key(n.as_str()))
+    {
+        return Err(format!(
+            "\"{n}\" is held or withdrawn, yet in this round's pool.csv"
+        ));
+    }
+    let roles: Vec<&str> = m.inputs.iter().map(|f| f.role.as_str()).collect();
+    let expected_roles: &[&str] = match (stage.stage, m.withdrawn.is_empty()) {
+        (0, true) => &["respondents", "quotas"],
+        (0, false) => &["respondents", "quotas", "panel"],
+        _ => &[],
+    };
+    if roles != expected_roles {
+        return Err(format!(
+            "the input files recorded are {}, not {}",
+            if roles.is_empty() {
+                "none".to_string()
+            } else {
+                roles.join(", ")
+            },
+            if expected_roles.is_empty() {
+                "none".to_string()
+            } else {
+                expected_roles.join(", ")
+            }
+        ));
+    }
+    if let Some(f) = m.inputs.iter().find(|f| {
+        f.keyed_sha256.len() != 64
+            || !f
+                .keyed_sha256
+                .chars()
+                .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
+    }) {
+        return Err(format!(
+            "the {} file's keyed digest is not 64 lower-case hex digits",
+            f.role
         ));
     }
     if stage.stage == 0 {
@@ -1020,7 +1119,10 @@ pub(crate) fn check_rounding(stage: &Stage, exact: &[f64], listed: &[u32]) -> Ou
         (true, true) => pass(format!(
             "{text}; the minimum fell by 1/m or more, as the manifest declares"
         )),
-        (false, _) => pass(format!("{text}; the minimum fell by less than 1/m")),
+        (false, true) => fail(format!(
+            "{text}: the manifest declares that the minimum fell by 1/m or more, but it did not"
+        )),
+        (false, false) => pass(format!("{text}; the minimum fell by less than 1/m")),
     }
 }
 
@@ -1071,7 +1173,7 @@ pub(crate) fn check_resolve(
         String::new()
     } else {
         format!(
-            " (the bundle was made by {}, this is {}: recompute with the version that made it)",
+            " (the bundle says it was made by {}, this is {}: if that version rounds differently, recompute with it)",
             manifest.tool,
             tool()
         )
@@ -1086,11 +1188,7 @@ pub(crate) fn check_resolve(
             &probabilities,
         );
         let detail = format!("probabilities.csv is not what recomputing gives: {problem}{version}");
-        return if version.is_empty() {
-            fail(detail)
-        } else {
-            unverified(detail)
-        };
+        return fail(detail);
     }
     let recomputed = bundle::lottery_csv(&stage.instance, &made.rounded);
     if recomputed != raw.files["lottery.csv"] {
@@ -1098,11 +1196,7 @@ pub(crate) fn check_resolve(
         let detail = format!(
             "lottery.csv is not the lottery the rounding makes from these probabilities: {problem}{version}"
         );
-        return if version.is_empty() {
-            fail(detail)
-        } else {
-            unverified(detail)
-        };
+        return fail(detail);
     }
     pass(format!(
         "{} and its rounding recomputed from pool.csv and quotas.csv: probabilities.csv and lottery.csv are identical",
@@ -1219,7 +1313,7 @@ fn round_inputs(
 
 /// The draw: draw.json's seed is in the committed form, is the published
 /// one, and gives the recorded panel from the commitment.
-pub(crate) fn check_draw(stage: &Stage, published: Option<&String>) -> Outcome {
+pub(crate) fn check_draw(stage: &Stage, earlier: &[Stage], published: Option<&String>) -> Outcome {
     let m = stage.lottery.len() as u64;
     let rule = &stage.manifest.seed_rule;
     let published = match published.map(|p| (p, rule.canonical(p))) {
@@ -1236,13 +1330,23 @@ pub(crate) fn check_draw(stage: &Stage, published: Option<&String>) -> Outcome {
     let Some(d) = &stage.draw else {
         return match published {
             None => pass("not drawn yet"),
-            Some((_, c)) => pass(format!(
-                "not drawn yet; the published seed, {} in the committed form, gives panel {} of {m}",
+            Some((_, c)) => unverified(format!(
+                "no {DRAW_FILE}, but a seed was published: in the committed form, {}, it gives panel {} of {m}; that this panel was seated cannot be checked from the bundle",
                 quoted(&c),
                 bundle::panel_number(&stage.commitment, &c, m)
             )),
         };
     };
+    if let Some(e) = earlier
+        .iter()
+        .find(|e| e.draw.as_ref().is_some_and(|x| x.seed == d.seed))
+    {
+        return fail(format!(
+            "drawn with the seed {} that stage {} was drawn with: a seed already public when this round could be committed, so its panel could be chosen",
+            quoted(&d.seed),
+            e.stage
+        ));
+    }
     match rule.canonical(&d.seed_as_typed) {
         Ok(c) if c == d.seed => {}
         Ok(c) => {
@@ -1299,9 +1403,10 @@ pub(crate) fn check_draw(stage: &Stage, published: Option<&String>) -> Outcome {
     }
     if published.is_some() {
         pass(format!(
-            "the published seed, {} in the committed form, gives panel {} of {m}, as recorded",
+            "the published seed, {} in the committed form, gives panel {} of {m}, as recorded; the seed was to come from: {} (check that the commitment was public before then)",
             quoted(&d.seed),
-            d.panel
+            d.panel,
+            rule.source
         ))
     } else {
         unverified(format!(

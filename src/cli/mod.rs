@@ -218,7 +218,7 @@ pub struct LotteryArgs {
     /// How the public seed will be written, committed before it exists: numbers (the whole numbers in the order given), sorted-numbers (the same, sorted), text (Unicode NFC, white space collapsed to single spaces) or hex (a randomness beacon's value).
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub seed_format: SeedFormatArg,
-    /// With numbers or hex: how many numbers, or hex digits, the seed will have (a seed with more or fewer is refused).
+    /// Required with numbers, sorted-numbers and hex: how many numbers, or hex digits, the seed will have (a seed with more or fewer is refused).
     #[arg(long, value_name = "N")]
     pub seed_count: Option<u32>,
     /// Where the seed will come from: the public event and its date, e.g. "EuroMillions of Tuesday 8 December 2026: the five main numbers, then the two stars".

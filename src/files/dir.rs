@@ -114,37 +114,43 @@ pub fn ensure_dir(dir: &Path) -> Result<(), Error> {
     std::fs::create_dir_all(dir).map_err(|e| output_error(dir, e))
 }
 
-/// Every file under `root` (one level of subdirectories), keyed by its
-/// relative path with `/`. Hidden files (leftover temporaries) are skipped.
+/// Every file under `root`, at any depth, keyed by its relative path with
+/// `/` (hidden files included: in an audit bundle nothing may hide).
+/// Anything that is not a regular file or a directory (a link, a pipe, a
+/// device) is refused, since reading it could hang or never end.
 pub fn read_dir(root: &Path) -> Result<BTreeMap<String, Vec<u8>>, Error> {
+    let hint = "give the path of a directory written by kleroterion (an audit bundle or a plan)";
     let unreadable = |p: &Path, e: std::io::Error| -> Error {
         InputError::unreadable(p, format!("cannot read: {e}"))
-            .hint("give the path of an audit bundle directory written by `kleroterion lottery`")
+            .hint(hint)
             .into()
     };
     if !root.is_dir() {
         return Err(InputError::unreadable(root, "not a directory")
-            .hint("give the path of an audit bundle directory written by `kleroterion lottery`")
+            .hint(hint)
             .into());
     }
     let mut out = BTreeMap::new();
-    let mut walk = vec![(root.to_path_buf(), String::new(), 0)];
-    while let Some((dir, prefix, depth)) = walk.pop() {
+    let mut walk = vec![(root.to_path_buf(), String::new())];
+    while let Some((dir, prefix)) = walk.pop() {
         let entries = std::fs::read_dir(&dir).map_err(|e| unreadable(&dir, e))?;
         for entry in entries {
             let entry = entry.map_err(|e| unreadable(&dir, e))?;
             let name = entry.file_name().to_string_lossy().into_owned();
-            if name.starts_with('.') {
-                continue;
-            }
             let path = entry.path();
-            if path.is_dir() {
-                if depth == 0 {
-                    walk.push((path, format!("{name}/"), 1));
-                }
-            } else {
+            let kind = entry.file_type().map_err(|e| unreadable(&path, e))?;
+            if kind.is_dir() {
+                walk.push((path, format!("{prefix}{name}/")));
+            } else if kind.is_file() {
                 let bytes = std::fs::read(&path).map_err(|e| unreadable(&path, e))?;
                 out.insert(format!("{prefix}{name}"), bytes);
+            } else {
+                return Err(InputError::unreadable(
+                    &path,
+                    "not a regular file (a link, a pipe or a device), so it is not read",
+                )
+                .hint("remove it: the directory should hold only the files kleroterion wrote")
+                .into());
             }
         }
     }

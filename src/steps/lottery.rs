@@ -42,9 +42,10 @@ impl LotterySettings {
     /// The checked options of the audit protocol.
     pub fn options(&self) -> Result<LotteryOptions, Error> {
         let deadline = super::deadline(self.started, self.time_limit)?;
-        if !(1..=MAX_PANELS).contains(&self.panels) {
+        let min = crate::audit::rounding::MIN_PANELS;
+        if !(min..=MAX_PANELS).contains(&self.panels) {
             return Err(Error::Usage(format!(
-                "the lottery must have between 1 and {MAX_PANELS} panels"
+                "the lottery must have between {min} and {MAX_PANELS} panels"
             )));
         }
         Ok(LotteryOptions {

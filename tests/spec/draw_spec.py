@@ -86,6 +86,25 @@ WHITE_SPACE = set(
 )
 
 
+# Characters a text seed may not contain: controls other than white space,
+# and Default_Ignorable_Code_Point (docs/draw-spec.md, "The seed rule").
+INVISIBLE = [
+    (0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160),
+    (0x17B4, 0x17B5), (0x180B, 0x180F), (0x200B, 0x200F), (0x202A, 0x202E),
+    (0x2060, 0x206F), (0x3164, 0x3164), (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF),
+    (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A),
+    (0xE0000, 0xE0FFF),
+]
+
+
+def invisible(c):
+    if c in WHITE_SPACE:
+        return False
+    if unicodedata.category(c) == "Cc":
+        return True
+    return any(lo <= ord(c) <= hi for lo, hi in INVISIBLE)
+
+
 class Refused(Exception):
     pass
 
@@ -127,6 +146,8 @@ def canonical(fmt, count, typed):
             raise Refused("count")
         return " ".join(numbers)
     if fmt == "text":
+        if any(invisible(c) for c in typed):
+            raise Refused("invisible character")
         text = " ".join(words(unicodedata.normalize("NFC", typed)))
         if not text:
             raise Refused("empty")

@@ -468,7 +468,7 @@ fn a_closed_or_full_stdout_ends_quietly_with_a_documented_code() {
         ),
         (
             [
-                &["lottery", "--panels", "20", "-q", "--bundle", &bundle][..],
+                &["lottery", "--panels", "100", "-q", "--bundle", &bundle][..],
                 &inputs,
                 &["--seed-format", "text", "--seed-source", "e"],
             ]

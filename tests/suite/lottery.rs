@@ -324,7 +324,7 @@ fn input_file_names_and_digests_stay_private() {
         &dir.join("quotas.csv"),
         "12",
         ADDRESS,
-        &["--panels", "50"],
+        &["--panels", "100"],
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
     let plain = kleroterion::files::table::sha256_hex(&std::fs::read(&named).unwrap());
@@ -385,7 +385,7 @@ fn an_existing_bundle_is_not_overwritten_without_force() {
         "-k".into(),
         "24".into(),
         "--panels".into(),
-        "50".into(),
+        "150".into(),
         "--seed-format".into(),
         "text".into(),
         "--seed-source".into(),
@@ -404,7 +404,7 @@ fn an_existing_bundle_is_not_overwritten_without_force() {
     args.push("--force".into());
     let r = run(&args);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert_eq!(manifest(&made.bundle)["panels"], 50);
+    assert_eq!(manifest(&made.bundle)["panels"], 150);
     // The secret key in the private directory was reused: same pseudonyms.
     let (_, p1) = read_csv(&made.bundle.join("pool.csv"));
     assert!(p1.iter().all(|r| r[0].len() == 17));
@@ -965,7 +965,8 @@ fn an_infeasible_replacement_round_prints_and_with_relax_applies_the_smallest_re
     let bundle = dir.join("bundle");
     let b = bundle.to_str().unwrap();
     let mut args = vec![
-        "lottery", "--pool", &pool, "--quotas", &quotas, "-k", "2", "--panels", "10", "--bundle", b,
+        "lottery", "--pool", &pool, "--quotas", &quotas, "-k", "2", "--panels", "100", "--bundle",
+        b,
     ];
     args.extend(RULE);
     let r = kleroterion(&args);
@@ -1001,7 +1002,7 @@ fn an_infeasible_replacement_round_prints_and_with_relax_applies_the_smallest_re
 
 #[test]
 fn truncated_or_emptied_bundles_fail_verify_without_panicking() {
-    let made = make("edge", "50");
+    let made = make("edge", "100");
     // A published commitment for a stage the bundle does not have.
     let r = verify(
         &made.bundle,
