@@ -255,6 +255,8 @@ impl<'a> LineCounter<'a> {
 }
 
 fn check_header(path: &Path, line: u64, cells: &[String]) -> Result<(), InputError> {
+    // Column of each name seen, so that a wide header takes linear time.
+    let mut seen: std::collections::HashMap<String, usize> = Default::default();
     for (i, c) in cells.iter().enumerate() {
         if c.trim().is_empty() {
             return Err(InputError::unreadable(
@@ -264,7 +266,7 @@ fn check_header(path: &Path, line: u64, cells: &[String]) -> Result<(), InputErr
             .line(line)
             .hint("give every column a name in the first line"));
         }
-        if let Some(j) = cells[..i].iter().position(|d| key(d) == key(c)) {
+        if let Some(&j) = seen.get(&key(c)) {
             return Err(InputError::unreadable(
                 path,
                 format!(
@@ -277,6 +279,7 @@ fn check_header(path: &Path, line: u64, cells: &[String]) -> Result<(), InputErr
             .column(c.trim())
             .hint("rename one of the two columns"));
         }
+        seen.insert(key(c), i);
     }
     Ok(())
 }

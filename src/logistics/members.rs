@@ -127,7 +127,7 @@ impl Members {
                     InputError::invalid(
                         &self.path,
                         format!(
-                            "--balance names \"{name}\" but the members file has no such column; columns are {}",
+                            "the columns to balance include \"{name}\", but the members file has no such column; columns are {}",
                             self.header
                                 .iter()
                                 .map(|h| format!("\"{}\"", h.trim()))
@@ -136,7 +136,7 @@ impl Members {
                         ),
                     )
                     .line(1)
-                    .hint("pass column names of the members file to --balance"),
+                    .hint("name columns of the members file as the columns to balance"),
                 );
                 continue;
             };
@@ -150,7 +150,7 @@ impl Members {
                         InputError::invalid(&self.path, "blank value in a balanced column")
                             .line(self.lines[i])
                             .column(self.header[c].trim())
-                            .hint("fill in the value, or leave this column out of --balance"),
+                            .hint("fill in the value, or leave this column out of the columns to balance"),
                     );
                     of_member.push(0);
                     continue;

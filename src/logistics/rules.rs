@@ -153,7 +153,7 @@ pub fn from_table(
                 let hint = if named.is_some() {
                     "list round numbers (tables sessions in time order, from 1), session ids or day ids"
                 } else {
-                    "use round numbers from 1 to --rounds"
+                    "use round numbers from 1 to the number of rounds"
                 };
                 errors.push(at(c, problem, hint));
                 continue;

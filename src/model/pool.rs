@@ -100,7 +100,7 @@ impl Pool {
             return Err(
                 InputError::invalid(&path, "the id column is also a quota category")
                     .column(table.header[c].trim())
-                    .hint("name the real id column with --id-column")
+                    .hint("name the real id column as the id column")
                     .into(),
             );
         }
@@ -314,12 +314,12 @@ pub(crate) fn find_id_column(
                 InputError::invalid(
                     &table.path,
                     format!(
-                        "--id-column names \"{name}\" but the respondents have no such column; columns are {}",
+                        "the id column is given as \"{name}\", but the respondents have no such column; columns are {}",
                         table.header_list()
                     ),
                 )
                 .line(1)
-                .hint("pass one of the listed columns to --id-column")
+                .hint("name one of the listed columns as the id column")
             });
     }
     let candidates: Vec<usize> = table
@@ -343,7 +343,7 @@ pub(crate) fn find_id_column(
             ),
         )
         .line(1)
-        .hint("name the id column with --id-column")),
+        .hint("say which column is the id column")),
     }
 }
 

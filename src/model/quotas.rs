@@ -5,6 +5,7 @@
 //! value), `feature,value,min,max[,min_flex,max_flex]` and
 //! `category,name,min,max[,min_flex,max_flex]` (Sortition Foundation).
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use crate::error::{Error, InputError};
@@ -57,6 +58,9 @@ pub struct Quotas {
     pub dialect: QuotaDialect,
     pub categories: Vec<Category>,
     pub values: Vec<QuotaValue>,
+    /// Value index by (category, key of the value's name), so that reading
+    /// a pool takes time linear in its size, whatever the number of values.
+    index: HashMap<(usize, String), usize>,
 }
 
 impl Quotas {
@@ -105,7 +109,9 @@ impl Quotas {
             dialect,
             categories: Vec::new(),
             values: Vec::new(),
+            index: HashMap::new(),
         };
+        let mut category_of: HashMap<String, usize> = HashMap::new();
         let mut errors = Vec::new();
         for row in &table.rows {
             let cell = |c: usize| row.cells[c].trim();
@@ -184,25 +190,14 @@ impl Quotas {
                 ));
                 continue;
             }
-            let ci = match quotas
-                .categories
-                .iter()
-                .position(|c| key(&c.name) == key(category))
-            {
-                Some(ci) => ci,
-                None => {
-                    quotas.categories.push(Category {
-                        name: category.to_string(),
-                        values: Vec::new(),
-                    });
-                    quotas.categories.len() - 1
-                }
-            };
-            if let Some(&dup) = quotas.categories[ci]
-                .values
-                .iter()
-                .find(|&&v| key(&quotas.values[v].name) == key(value))
-            {
+            let ci = *category_of.entry(key(category)).or_insert_with(|| {
+                quotas.categories.push(Category {
+                    name: category.to_string(),
+                    values: Vec::new(),
+                });
+                quotas.categories.len() - 1
+            });
+            if let Some(&dup) = quotas.index.get(&(ci, key(value))) {
                 errors.push(at(
                     val_col,
                     format!(
@@ -214,6 +209,7 @@ impl Quotas {
                 continue;
             }
             quotas.categories[ci].values.push(quotas.values.len());
+            quotas.index.insert((ci, key(value)), quotas.values.len());
             quotas.values.push(QuotaValue {
                 category: ci,
                 name: value.to_string(),
@@ -240,12 +236,7 @@ impl Quotas {
     /// The value index of `value` within category `category`, matched
     /// case-insensitively after trimming.
     pub fn find_value(&self, category: usize, value: &str) -> Option<usize> {
-        let k = key(value);
-        self.categories[category]
-            .values
-            .iter()
-            .copied()
-            .find(|&v| key(&self.values[v].name) == k)
+        self.index.get(&(category, key(value))).copied()
     }
 
     /// `category=value`, for messages and reports.

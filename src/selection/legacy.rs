@@ -39,7 +39,7 @@ pub fn draw(instance: &Instance, rng: &mut DrawRng, attempts: u32) -> Result<Leg
         }
     }
     Err(Error::DrawFailed(format!(
-        "LEGACY found no panel in {} attempts; the last dead end: {last}\n  what to do: run `kleroterion check` with the same inputs to see whether the quotas can be met at all; if they can, raise --max-attempts or use an optimising algorithm",
+        "LEGACY found no panel in {} attempts; the last dead end: {last}\n  what to do: run `kleroterion check` with the same inputs to see whether the quotas can be met at all; if they can, allow more attempts or use an optimising algorithm",
         attempts.max(1)
     )))
 }

@@ -216,3 +216,23 @@ fn the_command_line_prints_only_through_its_output_module() {
     }
     assert!(found.is_empty(), "{found:#?}");
 }
+
+/// Library messages speak in the user's words ("the panel size", "the id
+/// column"), never in one front-end's option names: the browser app has
+/// none of them. Only the command line names its options.
+#[test]
+fn the_library_names_no_command_line_option() {
+    let mut found = Vec::new();
+    for (rel, code) in library() {
+        for (i, line) in code.lines().enumerate() {
+            let mut quoted = line.split('"').skip(1).step_by(2);
+            if quoted.any(|s| {
+                s.match_indices("--")
+                    .any(|(k, _)| s[k + 2..].starts_with(|c: char| c.is_ascii_lowercase()))
+            }) {
+                found.push(format!("{rel}:{}: {}", i + 1, line.trim()));
+            }
+        }
+    }
+    assert!(found.is_empty(), "{found:#?}");
+}

@@ -350,7 +350,10 @@ fn ambiguous_id_column() {
     assert_error(
         &r,
         4,
-        &["more than one column could be the id", "--id-column"],
+        &[
+            "more than one column could be the id",
+            "say which column is the id column",
+        ],
     );
 }
 
@@ -373,7 +376,10 @@ fn explicit_id_column_that_does_not_exist() {
     assert_error(
         &r,
         4,
-        &["--id-column names \"ref\"", "\"id\", \"name\", \"gender\""],
+        &[
+            "the id column is given as \"ref\"",
+            "\"id\", \"name\", \"gender\"",
+        ],
     );
 }
 

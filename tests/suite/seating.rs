@@ -328,7 +328,8 @@ fn bad_seating_input_names_file_line_column_and_value() {
     ]);
     assert_eq!(r.code, 4, "{}", r.stderr);
     assert!(
-        r.stderr.contains("--balance names \"shoe_size\""),
+        r.stderr
+            .contains("the columns to balance include \"shoe_size\""),
         "{}",
         r.stderr
     );

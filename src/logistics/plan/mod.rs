@@ -239,7 +239,7 @@ pub fn build<'a>(inputs: Inputs<'a>) -> Result<Plan<'a>, Error> {
         None => 0,
         Some(id) => a.sessions.iter().position(|s| &s.id == id).ok_or_else(|| {
             Error::Usage(format!(
-                "--from names \"{id}\", which is not a session of the assembly"
+                "the session to re-plan from, \"{id}\", is not a session of the assembly"
             ))
         })?,
     };

@@ -192,6 +192,13 @@ impl Problem {
             let largest = sizes.iter().copied().max().unwrap_or(0);
             let present = self.present(r);
             let is_present = |i: usize| present.binary_search(&i).is_ok();
+            let present_of = |c: &Constraint| -> Vec<usize> {
+                c.members
+                    .iter()
+                    .copied()
+                    .filter(|&i| is_present(i))
+                    .collect()
+            };
             let applying: Vec<&Constraint> =
                 self.constraints.iter().filter(|c| c.applies(r)).collect();
             // Who is kept together, through any chain of together rules.
@@ -205,12 +212,7 @@ impl Problem {
             }
             let mut rules_of: std::collections::BTreeMap<usize, Vec<u64>> = Default::default();
             for c in applying.iter().filter(|c| c.kind == Kind::Together) {
-                let members: Vec<usize> = c
-                    .members
-                    .iter()
-                    .copied()
-                    .filter(|&i| is_present(i))
-                    .collect();
+                let members = present_of(c);
                 for w in members.windows(2) {
                     let (a, b) = (root(&mut group, w[0]), root(&mut group, w[1]));
                     group[a] = b;
@@ -291,12 +293,7 @@ impl Problem {
                         }
                     }
                     Kind::Apart => {
-                        let members: Vec<usize> = c
-                            .members
-                            .iter()
-                            .copied()
-                            .filter(|&i| is_present(i))
-                            .collect();
+                        let members = present_of(c);
                         if members.len() > sizes.len() {
                             add(
                                 r,
