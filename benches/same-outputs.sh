@@ -42,7 +42,8 @@ run_all() {
   r verify verify "$O/audit" --seed "seed one" -q
   local w
   w=$(grep "^members" "$O/draw.stdout" | cut -d" " -f3,4 | tr " " ,)
-  r rep replace "$O/audit" --withdrawn "$w" --relax -q "${RULE[@]}"
+  local RULE2=(--seed-format text --seed-source "the benchmark's later event")
+  r rep replace "$O/audit" --withdrawn "$w" --relax -q "${RULE2[@]}"
   r draw2 draw "$O/audit" --seed "seed two"
   r verify2 verify "$O/audit" --seed "seed one" --seed "seed two" -q
   w=$(sed -n 2,3p "$O/sel_lex/selected.csv" | cut -d, -f1 | paste -sd,)

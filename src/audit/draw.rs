@@ -26,6 +26,59 @@ pub fn draw(stage: &Stage, typed: &str) -> Result<DrawRecord, String> {
     })
 }
 
+/// Why drawing `stage` with the canonical `seed` would reuse what an
+/// `earlier` stage's draw made public (so its panel could be chosen after
+/// the fact): the same seed source, or a seed holding every number of an
+/// earlier seed (of three numbers or more), whatever the rule.
+pub fn reused_seed(stage: &Stage, seed: &str, earlier: &[Stage]) -> Option<String> {
+    let source = |s: &Stage| s.manifest.seed_rule.source.to_lowercase();
+    let numbers = |s: &str| -> Vec<String> {
+        let mut n: Vec<String> = s
+            .split(|c: char| !c.is_ascii_digit())
+            .filter(|r| !r.is_empty())
+            .map(|r| {
+                let t = r.trim_start_matches('0');
+                if t.is_empty() { "0" } else { t }.to_string()
+            })
+            .collect();
+        n.sort();
+        n
+    };
+    let ours = numbers(seed);
+    for e in earlier {
+        if source(e) == source(stage) {
+            return Some(format!(
+                "its seed rule names the same source as stage {}'s, \"{}\"",
+                e.stage, e.manifest.seed_rule.source
+            ));
+        }
+        let Some(d) = &e.draw else { continue };
+        if d.seed == seed {
+            return Some(format!("stage {} was drawn with the same seed", e.stage));
+        }
+        let theirs = numbers(&d.seed);
+        let mut left = ours.clone();
+        let contained = theirs.len() >= 3
+            && theirs
+                .iter()
+                .all(|n| match left.iter().position(|x| x == n) {
+                    Some(i) => {
+                        left.remove(i);
+                        true
+                    }
+                    None => false,
+                });
+        if contained {
+            return Some(format!(
+                "its seed holds every number of stage {}'s seed, {}, already public when this round could be committed",
+                e.stage,
+                crate::audit::seed::quoted(&d.seed)
+            ));
+        }
+    }
+    None
+}
+
 /// The panel (stage-0 people) after `stages` have all been drawn: the first
 /// draw, then each round's held people plus its drawn replacements.
 pub fn panel_after(stages: &[Stage]) -> Result<Vec<usize>, String> {

@@ -253,13 +253,15 @@ pub fn parse_stage(raw: &RawStage, key: Option<&AuditorKey>) -> Result<Stage, Pr
     if lottery.is_empty() {
         return Err(Problem::new(path, "lottery.csv lists no panels"));
     }
-    let draw =
-        match &raw.draw {
-            None => None,
-            Some(bytes) => Some(serde_json::from_slice(bytes).map_err(|e| {
-                Problem::new(file(DRAW_FILE), format!("not a valid draw record: {e}"))
-            })?),
-        };
+    let draw = match &raw.draw {
+        None => None,
+        Some(bytes) => Some(serde_json::from_slice(bytes).map_err(|e| {
+            Problem::new(
+                file(DRAW_FILE),
+                format!("not a valid draw record: {}", plain_json_error(&e)),
+            )
+        })?),
+    };
     Ok(Stage {
         lottery,
         draw,
@@ -267,16 +269,28 @@ pub fn parse_stage(raw: &RawStage, key: Option<&AuditorKey>) -> Result<Stage, Pr
     })
 }
 
-/// A JSON reader's message in people's words (no Rust type names).
-fn plain_json_error(e: &serde_json::Error) -> String {
+/// A JSON reader's complaint in people's words: where, and what kind of
+/// problem (the reader's own text names Rust types, so only its field
+/// names are kept).
+pub(crate) fn plain_json_error(e: &serde_json::Error) -> String {
     let text = e.to_string();
-    let text = text
-        .replace("u64", "a whole number")
-        .replace("usize", "a whole number")
-        .replace("u32", "a whole number")
-        .replace("floating point", "the decimal number")
-        .replace("variant", "value");
-    format!("{text} (manifest.json is written by the tool and must not be edited)")
+    let field = ["missing field", "unknown field", "duplicate field"]
+        .iter()
+        .find_map(|k| {
+            let rest = text.split(k).nth(1)?;
+            let name = rest.split('`').nth(1)?;
+            Some(format!("{k} \"{name}\""))
+        });
+    let what = match (e.classify(), field) {
+        (_, Some(f)) => f,
+        (serde_json::error::Category::Data, None) => "a value of the wrong kind".into(),
+        _ => "not well-formed JSON".into(),
+    };
+    format!(
+        "line {}, column {}: {what} (the file is written by the tool and must not be edited)",
+        e.line(),
+        e.column()
+    )
 }
 
 /// Parses every stage, failing on the first problem.

@@ -66,6 +66,15 @@ impl SeedRule {
     /// A checked rule. `source` must say where the seed will come from.
     pub fn new(format: SeedFormat, count: Option<u32>, source: &str) -> Result<SeedRule, String> {
         let source = source.split_whitespace().collect::<Vec<_>>().join(" ");
+        if let Some(c) = source
+            .chars()
+            .find(|&c| invisible(c) || matches!(c as u32, 0x2066..=0x2069))
+        {
+            return Err(format!(
+                "the seed's source has an invisible or control character, U+{:04X}: write it in plain text",
+                c as u32
+            ));
+        }
         if source.is_empty() {
             return Err(
                 "say where the seed will come from (the public event and its date), e.g. \"EuroMillions draw of 8 December 2026: the five main numbers, then the two stars\""
@@ -244,6 +253,22 @@ pub fn escaped(text: &str) -> String {
             '\\' => out.push_str("\\\\"),
             ' '..='~' => out.push(c),
             _ => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+        }
+    }
+    out
+}
+
+/// `text` with control, invisible and direction-changing characters
+/// written as `\u{…}`, so that printing it cannot move the cursor, clear
+/// the screen or reorder the line (other characters, accents included,
+/// are kept).
+pub fn printable(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        if c != '\n' && (c.is_control() || invisible(c) || matches!(c as u32, 0x2066..=0x2069)) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
         }
     }
     out

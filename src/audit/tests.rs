@@ -437,6 +437,67 @@ fn catalogue() -> Vec<Case> {
             says,
         );
     }
+    case(
+        "a tool that is not a name and a version",
+        recommitted(&honest, "manifest.json", |t| {
+            t.replace(
+                &format!("\"tool\": \"{}\"", tool()),
+                "\"tool\": \"Lucy Williams, 29 Church Lane\"",
+            )
+        }),
+        &all,
+        CheckKind::Manifest,
+        "tool recorded",
+    );
+    case(
+        "a seed source that rewrites the screen",
+        recommitted(&honest, "manifest.json", |t| {
+            t.replace("a public event", "a public event\\u001b[2J")
+        }),
+        &all,
+        CheckKind::Manifest,
+        "control character",
+    );
+    case(
+        "a manifest value of the wrong kind",
+        recommitted(&honest, "manifest.json", |t| {
+            t.replace(&format!("\"panels\": {M}"), &format!("\"panels\": \"{M}\""))
+        }),
+        &all,
+        CheckKind::Readable,
+        "a value of the wrong kind",
+    );
+    let mut typed = honest.clone();
+    edit(&mut typed, DRAW_FILE, |t| {
+        let panel = t
+            .split("\"panel\": ")
+            .nth(1)
+            .unwrap()
+            .split(',')
+            .next()
+            .unwrap()
+            .to_string();
+        t.replace(
+            &format!("\"panel\": {panel},"),
+            &format!("\"panel\": \"{panel}\","),
+        )
+    });
+    case(
+        "a draw record value of the wrong kind",
+        typed,
+        &all,
+        CheckKind::Readable,
+        "a value of the wrong kind",
+    );
+    let mut empty_dir = honest.clone();
+    empty_dir.insert("Lucy Williams 07700 925065/".into(), Vec::new());
+    case(
+        "an empty directory in the bundle",
+        empty_dir,
+        &all,
+        CheckKind::Files,
+        "Lucy Williams",
+    );
     let digest = built.manifest.inputs[0].keyed_sha256.clone();
     case(
         "an input digest that is not a keyed digest",
@@ -871,12 +932,14 @@ fn every_tampering_in_the_catalogue_fails_saying_what_changed() {
             case.says
         );
         for c in &all {
-            assert!(
-                !c.detail.contains("Some(") && !c.detail.contains(" {"),
-                "{}: debug output in {}",
-                case.what,
-                c.detail
-            );
+            for rust in ["Some(", " {", "struct ", "u64", "usize", "u32", "variant"] {
+                assert!(
+                    !c.detail.contains(rust),
+                    "{}: Rust wording {rust:?} in {}",
+                    case.what,
+                    c.detail
+                );
+            }
         }
     }
 }
@@ -989,8 +1052,8 @@ fn input_digests_are_keyed_and_names_stay_private() {
 
 #[test]
 fn a_replacement_round_derives_its_pool_quotas_and_size_and_chains() {
-    let (_, files, _) = first();
-    let files = drawn(files, "seed");
+    let (_, files_before_draw, _) = first();
+    let files = drawn(files_before_draw.clone(), "seed");
     let stages = stages_of(&files);
     let base = &stages[0];
     let panel = panel_after(&stages).unwrap();
@@ -1026,7 +1089,14 @@ fn a_replacement_round_derives_its_pool_quotas_and_size_and_chains() {
 
     // The round itself: built, chained to stage 0, drawn, verified.
     let name = base.names([withdrawn].into_iter()).remove(0);
-    let built = replacement_stage(&stages, &[name], true, &options(M), None, &mut |_| {}).unwrap();
+    let mut round = options(M);
+    round.seed_rule = SeedRule::new(
+        crate::audit::seed::SeedFormat::Text,
+        None,
+        "the second public event",
+    )
+    .unwrap();
+    let built = replacement_stage(&stages, &[name], true, &round, None, &mut |_| {}).unwrap();
     assert_eq!(built.manifest.stage, 1);
     assert_eq!(
         built.manifest.previous_commitment.as_deref(),
@@ -1077,7 +1147,23 @@ fn a_replacement_round_derives_its_pool_quotas_and_size_and_chains() {
         seen.iter().any(|c| c.kind == CheckKind::Draw
             && c.stage == 1
             && c.status == Status::Fail
-            && c.detail.contains("that stage 0 was drawn with")),
+            && c.detail.contains("stage 0 was drawn with the same seed")),
+        "{seen:#?}"
+    );
+    // The same public result under another rule, or the same source.
+    let numbered = drawn(files_before_draw.clone(), "1 2 3");
+    let mut later = numbered.clone();
+    for (n, b) in &built.files {
+        later.insert(format!("replacement-1/{n}"), b.clone());
+    }
+    let record = draw(&stages_of(&later)[1], "1, 2, 3").unwrap();
+    later.insert(format!("replacement-1/{DRAW_FILE}"), record.to_bytes());
+    let seen = checks(&later, &VerifyOptions::default());
+    assert!(
+        seen.iter().any(|c| c.kind == CheckKind::Draw
+            && c.stage == 1
+            && c.status == Status::Fail
+            && c.detail.contains("holds every number of stage 0's seed")),
         "{seen:#?}"
     );
     // An undisclosed round: the public knows one commitment and one seed.
@@ -1154,4 +1240,30 @@ fn held_and_withdrawn_lists_must_be_consistent() {
     inside.manifest.held = vec![a];
     let e = check_manifest(&inside, None).unwrap_err();
     assert!(e.contains("yet in this round's pool.csv"), "{e}");
+    let mut named = stage.clone();
+    named.manifest.withdrawn = vec!["Lucy Williams".into()];
+    let e = check_manifest(&named, None).unwrap_err();
+    assert!(e.contains("not a pseudonym"), "{e}");
+    let mut relaxed = stage.clone();
+    relaxed.manifest.relaxed = vec!["whatever the organiser likes".into()];
+    let e = check_manifest(&relaxed, None).unwrap_err();
+    assert!(e.contains("is not a bound change"), "{e}");
+    let q = &stage.instance.quotas;
+    relaxed.manifest.relaxed = vec![format!(
+        "{}: minimum 9 -> {}",
+        q.label(0),
+        q.values[0].min + 1
+    )];
+    let e = check_manifest(&relaxed, None).unwrap_err();
+    assert!(e.contains("does not agree with quotas.csv"), "{e}");
+    relaxed.manifest.relaxed = vec![format!("{}: minimum 9 -> {}", q.label(0), q.values[0].min)];
+    assert!(check_relaxed_entries(&relaxed).is_ok());
+}
+
+#[test]
+fn verify_output_cannot_rewrite_the_screen() {
+    use crate::audit::seed::printable;
+    assert_eq!(printable("ok\u{1b}[2J"), "ok\\u{1b}[2J");
+    assert_eq!(printable("a\u{202e}b"), "a\\u{202e}b");
+    assert_eq!(printable("Île-de-France"), "Île-de-France");
 }

@@ -773,7 +773,16 @@ pub(crate) fn check_manifest(stage: &Stage, exact: Option<&[f64]>) -> Result<Str
     if m.rounding != lottery::METHOD && m.rounding != floor_missed {
         return Err("the rounding method recorded is not the protocol's".into());
     }
+    if !is_tool(&m.tool) {
+        return Err("the tool recorded is not \"kleroterion\" and a version number".into());
+    }
     for (what, list) in [("held", &m.held), ("withdrawn", &m.withdrawn)] {
+        if let Some(n) = list.iter().find(|n| !bundle::is_pseudonym(n)) {
+            return Err(format!(
+                "the {what} list has {}, which is not a pseudonym (\"p\" and 16 lower-case hex digits)",
+                crate::audit::seed::quoted(n)
+            ));
+        }
         if list.windows(2).any(|w| w[0] >= w[1]) {
             return Err(format!(
                 "the {what} list is not in pseudonym order, each once"
@@ -793,6 +802,9 @@ pub(crate) fn check_manifest(stage: &Stage, exact: Option<&[f64]>) -> Result<Str
         return Err(format!(
             "\"{n}\" is held or withdrawn, yet in this round's pool.csv"
         ));
+    }
+    if stage.stage == 0 {
+        check_relaxed_entries(stage)?;
     }
     let roles: Vec<&str> = m.inputs.iter().map(|f| f.role.as_str()).collect();
     let expected_roles: &[&str] = match (stage.stage, m.withdrawn.is_empty()) {
@@ -919,6 +931,57 @@ pub(crate) fn check_manifest(stage: &Stage, exact: Option<&[f64]>) -> Result<Str
         m.disclosure.unique,
         m.people
     ))
+}
+
+/// Whether the manifest's tool is "kleroterion" and a version.
+fn is_tool(tool: &str) -> bool {
+    tool.strip_prefix("kleroterion ").is_some_and(|v| {
+        !v.is_empty()
+            && v.split('.').count() == 3
+            && v.split('.')
+                .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+    })
+}
+
+/// A first stage's relaxed entries (a replacement round started from the
+/// organiser's files, whose relaxation cannot be recomputed from the
+/// bundle): each says "category=value: minimum|maximum A -> B" for a value
+/// of quotas.csv whose bound there is B.
+pub(crate) fn check_relaxed_entries(stage: &Stage) -> Result<(), String> {
+    let q = &stage.instance.quotas;
+    for entry in &stage.manifest.relaxed {
+        let bad = || {
+            format!(
+                "the relaxation entry {} is not a bound change of quotas.csv (\"category=value: minimum 3 -> 2\")",
+                crate::audit::seed::quoted(entry)
+            )
+        };
+        let (label, change) = entry.split_once(": ").ok_or_else(bad)?;
+        let (side, numbers) = change.split_once(' ').ok_or_else(bad)?;
+        let (from, to) = numbers.split_once(" -> ").ok_or_else(bad)?;
+        let (Ok(_), Ok(to)) = (from.parse::<u32>(), to.parse::<u32>()) else {
+            return Err(bad());
+        };
+        let category = label.split_once('=').map(|(c, _)| c).ok_or_else(bad)?;
+        if stage.hidden.iter().any(|h| h == category) {
+            continue;
+        }
+        let v = (0..q.values.len())
+            .find(|&v| q.label(v) == label)
+            .ok_or_else(bad)?;
+        let bound = match side {
+            "minimum" => q.values[v].min,
+            "maximum" => q.values[v].max,
+            _ => return Err(bad()),
+        };
+        if bound != to {
+            return Err(format!(
+                "the relaxation entry {} does not agree with quotas.csv, where the {side} is {bound}",
+                crate::audit::seed::quoted(entry)
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// At most this many failing panels are named per check.
@@ -1337,14 +1400,10 @@ pub(crate) fn check_draw(stage: &Stage, earlier: &[Stage], published: Option<&St
             )),
         };
     };
-    if let Some(e) = earlier
-        .iter()
-        .find(|e| e.draw.as_ref().is_some_and(|x| x.seed == d.seed))
-    {
+    if let Some(why) = reused_seed(stage, &d.seed, earlier) {
         return fail(format!(
-            "drawn with the seed {} that stage {} was drawn with: a seed already public when this round could be committed, so its panel could be chosen",
-            quoted(&d.seed),
-            e.stage
+            "drawn with the seed {}, but {why}: its panel could have been chosen after that seed was known",
+            quoted(&d.seed)
         ));
     }
     match rule.canonical(&d.seed_as_typed) {

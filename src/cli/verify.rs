@@ -82,7 +82,13 @@ pub fn run(args: VerifyArgs) -> Result<i32, Error> {
             "as an auditor, give the auditor's key (--auditor-key)",
         ),
     ] {
-        if unchecked.contains(&kind) && !(kind == CheckKind::Resolve && args.resolve) {
+        let given = match kind {
+            CheckKind::Resolve => args.resolve,
+            CheckKind::Draw => !args.seed.is_empty(),
+            CheckKind::Commitment => !args.commitment.is_empty(),
+            _ => false,
+        };
+        if unchecked.contains(&kind) && !given {
             todo.push(what);
         }
     }

@@ -63,19 +63,7 @@ impl Outputs {
     /// Writes every file; returns their paths in order.
     pub fn write(&self) -> Result<Vec<PathBuf>, Error> {
         match self.mode {
-            Mode::Into => {
-                ensure_dir(&self.dir)?;
-                let mut written = Vec::new();
-                for (name, bytes) in &self.files {
-                    let path = self.dir.join(name);
-                    if let Some(parent) = path.parent() {
-                        ensure_dir(parent)?;
-                    }
-                    write_atomic(&path, bytes)?;
-                    written.push(path);
-                }
-                Ok(written)
-            }
+            Mode::Into => self.write_into(),
             Mode::New { force } => {
                 let map: BTreeMap<String, Vec<u8>> = self.files.iter().cloned().collect();
                 write_new_dir(&self.dir, &map, force)?;
@@ -85,8 +73,41 @@ impl Outputs {
     }
 }
 
-/// Writes `bytes` to `path` atomically.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+impl Outputs {
+    /// Into an existing or new directory, as a set: every file is first
+    /// written in full to a temporary beside it, and only when all are
+    /// (so a full disk or any write error leaves the previous set whole)
+    /// are they renamed into place, one quick rename each.
+    fn write_into(&self) -> Result<Vec<PathBuf>, Error> {
+        ensure_dir(&self.dir)?;
+        let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
+        let result = (|| -> Result<(), Error> {
+            for (name, bytes) in &self.files {
+                let path = self.dir.join(name);
+                if let Some(parent) = path.parent() {
+                    ensure_dir(parent)?;
+                }
+                let tmp = temporary(&path);
+                staged.push((tmp.clone(), path.clone()));
+                write_synced(&tmp, bytes).map_err(|e| output_error(&path, e))?;
+            }
+            for (tmp, path) in &staged {
+                std::fs::rename(tmp, path).map_err(|e| output_error(path, e))?;
+            }
+            Ok(())
+        })();
+        if let Err(e) = result {
+            for (tmp, _) in &staged {
+                let _ = std::fs::remove_file(tmp);
+            }
+            return Err(e);
+        }
+        Ok(staged.into_iter().map(|(_, p)| p).collect())
+    }
+}
+
+/// `.NAME.tmp-PID` beside `path`.
+fn temporary(path: &Path) -> PathBuf {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -95,7 +116,12 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    dir.join(format!(".{name}.tmp-{}", std::process::id()))
+}
+
+/// Writes `bytes` to `path` atomically.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let tmp = temporary(path);
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;
@@ -134,7 +160,9 @@ pub fn read_dir(root: &Path) -> Result<BTreeMap<String, Vec<u8>>, Error> {
     let mut walk = vec![(root.to_path_buf(), String::new())];
     while let Some((dir, prefix)) = walk.pop() {
         let entries = std::fs::read_dir(&dir).map_err(|e| unreadable(&dir, e))?;
+        let mut empty = true;
         for entry in entries {
+            empty = false;
             let entry = entry.map_err(|e| unreadable(&dir, e))?;
             let name = entry.file_name().to_string_lossy().into_owned();
             let path = entry.path();
@@ -152,6 +180,11 @@ pub fn read_dir(root: &Path) -> Result<BTreeMap<String, Vec<u8>>, Error> {
                 .hint("remove it: the directory should hold only the files kleroterion wrote")
                 .into());
             }
+        }
+        // An empty subdirectory is listed too (by its name and "/"), so
+        // that nothing in the directory goes unseen.
+        if empty && !prefix.is_empty() {
+            out.insert(prefix, Vec::new());
         }
     }
     Ok(out)
@@ -307,6 +340,37 @@ mod tests {
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         assert!(names.iter().all(|n| !n.starts_with('.')), "{names:?}");
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn files_into_a_directory_are_written_as_a_set() {
+        let root = scratch("set");
+        std::fs::write(root.join("a.txt"), "old a").unwrap();
+        std::fs::write(root.join("x"), "a file, not a directory").unwrap();
+        let mut out = Outputs::into_dir(root.clone());
+        out.add("a.txt", "new a");
+        out.add("x/b.txt", "new b");
+        // b.txt cannot be written (x is a file): a.txt keeps its old
+        // content and no temporary is left.
+        assert!(out.write().is_err());
+        assert_eq!(
+            std::fs::read_to_string(root.join("a.txt")).unwrap(),
+            "old a"
+        );
+        let names: Vec<String> = std::fs::read_dir(&root)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(names.iter().all(|n| !n.starts_with('.')), "{names:?}");
+        let mut ok = Outputs::into_dir(root.clone());
+        ok.add("a.txt", "new a");
+        ok.add("c.txt", "new c");
+        assert_eq!(ok.write().unwrap().len(), 2);
+        assert_eq!(
+            std::fs::read_to_string(root.join("a.txt")).unwrap(),
+            "new a"
+        );
         let _ = std::fs::remove_dir_all(&root);
     }
 

@@ -107,6 +107,12 @@ pub fn draw(options: &DrawOptions) -> Result<Drawn, Error> {
     };
     let stage = &stages[at];
     let record = audit::draw(stage, &options.seed).map_err(Error::Usage)?;
+    if let Some(why) = audit::reused_seed(stage, &record.seed, &stages[..at]) {
+        return Err(Error::Usage(format!(
+            "this round cannot be drawn with the seed {}: {why}. Use the result of a public event that happens after this round's commitment is published",
+            quoted(&record.seed)
+        )));
+    }
     let mut written = Outputs::into_dir(stage.dir.clone());
     written.add(DRAW_FILE, record.to_bytes());
     let sizes = group_sizes(&stage.instance, &stage.manifest.sealed);

@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use crate::audit::private;
+use crate::audit::seed::printable;
 use crate::audit::{self, Bundle, Check, CheckKind, Status, VerifyOptions as Protocol};
 use crate::error::Error;
 use crate::files::dir;
@@ -92,14 +93,16 @@ pub fn verify(
     let (failed, unverified) = (count(Status::Fail), count(Status::Unverified));
     let mut text = String::new();
     for c in &checks {
+        // Bundle text can hold anything: print it so that it cannot
+        // rewrite the screen (a fake "verified" line, say).
         let _ = writeln!(
             text,
             "{} stage {} {} ({}): {}",
             c.status.word(),
             c.stage,
             c.kind,
-            c.file.display(),
-            c.detail
+            printable(&c.file.display().to_string()),
+            printable(&c.detail).replace('\n', " ")
         );
     }
     let stages = checks.iter().map(|c| c.stage).max().map_or(0, |s| s + 1);

@@ -21,12 +21,20 @@ struct Made {
 
 const ADDRESS: &str = "address_line_1,postcode";
 const KEY: &[u8] = b"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n";
-/// The seed rule every test lottery and round commits to.
+/// The seed rule every test lottery commits to.
 const RULE: [&str; 4] = [
     "--seed-format",
     "text",
     "--seed-source",
     "the tests' public event",
+];
+/// The seed rule of a replacement round (another event than the first
+/// draw's: a round may not reuse an earlier seed's source).
+const ROUND_RULE: [&str; 4] = [
+    "--seed-format",
+    "text",
+    "--seed-source",
+    "the tests' later public event",
 ];
 
 fn synth(dir: &Path, n: &str, k: &str) {
@@ -190,7 +198,7 @@ fn full_flow_lottery_draw_verify_replace_verify() {
         .find(|id| !panel.contains(id))
         .unwrap();
     let mut args = vec!["replace", b.to_str().unwrap(), "--withdrawn", &outsider];
-    args.extend(RULE);
+    args.extend(ROUND_RULE);
     let r = kleroterion(&args);
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(
@@ -208,7 +216,7 @@ fn full_flow_lottery_draw_verify_replace_verify() {
             let mut args = vec!["replace", b.to_str().unwrap(), "--withdrawn"];
             let list = gone.join(",");
             args.push(&list);
-            args.extend(RULE);
+            args.extend(ROUND_RULE);
             let r = kleroterion(&args);
             (gone, r)
         })
@@ -882,7 +890,7 @@ fn a_replacement_round_can_start_from_the_inputs_without_a_bundle() {
         "--withdrawn",
         &panel[1],
     ];
-    args.extend(RULE);
+    args.extend(ROUND_RULE);
     let again = kleroterion(&args);
     assert_ne!(again.code, 0);
     assert!(again.stderr.contains("--panel"), "{}", again.stderr);
@@ -930,7 +938,7 @@ fn fixture_22_full_flow() {
     let mut c1 = None;
     for id in ids(&selected) {
         let mut args = vec!["replace", bundle.to_str().unwrap(), "--withdrawn", &id];
-        args.extend(RULE);
+        args.extend(ROUND_RULE);
         let r = kleroterion(&args);
         if r.code == 5 {
             assert!(r.stderr.contains("smallest relaxation"), "{}", r.stderr);
@@ -975,7 +983,7 @@ fn an_infeasible_replacement_round_prints_and_with_relax_applies_the_smallest_re
     assert_eq!(draw(&bundle, "s").code, 0);
     // Without p1 nobody can take the woman's seat.
     let mut args = vec!["replace", b, "--withdrawn", "p1"];
-    args.extend(RULE);
+    args.extend(ROUND_RULE);
     let r = kleroterion(&args);
     assert_eq!(r.code, 5, "{}\n{}", r.stdout, r.stderr);
     assert!(r.stderr.contains("smallest relaxation"), "{}", r.stderr);
