@@ -33,14 +33,7 @@ pub fn draw(stage: &Stage, typed: &str) -> Result<DrawRecord, String> {
 pub fn reused_seed(stage: &Stage, seed: &str, earlier: &[Stage]) -> Option<String> {
     let source = |s: &Stage| s.manifest.seed_rule.source.to_lowercase();
     let numbers = |s: &str| -> Vec<String> {
-        let mut n: Vec<String> = s
-            .split(|c: char| !c.is_ascii_digit())
-            .filter(|r| !r.is_empty())
-            .map(|r| {
-                let t = r.trim_start_matches('0');
-                if t.is_empty() { "0" } else { t }.to_string()
-            })
-            .collect();
+        let mut n = crate::audit::seed::digit_runs(s);
         n.sort();
         n
     };

@@ -229,18 +229,23 @@ fn numbers(text: &str) -> Result<Vec<String>, String> {
             escaped(&c.to_string())
         ));
     }
-    let numbers: Vec<String> = text
-        .split(|c: char| !c.is_ascii_digit())
+    let numbers = digit_runs(text);
+    if numbers.is_empty() {
+        return Err("the seed has no numbers".into());
+    }
+    Ok(numbers)
+}
+
+/// Every maximal run of the digits 0-9 in `text`, in order, without
+/// leading zeros.
+pub fn digit_runs(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_ascii_digit())
         .filter(|run| !run.is_empty())
         .map(|run| {
             let trimmed = run.trim_start_matches('0');
             if trimmed.is_empty() { "0" } else { trimmed }.to_string()
         })
-        .collect();
-    if numbers.is_empty() {
-        return Err("the seed has no numbers".into());
-    }
-    Ok(numbers)
+        .collect()
 }
 
 /// `text` with every character that is not printable ASCII written as
