@@ -229,6 +229,10 @@ fn relax(
     let x: Vec<Var> = (0..instance.n()).map(|_| m.binary(0.0)).collect();
     add_panel_rows(instance, &mut m, &x);
     let q = &instance.quotas;
+    // Smallest total change first; among those, the fewest bounds changed
+    // (a typo'd bound is then fixed where it is, not spread over others):
+    // each unit of change costs more than changing every bound at once.
+    let per_unit = 2.0 * q.values.len() as f64 + 1.0;
     let mut slacks = Vec::with_capacity(q.values.len());
     for (v, quota) in q.values.iter().enumerate() {
         let (min, max) = (f64::from(quota.min), f64::from(quota.max));
@@ -240,8 +244,13 @@ fn relax(
         } else {
             (min, k)
         };
-        let lo = m.integer(0.0, down, 1.0);
-        let hi = m.integer(0.0, up, 1.0);
+        let lo = m.integer(0.0, down, per_unit);
+        let hi = m.integer(0.0, up, per_unit);
+        // Whether each bound changes at all (slack ≤ its range × used).
+        for (slack, range) in [(lo, down), (hi, up)] {
+            let used = m.binary(1.0);
+            m.row(f64::NEG_INFINITY, 0.0, vec![(slack, 1.0), (used, -range)]);
+        }
         let mut terms = value_terms(instance, &x, v);
         terms.push((lo, 1.0));
         m.row(min, f64::INFINITY, terms);
@@ -296,6 +305,37 @@ mod tests {
         let example = f.example.expect("an example panel");
         assert!(example.violations(&inst).is_empty());
         assert!(f.unselectable.is_empty());
+    }
+
+    #[test]
+    fn among_the_smallest_relaxations_the_one_changing_fewest_bounds_wins() {
+        // Minimums add up to 12 for a panel of 10: lowering A's minimum by
+        // 2 and lowering B's and C's by 1 each cost the same total; the
+        // first changes one bound.
+        let mut pool = String::from("id,region\n");
+        for (i, r) in ["A"; 12]
+            .iter()
+            .chain(&["B"; 4])
+            .chain(&["C"; 4])
+            .chain(&["D"; 4])
+            .chain(&["E"; 4])
+            .enumerate()
+        {
+            pool.push_str(&format!("{i},{r}\n"));
+        }
+        let inst = instance(
+            &pool,
+            "feature,value,min,max\nregion,A,8,10\nregion,B,1,4\nregion,C,1,4\nregion,D,1,4\nregion,E,1,4\n",
+            10,
+            &[],
+        );
+        let f = check(&inst, &Settings::default()).unwrap();
+        let Some(Relaxation::WithinFlex(changes) | Relaxation::BeyondFlex(changes)) = f.relaxation
+        else {
+            panic!("expected a relaxation, got {:?}", f.relaxation);
+        };
+        assert_eq!(changes.len(), 1, "{changes:?}");
+        assert_eq!((changes[0].label.as_str(), changes[0].to), ("region=A", 6));
     }
 
     #[test]
