@@ -47,11 +47,31 @@ pub fn default_dir(bundle: &Path) -> PathBuf {
     bundle.with_file_name(format!("{name}-private"))
 }
 
+/// A key file's text: a regular file, read up to 1 KiB (a key is 64 hex
+/// digits), so that a pipe or a device given by mistake cannot hang the
+/// run or fill the memory.
+fn read_key_file(path: &Path, what: &str, hint: &str) -> Result<String, Error> {
+    use std::io::Read;
+    let unreadable =
+        |problem: String| -> Error { InputError::unreadable(path, problem).hint(hint).into() };
+    let meta =
+        std::fs::metadata(path).map_err(|e| unreadable(format!("cannot read {what}: {e}")))?;
+    if !meta.is_file() {
+        return Err(unreadable(format!("{what} must be a regular file")));
+    }
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(1024).read_to_string(&mut text))
+        .map_err(|e| unreadable(format!("cannot read {what}: {e}")))?;
+    Ok(text)
+}
+
 fn read_secret(path: &Path) -> Result<Secret, Error> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        InputError::unreadable(path, format!("cannot read the secret key: {e}"))
-            .hint("give the key file written by an earlier `kleroterion lottery` (64 hex digits)")
-    })?;
+    let text = read_key_file(
+        path,
+        "the secret key",
+        "give the key file written by an earlier `kleroterion lottery` (64 hex digits)",
+    )?;
     Secret::from_hex(&text).ok_or_else(|| {
         InputError::invalid(path, "not a secret key (expected 64 hex digits)")
             .hint("give the key file written by an earlier `kleroterion lottery`")
@@ -106,10 +126,11 @@ pub fn files(
 
 /// Reads an auditor's key file (64 hex digits).
 pub fn read_auditor_key(path: &Path) -> Result<bundle::AuditorKey, Error> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        InputError::unreadable(path, format!("cannot read the auditor's key: {e}"))
-            .hint("give the auditor.key file from the organiser's private directory")
-    })?;
+    let text = read_key_file(
+        path,
+        "the auditor's key",
+        "give the auditor.key file from the organiser's private directory",
+    )?;
     bundle::AuditorKey::from_hex(&text).ok_or_else(|| {
         InputError::invalid(path, "not an auditor's key (expected 64 hex digits)")
             .hint("give the auditor.key file from the organiser's private directory")

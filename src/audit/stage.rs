@@ -197,6 +197,46 @@ pub fn first_stage(
     Ok((built, names))
 }
 
+/// Refuses to publish a category that is a personal column rather than a
+/// quota category: a value that looks like an e-mail address, or (in a
+/// pool of 20 or more) more distinct values than half the people, as names,
+/// phone numbers and ids have.
+fn identifying_category(original: &Instance) -> Result<(), Error> {
+    let q = &original.quotas;
+    let n = original.n();
+    for (c, category) in q.categories.iter().enumerate() {
+        let used: BTreeSet<usize> = original
+            .pool
+            .people
+            .iter()
+            .flat_map(|p| p.values.iter().copied())
+            .filter(|&v| q.values[v].category == c)
+            .collect();
+        let email = category
+            .values
+            .iter()
+            .any(|&v| q.values[v].name.contains('@'));
+        if email || (n >= 20 && used.len() * 2 > n) {
+            return Err(InputError::invalid(
+                &q.path,
+                format!(
+                    "category \"{}\" looks like personal data ({}), and the audit bundle publishes every category",
+                    category.name,
+                    if email {
+                        "its values look like e-mail addresses".to_string()
+                    } else {
+                        format!("{} different values among {n} people", used.len())
+                    }
+                ),
+            )
+            .value(&category.name)
+            .hint("leave personal columns (names, e-mail addresses, phone numbers) out of the quotas")
+            .into());
+        }
+    }
+    Ok(())
+}
+
 /// Every person's pseudonym under `secret` (checked distinct).
 pub(crate) fn pseudonyms(original: &Instance, secret: &Secret) -> Result<Vec<String>, Error> {
     if let Some(name) = bundle::reserved_category(&original.quotas) {
@@ -208,6 +248,7 @@ pub(crate) fn pseudonyms(original: &Instance, secret: &Secret) -> Result<Vec<Str
         .hint("rename the category (in the quotas file and the respondents' header)")
         .into());
     }
+    identifying_category(original)?;
     let names: Vec<String> = original
         .pool
         .people

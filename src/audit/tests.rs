@@ -1267,3 +1267,41 @@ fn verify_output_cannot_rewrite_the_screen() {
     assert_eq!(printable("a\u{202e}b"), "a\\u{202e}b");
     assert_eq!(printable("Île-de-France"), "Île-de-France");
 }
+
+#[test]
+fn personal_columns_are_refused_as_categories() {
+    use crate::model::testing::instance;
+    let mut pool = String::from("id,gender,email\n");
+    let mut quotas = String::from("feature,value,min,max\ngender,f,0,4\ngender,m,0,4\n");
+    for i in 0..24 {
+        pool.push_str(&format!("{i},{},p{i}@example.org\n", ["f", "m"][i % 2]));
+        quotas.push_str(&format!("email,p{i}@example.org,0,1\n"));
+    }
+    let with_email = instance(&pool, &quotas, 4, &[]);
+    let Err(e) = first_stage(&with_email, &secret(), &options(M), &mut |_| {}) else {
+        panic!("an e-mail category was published");
+    };
+    assert!(e.to_string().contains("e-mail addresses"), "{e}");
+    let names = pool.replace("@example.org", "-smith");
+    let quotas = quotas.replace("@example.org", "-smith");
+    let with_names = instance(&names, &quotas, 4, &[]);
+    let Err(e) = first_stage(&with_names, &secret(), &options(M), &mut |_| {}) else {
+        panic!("a category of names was published");
+    };
+    assert!(
+        e.to_string()
+            .contains("24 different values among 24 people"),
+        "{e}"
+    );
+}
+
+#[test]
+fn key_files_that_are_not_regular_files_are_refused_at_once() {
+    for path in ["/dev/zero", "/"] {
+        let p = Path::new(path);
+        if p.exists() {
+            let e = private::read_auditor_key(p).unwrap_err();
+            assert!(e.to_string().contains("must be a regular file"), "{e}");
+        }
+    }
+}
