@@ -108,16 +108,33 @@ impl fmt::Display for InputError {
             write!(f, ", line {line}")?;
         }
         if let Some(column) = &self.column {
-            write!(f, ", column \"{column}\"")?;
+            write!(f, ", column \"{}\"", bounded(column))?;
         }
         if let Some(value) = &self.value {
-            write!(f, ", value \"{value}\"")?;
+            write!(f, ", value \"{}\"", bounded(value))?;
         }
-        write!(f, ": {}", self.problem)?;
+        // A problem may quote cells too; long ones are cut as well.
+        write!(f, ": {}", bounded_to(&self.problem, 10 * QUOTED_CHARS))?;
         if !self.hint.is_empty() {
             write!(f, "\n  what to do: {}", self.hint)?;
         }
         Ok(())
+    }
+}
+
+/// Cells quoted in messages are cut to this many characters, so that one
+/// huge cell cannot flood the terminal.
+pub const QUOTED_CHARS: usize = 80;
+
+/// `text`, cut to [`QUOTED_CHARS`] characters with "…" when longer.
+fn bounded(text: &str) -> String {
+    bounded_to(text, QUOTED_CHARS)
+}
+
+fn bounded_to(text: &str, chars: usize) -> String {
+    match text.char_indices().nth(chars) {
+        Some((i, _)) => format!("{}…", &text[..i]),
+        None => text.to_string(),
     }
 }
 

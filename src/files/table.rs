@@ -54,6 +54,21 @@ impl Table {
     /// Reads a file from disk. Never panics; every failure is an
     /// [`InputError`] naming the file.
     pub fn read(path: &Path) -> Result<Table, InputError> {
+        // A pipe or a device would block or never end: only regular files
+        // (links to them included) are read.
+        if let Ok(meta) = std::fs::metadata(path)
+            && !meta.is_file()
+        {
+            return Err(InputError::unreadable(
+                path,
+                if meta.is_dir() {
+                    "a directory, not a file"
+                } else {
+                    "not a regular file (a pipe or a device), so it is not read"
+                },
+            )
+            .hint("give the path of a CSV file"));
+        }
         let bytes = std::fs::read(path).map_err(|e| {
             let (problem, hint) = match e.kind() {
                 std::io::ErrorKind::NotFound => (

@@ -454,3 +454,60 @@ fn out_of_range_time_limits() {
         assert!(!bundle.exists() && !out.exists());
     }
 }
+
+/// A pipe given as an input file is refused at once (reading it would
+/// block), and a huge cell is quoted cut short.
+#[test]
+fn pipes_are_refused_and_quoted_cells_are_bounded() {
+    let dir = scratch("pipe-input");
+    let q = write(&dir, "quotas.csv", OK_QUOTAS);
+    let fifo = dir.join("pool.csv");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if made.is_ok_and(|s| s.success()) {
+        let r = kleroterion(&[
+            "check",
+            "--pool",
+            fifo.to_str().unwrap(),
+            "--quotas",
+            &q,
+            "-k",
+            "2",
+        ]);
+        assert_error(&r, 3, &["not a regular file"]);
+    } else {
+        eprintln!("SKIPPED: mkfifo is not available; the pipe input was not tried");
+    }
+    let huge = format!("id,name,gender\n1,Ann,{}\n2,Bob,m\n", "x".repeat(100_000));
+    let r = check(huge.as_bytes(), OK_QUOTAS, "1");
+    assert_error(&r, 4, &["xxxx…"]);
+    assert!(r.stderr.len() < 2_000, "{} bytes of error", r.stderr.len());
+}
+
+/// The mutation fuzzer (tests/fuzz/mutate.py) at a small size: mutated
+/// pools, quotas and bundle files through check, select and verify never
+/// panic and never run past the timeout. Run it for hours with a large
+/// --runs.
+#[test]
+fn mutated_inputs_never_panic_or_hang() {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz/mutate.py");
+    let out = std::process::Command::new("python3")
+        .arg(&script)
+        .args([
+            env!("CARGO_BIN_EXE_kleroterion"),
+            "--runs",
+            "60",
+            "--seed",
+            "7",
+        ])
+        .output();
+    let Ok(out) = out else {
+        eprintln!("SKIPPED: python3 not found; the mutation fuzzer was not run");
+        return;
+    };
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+"""Mutation fuzzing of the kleroterion binary through its command line.
+
+    python3 tests/fuzz/mutate.py BINARY [--runs N] [--seed S] [--timeout SECONDS]
+
+Makes a small pool and quotas (`synth`) and an audit bundle (`lottery`,
+`draw`), then N times mutates one input (bytes deleted, duplicated,
+inserted or replaced; lines swapped, duplicated or dropped; a cell made
+huge, negative, non-UTF-8 or full of quotes) and runs `check`, `select`
+or `verify` on it. Reports the exit codes seen; fails (exit 1) on any
+panic (exit 101 or "panicked" on stderr) or any run past the timeout.
+The test suite runs it at a small size; run it for hours on demand with
+a large --runs.
+"""
+import argparse
+import collections
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+
+NASTY = [b"\xff\xfe", b'"', b'""', b",", b"\n", b"\r\n", b"\x00", b"-1", b"1e308",
+         b"\xe2\x80\xae", "é".encode(), b"x" * 10000, b";", b"\t", b"NaN", b"99999999999999999999"]
+
+
+def mutate(data, rng):
+    kind = rng.randrange(8)
+    if not data:
+        return rng.choice(NASTY)
+    i = rng.randrange(len(data))
+    j = min(len(data), i + rng.randrange(1, 40))
+    if kind == 0:
+        return data[:i] + data[j:]
+    if kind == 1:
+        return data[:j] + data[i:j] + data[j:]
+    if kind == 2:
+        return data[:i] + rng.choice(NASTY) + data[i:]
+    if kind == 3:
+        return data[:i] + bytes(rng.randrange(256) for _ in range(j - i)) + data[j:]
+    lines = data.split(b"\n")
+    a, b = rng.randrange(len(lines)), rng.randrange(len(lines))
+    if kind == 4:
+        lines[a], lines[b] = lines[b], lines[a]
+    elif kind == 5:
+        lines.insert(a, lines[b])
+    elif kind == 6:
+        del lines[a]
+    else:
+        cells = lines[a].split(b",")
+        cells[rng.randrange(len(cells))] = rng.choice(NASTY)
+        lines[a] = b",".join(cells)
+    return b"\n".join(lines)
+
+
+def run(args, timeout):
+    try:
+        p = subprocess.run(args, capture_output=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return "timeout", b""
+    return p.returncode, p.stderr
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("binary")
+    ap.add_argument("--runs", type=int, default=200)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--timeout", type=float, default=30.0)
+    a = ap.parse_args()
+    rng = random.Random(a.seed)
+    work = tempfile.mkdtemp(prefix="kleroterion-fuzz-")
+    try:
+        k = a.binary
+        base = os.path.join(work, "base")
+        subprocess.run([k, "synth", "--n", "60", "-k", "8", "--categories", "3",
+                        "--seed", "fuzz", "--out", base], check=True, capture_output=True)
+        bundle = os.path.join(work, "bundle")
+        subprocess.run([k, "lottery", "--pool", f"{base}/pool.csv", "--quotas", f"{base}/quotas.csv",
+                        "-k", "8", "--panels", "100", "--bundle", bundle, "-q",
+                        "--seed-format", "text", "--seed-source", "fuzz"], check=True, capture_output=True)
+        subprocess.run([k, "draw", bundle, "--seed", "s"], check=True, capture_output=True)
+        files = {n: open(f"{base}/{n}", "rb").read() for n in ["pool.csv", "quotas.csv"]}
+        bundle_files = sorted(f for f in os.listdir(bundle))
+        codes = collections.Counter()
+        bad = []
+        for r in range(a.runs):
+            case = os.path.join(work, f"case{r % 4}")
+            shutil.rmtree(case, ignore_errors=True)
+            os.makedirs(case)
+            choice = rng.randrange(3)
+            if choice < 2:
+                pool, quotas = files["pool.csv"], files["quotas.csv"]
+                if rng.random() < 0.6:
+                    pool = mutate(pool, rng)
+                else:
+                    quotas = mutate(quotas, rng)
+                open(f"{case}/pool.csv", "wb").write(pool)
+                open(f"{case}/quotas.csv", "wb").write(quotas)
+                common = ["--pool", f"{case}/pool.csv", "--quotas", f"{case}/quotas.csv", "-k", "8"]
+                if choice == 0:
+                    args = [k, "check"] + common
+                else:
+                    args = [k, "select", "--seed", "s", "-q", "--time-limit", "10",
+                            "--out", f"{case}/out"] + common
+            else:
+                copy = f"{case}/bundle"
+                shutil.copytree(bundle, copy)
+                name = rng.choice(bundle_files)
+                data = open(f"{copy}/{name}", "rb").read()
+                open(f"{copy}/{name}", "wb").write(mutate(data, rng))
+                args = [k, "verify", copy]
+            code, err = run(args, a.timeout)
+            codes[code] += 1
+            if (r + 1) % 5000 == 0:
+                print(f"... {r + 1} runs, {len(bad)} problems", flush=True)
+            if code == "timeout" or code == 101 or b"panicked" in err:
+                bad.append((args[1], code, err[-300:]))
+        print(f"{a.runs} runs, exit codes: {dict(sorted(codes.items(), key=str))}")
+        for what, code, err in bad:
+            print(f"PROBLEM: {what} gave {code}: {err.decode(errors='replace')}")
+        return 1 if bad else 0
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
