@@ -287,9 +287,7 @@ pub fn replacement_from_inputs(
     options: &LotteryOptions,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<(Built, Vec<String>), Error> {
-    let names = pseudonyms(original, secret)?;
-    let key = secret.auditor_key();
-    let sealed = checked_seal(&original.quotas, &options.seal)?;
+    let (names, key, sealed) = organiser_keys(original, secret, options)?;
     let seals = Seals {
         categories: &sealed,
         key: Some(&key),

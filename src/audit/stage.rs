@@ -166,9 +166,7 @@ pub fn first_stage(
     options: &LotteryOptions,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<(Built, Vec<String>), Error> {
-    let names = pseudonyms(original, secret)?;
-    let key = secret.auditor_key();
-    let sealed = checked_seal(&original.quotas, &options.seal)?;
+    let (names, key, sealed) = organiser_keys(original, secret, options)?;
     let all: Vec<usize> = (0..original.n()).collect();
     let seals = Seals {
         categories: &sealed,
@@ -195,6 +193,21 @@ pub fn first_stage(
     };
     let built = build(spec, pool, quotas, Some(&key), options, progress)?;
     Ok((built, names))
+}
+
+/// What a new bundle from the organiser's `original` starts from: every
+/// person's pseudonym, the auditor's key and the checked categories to
+/// seal.
+pub(crate) fn organiser_keys(
+    original: &Instance,
+    secret: &Secret,
+    options: &LotteryOptions,
+) -> Result<(Vec<String>, AuditorKey, Vec<String>), Error> {
+    Ok((
+        pseudonyms(original, secret)?,
+        secret.auditor_key(),
+        checked_seal(&original.quotas, &options.seal)?,
+    ))
 }
 
 /// Refuses to publish a category that is a personal column rather than a

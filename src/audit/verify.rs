@@ -156,12 +156,6 @@ pub struct Check {
     pub detail: String,
 }
 
-impl Check {
-    pub fn passed(&self) -> bool {
-        self.status == Status::Pass
-    }
-}
-
 /// What `verify` compares against, beyond the bundle itself.
 #[derive(Debug, Clone, Default)]
 pub struct VerifyOptions {
@@ -299,7 +293,13 @@ fn verify_stage(
             )),
         );
     }
-    let (file, commitment_ok) = check_commitment(raw, options);
+    let (file, commitment_ok) = check_commitment(
+        raw,
+        options
+            .commitments
+            .get(raw.stage as usize)
+            .map(String::as_str),
+    );
     add(CheckKind::Commitment, file, commitment_ok);
     let stage = match parse_stage(raw, options.auditor.as_ref()) {
         Ok(s) => s,
@@ -507,7 +507,7 @@ fn summary_difference(stated: &Summary, recomputed: &Summary) -> String {
 /// The commitment check: the files give the commitment commitment.txt
 /// lists and states, and the published one when given. Returns the file
 /// to name and the outcome.
-pub(crate) fn check_commitment(raw: &RawStage, options: &VerifyOptions) -> (&'static str, Outcome) {
+pub(crate) fn check_commitment(raw: &RawStage, published: Option<&str>) -> (&'static str, Outcome) {
     let c = bundle::commitment(&raw.files);
     let listed = raw
         .commitment_txt
@@ -532,10 +532,7 @@ pub(crate) fn check_commitment(raw: &RawStage, options: &VerifyOptions) -> (&'st
         })
         .collect();
     let stated = raw.commitment_txt.as_deref().and_then(stated_commitment);
-    let published = options
-        .commitments
-        .get(raw.stage as usize)
-        .map(|p| p.trim().to_ascii_lowercase());
+    let published = published.map(|p| p.trim().to_ascii_lowercase());
     let file = missing
         .first()
         .or(changed.first())

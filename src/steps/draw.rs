@@ -55,14 +55,10 @@ pub struct Drawn {
 /// `published` names, not the published commitment.
 pub fn unchanged(bundle: &Bundle, published: Option<(u32, &str)>) -> Result<(), Error> {
     for raw in &bundle.stages {
-        let mut options = audit::VerifyOptions::default();
-        if let Some((stage, c)) = published
-            && stage == raw.stage
-        {
-            options.commitments = vec![String::new(); stage as usize];
-            options.commitments.push(c.to_string());
-        }
-        let (file, (status, detail)) = audit::check_commitment(raw, &options);
+        let given = published
+            .filter(|(stage, _)| *stage == raw.stage)
+            .map(|(_, c)| c);
+        let (file, (status, detail)) = audit::check_commitment(raw, given);
         if status == Status::Fail {
             return Err(InputError::invalid(&raw.dir.join(file), detail)
                 .hint("restore the bundle exactly as it was when its commitment was published")

@@ -290,9 +290,19 @@ fn disclosure_text(built: &Built) -> String {
 }
 
 /// What to say last about a stage: the time limit cut the optimisation
-/// short; a text seed rule leaves the wording open.
+/// short; a text seed rule leaves the wording open; more than half the
+/// panel withdraws at once (the round then redraws most of a panel whose
+/// members are known, which reviewers will ask about).
 pub(super) fn stage_warnings(built: &Built) -> Vec<Warning> {
     let mut out = Vec::new();
+    let m = &built.manifest;
+    let panel = m.held.len() + m.withdrawn.len();
+    if m.withdrawn.len() * 2 > panel {
+        out.push(Warning(format!(
+            "{} of the {panel} panel members withdraw at once: this round redraws most of the panel; say why in public (verify shows the numbers)",
+            m.withdrawn.len()
+        )));
+    }
     if built.manifest.seed_rule.format == crate::audit::seed::SeedFormat::Text {
         out.push(Warning(
             "with the text seed format, the exact wording of the seed decides the panel: announce exactly how it will be written, or use the numbers or hex format".into(),

@@ -118,12 +118,8 @@ pub fn next_round(
     for (name, bytes) in &built.files {
         out.add(name.clone(), bytes.clone());
     }
-    let mut warnings = stage_warnings(&built);
-    if let Some(w) = mass_withdrawal(&built) {
-        warnings.push(w);
-    }
     Ok(Published {
-        warnings,
+        warnings: stage_warnings(&built),
         built,
         outputs: vec![out],
         summary: text,
@@ -230,24 +226,7 @@ pub fn from_inputs(
         &round.target,
     )?;
     published.summary = head + &published.summary;
-    if let Some(w) = mass_withdrawal(&published.built) {
-        published.warnings.push(w);
-    }
     Ok(published)
-}
-
-/// A warning when more than half the panel withdraws at once: the round
-/// then redraws most of a panel whose members are known, which reviewers
-/// will ask about.
-fn mass_withdrawal(built: &crate::audit::Built) -> Option<crate::error::Warning> {
-    let m = &built.manifest;
-    let panel = m.held.len() + m.withdrawn.len();
-    (m.withdrawn.len() * 2 > panel).then(|| {
-        crate::error::Warning(format!(
-            "{} of the {panel} panel members withdraw at once: this round redraws most of the panel; say why in public (verify shows the numbers)",
-            m.withdrawn.len()
-        ))
-    })
 }
 
 /// "`title`: h held, w withdrawn, s seats to fill from n people." and the
