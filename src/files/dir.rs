@@ -74,28 +74,54 @@ impl Outputs {
 
 impl Outputs {
     /// Into an existing or new directory, as a set: every file is first
-    /// written in full to a temporary beside it, and only when all are
-    /// (so a full disk or any write error leaves the previous set whole)
-    /// are they renamed into place, one quick rename each.
+    /// written in full to a temporary beside it (so a full disk or any
+    /// write error leaves the previous set whole); then a journal naming
+    /// the set is written, the temporaries are renamed into place, and the
+    /// journal is removed. A run killed before the journal exists leaves
+    /// the previous set (its temporaries are removed later); one killed
+    /// after leaves a journal, and whoever next reads or writes the
+    /// directory finishes the renames first ([`recover`]), so a reader
+    /// never sees a mixed set.
     fn write_into(&self) -> Result<Vec<PathBuf>, Error> {
         ensure_dir(&self.dir)?;
+        recover(&self.dir);
         let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
+        let journal = self.dir.join(format!("{JOURNAL}{}", std::process::id()));
         let result = (|| -> Result<(), Error> {
             for (name, bytes) in &self.files {
                 let path = self.dir.join(name);
                 if let Some(parent) = path.parent() {
                     ensure_dir(parent)?;
+                    remove_dead_temporaries(&path);
                 }
                 let tmp = temporary(&path);
                 staged.push((tmp.clone(), path.clone()));
                 write_synced(&tmp, bytes).map_err(|e| output_error(&path, e))?;
+                fault_point();
             }
+            let names: String = self.files.iter().map(|(n, _)| format!("{n}\n")).collect();
+            let part = temporary(&journal);
+            write_synced(&part, names.as_bytes()).map_err(|e| output_error(&journal, e))?;
+            fault_point();
+            std::fs::rename(&part, &journal).map_err(|e| output_error(&journal, e))?;
+            sync_dir(&self.dir);
+            fault_point();
             for (tmp, path) in &staged {
                 std::fs::rename(tmp, path).map_err(|e| output_error(path, e))?;
+                fault_point();
             }
+            sync_dir(&self.dir);
+            let _ = std::fs::remove_file(&journal);
+            fault_point();
             Ok(())
         })();
         if let Err(e) = result {
+            // Before the journal: nothing was renamed, so undo. After it,
+            // a rename failed (rare: the files are in place as temporaries):
+            // finish what can be finished, as a later run would.
+            if journal.exists() {
+                finish_journal(&self.dir, &journal, std::process::id());
+            }
             for (tmp, _) in &staged {
                 let _ = std::fs::remove_file(tmp);
             }
@@ -105,8 +131,16 @@ impl Outputs {
     }
 }
 
+/// `.kleroterion-set-PID`: the journal of a set of files being renamed
+/// into a directory, one name (relative, with `/`) per line.
+const JOURNAL: &str = ".kleroterion-set-";
+
 /// `.NAME.tmp-PID` beside `path`.
 fn temporary(path: &Path) -> PathBuf {
+    temporary_of(path, std::process::id())
+}
+
+fn temporary_of(path: &Path, pid: u32) -> PathBuf {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -115,7 +149,110 @@ fn temporary(path: &Path) -> PathBuf {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    dir.join(format!(".{name}.tmp-{}", std::process::id()))
+    dir.join(format!(".{name}.tmp-{pid}"))
+}
+
+/// Whether process `pid` is known to be gone: only where the system says
+/// which processes exist (Linux's /proc); elsewhere nothing is taken for
+/// dead, and what an interrupted run left stays, hidden and harmless.
+fn dead(pid: u32) -> bool {
+    pid != std::process::id()
+        && Path::new("/proc/self").exists()
+        && !Path::new(&format!("/proc/{pid}")).exists()
+}
+
+/// Finishes what interrupted runs left in `dir`: each journal of a dead
+/// writer is completed (its set was whole when the journal was written, so
+/// the remaining temporaries are renamed into place) and removed. Called
+/// before a directory is written into or read.
+pub fn recover(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if let Some(pid) = name
+            .strip_prefix(JOURNAL)
+            .and_then(|p| p.parse::<u32>().ok())
+            .filter(|&p| dead(p))
+        {
+            finish_journal(dir, &e.path(), pid);
+        } else if name.starts_with(&format!(".{JOURNAL}"))
+            && name
+                .rsplit(".tmp-")
+                .next()
+                .and_then(|p| p.parse::<u32>().ok())
+                .is_some_and(dead)
+        {
+            // A journal still being written: its set was never renamed.
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
+/// Renames into place the temporaries of writer `pid` that `journal` names,
+/// then removes the journal.
+fn finish_journal(dir: &Path, journal: &Path, pid: u32) {
+    if let Ok(text) = std::fs::read_to_string(journal) {
+        for name in text.lines().filter(|n| !n.is_empty()) {
+            let path = dir.join(name);
+            let tmp = temporary_of(&path, pid);
+            if tmp.is_file() {
+                let _ = std::fs::rename(&tmp, &path);
+            }
+        }
+        sync_dir(dir);
+    }
+    let _ = std::fs::remove_file(journal);
+}
+
+/// Removes `.NAME.tmp-PID` beside `path` left by dead writers.
+fn remove_dead_temporaries(path: &Path) {
+    let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
+        return;
+    };
+    let prefix = format!(".{}.tmp-", name.to_string_lossy());
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let file = e.file_name().to_string_lossy().into_owned();
+        if file
+            .strip_prefix(&prefix)
+            .and_then(|p| p.parse::<u32>().ok())
+            .is_some_and(dead)
+        {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
+/// Makes a directory's renames durable (best effort: not every system can
+/// sync a directory).
+fn sync_dir(dir: &Path) {
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+/// Fault injection for the test that stops a writer at every step: with
+/// `KLEROTERION_ABORT_AFTER=N` in the environment the process aborts after
+/// its N-th step of writing outputs, as if killed there (nothing is
+/// cleaned up). Without it, nothing happens.
+fn fault_point() {
+    use std::sync::atomic::{AtomicI64, Ordering};
+    static LEFT: std::sync::OnceLock<AtomicI64> = std::sync::OnceLock::new();
+    let left = LEFT.get_or_init(|| {
+        AtomicI64::new(
+            std::env::var("KLEROTERION_ABORT_AFTER")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(-1),
+        )
+    });
+    if left.load(Ordering::Relaxed) >= 0 && left.fetch_sub(1, Ordering::Relaxed) == 0 {
+        std::process::abort();
+    }
 }
 
 /// Creates the output directory (and its parents) if needed.
@@ -142,6 +279,7 @@ pub fn read_dir(root: &Path) -> Result<BTreeMap<String, Vec<u8>>, Error> {
     let mut out = BTreeMap::new();
     let mut walk = vec![(root.to_path_buf(), String::new())];
     while let Some((dir, prefix)) = walk.pop() {
+        recover(&dir);
         let entries = std::fs::read_dir(&dir).map_err(|e| unreadable(&dir, e))?;
         let mut empty = true;
         for entry in entries {
@@ -204,6 +342,7 @@ pub fn write_new_dir(
 ) -> Result<(), Error> {
     check_new_dir(dir, replace)?;
     remove_stale(dir);
+    check_new_dir(dir, replace)?;
     let parent = dir
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -223,12 +362,29 @@ pub fn write_new_dir(
                 std::fs::create_dir_all(p).map_err(|e| (p.to_path_buf(), e))?;
             }
             write_synced(&path, bytes).map_err(|e| (path.clone(), e))?;
+            fault_point();
         }
+        sync_dir(&tmp);
         if dir.exists() {
+            // One atomic exchange where the system has it: at every moment
+            // `dir` is the old directory or the new one. Elsewhere two
+            // renames, and a run killed between them is rolled back by the
+            // next run's `remove_stale`.
+            if exchange(&tmp, dir) {
+                fault_point();
+                sync_dir(parent);
+                let _ = std::fs::remove_dir_all(&tmp);
+                fault_point();
+                return Ok(());
+            }
             std::fs::rename(dir, &old).map_err(|e| (dir.to_path_buf(), e))?;
+            fault_point();
         }
         std::fs::rename(&tmp, dir).map_err(|e| (dir.to_path_buf(), e))?;
+        sync_dir(parent);
+        fault_point();
         let _ = std::fs::remove_dir_all(&old);
+        fault_point();
         Ok(())
     })();
     if let Err((path, e)) = result {
@@ -241,10 +397,23 @@ pub fn write_new_dir(
     Ok(())
 }
 
-/// Removes `.NAME.tmp-PID` and `.NAME.old-PID` beside `dir` left by runs
-/// that were killed (their process no longer exists). Only where the
-/// system can say whether a process exists (Linux's /proc); elsewhere they
-/// stay, hidden, and harmless.
+/// Swaps two directories in one step (Linux's renameat2 with
+/// RENAME_EXCHANGE); false where the system or file system cannot.
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> bool {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE).is_ok()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> bool {
+    false
+}
+
+/// Cleans up beside `dir` after runs that were killed (their process no
+/// longer exists): if `dir` is missing while a dead run's `.NAME.old-PID`
+/// holds it (killed between its two renames), that is put back; then the
+/// dead runs' `.NAME.tmp-PID` and `.NAME.old-PID` are removed.
 fn remove_stale(dir: &Path) {
     let (Some(parent), Some(name)) = (dir.parent(), dir.file_name()) else {
         return;
@@ -254,25 +423,28 @@ fn remove_stale(dir: &Path) {
     } else {
         parent
     };
-    if !Path::new("/proc/self").exists() {
-        return;
-    }
     let name = name.to_string_lossy();
     let Ok(entries) = std::fs::read_dir(parent) else {
         return;
     };
+    let mut stale: Vec<(PathBuf, bool)> = Vec::new();
     for e in entries.flatten() {
         let file = e.file_name().to_string_lossy().into_owned();
-        let pid = [".tmp-", ".old-"].iter().find_map(|kind| {
-            file.strip_prefix(&format!(".{name}{kind}"))
+        for (kind, is_old) in [(".tmp-", false), (".old-", true)] {
+            if file
+                .strip_prefix(&format!(".{name}{kind}"))
                 .and_then(|pid| pid.parse::<u32>().ok())
-        });
-        if let Some(pid) = pid
-            && pid != std::process::id()
-            && !Path::new(&format!("/proc/{pid}")).exists()
-        {
-            let _ = std::fs::remove_dir_all(e.path());
+                .is_some_and(dead)
+            {
+                stale.push((e.path(), is_old));
+            }
         }
+    }
+    for (path, is_old) in stale {
+        if is_old && !dir.exists() && std::fs::rename(&path, dir).is_ok() {
+            continue;
+        }
+        let _ = std::fs::remove_dir_all(&path);
     }
 }
 
@@ -359,19 +531,33 @@ mod tests {
 
     #[test]
     fn temporaries_of_killed_runs_are_removed_and_others_kept() {
+        if !Path::new("/proc/self").exists() {
+            return; // dead runs cannot be told from live ones here
+        }
         let root = scratch("stale");
         let out = root.join("out");
-        // u32::MAX is no process; our own temporaries are in use.
+        // u32::MAX is no process; pid 1 always runs.
         let dead = root.join(format!(".out.tmp-{}", u32::MAX));
         let old = root.join(format!(".out.old-{}", u32::MAX));
         let other = root.join(".other.tmp-1");
         for d in [&dead, &old, &other] {
             std::fs::create_dir_all(d).unwrap();
         }
-        write_new_dir(&out, &one_file(), false).unwrap();
-        if Path::new("/proc/self").exists() {
-            assert!(!dead.exists() && !old.exists());
-        }
+        std::fs::write(old.join("a.txt"), "old").unwrap();
+        // A run killed between its two renames: `out` is missing and the
+        // dead run's old copy is put back (so it is not written over).
+        assert!(matches!(
+            write_new_dir(&out, &one_file(), false),
+            Err(Error::Exists(_))
+        ));
+        assert_eq!(std::fs::read(out.join("a.txt")).unwrap(), b"old");
+        assert!(!dead.exists() && !old.exists());
+        // Otherwise the dead run's temporaries are removed.
+        std::fs::create_dir_all(&dead).unwrap();
+        std::fs::create_dir_all(&old).unwrap();
+        write_new_dir(&out, &one_file(), true).unwrap();
+        assert!(!dead.exists() && !old.exists());
+        assert_eq!(std::fs::read(out.join("a.txt")).unwrap(), b"new");
         assert!(
             other.exists(),
             "another output's temporaries are not touched"

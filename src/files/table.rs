@@ -54,6 +54,11 @@ impl Table {
     /// Reads a file from disk. Never panics; every failure is an
     /// [`InputError`] naming the file.
     pub fn read(path: &Path) -> Result<Table, InputError> {
+        // A set of outputs whose writer was stopped while renaming is
+        // finished first, so a file is never read from a mixed set.
+        if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            crate::files::dir::recover(dir);
+        }
         // A pipe or a device would block or never end: only regular files
         // (links to them included) are read.
         if let Ok(meta) = std::fs::metadata(path)

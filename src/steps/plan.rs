@@ -109,7 +109,7 @@ pub fn plan(options: &PlanOptions) -> Result<Planned, Error> {
         constraints: optional(&assembly.files.constraints)?,
         facilitators: optional(&assembly.files.facilitators)?,
         speakers: optional(&assembly.files.speakers)?,
-        previous: previous.clone(),
+        previous,
         from: options.from.clone(),
     })?;
     let file = options
@@ -119,12 +119,20 @@ pub fn plan(options: &PlanOptions) -> Result<Planned, Error> {
     let mut report = report::plan::plan(&built, &file, options.from.as_deref());
 
     let mut out = Outputs::new_dir(options.out.clone(), options.force);
-    out.add("seating.csv", export::seating_csv(&built));
-    out.add("rota.csv", export::rota_csv(&built));
+    // Held sessions' rows as the earlier plan wrote them.
+    let kept = |file: &str, bytes: Vec<u8>| built.keep_held_rows(file, bytes);
+    out.add(
+        "seating.csv",
+        kept("seating.csv", export::seating_csv(&built)),
+    );
+    out.add("rota.csv", kept("rota.csv", export::rota_csv(&built)));
     if let Some(prog) = &built.programme {
         out.add(
             "programme.csv",
-            export::programme_csv(&built.programme_problem(), prog),
+            kept(
+                "programme.csv",
+                export::programme_csv(&built.programme_problem(), prog),
+            ),
         );
     }
     out.add("schedule.csv", export::schedule_csv(&built));
@@ -142,7 +150,7 @@ pub fn plan(options: &PlanOptions) -> Result<Planned, Error> {
     for (name, text) in pages {
         out.add(format!("html/{name}"), text);
     }
-    if let Some(prev) = &previous {
+    if let Some(prev) = &built.previous {
         let changes = built.changes(prev);
         let mut text = format!(
             "Changes from the earlier plan: {} people affected\n",

@@ -76,14 +76,14 @@ pub fn seat(options: &SeatOptions) -> Result<Seated, Error> {
         Some(path) => rules::from_table(&Table::read(path)?, &members, rounds, None)?,
         None => Vec::new(),
     };
-    let previous = match &options.previous {
-        Some(path) => Some(seating::csv::previous(
-            seating::csv::parse_plan(&Table::read(path)?)?,
-            &members,
-            rounds,
-        )),
-        None => None,
+    let previous_rows = match &options.previous {
+        Some(path) => seating::csv::parse_plan(&Table::read(path)?)?,
+        None => Vec::new(),
     };
+    let previous = options
+        .previous
+        .as_ref()
+        .map(|_| seating::csv::previous(previous_rows.clone(), &members, rounds));
     let problem = Problem {
         n: members.len(),
         rounds,
@@ -101,6 +101,18 @@ pub fn seat(options: &SeatOptions) -> Result<Seated, Error> {
     let mut doc = CsvDoc::default();
     doc.record(["round", "table", members.id_header.as_str()]);
     for r in 0..rounds {
+        if r < problem.fixed_rounds {
+            // A kept round is written as it was, members since withdrawn
+            // included: the past is not rewritten.
+            for row in previous_rows.iter().filter(|row| row.round == r) {
+                doc.record([
+                    (r + 1).to_string(),
+                    (row.table + 1).to_string(),
+                    row.id.clone(),
+                ]);
+            }
+            continue;
+        }
         for (t, table) in plan.tables(r).iter().enumerate() {
             for &i in table {
                 doc.record([

@@ -136,7 +136,7 @@ pub fn select(
         outputs::distribution_csv(instance, &distribution),
     );
     timings.push(("write outputs".into(), clock.elapsed().as_secs_f64()));
-    let text = SelectionReport {
+    let report = SelectionReport {
         instance,
         computed: &computed,
         profiles: &profiles,
@@ -147,9 +147,10 @@ pub fn select(
         settings: &settings,
         timings: &timings,
         check_deviation,
-    }
-    .render();
+    };
+    let text = report.render();
     out.add("report.txt", text.clone());
+    let text = text + &report.render_timings();
     Ok(Selected {
         outputs: out,
         text,

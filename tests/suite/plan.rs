@@ -252,33 +252,71 @@ fn replanning_after_withdrawals_keeps_the_past_and_lists_only_the_affected() {
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     eprintln!("re-plan took {seconds:.1} s");
 
-    // The first weekend is unchanged for everyone still there.
-    let before = csv(&first.join("seating.csv"));
+    // The held sessions (everything before w2-sat-welcome: the first
+    // weekend) are written again byte for byte, the withdrawn included.
+    for (file, column) in [
+        ("seating.csv", 3),
+        ("rota.csv", 4),
+        ("programme.csv", 0),
+        ("schedule.csv", 3),
+    ] {
+        let held = |d: &Path| -> Vec<String> {
+            fs::read_to_string(d.join(file))
+                .unwrap()
+                .lines()
+                .skip(1)
+                .filter(|l| {
+                    l.split(',')
+                        .nth(column)
+                        .is_some_and(|s| s.starts_with("w1-"))
+                })
+                .map(String::from)
+                .collect()
+        };
+        let (mut before, mut after) = (held(&first), held(&second));
+        assert!(!before.is_empty(), "{file}: no held rows");
+        if file == "schedule.csv" {
+            // One block per person; the withdrawn now come last.
+            before.sort();
+            after.sort();
+        }
+        let differ = before.iter().zip(&after).find(|(b, a)| b != a);
+        assert!(
+            before.len() == after.len() && differ.is_none(),
+            "{file}: held rows rewritten ({} rows, then {}; first difference {differ:?})",
+            before.len(),
+            after.len()
+        );
+        // ... and, but for the schedule, they come first, as the sessions
+        // did.
+        if file != "schedule.csv" {
+            let text = fs::read_to_string(second.join(file)).unwrap();
+            let lines: Vec<&str> = text.lines().skip(1).take(after.len()).collect();
+            assert_eq!(lines, after, "{file}: held rows not first");
+        }
+    }
     let after = csv(&second.join("seating.csv"));
-    let first_weekend = |rows: &[BTreeMap<String, String>]| -> BTreeSet<(String, String, String)> {
-        rows.iter()
-            .filter(|r| r["session"].starts_with("w1-"))
-            .filter(|r| !withdrawn.contains(&r["id"].as_str()))
-            .map(|r| (r["session"].clone(), r["table"].clone(), r["id"].clone()))
-            .collect()
-    };
-    assert_eq!(first_weekend(&before), first_weekend(&after));
-    assert!(after.iter().all(|r| !withdrawn.contains(&r["id"].as_str())));
-    let rota = |d: &Path| -> BTreeSet<Vec<String>> {
-        csv(&d.join("rota.csv"))
-            .into_iter()
-            .filter(|r| r["session"].starts_with("w1-"))
-            .map(|r| r.into_values().collect())
-            .collect()
-    };
-    assert_eq!(rota(&first), rota(&second), "past rota changed");
+    for w in withdrawn {
+        assert!(
+            after
+                .iter()
+                .any(|r| r["id"] == w && r["session"].starts_with("w1-")),
+            "{w} is gone from the held weekend"
+        );
+        assert!(
+            after
+                .iter()
+                .all(|r| r["id"] != w || r["session"].starts_with("w1-")),
+            "{w} is still seated after withdrawing"
+        );
+    }
 
     // The change list names the withdrawn, and nobody whose timetable is
     // the same.
     let changes = fs::read_to_string(second.join("changes.txt")).unwrap();
     for w in withdrawn {
         assert!(
-            changes.contains(&format!("member {w}: no longer in the plan")),
+            changes.contains(&format!("member {w}: withdrawn;")),
             "{changes}"
         );
     }
@@ -318,17 +356,69 @@ fn replanning_after_withdrawals_keeps_the_past_and_lists_only_the_affected() {
         );
     }
 
-    // Calendars: same UIDs, a changed event has SEQUENCE 1, the withdrawn
-    // get their events cancelled.
+    // Calendars: same UIDs; a withdrawn member's held events are exactly
+    // as before and only the sessions to come are cancelled.
+    let events = |text: &str| -> BTreeMap<String, String> {
+        text.split("BEGIN:VEVENT\r\n")
+            .skip(1)
+            .map(|e| {
+                let e = &e[..e.find("END:VEVENT").unwrap()];
+                let uid = e.lines().find(|l| l.starts_with("UID:")).unwrap();
+                (uid.to_string(), e.to_string())
+            })
+            .collect()
+    };
+    let gone_before = events(&fs::read_to_string(first.join("calendars/member-M020.ics")).unwrap());
     let gone = fs::read_to_string(second.join("calendars/member-M020.ics")).unwrap();
     let cal = parse_calendar(&gone);
+    let (mut kept, mut cancelled) = (0, 0);
+    for e in cal
+        .components
+        .iter()
+        .filter_map(CalendarComponent::as_event)
+    {
+        let uid = format!("UID:{}", e.get_uid().unwrap());
+        let start = e.property_value("DTSTART").unwrap();
+        if start < "20270320" {
+            // The first weekend (before the second's Saturday).
+            assert_eq!(
+                events(&gone)[&uid],
+                gone_before[&uid],
+                "held event rewritten"
+            );
+            assert_eq!(e.property_value("STATUS"), Some("CONFIRMED"));
+            kept += 1;
+        } else {
+            assert_eq!(e.property_value("STATUS"), Some("CANCELLED"), "{uid}");
+            assert_eq!(e.property_value("SEQUENCE"), Some("1"));
+            cancelled += 1;
+        }
+    }
     assert!(
-        cal.components
-            .iter()
-            .filter_map(CalendarComponent::as_event)
-            .all(|e| e.property_value("STATUS") == Some("CANCELLED")
-                && e.property_value("SEQUENCE") == Some("1"))
+        kept > 0 && cancelled > 0,
+        "{kept} kept, {cancelled} cancelled"
     );
+    assert!(changes.contains("member M020: withdrawn;"), "{changes}");
+
+    // changes.txt and the calendars agree: a person is listed exactly when
+    // some event of theirs changed.
+    let (cals1, cals2) = (
+        read_tree(&first.join("calendars")),
+        read_tree(&second.join("calendars")),
+    );
+    for (file, text) in &cals2 {
+        let Some(stem) = file.strip_suffix(".ics").filter(|f| *f != "assembly") else {
+            continue;
+        };
+        let (kind, id) = stem.split_once('-').unwrap();
+        let old = cals1.get(file).map(|t| events(&String::from_utf8_lossy(t)));
+        let changed = old != Some(events(&String::from_utf8_lossy(text)));
+        assert_eq!(
+            listed.contains(&format!("{kind} {id}")),
+            changed,
+            "{file}: calendar and changes.txt disagree"
+        );
+    }
     let changed = listed
         .iter()
         .find(|n| n.starts_with("member ") && !withdrawn.iter().any(|w| n.ends_with(w)))

@@ -326,6 +326,7 @@ fn outputs_are_byte_identical_for_the_same_seed() {
         "remaining.csv",
         "probabilities.csv",
         "distribution.csv",
+        "report.txt",
     ] {
         assert_eq!(
             std::fs::read(a.join(f)).unwrap(),
@@ -355,11 +356,13 @@ fn outputs_are_byte_identical_for_the_same_seed() {
         "Gini",
         "geometric mean",
         "Optimality certificate",
-        "Time per stage",
         "panel",
     ] {
         assert!(report.contains(s), "report lacks {s}");
     }
+    // Times go to the terminal only.
+    assert!(!report.contains("Time per stage"));
+    assert!(r1.stdout.contains("Time per stage"), "{}", r1.stdout);
 }
 
 #[test]

@@ -105,6 +105,10 @@ pub fn schedule_csv(plan: &Plan) -> Vec<u8> {
         "kind", "id", "name", "session", "title", "date", "start", "end", "room", "table", "what",
     ]);
     for e in &plan.entries {
+        if let Some(cells) = &e.row {
+            doc.record(cells.iter());
+            continue;
+        }
         let p = &plan.people[e.person];
         let s = &a.sessions[e.session];
         doc.record([

@@ -35,6 +35,9 @@ pub(super) fn page(title: &str, body: &str) -> String {
 
 pub(super) fn flags(p: &crate::logistics::plan::Person) -> String {
     let mut f = Vec::new();
+    if p.withdrawn {
+        f.push("withdrawn: only the sessions already held".to_string());
+    }
     if !p.needs.is_empty() {
         f.push(format!("needs: {}", p.needs.join(", ")));
     }
@@ -139,7 +142,11 @@ fn person_name(plan: &Plan, i: usize) -> String {
 fn table_plans(plan: &Plan) -> String {
     let a = plan.assembly;
     let mut body = format!("<h1>{}: table plans</h1>\n", esc(&a.name));
+    body.push_str(&held_note(plan));
     for (r, &s) in plan.rounds.iter().enumerate() {
+        if plan.held(s).is_some() {
+            continue;
+        }
         let x = &a.sessions[s];
         let _ = writeln!(
             body,
@@ -192,6 +199,7 @@ fn table_plans(plan: &Plan) -> String {
 fn rota_page(plan: &Plan) -> String {
     let a = plan.assembly;
     let mut body = format!("<h1>{}: facilitator rota</h1>\n", esc(&a.name));
+    body.push_str(&held_note(plan));
     if let Some(rota) = &plan.rota {
         let most = rota.table.iter().map(Vec::len).max().unwrap_or(0);
         body.push_str("<table>\n<tr><th>Round</th><th>Session</th><th>Lead</th>");
@@ -201,6 +209,9 @@ fn rota_page(plan: &Plan) -> String {
         body.push_str("</tr>\n");
         let name = |f: Option<usize>| f.map_or("—".to_string(), |f| staff(plan, f));
         for (r, &s) in plan.rounds.iter().enumerate() {
+            if plan.held(s).is_some() {
+                continue;
+            }
             let _ = write!(
                 body,
                 "<tr><td>{}</td><td>{}</td><td>{}</td>",
@@ -233,9 +244,14 @@ fn rota_page(plan: &Plan) -> String {
 fn run_sheet(plan: &Plan) -> String {
     let a = plan.assembly;
     let mut body = format!("<h1>{}: speaker run-sheet</h1>\n", esc(&a.name));
+    body.push_str(&held_note(plan));
     if let Some(prog) = &plan.programme {
         let slots = programme::slots(&plan.programme_problem(), prog);
-        for s in a.plenaries() {
+        for s in a
+            .plenaries()
+            .into_iter()
+            .filter(|&s| plan.held(s).is_none())
+        {
             let here: Vec<&programme::Slot> = slots.iter().filter(|x| x.session == s).collect();
             let _ = writeln!(
                 body,
@@ -272,6 +288,19 @@ fn run_sheet(plan: &Plan) -> String {
         body.push_str("<p>No speakers file was given.</p>\n");
     }
     body
+}
+
+/// On a re-plan's pages: the sessions already held are not repeated
+/// (their pages are in the earlier plan, which is kept).
+fn held_note(plan: &Plan) -> String {
+    match (&plan.previous, plan.assembly.sessions.get(plan.from)) {
+        (Some(_), Some(first)) if plan.from > 0 => format!(
+            "<p class=\"note\">Re-planned from {} ({}): the sessions before it were held as the earlier plan's pages show.</p>\n",
+            esc(&first.title),
+            esc(&plan.assembly.when(plan.from))
+        ),
+        _ => String::new(),
+    }
 }
 
 /// A facilitator for a page: "Name (id)", or the id.

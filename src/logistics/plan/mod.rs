@@ -54,6 +54,10 @@ pub struct Person {
     pub needs: Vec<String>,
     pub language: String,
     pub consent: String,
+    /// In the earlier plan's held sessions but no longer in the inputs
+    /// (a withdrawn member, a facilitator or speaker who left): kept so
+    /// the sessions they attended stay as they were.
+    pub withdrawn: bool,
 }
 
 /// One person in one session.
@@ -69,6 +73,9 @@ pub struct Entry {
     /// 0-based table, for tables sessions.
     pub table: Option<usize>,
     pub room: String,
+    /// For a held session of a re-plan: the earlier schedule.csv row,
+    /// written again as it was.
+    pub row: Option<Vec<String>>,
 }
 
 /// The earlier plan, as read back from its files (ids, not indices).
@@ -82,6 +89,27 @@ pub struct Previous {
     pub programme: HashMap<(String, String, usize), String>,
     /// The earlier timetable: (person kind, id) → sorted entry lines.
     pub timetable: BTreeMap<(Who, String), Vec<String>>,
+    /// The earlier plan's seating, rota and programme tables, by file
+    /// name: the rows of held sessions are written again as they were.
+    pub tables: BTreeMap<String, Table>,
+    /// The earlier schedule.csv, row by row.
+    pub schedule: Vec<HeldRow>,
+}
+
+/// One row of an earlier plan's schedule.csv.
+#[derive(Debug, Clone)]
+pub struct HeldRow {
+    pub who: Who,
+    pub id: String,
+    pub name: String,
+    pub session: String,
+    pub start: NaiveTime,
+    pub end: NaiveTime,
+    pub room: String,
+    pub table: Option<usize>,
+    pub what: String,
+    /// The row's cells as written.
+    pub cells: Vec<String>,
 }
 
 /// The inputs of a plan, read.
@@ -112,6 +140,9 @@ pub struct Plan<'a> {
     pub programme: Option<Programme>,
     /// First open session (chronological index); 0 for a new plan.
     pub from: usize,
+    /// The earlier plan when re-planning: sessions before `from` are
+    /// written as it had them.
+    pub previous: Option<Previous>,
     pub entries: Vec<Entry>,
     /// Needs a room does not meet, in words.
     pub unmet_needs: Vec<String>,
@@ -121,6 +152,53 @@ pub struct Plan<'a> {
 }
 
 impl<'a> Plan<'a> {
+    /// The earlier plan if `session` was held before this re-plan (its
+    /// rows are then kept as they were).
+    pub fn held(&self, session: usize) -> Option<&Previous> {
+        self.previous.as_ref().filter(|_| session < self.from)
+    }
+
+    /// A CSV file of the plan whose rows name their session in a
+    /// `session` column and run in session order (seating, rota,
+    /// programme): the held sessions' rows as the earlier plan wrote them,
+    /// then the computed rows of the open sessions.
+    pub fn keep_held_rows(&self, file: &str, computed: Vec<u8>) -> Vec<u8> {
+        let Some(prev) = self.previous.as_ref().filter(|_| self.from > 0) else {
+            return computed;
+        };
+        let held: HashSet<&str> = self.assembly.sessions[..self.from]
+            .iter()
+            .map(|s| s.id.as_str())
+            .collect();
+        let Ok(now) = Table::parse(std::path::Path::new(file), &computed) else {
+            return computed;
+        };
+        let session_of = |t: &Table| t.header.iter().position(|h| key(h) == "session");
+        let (Some(old), Some(c_now)) = (prev.tables.get(file), session_of(&now)) else {
+            return computed;
+        };
+        let Some(c_old) = session_of(old) else {
+            return computed;
+        };
+        let mut doc = crate::files::csv::CsvDoc::default();
+        doc.record(now.header.iter());
+        for row in old
+            .rows
+            .iter()
+            .filter(|r| held.contains(r.cells[c_old].trim()))
+        {
+            doc.record(row.cells.iter());
+        }
+        for row in now
+            .rows
+            .iter()
+            .filter(|r| !held.contains(r.cells[c_now].trim()))
+        {
+            doc.record(row.cells.iter());
+        }
+        doc.into_bytes()
+    }
+
     pub fn programme_problem(&self) -> programme::Problem<'a> {
         programme::Problem {
             assembly: self.assembly,
@@ -266,8 +344,14 @@ pub fn build<'a>(inputs: Inputs<'a>) -> Result<Plan<'a>, Error> {
         Some(t) => constraints::from_table(t, &members, rounds.len(), Some(&round_words))?,
         None => Vec::new(),
     };
+    // Held rounds are kept as the earlier plan had them, so an absence
+    // entered afterwards does not rewrite them.
+    let fixed_rounds = rounds.iter().filter(|&&s| s < from).count();
+    let kept = |r: usize| inputs.previous.is_some() && r < fixed_rounds;
     for (i, av) in available.iter().enumerate() {
-        let absent: Vec<usize> = (0..rounds.len()).filter(|&r| !av[rounds[r]]).collect();
+        let absent: Vec<usize> = (0..rounds.len())
+            .filter(|&r| !av[rounds[r]] && !kept(r))
+            .collect();
         if !absent.is_empty() {
             cons.push(Constraint {
                 kind: constraints::Kind::Absent,
@@ -277,7 +361,6 @@ pub fn build<'a>(inputs: Inputs<'a>) -> Result<Plan<'a>, Error> {
             });
         }
     }
-    let fixed_rounds = rounds.iter().filter(|&&s| s < from).count();
     let mut seating_problem =
         seating_problem(a, &members, &rounds, from, inputs.previous.as_ref(), cons)?;
     let pins = room_need_pins(a, &rounds, &seating_problem, &people, &members.lines);
@@ -322,6 +405,7 @@ pub fn build<'a>(inputs: Inputs<'a>) -> Result<Plan<'a>, Error> {
             needs: Vec::new(),
             language: String::new(),
             consent: String::new(),
+            withdrawn: false,
         });
     }
 
@@ -353,7 +437,32 @@ pub fn build<'a>(inputs: Inputs<'a>) -> Result<Plan<'a>, Error> {
                 needs: Vec::new(),
                 language: String::new(),
                 consent: String::new(),
+                withdrawn: false,
             });
+        }
+    }
+
+    // Whoever the held sessions had and the inputs no longer name.
+    if let Some(prev) = &inputs.previous {
+        let held: HashSet<&str> = a.sessions[..from].iter().map(|s| s.id.as_str()).collect();
+        let mut known: HashSet<(Who, String)> =
+            people.iter().map(|p| (p.who, p.id.clone())).collect();
+        for row in prev
+            .schedule
+            .iter()
+            .filter(|r| held.contains(r.session.as_str()))
+        {
+            if known.insert((row.who, row.id.clone())) {
+                people.push(Person {
+                    who: row.who,
+                    id: row.id.clone(),
+                    name: row.name.clone(),
+                    needs: Vec::new(),
+                    language: String::new(),
+                    consent: String::new(),
+                    withdrawn: true,
+                });
+            }
         }
     }
 
@@ -370,6 +479,7 @@ pub fn build<'a>(inputs: Inputs<'a>) -> Result<Plan<'a>, Error> {
         contributions,
         programme,
         from,
+        previous: inputs.previous,
         entries: Vec::new(),
         unmet_needs: Vec::new(),
         seconds,
@@ -502,6 +612,7 @@ fn member_people(a: &Assembly, members: &Members) -> Result<(Vec<Vec<bool>>, Vec
                 .collect(),
             language: cell(i, "language"),
             consent: cell(i, "consent"),
+            withdrawn: false,
         })
         .collect();
     Ok((available, people))

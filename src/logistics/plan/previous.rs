@@ -83,6 +83,8 @@ impl Previous {
                     "kind", "id", "session", "date", "start", "end", "what", "room",
                 ],
             )?;
+            let (name_col, table_col) = (s.column("name"), s.column("table"));
+            let mut errors = Vec::new();
             for row in &s.rows {
                 let who = match key(&row.cells[c[0]]).as_str() {
                     "facilitator" => Who::Facilitator,
@@ -95,6 +97,43 @@ impl Previous {
                     .entry((who, cell(1).to_string()))
                     .or_default()
                     .push(line);
+                let time = |i: usize| NaiveTime::parse_from_str(cell(i), "%H:%M");
+                let table = table_col.map(|t| row.cells[t].trim()).unwrap_or("");
+                let table = if table.is_empty() {
+                    Ok(None)
+                } else {
+                    table.parse::<usize>().map(|t| Some(t.max(1) - 1))
+                };
+                match (time(4), time(5), table) {
+                    (Ok(start), Ok(end), Ok(table)) => out.schedule.push(HeldRow {
+                        who,
+                        id: cell(1).to_string(),
+                        name: name_col.map_or(String::new(), |n| row.cells[n].trim().to_string()),
+                        session: cell(2).to_string(),
+                        start,
+                        end,
+                        room: cell(7).to_string(),
+                        table,
+                        what: cell(6).to_string(),
+                        cells: row.cells.clone(),
+                    }),
+                    _ => errors.push(
+                        InputError::invalid(
+                            &s.path,
+                            "a start or end that is not a time such as 09:30, or a table that is not a number",
+                        )
+                        .line(row.line)
+                        .hint(hint),
+                    ),
+                }
+            }
+            if !errors.is_empty() {
+                return Err(Error::Input(errors));
+            }
+        }
+        for name in ["seating.csv", "rota.csv", "programme.csv"] {
+            if let Some(t) = table(name)? {
+                out.tables.insert(name.to_string(), t);
             }
         }
         Ok(out)

@@ -12,8 +12,25 @@ pub(super) fn timetable(plan: &Plan, available: &[Vec<bool>]) -> Vec<Entry> {
             .position(|p| p.who == who && p.id == id)
             .expect("every planned person is listed")
     };
+    // A held session of a re-plan: its rows as the earlier plan wrote them.
+    let kept = |s: usize| plan.held(s).filter(|p| !p.schedule.is_empty());
     for s in a.held() {
         let session = &a.sessions[s];
+        if let Some(prev) = kept(s) {
+            for row in prev.schedule.iter().filter(|r| r.session == session.id) {
+                out.push(Entry {
+                    person: person_of(row.who, &row.id),
+                    session: s,
+                    start: row.start,
+                    end: row.end,
+                    what: row.what.clone(),
+                    table: row.table,
+                    room: row.room.clone(),
+                    row: Some(row.cells.clone()),
+                });
+            }
+            continue;
+        }
         let round = plan.rounds.iter().position(|&x| x == s);
         for (i, av) in available.iter().enumerate() {
             if !av[s] {
@@ -34,6 +51,7 @@ pub(super) fn timetable(plan: &Plan, available: &[Vec<bool>]) -> Vec<Entry> {
                 what,
                 table,
                 room,
+                row: None,
             });
         }
         if let (Some(r), Some(rota)) = (round, &plan.rota) {
@@ -46,6 +64,7 @@ pub(super) fn timetable(plan: &Plan, available: &[Vec<bool>]) -> Vec<Entry> {
                     what: "Lead facilitator".into(),
                     table: None,
                     room: a.place(s),
+                    row: None,
                 });
             }
             for (t, posts) in [(&rota.table, "facilitator"), (&rota.note, "note-taker")]
@@ -61,6 +80,7 @@ pub(super) fn timetable(plan: &Plan, available: &[Vec<bool>]) -> Vec<Entry> {
                         what: format!("Table {} {label}", t + 1),
                         table: Some(t),
                         room: plan.table_room(s, t),
+                        row: None,
                     });
                 }
             }
@@ -68,6 +88,9 @@ pub(super) fn timetable(plan: &Plan, available: &[Vec<bool>]) -> Vec<Entry> {
     }
     if let Some(prog) = &plan.programme {
         for slot in programme::slots(&plan.programme_problem(), prog) {
+            if kept(slot.session).is_some() {
+                continue;
+            }
             let c = &plan.contributions[slot.contribution];
             out.push(Entry {
                 person: person_of(Who::Speaker, &c.speaker),
@@ -77,6 +100,7 @@ pub(super) fn timetable(plan: &Plan, available: &[Vec<bool>]) -> Vec<Entry> {
                 what: format!("Speaker: {}, {}", c.topic, c.perspective.describe()),
                 table: None,
                 room: a.place(slot.session),
+                row: None,
             });
         }
     }
@@ -192,8 +216,14 @@ impl Plan<'_> {
             let gone: Vec<&String> = before.iter().filter(|l| !after.contains(l)).collect();
             let new: Vec<&String> = after.iter().filter(|l| !before.contains(l)).collect();
             let mut line = format!("{} {}:", k.0.name(), k.1);
+            let withdrawn = self
+                .people
+                .iter()
+                .any(|p| p.withdrawn && p.who == k.0 && p.id == k.1);
             if !previous.timetable.contains_key(k) {
                 line.push_str(" new to the plan;");
+            } else if withdrawn {
+                line.push_str(" withdrawn;");
             } else if !now.contains_key(k) {
                 line.push_str(" no longer in the plan;");
             }
