@@ -36,8 +36,9 @@ pub mod exit {
     /// commitment or seed given, the lottery not recomputed, a sealed
     /// category without the auditor's key): the bundle is not verified.
     pub const VERIFY_INCOMPLETE: i32 = 10;
-    /// `seat`, `plan`: the outputs are written, but some hard seating
-    /// rules could not be met (each is named in the report).
+    /// `seat`, `plan`, `programme`: the outputs are written, but some hard
+    /// rules (seating or programme) could not be met (each is named in the
+    /// report).
     pub const RULES_UNMET: i32 = 11;
 }
 

@@ -142,7 +142,10 @@ pub fn read_auditor_key(path: &Path) -> Result<bundle::AuditorKey, Error> {
 /// when it is one (None when it is absent and was not named).
 pub fn beside(bundle: &Path, given: Option<&Path>) -> Result<(PathBuf, Option<Private>), Error> {
     let dir = given.map_or_else(|| default_dir(bundle), Path::to_path_buf);
-    if dir.join(SOURCE_FILE).exists() {
+    // A private directory that is there but damaged is an error, not
+    // "no private directory": drawing without it would record the draw
+    // and never write the panel's personal data.
+    if dir.join(SOURCE_FILE).exists() || dir.join(SECRET_FILE).exists() {
         let private = Private::open(&dir)?;
         Ok((dir, Some(private)))
     } else if given.is_some() {

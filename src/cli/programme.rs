@@ -39,5 +39,9 @@ pub fn run(args: ProgrammeArgs) -> Result<i32, Error> {
         out: args.out.clone(),
     })?;
     write_and_show(&done.outputs, &done.text)?;
-    Ok(exit::OK)
+    Ok(if done.broken > 0 {
+        exit::RULES_UNMET
+    } else {
+        exit::OK
+    })
 }

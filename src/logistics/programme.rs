@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 
 use chrono::{Duration, NaiveTime};
 
-use crate::error::Error;
+use crate::error::{Error, InputError};
 use crate::files::table::{Table, key};
 use crate::logistics::assembly::{Assembly, Kind};
 use crate::solver::{Model, Outcome, Sense, Settings, Var};
@@ -35,6 +35,11 @@ const MOVED: f64 = 5.0;
 pub const SIDE_TOLERANCE: f64 = 0.10;
 /// Time limit of the placement program; the best placement found is kept.
 pub const TIME_LIMIT_SECONDS: f64 = 60.0;
+
+/// The most contributions a speakers file may list: beyond it the
+/// placement program grows past what the time limit can search (and no
+/// assembly's plenaries hold so many).
+pub const MAX_CONTRIBUTIONS: usize = 1000;
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Perspective {
@@ -93,6 +98,17 @@ impl Contribution {
 
 /// Reads speakers.csv: `id,name,topic,perspective,side,minutes,available`.
 pub fn from_table(table: &Table, assembly: &Assembly) -> Result<Vec<Contribution>, Error> {
+    if table.rows.len() > MAX_CONTRIBUTIONS {
+        return Err(InputError::invalid(
+            &table.path,
+            format!(
+                "{} contributions; at most {MAX_CONTRIBUTIONS} are placed at once",
+                table.rows.len()
+            ),
+        )
+        .hint("an assembly's plenaries hold far fewer: list only the speakers invited, or plan the weekends separately")
+        .into());
+    }
     let [ic, tc, pc, mc] = table.require(
         ["id", "topic", "perspective", "minutes"],
         "a speakers file",
@@ -363,12 +379,22 @@ pub fn solve(p: &Problem) -> Result<Programme, Error> {
                 }
             }
         }
-        for t in 0..topics - 1 {
+        for t in 0..topics {
+            // first <= last even for a topic with nothing placed, so that
+            // an empty topic cannot break the chain between its
+            // neighbours.
             m.row(
                 f64::NEG_INFINITY,
                 0.0,
-                vec![(last[t], 1.0), (first[t + 1], -1.0)],
+                vec![(first[t], 1.0), (last[t], -1.0)],
             );
+            if t + 1 < topics {
+                m.row(
+                    f64::NEG_INFINITY,
+                    0.0,
+                    vec![(last[t], 1.0), (first[t + 1], -1.0)],
+                );
+            }
         }
     }
     let sides = p.sides();
@@ -383,7 +409,7 @@ pub fn solve(p: &Problem) -> Result<Programme, Error> {
         Outcome::TimedOut(Some(s)) => (s, false),
         Outcome::TimedOut(None) => {
             return Err(Error::Solver(format!(
-                "the speaker programme found no placement within {TIME_LIMIT_SECONDS} s"
+                "the speaker programme found no placement within {TIME_LIMIT_SECONDS} s; list fewer contributions or give the plenaries more time"
             )));
         }
         Outcome::Infeasible => {

@@ -88,21 +88,37 @@ pub fn draw(options: &DrawOptions) -> Result<Drawn, Error> {
         .unwrap_or(bundle.stages.len()) as u32;
     unchanged(&bundle, options.commitment.as_deref().map(|c| (undrawn, c)))?;
     let mut stages = audit::parse_all(&bundle, key.as_ref())?;
-    let Some(at) = stages.iter().position(|s| s.draw.is_none()) else {
-        let last = stages.last().ok_or(Error::Usage("empty bundle".into()))?;
-        let Some(d) = last.draw.as_ref() else {
-            return Err(Error::Internal("a stage is neither drawn nor not".into()));
-        };
-        return Err(Error::Usage(format!(
-            "every stage of {} is drawn already (stage {} drew panel {} with the seed {}); for withdrawals, start a replacement round",
-            options.bundle.display(),
-            last.stage,
-            d.panel,
-            quoted(&d.seed)
-        )));
+    let mut again = false;
+    let at = match stages.iter().position(|s| s.draw.is_none()) {
+        Some(at) => at,
+        None => {
+            let last = stages.last().ok_or(Error::Usage("empty bundle".into()))?;
+            let Some(d) = last.draw.as_ref() else {
+                return Err(Error::Internal("a stage is neither drawn nor not".into()));
+            };
+            // The recorded seed given again (say, after a run stopped
+            // before the private files were written): the same draw, its
+            // files written again.
+            if audit::draw(last, &options.seed).is_ok_and(|r| r.seed == d.seed) {
+                again = true;
+                stages.len() - 1
+            } else {
+                return Err(Error::Usage(format!(
+                    "every stage of {} is drawn already (stage {} drew panel {} with the seed {}); for withdrawals, start a replacement round",
+                    options.bundle.display(),
+                    last.stage,
+                    d.panel,
+                    quoted(&d.seed)
+                )));
+            }
+        }
     };
     let stage = &stages[at];
-    let record = audit::draw(stage, &options.seed).map_err(Error::Usage)?;
+    let record = match &stage.draw {
+        // Repeated: the record as it was (the seed as first typed).
+        Some(d) if again => d.clone(),
+        _ => audit::draw(stage, &options.seed).map_err(Error::Usage)?,
+    };
     if let Some(why) = audit::reused_seed(stage, &record.seed, &stages[..at]) {
         return Err(Error::Usage(format!(
             "this round cannot be drawn with the seed {}: {why}. Use the result of a public event that happens after this round's commitment is published",
@@ -119,7 +135,12 @@ pub fn draw(options: &DrawOptions) -> Result<Drawn, Error> {
         .filter(|n| index.get(n.as_str()).is_some_and(|&i| sizes[i] == 1))
         .count();
     let text = format!(
-        "Stage {} (commitment {})\nseed as typed {}\nin the committed form ({}): {}\npanel {} of {}\n{} {}: {}\nunique on pool.csv's published columns: {unique} of them\n",
+        "{}Stage {} (commitment {})\nseed as typed {}\nin the committed form ({}): {}\npanel {} of {}\n{} {}: {}\nunique on pool.csv's published columns: {unique} of them\n",
+        if again {
+            "Drawn already with this seed: the same panel, its files written again.\n"
+        } else {
+            ""
+        },
         record.stage,
         record.commitment,
         quoted(&record.seed_as_typed),

@@ -41,7 +41,8 @@ pub struct Planned {
     pub text: String,
     /// Seconds seating, on the rota and on the programme.
     pub seconds: [f64; 3],
-    /// Hard seating rules the plan could not meet (named in the report).
+    /// Hard seating rules the plan could not meet and hard programme rules
+    /// it breaks (named in the report).
     pub rules_unmet: usize,
 }
 
@@ -172,7 +173,12 @@ pub fn plan(options: &PlanOptions) -> Result<Planned, Error> {
     let rules_unmet =
         crate::logistics::seating::assess(&built.seating_problem, &built.seating, &describe)
             .unmet
-            .len();
+            .len()
+            + built.programme.as_ref().map_or(0, |prog| {
+                crate::logistics::programme::assess(&built.programme_problem(), prog)
+                    .broken
+                    .len()
+            });
     Ok(Planned {
         outputs: out,
         text: report,

@@ -25,6 +25,8 @@ pub struct Programmed {
     /// programme.csv and programme-report.txt.
     pub outputs: Outputs,
     pub text: String,
+    /// Hard rules the programme breaks (named in the report).
+    pub broken: usize,
 }
 
 pub fn programme(options: &ProgrammeOptions) -> Result<Programmed, Error> {
@@ -51,5 +53,10 @@ pub fn programme(options: &ProgrammeOptions) -> Result<Programmed, Error> {
     out.add("programme.csv", export::programme_csv(&problem, &prog));
     let text = report::plan::programme(&problem, &prog);
     out.add("programme-report.txt", text.clone());
-    Ok(Programmed { outputs: out, text })
+    let broken = programme::assess(&problem, &prog).broken.len();
+    Ok(Programmed {
+        outputs: out,
+        text,
+        broken,
+    })
 }

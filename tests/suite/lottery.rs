@@ -1051,3 +1051,46 @@ fn truncated_or_emptied_bundles_fail_verify_without_panicking() {
     assert_eq!(r.code, 9, "{}", r.stdout);
     assert!(r.stdout.contains("belong to no stage"), "{}", r.stdout);
 }
+
+/// A damaged private directory stops the draw before anything is recorded,
+/// and giving the recorded seed again repeats the draw and writes its
+/// files again (a draw stopped between draw.json and selected.csv is not
+/// stuck); another seed is still refused.
+#[test]
+fn a_draw_needs_a_whole_private_directory_and_can_be_repeated_with_its_seed() {
+    let made = make("draw-again", "100");
+    let source = made.private.join("source.json");
+    let saved = std::fs::read(&source).unwrap();
+    std::fs::remove_file(&source).unwrap();
+    let r = draw(&made.bundle, "4 8 15 16 23 42 7");
+    assert_eq!(r.code, 3, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("source.json"), "{}", r.stderr);
+    assert!(!made.bundle.join("draw.json").exists(), "drawn anyway");
+    std::fs::write(&source, saved).unwrap();
+
+    let r = draw(&made.bundle, "4 8 15 16 23 42 7");
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let selected = made.private.join("selected.csv");
+    let (record, panel) = (
+        std::fs::read(made.bundle.join("draw.json")).unwrap(),
+        std::fs::read(&selected).unwrap(),
+    );
+    std::fs::remove_file(&selected).unwrap();
+    // The same seed, typed with other spaces (the committed form of a text
+    // seed is the same).
+    let r = draw(&made.bundle, " 4 8 15  16 23 42 7 ");
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("Drawn already with this seed"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(std::fs::read(&selected).unwrap(), panel);
+    assert_eq!(
+        std::fs::read(made.bundle.join("draw.json")).unwrap(),
+        record
+    );
+    let r = draw(&made.bundle, "1 2 3 4 5 6 7");
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("drawn already"), "{}", r.stderr);
+}

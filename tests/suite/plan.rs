@@ -588,3 +588,59 @@ fn plan_refuses_an_existing_output_before_computing() {
     assert!(r.stderr.contains("not a directory"), "{}", r.stderr);
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
 }
+
+/// A long speakers list (the example's rows cycled, 100 contributions,
+/// most of which cannot fit) keeps the topic order: a topic with nothing
+/// placed used to let its neighbours overlap. A list over the documented
+/// limit is refused, naming the file.
+#[test]
+fn a_long_speakers_list_keeps_the_topic_order_and_a_too_long_one_is_refused() {
+    let dir = scratch("speakers");
+    let text = fs::read_to_string(example().join("speakers.csv")).unwrap();
+    let rows: Vec<&str> = text.lines().skip(1).collect();
+    let cycled = |n: usize| -> String {
+        let mut out = format!("{}\n", text.lines().next().unwrap());
+        for i in 0..n {
+            let row = rows[i % rows.len()];
+            let rest = row.split_once(',').unwrap().1;
+            out.push_str(&format!("X{i:05},{rest}\n"));
+        }
+        out
+    };
+    let speakers = dir.join("speakers.csv");
+    fs::write(&speakers, cycled(100)).unwrap();
+    let out = dir.join("out");
+    let r = kleroterion(&[
+        "programme",
+        example().join("assembly.toml").to_str().unwrap(),
+        "--speakers",
+        speakers.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("Broken rules: none"), "{}", r.stdout);
+    // Topics run in the assembly's order through the sessions.
+    let order = ["context", "energy", "transport", "food"];
+    let placed: Vec<usize> = csv(&out.join("programme.csv"))
+        .iter()
+        .map(|row| order.iter().position(|t| *t == row["topic"]).unwrap())
+        .collect();
+    assert!(placed.windows(2).all(|w| w[0] <= w[1]), "{placed:?}");
+
+    fs::write(&speakers, cycled(1001)).unwrap();
+    let r = kleroterion(&[
+        "programme",
+        example().join("assembly.toml").to_str().unwrap(),
+        "--speakers",
+        speakers.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 4, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("speakers.csv: 1001 contributions"),
+        "{}",
+        r.stderr
+    );
+}
