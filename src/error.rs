@@ -117,7 +117,12 @@ impl fmt::Display for InputError {
         // A problem may quote cells too; long ones are cut as well.
         write!(f, ": {}", bounded_to(&self.problem, 10 * QUOTED_CHARS))?;
         if !self.hint.is_empty() {
-            write!(f, "\n  what to do: {}", self.hint)?;
+            // A hint may list allowed values: cut like a problem.
+            write!(
+                f,
+                "\n  what to do: {}",
+                bounded_to(&self.hint, 10 * QUOTED_CHARS)
+            )?;
         }
         Ok(())
     }
@@ -128,7 +133,22 @@ impl fmt::Display for InputError {
 pub const QUOTED_CHARS: usize = 80;
 
 /// `text`, cut to [`QUOTED_CHARS`] characters with "…" when longer.
-fn bounded(text: &str) -> String {
+/// Values for a message, quoted and each cut like a cell: at most 12, then
+/// how many more (`"a", "b", … and 4,988 more`).
+pub fn quoted_list<S: AsRef<str>>(items: &[S]) -> String {
+    const SHOWN: usize = 12;
+    let mut out: Vec<String> = items
+        .iter()
+        .take(SHOWN)
+        .map(|v| format!("\"{}\"", bounded(v.as_ref())))
+        .collect();
+    if items.len() > SHOWN {
+        out.push(format!("… and {} more", items.len() - SHOWN));
+    }
+    out.join(", ")
+}
+
+pub fn bounded(text: &str) -> String {
     bounded_to(text, QUOTED_CHARS)
 }
 

@@ -658,6 +658,35 @@ impl Problems<'_> {
     }
 }
 
+/// The longest text (a name, title, id, room or file name) an assembly
+/// file may hold.
+pub const MAX_TEXT: usize = 200;
+
+/// The first text value longer than [`MAX_TEXT`]: its key (`sessions[3].title`)
+/// and length.
+fn overlong(value: &toml::Value, at: String) -> Option<(String, usize)> {
+    match value {
+        toml::Value::String(s) => {
+            let chars = s.chars().count();
+            (chars > MAX_TEXT).then_some((at, chars))
+        }
+        toml::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| overlong(v, format!("{at}[{i}]"))),
+        toml::Value::Table(t) => t.iter().find_map(|(k, v)| {
+            let key: String = k.chars().take(40).collect();
+            let inner = if at.is_empty() {
+                key
+            } else {
+                format!("{at}.{key}")
+            };
+            overlong(v, inner)
+        }),
+        _ => None,
+    }
+}
+
 fn parse_time(s: &str) -> Option<NaiveTime> {
     NaiveTime::parse_from_str(s, "%H:%M")
         .or_else(|_| NaiveTime::parse_from_str(s, "%H:%M:%S"))
@@ -667,6 +696,18 @@ fn parse_time(s: &str) -> Option<NaiveTime> {
 impl Assembly {
     /// Parses and checks an assembly file; `path` only names it in errors.
     pub fn parse(path: &Path, text: &str) -> Result<Assembly, Error> {
+        // Names and titles are copied into every calendar event and page:
+        // an overlong one would multiply the outputs, so none is taken.
+        if let Ok(value) = toml::from_str::<toml::Table>(text)
+            && let Some((key, chars)) = overlong(&toml::Value::Table(value), String::new())
+        {
+            return Err(InputError::invalid(
+                path,
+                format!("{key} is {chars} characters long; at most {MAX_TEXT} are taken"),
+            )
+            .hint("shorten it: names, titles and ids are printed on every calendar event and page")
+            .into());
+        }
         let raw: RawFile = toml::from_str(text).map_err(|e| {
             let mut err =
                 InputError::unreadable(path, format!("not a valid assembly file: {}", e.message()))
@@ -978,6 +1019,20 @@ start = "10:00"
 end = "11:00"
 kind = "deliberation"
 "#;
+
+    #[test]
+    fn an_overlong_name_is_refused_naming_it() {
+        let long = "x".repeat(MAX_TEXT + 1);
+        let text = EXAMPLE.replacen("Test assembly", &long, 1);
+        let Err(Error::Input(e)) = Assembly::parse(Path::new("a.toml"), &text) else {
+            panic!("an overlong title was taken");
+        };
+        let message = e[0].to_string();
+        assert!(message.contains("name is 201 characters"), "{message}");
+        assert!(message.len() < 400, "{message}");
+        let fine = EXAMPLE.replacen("Test assembly", &long[1..], 1);
+        assert!(Assembly::parse(Path::new("a.toml"), &fine).is_ok());
+    }
 
     #[test]
     fn parses_and_orders_sessions() {

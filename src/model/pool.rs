@@ -154,7 +154,7 @@ impl Pool {
                                 .value(raw)
                                 .hint(format!(
                                     "use one of the quota values ({}) or add a quota row for this value",
-                                    known.join(", ")
+                                    crate::error::quoted_list(&known)
                                 )),
                         );
                     }
@@ -258,8 +258,11 @@ impl Pool {
         quotas: &Quotas,
         warnings: &mut Vec<Warning>,
     ) -> Result<(), Error> {
+        // Warnings shown one by one; the rest are counted.
+        const SHOWN: usize = 5;
         let counts = self.value_counts(quotas);
         let mut errors = Vec::new();
+        let mut unseen = 0;
         for (v, q) in quotas.values.iter().enumerate() {
             if counts[v] > 0 {
                 continue;
@@ -282,13 +285,23 @@ impl Pool {
                     ),
                 );
             } else {
-                warnings.push(Warning(format!(
-                    "{}, line {}: nobody in the pool has {} (its minimum is 0, so this is harmless)",
-                    quotas.path.display(),
-                    q.line,
-                    quotas.label(v)
-                )));
+                unseen += 1;
+                if unseen <= SHOWN {
+                    warnings.push(Warning(format!(
+                        "{}, line {}: nobody in the pool has {} (its minimum is 0, so this is harmless)",
+                        quotas.path.display(),
+                        q.line,
+                        crate::error::bounded(&quotas.label(v))
+                    )));
+                }
             }
+        }
+        if unseen > SHOWN {
+            warnings.push(Warning(format!(
+                "{}: {} more quota values that nobody in the pool has, each with minimum 0 (harmless)",
+                quotas.path.display(),
+                unseen - SHOWN
+            )));
         }
         if errors.is_empty() {
             Ok(())

@@ -29,8 +29,15 @@ impl TextTable {
         }
     }
 
+    /// A row; a cell longer than 80 characters is cut (with "…") so one
+    /// long value cannot pad every line of the table.
     pub fn row(&mut self, cells: Vec<String>) {
-        self.rows.push(cells);
+        const WIDEST: usize = 80;
+        let cut = |c: String| match c.char_indices().nth(WIDEST) {
+            Some((i, _)) => format!("{}…", &c[..i]),
+            None => c,
+        };
+        self.rows.push(cells.into_iter().map(cut).collect());
     }
 
     pub fn render(&self) -> String {

@@ -144,8 +144,33 @@ fn respondent_value_without_quota_row() {
         &[
             "pool.csv, line 4, column \"gender\", value \"x\"",
             "no quota row",
-            "use one of the quota values (f, m)",
+            "use one of the quota values (\"f\", \"m\")",
         ],
+    );
+}
+
+/// A category of thousands of values, or one enormous value, keeps the
+/// message short: the allowed values are listed up to twelve, each cut.
+#[test]
+fn a_long_list_of_allowed_values_is_cut() {
+    let mut quotas = String::from("feature,value,min,max\n");
+    for i in 0..5000 {
+        quotas.push_str(&format!("district,D{i:04},0,2\n"));
+    }
+    quotas.push_str(&format!("district,{},0,2\n", "Y".repeat(100_000)));
+    let r = check(
+        b"id,district\n1,D0001\n2,D0002\n3,nowhere\n",
+        quotas.as_bytes(),
+        "2",
+    );
+    assert_error(&r, 4, &["value \"nowhere\"", "… and 4989 more"]);
+    assert!(r.stderr.len() < 1500, "{} bytes", r.stderr.len());
+    // The many values nobody has: five warnings and a count.
+    let ok = check(b"id,district\n1,D0001\n2,D0002\n", quotas.as_bytes(), "2");
+    assert!(
+        ok.stderr.len() < 2000,
+        "{} bytes of warnings",
+        ok.stderr.len()
     );
 }
 

@@ -437,8 +437,9 @@ fn with_stdout(args: &[&str], full: bool) -> (i32, String) {
     )
 }
 
-/// A closed stdout never panics: the command finishes (its files are
-/// complete) and keeps its own exit code; a full stdout is exit 7.
+/// A closed stdout never panics, for every subcommand: the command
+/// finishes (its files are complete) and keeps its own exit code; a full
+/// stdout is exit 7.
 #[test]
 fn a_closed_or_full_stdout_ends_quietly_with_a_documented_code() {
     let dir = scratch("pipes");
@@ -459,6 +460,28 @@ fn a_closed_or_full_stdout_ends_quietly_with_a_documented_code() {
     let sel = format!("{d}/sel");
     let bundle = format!("{d}/bundle");
     let inputs = ["--pool", &pool, "--quotas", &quotas, "-k", "8"];
+    let members = write(
+        &dir,
+        "members.csv",
+        b"id,g\nA,x\nB,y\nC,x\nD,y\nE,x\nF,y\nG,x\nH,y\n",
+    );
+    let facilitators = write(
+        &dir,
+        "facilitators.csv",
+        b"id,role\nF1,table\nF2,table\nL,lead\n",
+    );
+    let (seats, rota, programme, plan, synth) = (
+        format!("{d}/seats"),
+        format!("{d}/rota"),
+        format!("{d}/programme"),
+        format!("{d}/plan"),
+        format!("{d}/synth"),
+    );
+    let seating = format!("{seats}/seating.csv");
+    let assembly = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("data/assembly/assembly.toml")
+        .to_string_lossy()
+        .into_owned();
     let commands: Vec<(Vec<&str>, i32, Option<String>)> = vec![
         (vec!["--help"], 0, None),
         ([&["check"][..], &inputs].concat(), 0, None),
@@ -485,6 +508,58 @@ fn a_closed_or_full_stdout_ends_quietly_with_a_documented_code() {
         (vec!["verify", &bundle], 10, None),
         (
             vec![
+                "seat",
+                "--members",
+                &members,
+                "--table-size",
+                "4",
+                "--rounds",
+                "2",
+                "--effort",
+                "50",
+                "--out",
+                &seats,
+            ],
+            0,
+            Some(format!("{seats}/seating.csv")),
+        ),
+        (
+            vec![
+                "rota",
+                "--seating",
+                &seating,
+                "--facilitators",
+                &facilitators,
+                "--out",
+                &rota,
+            ],
+            0,
+            Some(format!("{rota}/rota.csv")),
+        ),
+        (
+            vec!["programme", &assembly, "--out", &programme],
+            0,
+            Some(format!("{programme}/programme.csv")),
+        ),
+        (
+            vec![
+                "plan",
+                &assembly,
+                "--issued",
+                "2027-02-01T12:00:00Z",
+                "--out",
+                &plan,
+            ],
+            0,
+            Some(format!("{plan}/plan-report.txt")),
+        ),
+        (
+            vec!["synth", "--n", "30", "-k", "5", "--out", &synth],
+            0,
+            Some(format!("{synth}/pool.csv")),
+        ),
+        (
+            vec![
                 "check",
                 "--pool",
                 "missing.csv",
@@ -500,8 +575,8 @@ fn a_closed_or_full_stdout_ends_quietly_with_a_documented_code() {
     for full in [false, true] {
         for (args, code, file) in &commands {
             let mut args = args.clone();
-            // lottery writes a new bundle each time.
-            let force = args[0] == "lottery";
+            // lottery and plan write a new directory each time.
+            let force = args[0] == "lottery" || args[0] == "plan";
             if force {
                 args.push("--force");
             }
