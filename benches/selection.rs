@@ -91,9 +91,14 @@ fn synthetic(name: &str, n: usize, k: usize, categories: usize, dir: &Path) -> I
             &pool.address_columns,
         );
         if instance.quick_infeasibility().is_empty()
-            && feasibility::best_panel(&instance, &vec![0.0; n], &Settings::default())
-                .expect("solver runs")
-                .is_some()
+            && feasibility::best_panel(
+                &instance,
+                &kleroterion::model::profiles::Profiles::new(&instance),
+                &vec![0.0; n],
+                &Settings::default(),
+            )
+            .expect("solver runs")
+            .is_some()
         {
             return instance;
         }

@@ -8,6 +8,7 @@ use std::fmt;
 use crate::error::Error;
 use crate::model::instance::Instance;
 use crate::model::panel::Panel;
+use crate::model::profiles::Profiles;
 use crate::solver::{Model, Outcome, Sense, Settings, Var};
 
 /// Which side of a quota.
@@ -63,67 +64,96 @@ pub struct Feasibility {
     pub solves: usize,
 }
 
-/// The panel integer program: x_i ∈ {0,1}, Σx = k, each value's count
-/// within its bounds, at most one per household. Returns the model and
-/// the person variables.
-pub fn panel_model(instance: &Instance, sense: Sense, weights: &[f64]) -> (Model, Vec<Var>) {
+/// The panel integer program over profiles (interchangeable people, see
+/// `model::profiles`): one integer count y_t ∈ [0, size_t] per profile,
+/// Σy = k, each value's count within its bounds, at most one per
+/// household (everyone in a household is a profile of one). Exactly the
+/// per-person program, with as many variables as profiles instead of
+/// people: a pool of 200,000 has a few thousand. Returns the model and the
+/// counts.
+fn panel_model(instance: &Instance, profiles: &Profiles, sense: Sense) -> (Model, Vec<Var>) {
     let mut m = Model::new(sense);
-    let x: Vec<Var> = (0..instance.n()).map(|i| m.binary(weights[i])).collect();
-    add_panel_rows(instance, &mut m, &x);
+    let y = counts(profiles, &mut m);
+    add_panel_rows(instance, profiles, &mut m, &y);
     for (v, q) in instance.quotas.values.iter().enumerate() {
         m.row(
             f64::from(q.min),
             f64::from(q.max),
-            value_terms(instance, &x, v),
+            value_terms(instance, profiles, &y, v),
         );
     }
-    (m, x)
+    (m, y)
 }
 
-/// Size and household rows, shared by every panel model.
-fn add_panel_rows(instance: &Instance, m: &mut Model, x: &[Var]) {
-    let k = instance.k as f64;
-    m.row(k, k, x.iter().map(|&v| (v, 1.0)).collect());
-    for group in &instance.households.groups {
-        m.row(
-            f64::NEG_INFINITY,
-            1.0,
-            group.iter().map(|&i| (x[i], 1.0)).collect(),
-        );
-    }
-}
-
-fn value_terms(instance: &Instance, x: &[Var], v: usize) -> Vec<(Var, f64)> {
-    let c = instance.quotas.values[v].category;
-    instance
-        .pool
-        .people
+fn counts(profiles: &Profiles, m: &mut Model) -> Vec<Var> {
+    profiles
+        .profiles
         .iter()
-        .zip(x)
-        .filter(|(p, _)| p.values[c] == v)
-        .map(|(_, &xi)| (xi, 1.0))
+        .map(|t| m.integer(0.0, t.size() as f64, 0.0))
         .collect()
 }
 
-fn panel_from(solution: &crate::solver::Solution, x: &[Var]) -> Panel {
-    Panel::new(
-        x.iter()
-            .enumerate()
-            .filter(|&(_, &v)| solution.int(v) == 1)
-            .map(|(i, _)| i)
-            .collect(),
-    )
+/// Size and household rows, shared by every panel model.
+fn add_panel_rows(instance: &Instance, profiles: &Profiles, m: &mut Model, y: &[Var]) {
+    let k = instance.k as f64;
+    m.row(k, k, y.iter().map(|&v| (v, 1.0)).collect());
+    for group in &profiles.households {
+        m.row(
+            f64::NEG_INFINITY,
+            1.0,
+            group.iter().map(|&t| (y[t], 1.0)).collect(),
+        );
+    }
 }
 
-/// The quota-satisfying panel that maximises Σ weights, if any exists.
+fn value_terms(instance: &Instance, profiles: &Profiles, y: &[Var], v: usize) -> Vec<(Var, f64)> {
+    let c = instance.quotas.values[v].category;
+    profiles
+        .profiles
+        .iter()
+        .zip(y)
+        .filter(|(t, _)| t.values[c] == v)
+        .map(|(_, &yt)| (yt, 1.0))
+        .collect()
+}
+
+/// The panel of the counts: the first y_t members of each profile.
+fn panel_from(solution: &crate::solver::Solution, profiles: &Profiles, y: &[Var]) -> Panel {
+    let mut members: Vec<usize> = profiles
+        .profiles
+        .iter()
+        .zip(y)
+        .flat_map(|(t, &yt)| {
+            let take = usize::try_from(solution.int(yt).max(0)).unwrap_or(0);
+            t.members.iter().copied().take(take)
+        })
+        .collect();
+    members.sort_unstable();
+    Panel::new(members)
+}
+
+/// A quota-satisfying panel that maximises the total weight of the
+/// profiles it seats someone of (a profile's weight: its members' weights
+/// summed), if any panel exists. With 0/1 weights marking people not yet
+/// covered, that is the number of them a panel covers (anyone of a seated
+/// profile could take that seat).
 pub fn best_panel(
     instance: &Instance,
+    profiles: &Profiles,
     weights: &[f64],
     settings: &Settings,
 ) -> Result<Option<(Panel, f64)>, Error> {
-    let (m, x) = panel_model(instance, Sense::Maximise, weights);
+    let (mut m, y) = panel_model(instance, profiles, Sense::Maximise);
+    for (t, &yt) in profiles.profiles.iter().zip(&y) {
+        let weight: f64 = t.members.iter().map(|&i| weights[i]).sum();
+        if weight > 0.0 {
+            // seated ≤ y_t: the profile's weight counts once it has a seat.
+            let seated = m.binary(weight);
+            m.row(f64::NEG_INFINITY, 0.0, vec![(seated, 1.0), (yt, -1.0)]);
+        }
+    }
     match m.solve(settings)? {
-        Outcome::Optimal(s) => Ok(Some((panel_from(&s, &x), s.objective))),
+        Outcome::Optimal(s) => Ok(Some((panel_from(&s, profiles, &y), s.objective))),
         Outcome::Infeasible => Ok(None),
         Outcome::TimedOut(_) => Err(Error::Solver(
             "the panel program hit the solver's time limit".into(),
@@ -135,9 +165,10 @@ pub fn best_panel(
 /// relaxation; when feasible, finds the people who fit on no panel.
 pub fn check(instance: &Instance, settings: &Settings) -> Result<Feasibility, Error> {
     let n = instance.n();
+    let profiles = Profiles::new(instance);
     let mut solves = 1;
-    let Some((example, _)) = best_panel(instance, &vec![0.0; n], settings)? else {
-        let (relaxation, s) = smallest_relaxation(instance, settings)?;
+    let Some((example, _)) = best_panel(instance, &profiles, &vec![0.0; n], settings)? else {
+        let (relaxation, s) = smallest_relaxation(instance, &profiles, settings)?;
         return Ok(Feasibility {
             example: None,
             relaxation: Some(relaxation),
@@ -145,7 +176,7 @@ pub fn check(instance: &Instance, settings: &Settings) -> Result<Feasibility, Er
             solves: solves + s,
         });
     };
-    let (unselectable, s) = unselectable_people(instance, &example, settings)?;
+    let (unselectable, s) = unselectable_people(instance, &profiles, &example, settings)?;
     solves += s;
     Ok(Feasibility {
         example: Some(example),
@@ -156,12 +187,16 @@ pub fn check(instance: &Instance, settings: &Settings) -> Result<Feasibility, Er
 }
 
 /// People in no feasible panel. Starting from one feasible panel, covers
-/// people panel by panel: each round solves for the panel with the most
-/// not-yet-covered people; when that maximum is 0 the rest are proven
-/// unselectable. A panel also covers everyone who could swap in for a member
-/// of the same profile without breaking the household rule.
+/// people panel by panel. A panel covers everyone who could swap in for a
+/// member of the same profile without breaking the household rule; from
+/// each panel, single swaps that keep every quota (one member out, one
+/// person of an uncovered profile in) give further panels at no solver
+/// cost; only when no swap helps does a round solve for the panel seating
+/// the most uncovered people, and when that maximum is 0 the rest are
+/// proven unselectable.
 pub fn unselectable_people(
     instance: &Instance,
+    profiles: &Profiles,
     first: &Panel,
     settings: &Settings,
 ) -> Result<(Vec<usize>, usize), Error> {
@@ -172,9 +207,7 @@ pub fn unselectable_people(
         by_profile.entry(p.values.as_slice()).or_default().push(i);
     }
     let mut covered = vec![false; n];
-    let mut solves = 0;
-    let mut panel = first.clone();
-    loop {
+    let cover = |panel: &Panel, covered: &mut Vec<bool>| {
         for &m in panel.members() {
             for &j in &by_profile[people[m].values.as_slice()] {
                 if covered[j] {
@@ -191,12 +224,33 @@ pub fn unselectable_people(
                 }
             }
         }
+    };
+    let mut solves = 0;
+    let mut panel = first.clone();
+    loop {
+        let mut queue = vec![panel];
+        while let Some(p) = queue.pop() {
+            cover(&p, &mut covered);
+            // One person per profile not yet covered (a profile of people
+            // without housemates is covered whole or not at all; everyone
+            // in a household is a profile of one).
+            for t in &profiles.profiles {
+                let j = t.members[0];
+                if covered[j] {
+                    continue;
+                }
+                if let Some(next) = swapped_in(instance, &p, j) {
+                    cover(&next, &mut covered);
+                    queue.push(next);
+                }
+            }
+        }
         if covered.iter().all(|&c| c) {
             return Ok((Vec::new(), solves));
         }
         let weights: Vec<f64> = covered.iter().map(|&c| if c { 0.0 } else { 1.0 }).collect();
         solves += 1;
-        match best_panel(instance, &weights, settings)? {
+        match best_panel(instance, profiles, &weights, settings)? {
             Some((p, value)) if value > 0.5 => panel = p,
             _ => {
                 return Ok(((0..n).filter(|&i| !covered[i]).collect(), solves));
@@ -205,15 +259,52 @@ pub fn unselectable_people(
     }
 }
 
+/// `panel` with person `j` in place of one member, if some member can go
+/// without breaking a quota or the household rule.
+fn swapped_in(instance: &Instance, panel: &Panel, j: usize) -> Option<Panel> {
+    let people = &instance.pool.people;
+    let values = &instance.quotas.values;
+    if panel.contains(j) {
+        return None;
+    }
+    let mut count = vec![0u32; values.len()];
+    for &m in panel.members() {
+        for &v in &people[m].values {
+            count[v] += 1;
+        }
+    }
+    let out = panel.members().iter().copied().find(|&m| {
+        let keeps = people[m]
+            .values
+            .iter()
+            .zip(&people[j].values)
+            .all(|(&vm, &vj)| {
+                vm == vj || (count[vm] > values[vm].min && count[vj] < values[vj].max)
+            });
+        keeps
+            && !instance
+                .households
+                .housemates(j)
+                .any(|h| h != m && panel.contains(h))
+    })?;
+    let members: Vec<usize> = panel
+        .members()
+        .iter()
+        .map(|&m| if m == out { j } else { m })
+        .collect();
+    Some(Panel::new(members))
+}
+
 /// The smallest total change of bounds that makes the quotas feasible.
 fn smallest_relaxation(
     instance: &Instance,
+    profiles: &Profiles,
     settings: &Settings,
 ) -> Result<(Relaxation, usize), Error> {
-    if let Some(changes) = relax(instance, true, settings)? {
+    if let Some(changes) = relax(instance, profiles, true, settings)? {
         return Ok((Relaxation::WithinFlex(changes), 1));
     }
-    if let Some(changes) = relax(instance, false, settings)? {
+    if let Some(changes) = relax(instance, profiles, false, settings)? {
         return Ok((Relaxation::BeyondFlex(changes), 2));
     }
     Ok((Relaxation::None, 2))
@@ -221,13 +312,14 @@ fn smallest_relaxation(
 
 fn relax(
     instance: &Instance,
+    profiles: &Profiles,
     respect_flex: bool,
     settings: &Settings,
 ) -> Result<Option<Vec<BoundChange>>, Error> {
     let k = instance.k as f64;
     let mut m = Model::new(Sense::Minimise);
-    let x: Vec<Var> = (0..instance.n()).map(|_| m.binary(0.0)).collect();
-    add_panel_rows(instance, &mut m, &x);
+    let y = counts(profiles, &mut m);
+    add_panel_rows(instance, profiles, &mut m, &y);
     let q = &instance.quotas;
     // Smallest total change first; among those, the fewest bounds changed
     // (a typo'd bound is then fixed where it is, not spread over others):
@@ -251,10 +343,10 @@ fn relax(
             let used = m.binary(1.0);
             m.row(f64::NEG_INFINITY, 0.0, vec![(slack, 1.0), (used, -range)]);
         }
-        let mut terms = value_terms(instance, &x, v);
+        let mut terms = value_terms(instance, profiles, &y, v);
         terms.push((lo, 1.0));
         m.row(min, f64::INFINITY, terms);
-        let mut terms = value_terms(instance, &x, v);
+        let mut terms = value_terms(instance, profiles, &y, v);
         terms.push((hi, -1.0));
         m.row(f64::NEG_INFINITY, max, terms);
         slacks.push((lo, hi));

@@ -94,6 +94,7 @@ pub fn seat(options: &SeatOptions) -> Result<Seated, Error> {
         fixed_rounds: options.fixed_rounds.min(rounds),
     };
     let plan = seating::solve(&problem, &options.seed, options.effort)?;
+    let used = seating::capped_effort(options.effort, problem.n, problem.open_rounds());
     let seconds = started.elapsed().as_secs_f64();
     let describe = |c: &Constraint| c.describe(&members);
     let a = seating::assess(&problem, &plan, &describe);
@@ -184,8 +185,18 @@ pub fn seat(options: &SeatOptions) -> Result<Seated, Error> {
     }
     let _ = writeln!(
         report,
-        "Search: simulated annealing then tabu search, seed \"{}\", effort {} swaps per member per round",
-        options.seed, options.effort
+        "Search: simulated annealing then tabu search, seed \"{}\", effort {} swaps per member per round{}",
+        options.seed,
+        used,
+        if used < options.effort {
+            format!(
+                " (lowered from {}: a search tries at most {} swaps in all)",
+                options.effort,
+                seating::MAX_MOVES
+            )
+        } else {
+            String::new()
+        }
     );
     out.add("seating-report.txt", report.clone());
     Ok(Seated {

@@ -87,6 +87,15 @@ impl Problem {
             .any(|c| c.kind == Kind::Absent && c.applies(round) && c.members.contains(&i))
     }
 
+    /// Rounds the search may change (all but those kept as they were).
+    pub fn open_rounds(&self) -> usize {
+        if self.previous.is_some() {
+            self.rounds - self.fixed_rounds.min(self.rounds)
+        } else {
+            self.rounds
+        }
+    }
+
     /// Members present in `round` (for a fixed round: those the previous
     /// plan seated, so newcomers join from the first open round).
     pub fn present(&self, round: usize) -> Vec<usize> {
