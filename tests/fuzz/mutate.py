@@ -3,11 +3,13 @@
 
     python3 tests/fuzz/mutate.py BINARY [--runs N] [--seed S] [--timeout SECONDS]
 
-Makes a small pool and quotas (`synth`) and an audit bundle (`lottery`,
-`draw`), then N times mutates one input (bytes deleted, duplicated,
-inserted or replaced; lines swapped, duplicated or dropped; a cell made
-huge, negative, non-UTF-8 or full of quotes) and runs `check`, `select`
-or `verify` on it. Reports the exit codes seen; fails (exit 1) on any
+Makes a small pool and quotas (`synth`), an audit bundle (`lottery`,
+`draw`), the example assembly (`synth --assembly-example`, with a small
+search effort) and a seating of it, then N times mutates one input (bytes
+deleted, duplicated, inserted or replaced; lines swapped, duplicated or
+dropped; a cell made huge, negative, non-UTF-8 or full of quotes) and runs
+`check`, `select` or `verify`, or `seat`, `rota`, `programme` or `plan`,
+on it. Reports the exit codes seen; fails (exit 1) on any
 panic (exit 101 or "panicked" on stderr) or any run past the timeout.
 The test suite runs it at a small size; run it for hours on demand with
 a large --runs.
@@ -62,6 +64,32 @@ def run(args, timeout):
     return p.returncode, p.stderr
 
 
+def logistics_case(k, case, choice, files, rng):
+    """Writes the assembly's files into `case`, one of those the command
+    reads mutated, and returns the command."""
+    reads = {
+        3: ["members.csv", "constraints.csv"],
+        4: ["seating.csv", "rota-facilitators.csv"],
+        5: ["assembly.toml", "speakers.csv"],
+        6: ["assembly.toml", "members.csv", "constraints.csv", "facilitators.csv",
+            "speakers.csv"],
+    }[choice]
+    victim = rng.choice(reads)
+    for name, data in files.items():
+        open(f"{case}/{name}", "wb").write(mutate(data, rng) if name == victim else data)
+    if choice == 3:
+        return [k, "seat", "--members", f"{case}/members.csv", "--constraints",
+                f"{case}/constraints.csv", "--table-size", "8", "--rounds", "3",
+                "--balance", "gender,age", "--effort", "20", "--out", f"{case}/out"]
+    if choice == 4:
+        return [k, "rota", "--seating", f"{case}/seating.csv", "--facilitators",
+                f"{case}/rota-facilitators.csv", "--effort", "20", "--out", f"{case}/out"]
+    if choice == 5:
+        return [k, "programme", f"{case}/assembly.toml", "--out", f"{case}/out"]
+    return [k, "plan", f"{case}/assembly.toml", "--issued", "2027-01-01T00:00:00Z",
+            "--out", f"{case}/out"]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("binary")
@@ -82,6 +110,23 @@ def main():
                         "--seed-format", "text", "--seed-source", "fuzz"], check=True, capture_output=True)
         subprocess.run([k, "draw", bundle, "--seed", "s"], check=True, capture_output=True)
         files = {n: open(f"{base}/{n}", "rb").read() for n in ["pool.csv", "quotas.csv"]}
+        asm = os.path.join(work, "assembly")
+        subprocess.run([k, "synth", "--assembly-example", "--out", asm], check=True,
+                       capture_output=True)
+        text = open(f"{asm}/assembly.toml", "rb").read()
+        # A small search: the fuzzing is of the readers, not the search.
+        text = text.replace(b"effort = 5000", b"effort = 20")
+        text = text.replace(b'[rota]\n', b'[rota]\neffort = 20\n')
+        open(f"{asm}/assembly.toml", "wb").write(text)
+        logistics = {n: open(f"{asm}/{n}", "rb").read() for n in os.listdir(asm)}
+        seated = os.path.join(work, "seated")
+        subprocess.run([k, "seat", "--members", f"{asm}/members.csv", "--table-size", "8",
+                        "--rounds", "3", "--effort", "20", "--out", seated], check=True,
+                       capture_output=True)
+        logistics["seating.csv"] = open(f"{seated}/seating.csv", "rb").read()
+        # rota alone knows rounds, not the assembly's days: no availability.
+        logistics["rota-facilitators.csv"] = b"\n".join(
+            b",".join(line.split(b",")[:3]) for line in logistics["facilitators.csv"].split(b"\n"))
         bundle_files = sorted(f for f in os.listdir(bundle))
         codes = collections.Counter()
         bad = []
@@ -89,8 +134,12 @@ def main():
             case = os.path.join(work, f"case{r % 4}")
             shutil.rmtree(case, ignore_errors=True)
             os.makedirs(case)
-            choice = rng.randrange(3)
-            if choice < 2:
+            # check, select, verify; then seat, rota, programme and, less
+            # often (a second each), plan.
+            choice = rng.choices(range(7), weights=[6, 6, 6, 3, 3, 3, 1])[0]
+            if choice >= 3:
+                args = logistics_case(k, case, choice, logistics, rng)
+            elif choice < 2:
                 pool, quotas = files["pool.csv"], files["quotas.csv"]
                 if rng.random() < 0.6:
                     pool = mutate(pool, rng)
@@ -115,6 +164,8 @@ def main():
             codes[code] += 1
             if (r + 1) % 5000 == 0:
                 print(f"... {r + 1} runs, {len(bad)} problems", flush=True)
+            if os.environ.get("FUZZ_DEBUG"):
+                print(args[1], code, err[:200])
             if code == "timeout" or code == 101 or b"panicked" in err:
                 bad.append((args[1], code, err[-300:]))
         print(f"{a.runs} runs, exit codes: {dict(sorted(codes.items(), key=str))}")

@@ -509,9 +509,10 @@ fn pipes_are_refused_and_quoted_cells_are_bounded() {
 }
 
 /// The mutation fuzzer (tests/fuzz/mutate.py) at a small size: mutated
-/// pools, quotas and bundle files through check, select and verify never
-/// panic and never run past the timeout. Run it for hours with a large
-/// --runs.
+/// pools, quotas and bundle files through check, select and verify, and
+/// mutated assembly files, members, rules, facilitators, speakers and
+/// seatings through seat, rota, programme and plan, never panic and never
+/// run past the timeout. Run it for hours with a large --runs.
 #[test]
 fn mutated_inputs_never_panic_or_hang() {
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz/mutate.py");
