@@ -153,6 +153,7 @@ fn run_command() -> i32 {
             return exit::OK;
         }
     };
+    let options = Options::of(&cli.command);
     let result = match cli.command {
         Command::Check(a) => check::run(a),
         Command::Select(a) => select::run(a),
@@ -176,9 +177,65 @@ fn run_command() -> i32 {
             exit::USAGE
         }
         Err(e) => {
+            let e = options.name(e);
             errln!("error: {e}");
             e.exit_code()
         }
+    }
+}
+
+/// How the running command takes what library hints speak of ("the id
+/// column"): the library names no option, so the front-end adds it.
+struct Options {
+    /// (what the hint says, how to give it here), in order.
+    ways: &'static [(&'static str, &'static str)],
+}
+
+impl Options {
+    fn of(command: &Command) -> Options {
+        const INPUTS: &[(&str, &str)] = &[
+            ("the id column", "--id-column NAME"),
+            ("address columns", "--address-columns A,B"),
+        ];
+        let ways: &'static [(&str, &str)] = match command {
+            Command::Check(_) | Command::Select(_) | Command::Lottery(_) | Command::Replace(_) => {
+                INPUTS
+            }
+            Command::Seat(_) => &[
+                ("the id column", "--id-column NAME"),
+                ("the columns to balance", "--balance A,B"),
+            ],
+            Command::Plan(_) => &[
+                ("the id column", "seating.id_column in the assembly file"),
+                (
+                    "the columns to balance",
+                    "seating.balance in the assembly file",
+                ),
+            ],
+            _ => &[],
+        };
+        Options { ways }
+    }
+
+    /// `e` with each hint that speaks of something this command takes by
+    /// an option saying which (`… (--id-column NAME)`).
+    fn name(&self, e: Error) -> Error {
+        let Error::Input(mut errors) = e else {
+            return e;
+        };
+        for err in &mut errors {
+            let hint_says = |what: &str| err.hint.contains(what) || err.problem.contains(what);
+            let ways: Vec<&str> = self
+                .ways
+                .iter()
+                .filter(|(what, _)| hint_says(what))
+                .map(|(_, how)| *how)
+                .collect();
+            if !ways.is_empty() && !err.hint.is_empty() {
+                err.hint = format!("{} ({})", err.hint, ways.join("; "));
+            }
+        }
+        Error::Input(errors)
     }
 }
 

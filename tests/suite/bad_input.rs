@@ -377,9 +377,27 @@ fn ambiguous_id_column() {
         4,
         &[
             "more than one column could be the id",
-            "say which column is the id column",
+            // The library names the concept; the command line, its option.
+            "say which column is the id column (--id-column NAME)",
         ],
     );
+    // seat says which option, plan which field of the assembly file.
+    let dir = scratch("hint-options");
+    let members = write(&dir, "members.csv", b"id,g\nA,x\nB,y\n");
+    let r = kleroterion(&[
+        "seat",
+        "--members",
+        &members,
+        "--balance",
+        "age",
+        "--table-size",
+        "2",
+        "--rounds",
+        "1",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert_error(&r, 4, &["columns to balance", "(--balance A,B)"]);
 }
 
 #[test]

@@ -1,4 +1,5 @@
-//! Property tests: the importers never panic on any input, and on small
+//! Property tests: the importers, the assembly reader and the bundle reader
+//! never panic on any input (and a mutated bundle never verifies), and on small
 //! random instances the feasibility check, the people-in-no-panel list and
 //! the smallest relaxation agree with brute force over every possible panel,
 //! and every LEGACY panel meets the quotas and the household rule.
@@ -479,5 +480,146 @@ mod optimised {
                 if r.exact[i] <= 1e-12 { prop_assert_eq!(r.appearances[i], 0); }
             }
         }
+    }
+}
+
+/// A drawn bundle's files (made once with the binary) and its published
+/// commitment and seed.
+fn drawn_bundle() -> &'static (std::collections::BTreeMap<String, Vec<u8>>, String) {
+    static BUNDLE: std::sync::OnceLock<(std::collections::BTreeMap<String, Vec<u8>>, String)> =
+        std::sync::OnceLock::new();
+    BUNDLE.get_or_init(|| {
+        let dir = crate::common::scratch("prop-bundle");
+        let d = dir.to_str().unwrap();
+        let run = |args: &[&str]| {
+            let r = crate::common::kleroterion(args);
+            assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+            r
+        };
+        run(&[
+            "synth",
+            "--n",
+            "40",
+            "-k",
+            "6",
+            "--categories",
+            "3",
+            "--out",
+            d,
+        ]);
+        let bundle = format!("{d}/bundle");
+        let (pool, quotas) = (format!("{d}/pool.csv"), format!("{d}/quotas.csv"));
+        let made = run(&[
+            "lottery",
+            "--pool",
+            &pool,
+            "--quotas",
+            &quotas,
+            "-k",
+            "6",
+            "--panels",
+            "100",
+            "-q",
+            "--seed-format",
+            "text",
+            "--seed-source",
+            "event",
+            "--bundle",
+            &bundle,
+        ]);
+        let commitment = made
+            .stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("COMMITMENT "))
+            .expect("a COMMITMENT line")
+            .to_string();
+        run(&["draw", &bundle, "--seed", "s"]);
+        let files = kleroterion::files::dir::read_dir(Path::new(&bundle)).unwrap();
+        (files, commitment)
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// The bundle reader and verify never panic on a bundle with one file
+    /// cut or overwritten, and with the published commitment and seed any
+    /// change is caught: some check fails.
+    #[test]
+    fn a_mutated_bundle_never_panics_and_never_verifies(
+        which in any::<prop::sample::Index>(),
+        at in any::<prop::sample::Index>(),
+        bytes in prop::collection::vec(any::<u8>(), 0..40),
+        cut in any::<bool>(),
+    ) {
+        use kleroterion::audit::{self, Status};
+        let (original, commitment) = drawn_bundle();
+        let mut files = original.clone();
+        let names: Vec<String> = files.keys().cloned().collect();
+        let name = which.get(&names).clone();
+        let data = files.get_mut(&name).unwrap();
+        let i = at.index(data.len() + 1);
+        if cut {
+            data.truncate(i);
+        } else {
+            let end = (i + bytes.len()).min(data.len());
+            data.splice(i..end, bytes.iter().copied());
+        }
+        let changed = files[&name] != original[&name];
+        // The property is not vacuous: the bundle as drawn verifies.
+        let whole = audit::verify(
+            &audit::Bundle::from_files(Path::new("bundle"), original.clone()),
+            &audit::VerifyOptions {
+                seeds: vec!["s".into()],
+                commitments: vec![commitment.clone()],
+                resolve: false,
+                auditor: None,
+                settings: Settings::default(),
+            },
+            &mut |_| {},
+        );
+        // (Only the recomputation is left unchecked: resolve is off.)
+        let open: Vec<&String> = whole
+            .iter()
+            .filter(|c| c.status != Status::Pass)
+            .map(|c| &c.detail)
+            .collect();
+        prop_assert!(
+            open.len() == 1 && open[0].contains("not recomputed"),
+            "{:?}",
+            open
+        );
+        let bundle = audit::Bundle::from_files(Path::new("bundle"), files);
+        let options = audit::VerifyOptions {
+            seeds: vec!["s".into()],
+            commitments: vec![commitment.clone()],
+            resolve: false,
+            auditor: None,
+            settings: Settings::default(),
+        };
+        let checks = audit::verify(&bundle, &options, &mut |_| {});
+        prop_assert!(!checks.is_empty());
+        if changed {
+            prop_assert!(
+                checks.iter().any(|c| c.status == Status::Fail),
+                "{name} changed at {i} and no check failed"
+            );
+        }
+    }
+
+    /// The assembly reader never panics on a mutated example.
+    #[test]
+    fn the_assembly_reader_never_panics(
+        at in any::<prop::sample::Index>(),
+        bytes in prop::collection::vec(any::<u8>(), 0..30),
+    ) {
+        let files: std::collections::BTreeMap<_, _> =
+            kleroterion::synth::assembly_example().into_iter().collect();
+        let mut text = files["assembly.toml"].clone();
+        let i = at.index(text.len() + 1);
+        let end = (i + bytes.len()).min(text.len());
+        text.splice(i..end, bytes.iter().copied());
+        let text = String::from_utf8_lossy(&text);
+        let _ = kleroterion::logistics::assembly::Assembly::parse(Path::new("assembly.toml"), &text);
     }
 }
