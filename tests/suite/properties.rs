@@ -32,9 +32,56 @@ fn load(pool: &[u8], quotas: &[u8], k: usize, address: Vec<String>) -> Option<In
 /// delimiter, line ending, BOM and ragged rows.
 fn csv_like() -> impl Strategy<Value = Vec<u8>> {
     let cell = prop::sample::select(vec![
-        "id", "gender", "f", "m", "age", "young", "old", "1", "2", "-1", "1.5", "", " F ", "\"",
-        "a\"b", "min", "max", "feature", "value", "category", "name", "x;y", "é", "kind",
-        "members", "apart", "pin", "absent", "together", "table", "rounds", "f m", "99",
+        "id",
+        "gender",
+        "f",
+        "m",
+        "age",
+        "young",
+        "old",
+        "1",
+        "2",
+        "-1",
+        "1.5",
+        "",
+        " F ",
+        "\"",
+        "a\"b",
+        "min",
+        "max",
+        "feature",
+        "value",
+        "category",
+        "name",
+        "x;y",
+        "é",
+        "kind",
+        "members",
+        "apart",
+        "pin",
+        "absent",
+        "together",
+        "table",
+        "rounds",
+        "f m",
+        "99",
+        "role",
+        "lead",
+        "note-taker",
+        "available",
+        "topic",
+        "perspective",
+        "minutes",
+        "informant",
+        "advocate",
+        "testimony",
+        "side",
+        "energy",
+        "context",
+        "w1-sat",
+        "weekend-1",
+        "0",
+        "100000",
     ]);
     (
         prop::collection::vec(prop::collection::vec(cell, 0..6), 0..8),
@@ -604,6 +651,28 @@ proptest! {
                 checks.iter().any(|c| c.status == Status::Fail),
                 "{name} changed at {i} and no check failed"
             );
+        }
+    }
+
+    /// The facilitators and speakers readers never panic on CSV-shaped
+    /// input (speakers against the example assembly).
+    #[test]
+    fn facilitator_and_speaker_readers_never_panic(
+        facilitators in csv_like(), speakers in csv_like(), rounds in 1usize..5
+    ) {
+        use kleroterion::logistics::{assembly::Assembly, programme, rota};
+        let files: std::collections::BTreeMap<_, _> =
+            kleroterion::synth::assembly_example().into_iter().collect();
+        let text = String::from_utf8_lossy(&files["assembly.toml"]).into_owned();
+        let assembly = Assembly::parse(Path::new("assembly.toml"), &text).unwrap();
+        if let Ok(t) = Table::parse(Path::new("facilitators.csv"), &facilitators) {
+            let words = |w: &str| w.parse::<usize>().ok().map(|r| vec![r.saturating_sub(1)]);
+            if let Ok(fs) = rota::facilitators_from_table(&t, rounds, &words, "round numbers") {
+                prop_assert!(fs.iter().all(|f| !f.id.is_empty()));
+            }
+        }
+        if let Ok(t) = Table::parse(Path::new("speakers.csv"), &speakers) {
+            let _ = programme::from_table(&t, &assembly);
         }
     }
 
