@@ -244,7 +244,7 @@ impl Options {
 pub enum Fair {
     /// Maximise the lowest selection probability, then the next lowest, and so on.
     Leximin,
-    /// Maximise the lowest selection probability only.
+    /// Maximise the lowest selection probability (certified); above it, the LEXIMIN distribution when the relaxation reaches it.
     Maximin,
     /// Maximise the product of selection probabilities.
     Nash,

@@ -17,7 +17,7 @@ use super::{PoolArgs, print_warnings, progress_bar, show_progress, write_and_sho
 pub enum Algorithm {
     /// Maximise the lowest selection probability, then the next lowest, and so on (Flanigan et al. 2021).
     Leximin,
-    /// Maximise the lowest selection probability only.
+    /// Maximise the lowest selection probability (certified); above it, the LEXIMIN distribution when the relaxation reaches it.
     Maximin,
     /// Maximise the product of selection probabilities (Σ log π).
     Nash,

@@ -1,5 +1,6 @@
-//! LEXIMIN (and MAXIMIN, its first stage) by column generation (the stages
-//! over panels price at smoothed duals).
+//! LEXIMIN (and MAXIMIN, which takes the same route and certifies its first
+//! stage) by column generation (the stages over panels price at smoothed
+//! duals).
 //!
 //! LEXIMIN first tries the short way: it computes LEXIMIN over the quota
 //! polytope's LP relaxation (one small LP per stage, no panels), then asks
@@ -65,13 +66,18 @@ fn to_fix(
 
 impl Run<'_, '_> {
     /// LEXIMIN (by its relaxation first, unless the options say otherwise)
-    /// or MAXIMIN. Returns the last LP solution, whose columns are the
-    /// distribution.
+    /// or MAXIMIN. MAXIMIN takes the same route: the LEXIMIN maximises the
+    /// minimum too, and reaching the relaxation's LEXIMIN is much quicker
+    /// than column generation for the minimum alone, so a MAXIMIN run
+    /// returns the LEXIMIN distribution (the fairest of those with the
+    /// optimal minimum) when the relaxation is tight, and stops after the
+    /// first stage of the stage form otherwise. Returns the last LP
+    /// solution, whose columns are the distribution.
     pub(super) fn leximin(
         &mut self,
         progress: &mut dyn FnMut(&Progress),
     ) -> Result<crate::solver::LpSolution, Error> {
-        if self.options.objective == Objective::Leximin && self.options.relaxation_first {
+        if self.options.relaxation_first {
             if let Some(last) = self.by_relaxation(progress)? {
                 return Ok(last);
             }
