@@ -194,7 +194,15 @@ pub fn recover(dir: &Path) {
 /// then removes the journal.
 fn finish_journal(dir: &Path, journal: &Path, pid: u32) {
     if let Ok(text) = std::fs::read_to_string(journal) {
-        for name in text.lines().filter(|n| !n.is_empty()) {
+        // Only names inside `dir` (a journal is ours, but the folder may be
+        // shared: nothing outside it is ever renamed).
+        let inside = |n: &str| {
+            !n.is_empty()
+                && Path::new(n)
+                    .components()
+                    .all(|c| matches!(c, std::path::Component::Normal(_)))
+        };
+        for name in text.lines().filter(|n| inside(n)) {
             let path = dir.join(name);
             let tmp = temporary_of(&path, pid);
             if tmp.is_file() {
@@ -526,6 +534,38 @@ mod tests {
             std::fs::read_to_string(root.join("a.txt")).unwrap(),
             "new a"
         );
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn a_dead_writers_journal_is_finished_inside_its_folder_only() {
+        if !Path::new("/proc/self").exists() {
+            return; // dead runs cannot be told from live ones here
+        }
+        let root = scratch("journal");
+        let dir = root.join("out");
+        std::fs::create_dir_all(&dir).unwrap();
+        let dead = u32::MAX;
+        for (name, old, new) in [("a.csv", "old a", "new a"), ("b.txt", "old b", "new b")] {
+            std::fs::write(dir.join(name), old).unwrap();
+            std::fs::write(temporary_of(&dir.join(name), dead), new).unwrap();
+        }
+        // A name outside the folder is never followed.
+        std::fs::write(root.join("escape"), "mine").unwrap();
+        std::fs::write(temporary_of(&root.join("escape"), dead), "theirs").unwrap();
+        std::fs::write(
+            dir.join(format!("{JOURNAL}{dead}")),
+            "a.csv\nb.txt\n../escape\n/etc/passwd\n",
+        )
+        .unwrap();
+        recover(&dir);
+        assert_eq!(std::fs::read_to_string(dir.join("a.csv")).unwrap(), "new a");
+        assert_eq!(std::fs::read_to_string(dir.join("b.txt")).unwrap(), "new b");
+        assert_eq!(
+            std::fs::read_to_string(root.join("escape")).unwrap(),
+            "mine"
+        );
+        assert!(!dir.join(format!("{JOURNAL}{dead}")).exists());
         let _ = std::fs::remove_dir_all(&root);
     }
 
