@@ -23,6 +23,8 @@ pub struct SelectionReport<'a> {
     pub timings: &'a [(String, f64)],
     /// Largest |π from panels − π computed| found by the checks.
     pub check_deviation: f64,
+    /// The optimisation's time limit in seconds, if one was set.
+    pub time_limit: Option<f64>,
 }
 
 fn pct(x: f64) -> String {
@@ -95,6 +97,15 @@ impl SelectionReport<'_> {
         let _ = writeln!(s, "Solver: {}", self.settings.describe());
         let _ = writeln!(
             s,
+            "Time limit of the optimisation: {}",
+            match (self.time_limit, c.complete) {
+                (None, _) => "none".to_string(),
+                (Some(t), true) => format!("{t} s (finished within it)"),
+                (Some(t), false) => format!("{t} s (reached: the run stopped there)"),
+            }
+        );
+        let _ = writeln!(
+            s,
             "Tolerances: pricing {:e}, fixing dual {:e}, checks {:e}",
             crate::selection::optimise::PRICING_TOLERANCE,
             crate::selection::optimise::FIX_TOLERANCE,
@@ -131,13 +142,34 @@ impl SelectionReport<'_> {
             self.pi.iter().sum::<f64>()
         );
         if let Some(first) = c.stages.first() {
-            let _ = writeln!(
-                s,
-                "Optimality certificate for the minimum: LP value {} and dual bound {} (gap {:.2e}): no distribution over quota-satisfying panels gives everyone more than the bound.",
-                pct(first.value),
-                pct(first.bound),
-                (first.bound - first.value).max(0.0)
-            );
+            // NASH's one stage is the geometric mean; the others' first
+            // stage is the minimum.
+            let (what, meaning) = if c.objective == crate::selection::optimise::Objective::Nash {
+                (
+                    "the geometric mean",
+                    "no distribution over quota-satisfying panels has a higher geometric mean of chances than the bound",
+                )
+            } else {
+                (
+                    "the minimum",
+                    "no distribution over quota-satisfying panels gives everyone more than the bound",
+                )
+            };
+            if first.bound.is_finite() {
+                let _ = writeln!(
+                    s,
+                    "Optimality certificate for {what}: LP value {} and dual bound {} (gap {:.2e}): {meaning}.",
+                    pct(first.value),
+                    pct(first.bound),
+                    (first.bound - first.value).max(0.0)
+                );
+            } else {
+                let _ = writeln!(
+                    s,
+                    "No certificate for {what}: the run stopped before a bound was proven (value reached {}).",
+                    pct(first.value)
+                );
+            }
         }
         let unselectable: Vec<&str> = c
             .unselectable
@@ -194,7 +226,11 @@ impl SelectionReport<'_> {
             t.row(vec![
                 (n + 1).to_string(),
                 pct(st.value),
-                pct(st.bound),
+                if st.bound.is_finite() {
+                    pct(st.bound)
+                } else {
+                    "none".to_string()
+                },
                 st.fixed.to_string(),
                 st.lp_solves.to_string(),
                 st.pricing_solves.to_string(),

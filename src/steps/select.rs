@@ -147,6 +147,7 @@ pub fn select(
         settings: &settings,
         timings: &timings,
         check_deviation,
+        time_limit: options.time_limit,
     };
     let text = report.render();
     out.add("report.txt", text.clone());

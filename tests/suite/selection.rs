@@ -377,6 +377,22 @@ fn a_time_limit_stops_cleanly_with_a_valid_distribution() {
     );
     let report = std::fs::read_to_string(dir.join("report.txt")).unwrap();
     assert!(report.contains("STOPPED AT THE TIME LIMIT"), "{report}");
+    assert!(
+        report.contains("Time limit of the optimisation: 0.05 s (reached"),
+        "{report}"
+    );
+    // NASH stopped early says it has no certificate, and never "inf".
+    let (r, dir) = select(&case, "nash", "t", &["--time-limit", "0.05"]);
+    assert_eq!(r.code, 8, "{}{}", r.stdout, r.stderr);
+    let report = std::fs::read_to_string(dir.join("report.txt")).unwrap();
+    assert!(
+        report.contains("No certificate for the geometric mean"),
+        "{report}"
+    );
+    assert!(
+        !report.contains("inf%") && !report.contains("gap inf"),
+        "{report}"
+    );
     assert_distribution_valid(&case, &dir);
     assert_meets_quotas(&dir.join("selected.csv"), &case.quotas, case.k);
 }
