@@ -238,6 +238,35 @@ impl SelectionReport<'_> {
         }
         let _ = writeln!(s, "Stages");
         s.push_str(&t.render());
+        let binding: Vec<String> = c
+            .stages
+            .iter()
+            .enumerate()
+            .filter(|(_, st)| !st.binding.is_empty())
+            .map(|(n, st)| {
+                let quotas: Vec<String> = st
+                    .binding
+                    .iter()
+                    .map(|&(v, at_min)| {
+                        format!(
+                            "{} {}",
+                            self.instance.quotas.label(v),
+                            if at_min { "minimum" } else { "maximum" }
+                        )
+                    })
+                    .collect();
+                format!("  stage {}: {}", n + 1, quotas.join(", "))
+            })
+            .collect();
+        if !binding.is_empty() {
+            let _ = writeln!(
+                s,
+                "Quotas that bind each stage (from the duals of the stage's LP: these bounds are why the stage's people cannot have more)"
+            );
+            for b in binding {
+                let _ = writeln!(s, "{b}");
+            }
+        }
         if let Some(target) = &c.target {
             let _ = writeln!(
                 s,

@@ -595,3 +595,37 @@ fn leximin_is_exact_by_an_independent_person_level_check() {
         );
     }
 }
+
+/// The report names the quotas that bind a stage: with ten women and two
+/// men for a panel of two of each, women's chance (2 in 10) is held down
+/// by their maximum.
+#[test]
+fn the_report_names_the_quotas_that_bind_each_stage() {
+    let dir = scratch("binding");
+    let mut pool = String::from("id,gender\n");
+    for i in 0..10 {
+        pool.push_str(&format!("w{i},f\n"));
+    }
+    pool.push_str("m0,m\nm1,m\n");
+    let case = Case {
+        name: "binding",
+        pool: Path::new(&write(&dir, "pool.csv", pool.as_bytes())).to_path_buf(),
+        quotas: Path::new(&write(
+            &dir,
+            "quotas.csv",
+            b"feature,value,min,max\ngender,f,2,2\ngender,m,2,2\n",
+        ))
+        .to_path_buf(),
+        k: 4,
+        address: &[],
+    };
+    let (r, out) = select(&case, "leximin", "b", &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let report = std::fs::read_to_string(out.join("report.txt")).unwrap();
+    let stage1 = report
+        .lines()
+        .find(|l| l.trim_start().starts_with("stage 1:"))
+        .unwrap_or_else(|| panic!("no binding quotas in:\n{report}"));
+    assert!(stage1.contains("gender=f maximum"), "{stage1}");
+    assert!(!stage1.contains("gender=m"), "{stage1}");
+}

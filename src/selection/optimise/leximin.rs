@@ -18,6 +18,9 @@ use super::oracle::RelaxedStage;
 use super::peel;
 use super::*;
 
+/// Quota bounds binding a stage: (quota value, at its minimum?).
+type Binding = Vec<(usize, bool)>;
+
 /// Column generation aiming at the relaxation's LEXIMIN stops as soon as
 /// every profile has at least 1 − this of its target share.
 pub const TARGET_TOLERANCE: f64 = 1e-9;
@@ -100,7 +103,8 @@ impl Run<'_, '_> {
         let total_selectable = self.selectable.iter().filter(|&&s| s).count();
         let mut fixed: Vec<Option<f64>> = vec![None; n_profiles];
         let mut stage_of = vec![usize::MAX; n_profiles];
-        let mut relaxed: Vec<(f64, f64)> = Vec::new(); // (value, seconds)
+        // Per stage: value, seconds, binding quotas.
+        let mut relaxed: Vec<(f64, f64, Binding)> = Vec::new();
         let mut n_fixed = 0;
         let mut relaxation = self
             .oracle
@@ -111,6 +115,7 @@ impl Run<'_, '_> {
                 value,
                 prices,
                 shares,
+                binding,
             }) = relaxation.stage(&fixed)
             else {
                 return Ok(None);
@@ -127,7 +132,7 @@ impl Run<'_, '_> {
                 stage_of[t] = relaxed.len();
             }
             n_fixed += newly.len();
-            relaxed.push((value, clock.elapsed().as_secs_f64()));
+            relaxed.push((value, clock.elapsed().as_secs_f64(), binding));
             if self.out_of_time() {
                 return Ok(None);
             }
@@ -170,7 +175,7 @@ impl Run<'_, '_> {
                 lowest_share[stage_of[t]] = lowest_share[stage_of[t]].min(share);
             }
         }
-        for (s, &(value, seconds)) in relaxed.iter().enumerate() {
+        for (s, (value, seconds, binding)) in relaxed.into_iter().enumerate() {
             self.stages.push(Stage {
                 value: lowest_share[s],
                 bound: value,
@@ -178,6 +183,7 @@ impl Run<'_, '_> {
                 lp_solves: 1,
                 pricing_solves: 0,
                 seconds,
+                binding,
             });
         }
         self.target = Some(TargetRun {
@@ -249,6 +255,7 @@ impl Run<'_, '_> {
                 lp_solves: self.lp_solves - lp0,
                 pricing_solves: self.oracle.solves - pr0,
                 seconds: stage_start.elapsed().as_secs_f64(),
+                binding: Vec::new(),
             });
             if !self.complete
                 || self.options.objective == Objective::Maximin

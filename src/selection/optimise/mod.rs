@@ -130,6 +130,10 @@ pub struct Stage {
     pub lp_solves: usize,
     pub pricing_solves: usize,
     pub seconds: f64,
+    /// The quota bounds that bind the stage, from the duals of the
+    /// relaxation's stage LP: (quota value, at its minimum?). Empty where
+    /// the stage was not solved over the relaxation.
+    pub binding: Vec<(usize, bool)>,
 }
 
 /// Solver-independent tolerances, recorded in reports.

@@ -136,6 +136,7 @@ impl Run<'_, '_> {
                     lp_solves: self.lp_solves - lp0,
                     pricing_solves: self.oracle.solves - pr0,
                     seconds: start.elapsed().as_secs_f64(),
+                    binding: Vec::new(),
                 });
                 return Ok(last);
             }
@@ -157,6 +158,7 @@ impl Run<'_, '_> {
             lp_solves: self.lp_solves - lp0,
             pricing_solves: self.oracle.solves - pr0,
             seconds: start.elapsed().as_secs_f64(),
+            binding: Vec::new(),
         });
         Ok(last)
     }

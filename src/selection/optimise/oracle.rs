@@ -14,6 +14,9 @@ pub(super) struct RelaxedLeximin {
     x: Vec<LpCol>,
     z: LpCol,
     sizes: Vec<f64>,
+    /// Per quota value: its row, and its bounds (min, max).
+    value_rows: Vec<LpRow>,
+    bounds: Vec<(f64, f64)>,
 }
 
 /// The optimum of one stage of [`RelaxedLeximin`].
@@ -25,7 +28,14 @@ pub(super) struct RelaxedStage {
     pub(super) prices: Vec<f64>,
     /// Share (count / size) per profile in the optimal point.
     pub(super) shares: Vec<f64>,
+    /// The quota bounds that bind the stage: (value, at its minimum?) for
+    /// each value whose row has a nonzero dual at a bound.
+    pub(super) binding: Vec<(usize, bool)>,
 }
+
+/// A quota value's row dual above this (the stage's objective is z ≤ 1)
+/// marks its bound as binding the stage.
+const BINDING_DUAL: f64 = 1e-9;
 
 impl RelaxedLeximin {
     /// Solves the current stage; None if the LP fails (numerically).
@@ -38,7 +48,29 @@ impl RelaxedLeximin {
                 .collect(),
             |t| f64::from(u8::from(fixed[t].is_none())),
         );
+        let binding = self
+            .value_rows
+            .iter()
+            .zip(&self.bounds)
+            .enumerate()
+            .filter(|(_, (r, _))| solution.dual(**r).abs() > BINDING_DUAL)
+            .filter_map(|(v, (&r, &(min, max)))| {
+                // In this maximisation a positive dual is a maximum that
+                // holds the stage down, a negative one a minimum (the side
+                // is told by the sign, since a quota's minimum may equal its
+                // maximum), and the row must be at that bound.
+                let at = solution.row_value(r);
+                if solution.dual(r) > 0.0 && at >= max - 1e-6 {
+                    Some((v, false))
+                } else if solution.dual(r) < 0.0 && at <= min + 1e-6 {
+                    Some((v, true))
+                } else {
+                    None
+                }
+            })
+            .collect();
         Some(RelaxedStage {
+            binding,
             value: solution.objective,
             prices,
             shares: self
@@ -202,8 +234,9 @@ impl<'a> PanelOracle<'a> {
 
     /// The quota polytope as an LP (costs 0): a count per profile within
     /// its bounds, k in all, every quota value within its bounds, at most
-    /// one per household. Returns the LP and the count columns.
-    fn polytope(&self) -> (Lp, Vec<LpCol>) {
+    /// one per household. Returns the LP, the count columns and the quota
+    /// values' rows.
+    fn polytope(&self) -> (Lp, Vec<LpCol>, Vec<LpRow>) {
         let limits = self.whole();
         let mut lp = Lp::new(Sense::Maximise, &self.settings);
         let k = self.instance.k as f64;
@@ -240,14 +273,15 @@ impl<'a> PanelOracle<'a> {
                 )
             })
             .collect();
-        (lp, x)
+        (lp, x, value_rows)
     }
 
     /// The optimum of the pricing program's LP relaxation: an upper bound
     /// on the worth of every panel at these weights.
     pub fn relaxed_bound(&mut self, weights: &[f64]) -> Result<f64, Error> {
         if self.relaxation.is_none() {
-            self.relaxation = Some(self.polytope());
+            let (lp, x, _) = self.polytope();
+            self.relaxation = Some((lp, x));
         }
         let (lp, x) = self.relaxation.as_mut().expect("built above");
         for (t, &w) in weights.iter().enumerate() {
@@ -263,7 +297,7 @@ impl<'a> PanelOracle<'a> {
     /// LEXIMIN over the quota polytope's LP relaxation (the polytope, not
     /// the panels in it), ready for its first stage.
     pub(super) fn relaxed_leximin(&self, sizes: &[f64], selectable: &[bool]) -> RelaxedLeximin {
-        let (mut lp, x) = self.polytope();
+        let (mut lp, x, value_rows) = self.polytope();
         let share_rows: Vec<Option<LpRow>> = (0..x.len())
             .map(|t| {
                 selectable[t].then(|| {
@@ -276,12 +310,21 @@ impl<'a> PanelOracle<'a> {
         let z_entries: Vec<(LpRow, f64)> =
             share_rows.iter().flatten().map(|&r| (r, -1.0)).collect();
         let z = lp.add_col(1.0, 0.0, 1.0, &z_entries);
+        let bounds = self
+            .instance
+            .quotas
+            .values
+            .iter()
+            .map(|q| (f64::from(q.min), f64::from(q.max)))
+            .collect();
         RelaxedLeximin {
             lp,
             share_rows,
             x,
             z,
             sizes: sizes.to_vec(),
+            value_rows,
+            bounds,
         }
     }
 
