@@ -437,7 +437,7 @@ fn with_stdout(args: &[&str], full: bool) -> (i32, String) {
     )
 }
 
-/// A closed stdout never panics, for every subcommand: the command
+/// A closed stdout never panics, for every subcommand (replace last): the command
 /// finishes (its files are complete) and keeps its own exit code; a full
 /// stdout is exit 7.
 #[test]
@@ -591,6 +591,68 @@ fn a_closed_or_full_stdout_ends_quietly_with_a_documented_code() {
             if let Some(f) = file {
                 assert!(std::path::Path::new(f).is_file(), "{f} not written");
             }
+        }
+    }
+    // replace: a round on a fresh copy of the drawn bundle each time, with
+    // the code a normal run gives (on a pool this small a seat may have no
+    // one to refill it; the code then says so).
+    let private = format!("{bundle}-private");
+    let selected = std::fs::read_to_string(format!("{private}/selected.csv")).unwrap();
+    let gone = selected
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .next()
+        .unwrap()
+        .to_string();
+    let pristine = dir.join("pristine");
+    copy_tree(Path::new(&bundle), &pristine.join("bundle"));
+    copy_tree(Path::new(&private), &pristine.join("private"));
+    let restore = || {
+        for (from, to) in [("bundle", &bundle), ("private", &private)] {
+            let _ = std::fs::remove_dir_all(to);
+            copy_tree(&pristine.join(from), Path::new(to));
+        }
+    };
+    let args = [
+        "replace",
+        &bundle,
+        "--withdrawn",
+        &gone,
+        "--seed-format",
+        "text",
+        "--seed-source",
+        "a later event",
+        "-q",
+    ];
+    restore();
+    let normal = kleroterion(&args);
+    assert!(!normal.stderr.contains("panicked"), "{}", normal.stderr);
+    eprintln!("replace: a normal run exits {}", normal.code);
+    for full in [false, true] {
+        restore();
+        let (got, stderr) = with_stdout(&args, full);
+        assert!(!stderr.contains("panicked"), "replace: {stderr}");
+        let expected = if full && normal.code == 0 {
+            7
+        } else {
+            normal.code
+        };
+        assert_eq!(got, expected, "replace full={full}: {stderr}");
+    }
+}
+
+/// Copies a directory tree.
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.path().is_dir() {
+            copy_tree(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).unwrap();
         }
     }
 }
