@@ -216,23 +216,37 @@ fn finish_journal(dir: &Path, journal: &Path, pid: u32) {
 
 /// Removes `.NAME.tmp-PID` beside `path` left by dead writers.
 fn remove_dead_temporaries(path: &Path) {
-    let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
-        return;
-    };
-    let prefix = format!(".{}.tmp-", name.to_string_lossy());
-    let Ok(entries) = std::fs::read_dir(parent) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let file = e.file_name().to_string_lossy().into_owned();
-        if file
-            .strip_prefix(&prefix)
-            .and_then(|p| p.parse::<u32>().ok())
-            .is_some_and(dead)
-        {
-            let _ = std::fs::remove_file(e.path());
-        }
+    for tmp in dead_leftovers(path, ".tmp-") {
+        let _ = std::fs::remove_file(tmp);
     }
+}
+
+/// `.NAME{kind}PID` beside `path` (`kind` `.tmp-` or `.old-`) whose
+/// process `PID` is gone: what killed runs left.
+fn dead_leftovers(path: &Path, kind: &str) -> Vec<PathBuf> {
+    let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
+        return Vec::new();
+    };
+    let parent = if parent.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        parent
+    };
+    let prefix = format!(".{}{kind}", name.to_string_lossy());
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .strip_prefix(&prefix)
+                .and_then(|p| p.parse::<u32>().ok())
+                .is_some_and(dead)
+        })
+        .map(|e| e.path())
+        .collect()
 }
 
 /// Makes a directory's renames durable (best effort: not every system can
@@ -423,36 +437,14 @@ fn exchange(_: &Path, _: &Path) -> bool {
 /// holds it (killed between its two renames), that is put back; then the
 /// dead runs' `.NAME.tmp-PID` and `.NAME.old-PID` are removed.
 fn remove_stale(dir: &Path) {
-    let (Some(parent), Some(name)) = (dir.parent(), dir.file_name()) else {
-        return;
-    };
-    let parent = if parent.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        parent
-    };
-    let name = name.to_string_lossy();
-    let Ok(entries) = std::fs::read_dir(parent) else {
-        return;
-    };
-    let mut stale: Vec<(PathBuf, bool)> = Vec::new();
-    for e in entries.flatten() {
-        let file = e.file_name().to_string_lossy().into_owned();
-        for (kind, is_old) in [(".tmp-", false), (".old-", true)] {
-            if file
-                .strip_prefix(&format!(".{name}{kind}"))
-                .and_then(|pid| pid.parse::<u32>().ok())
-                .is_some_and(dead)
-            {
-                stale.push((e.path(), is_old));
-            }
-        }
-    }
-    for (path, is_old) in stale {
-        if is_old && !dir.exists() && std::fs::rename(&path, dir).is_ok() {
+    for old in dead_leftovers(dir, ".old-") {
+        if !dir.exists() && std::fs::rename(&old, dir).is_ok() {
             continue;
         }
-        let _ = std::fs::remove_dir_all(&path);
+        let _ = std::fs::remove_dir_all(&old);
+    }
+    for tmp in dead_leftovers(dir, ".tmp-") {
+        let _ = std::fs::remove_dir_all(&tmp);
     }
 }
 

@@ -444,19 +444,7 @@ fn with_stdout(args: &[&str], full: bool) -> (i32, String) {
 fn a_closed_or_full_stdout_ends_quietly_with_a_documented_code() {
     let dir = scratch("pipes");
     let d = dir.to_str().unwrap();
-    let r = kleroterion(&[
-        "synth",
-        "--n",
-        "60",
-        "-k",
-        "8",
-        "--categories",
-        "3",
-        "--out",
-        d,
-    ]);
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    let (pool, quotas) = (format!("{d}/pool.csv"), format!("{d}/quotas.csv"));
+    let (pool, quotas) = small_pool(&dir);
     let sel = format!("{d}/sel");
     let bundle = format!("{d}/bundle");
     let inputs = ["--pool", &pool, "--quotas", &quotas, "-k", "8"];
@@ -704,20 +692,7 @@ fn stopped_after(n: usize, args: &[&str]) -> bool {
 #[test]
 fn output_sets_are_whole_after_a_stop_at_every_step() {
     let dir = scratch("kill");
-    let d = dir.to_str().unwrap();
-    let r = kleroterion(&[
-        "synth",
-        "--n",
-        "60",
-        "-k",
-        "8",
-        "--categories",
-        "3",
-        "--out",
-        d,
-    ]);
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    let (pool, quotas) = (format!("{d}/pool.csv"), format!("{d}/quotas.csv"));
+    let (pool, quotas) = small_pool(&dir);
     let select = |seed: &'static str, out: &Path| -> Vec<String> {
         let mut v: Vec<String> = ["select", "--pool", &pool, "--quotas", &quotas, "-k", "8"]
             .iter()
@@ -774,25 +749,8 @@ fn output_sets_are_whole_after_a_stop_at_every_step() {
     // A bundle replaced with --force, stopped at every step.
     let bundle = dir.join("bundle");
     let b = bundle.to_str().unwrap();
-    let lottery = [
-        "lottery",
-        "--pool",
-        &pool,
-        "--quotas",
-        &quotas,
-        "-k",
-        "8",
-        "--panels",
-        "100",
-        "-q",
-        "--seed-format",
-        "text",
-        "--seed-source",
-        "event",
-        "--bundle",
-        b,
-        "--force",
-    ];
+    let mut lottery = lottery_args(&pool, &quotas, "8", b);
+    lottery.push("--force");
     assert_eq!(kleroterion(&lottery).code, 0);
     for n in 0.. {
         if !stopped_after(n, &lottery) {

@@ -153,3 +153,50 @@ pub fn assert_one_per_household(selected: &Path, address_columns: &[&str]) {
         );
     }
 }
+
+/// A small synthetic pool (60 volunteers, 3 categories, quotas for a panel
+/// of 8) written into `dir`; returns the pool and quotas paths.
+pub fn small_pool(dir: &Path) -> (String, String) {
+    let d = dir.to_str().unwrap();
+    let r = kleroterion(&[
+        "synth",
+        "--n",
+        "60",
+        "-k",
+        "8",
+        "--categories",
+        "3",
+        "--out",
+        d,
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    (format!("{d}/pool.csv"), format!("{d}/quotas.csv"))
+}
+
+/// `lottery` arguments for a lottery of 100 panels of `k` with a text seed
+/// rule, writing `bundle`.
+pub fn lottery_args<'a>(
+    pool: &'a str,
+    quotas: &'a str,
+    k: &'a str,
+    bundle: &'a str,
+) -> Vec<&'a str> {
+    vec![
+        "lottery",
+        "--pool",
+        pool,
+        "--quotas",
+        quotas,
+        "-k",
+        k,
+        "--panels",
+        "100",
+        "-q",
+        "--seed-format",
+        "text",
+        "--seed-source",
+        "event",
+        "--bundle",
+        bundle,
+    ]
+}

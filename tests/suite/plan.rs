@@ -610,14 +610,17 @@ fn a_long_speakers_list_keeps_the_topic_order_and_a_too_long_one_is_refused() {
     let speakers = dir.join("speakers.csv");
     fs::write(&speakers, cycled(100)).unwrap();
     let out = dir.join("out");
-    let r = kleroterion(&[
-        "programme",
-        example().join("assembly.toml").to_str().unwrap(),
-        "--speakers",
-        speakers.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let programme = || {
+        kleroterion(&[
+            "programme",
+            example().join("assembly.toml").to_str().unwrap(),
+            "--speakers",
+            speakers.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+    };
+    let r = programme();
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     assert!(r.stdout.contains("Broken rules: none"), "{}", r.stdout);
     // Topics run in the assembly's order through the sessions.
@@ -629,14 +632,7 @@ fn a_long_speakers_list_keeps_the_topic_order_and_a_too_long_one_is_refused() {
     assert!(placed.windows(2).all(|w| w[0] <= w[1]), "{placed:?}");
 
     fs::write(&speakers, cycled(1001)).unwrap();
-    let r = kleroterion(&[
-        "programme",
-        example().join("assembly.toml").to_str().unwrap(),
-        "--speakers",
-        speakers.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let r = programme();
     assert_eq!(r.code, 4, "{}{}", r.stdout, r.stderr);
     assert!(
         r.stderr.contains("speakers.csv: 1001 contributions"),
