@@ -8,13 +8,23 @@
 //!     cargo bench --bench selection -- --stagewise  # LEXIMIN without its relaxation first
 //!     cargo bench --bench selection -- --peel-after N  # peel the target after N master-LP iterations (0: at once)
 //!     cargo bench --bench selection -- --peel-below Z  # ... or at once if the first master LP's z < Z (0: never)
+//!     cargo bench --bench selection -- --settings plain  # one generator setting (plain, skewed, regions)
+//!     cargo bench --bench selection -- --no-check   # skip the independent exactness check
 //!
 //! Runs LEXIMIN, MAXIMIN and NASH on the shared instances (skipped with a
-//! message when ../shared/instances is absent) and LEXIMIN on synthetic
-//! pools shaped like the ten real instances of Flanigan et al. (same n, k and
-//! number of categories; made by `kleroterion::synth` with fixed seeds) and on
-//! a 10,000-person pool. Prints time, minimum probability, Gini, number of
-//! panels, whether the run finished (or hit the limit), and peak memory.
+//! message when ../shared/instances is absent) and LEXIMIN and MAXIMIN on
+//! synthetic pools shaped like the ten real instances of Flanigan et al.
+//! (same n, k and number of categories; made by `kleroterion::synth` with
+//! fixed seeds) and on a 10,000-person pool, each shape under three
+//! generator settings ([`SETTINGS`]), so that no figure rests on one
+//! generator. Prints time, minimum probability, Gini, number of panels,
+//! whether the run finished (or hit the limit), peak memory and, for each
+//! LEXIMIN over the relaxation, the largest rise found by the independent
+//! person-level check (tests/suite/exactness.rs); then per shape the
+//! slowest and median LEXIMIN time over the settings.
+
+#[path = "../tests/suite/exactness.rs"]
+mod exactness;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -26,7 +36,7 @@ use kleroterion::selection::feasibility;
 use kleroterion::selection::legacy;
 use kleroterion::selection::optimise::{self, Objective, Options, Peel};
 use kleroterion::solver::Settings;
-use kleroterion::synth::{self, SynthSpec};
+use kleroterion::synth::{self, Shape, SynthSpec};
 use kleroterion::{Inputs, Instance};
 
 /// Real instances of the table in ../shared/docs/selection.md: name, n, k,
@@ -43,6 +53,44 @@ const SHAPES: &[(&str, usize, usize, usize)] = &[
     ("cca_75", 825, 75, 4),
     ("sf_e_110", 1727, 110, 7),
     ("pool_10000", 10000, 150, 6),
+];
+
+/// Generator settings each shape is made under: (name, household rate,
+/// shape). Plain is the model of data/; skewed has keener keen groups,
+/// correlated categories, 10% households and a minimum of 1 for every value
+/// (rare ones included); regions has twelve regions (some of 3–4%), strong
+/// correlation, 2% households and rare minima.
+const SETTINGS: &[(&str, f64, Shape)] = &[
+    (
+        "plain",
+        0.05,
+        Shape {
+            skew: 1.0,
+            correlation: 0.0,
+            twelve_regions: false,
+            rare_minimum: false,
+        },
+    ),
+    (
+        "skewed",
+        0.10,
+        Shape {
+            skew: 2.0,
+            correlation: 0.3,
+            twelve_regions: false,
+            rare_minimum: true,
+        },
+    ),
+    (
+        "regions",
+        0.02,
+        Shape {
+            skew: 1.5,
+            correlation: 0.6,
+            twelve_regions: true,
+            rare_minimum: true,
+        },
+    ),
 ];
 
 fn peak_rss_mib() -> f64 {
@@ -70,15 +118,21 @@ fn load(pool: PathBuf, quotas: PathBuf, k: usize, address: &[&str]) -> Instance 
 
 /// A synthetic pool shaped like a real instance. The slack of the quotas is
 /// widened (deterministically) until a panel exists.
-fn synthetic(name: &str, n: usize, k: usize, categories: usize, dir: &Path) -> Instance {
+fn synthetic(
+    name: &str,
+    (n, k, categories): (usize, usize, usize),
+    (household_rate, shape): (f64, Shape),
+    dir: &Path,
+) -> Instance {
     for slack in 1..=10 {
         let pool = synth::generate(&SynthSpec {
             n,
             k,
             categories,
-            household_rate: 0.05,
+            household_rate,
             slack,
             seed: format!("kleroterion bench {name}"),
+            shape,
         });
         let d = dir.join(name);
         std::fs::create_dir_all(&d).expect("bench directory");
@@ -106,13 +160,15 @@ fn synthetic(name: &str, n: usize, k: usize, categories: usize, dir: &Path) -> I
     panic!("{name}: no feasible quotas within slack 10");
 }
 
+/// One run; prints its line and returns its seconds.
 fn run(
     name: &str,
     instance: &Instance,
     objective: Objective,
     limit: f64,
     (relaxation_first, peel): (bool, Peel),
-) {
+    check: bool,
+) -> f64 {
     let profiles = Profiles::new(instance);
     let start = Instant::now();
     let options = Options {
@@ -132,8 +188,17 @@ fn run(
                 .map(|&t| c.profile_probabilities[t])
                 .collect();
             let f = Fairness::of(&pi);
+            let peak = peak_rss_mib();
+            // The independent check, for a LEXIMIN over the relaxation.
+            let rise = if check && objective == Objective::Leximin && c.target.is_some() {
+                let bounds: Vec<f64> = c.stages.iter().map(|s| s.bound).collect();
+                let found = exactness::check(instance, &exactness::claimed(&pi, &bounds));
+                format!("{:.1e}", found.largest_rise.max(found.stage_error))
+            } else {
+                "-".into()
+            };
             println!(
-                "{:<32} {:>6} {:>4} {:>4} {:<8} {:>9.2} {:>9.4}% {:>7.2}% {:>7} {:>7} {:>8} {:>8.0} {:>7}",
+                "{:<32} {:>6} {:>4} {:>4} {:<8} {:>9.2} {:>9.4}% {:>7.2}% {:>7} {:>7} {:>8} {:>8.0} {:>7} {:>8}",
                 name,
                 instance.n(),
                 instance.k,
@@ -145,16 +210,18 @@ fn run(
                 c.distribution.panels.len(),
                 profiles.len(),
                 if c.complete { "yes" } else { "LIMIT" },
-                peak_rss_mib(),
+                peak,
                 match (objective, &c.target) {
                     (Objective::Leximin, Some(_)) => "relaxed",
                     (Objective::Leximin, None) => "stages",
                     _ => "-",
-                }
+                },
+                rise
             );
         }
         Err(e) => println!("{name:<32} {}: error {e}", objective.name()),
     }
+    seconds
 }
 
 fn legacy_draws(name: &str, instance: &Instance, draws: usize) {
@@ -199,8 +266,14 @@ fn main() {
         below: value("--peel-below").unwrap_or(Peel::DEFAULT.below),
     };
     let route = (relaxation_first, peel);
+    let check = !args.iter().any(|a| a == "--no-check");
+    let setting = args
+        .iter()
+        .position(|a| a == "--settings")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
     println!(
-        "{:<32} {:>6} {:>4} {:>4} {:<8} {:>9} {:>10} {:>8} {:>7} {:>7} {:>8} {:>8} {:>7}",
+        "{:<32} {:>6} {:>4} {:>4} {:<8} {:>9} {:>10} {:>8} {:>7} {:>7} {:>8} {:>8} {:>7} {:>8}",
         "instance",
         "n",
         "k",
@@ -213,7 +286,8 @@ fn main() {
         "profiles",
         "finished",
         "peakMiB",
-        "route"
+        "route",
+        "rise"
     );
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let shared = root.join("../shared/instances");
@@ -240,7 +314,7 @@ fn main() {
             }
             let instance = load(s(name, pool), s(name, quotas), k, &[]);
             for objective in [Objective::Leximin, Objective::Maximin, Objective::Nash] {
-                run(name, &instance, objective, limit, route);
+                run(name, &instance, objective, limit, route, check);
             }
             if legacy_n > 0 {
                 legacy_draws(name, &instance, legacy_n);
@@ -256,25 +330,46 @@ fn main() {
         return;
     }
     let dir = std::env::temp_dir().join(format!("kleroterion-bench-{}", std::process::id()));
+    let mut spread: Vec<(&str, Vec<f64>)> = Vec::new();
     for &(name, n, k, c) in SHAPES {
         if !chosen(name) {
             continue;
         }
-        let instance = synthetic(name, n, k, c, &dir);
-        // MAXIMIN beside LEXIMIN: it takes the same route, so it must not
-        // be slower.
-        for objective in [Objective::Leximin, Objective::Maximin] {
-            run(
-                &format!("synthetic {name}"),
-                &instance,
-                objective,
-                limit,
-                route,
-            );
+        let mut times = Vec::new();
+        for &(set, households, shape) in SETTINGS {
+            if setting.as_ref().is_some_and(|s| s != set) {
+                continue;
+            }
+            let label = format!("{name}/{set}");
+            // The plain pools keep the seeds of the earlier benchmark.
+            let seed = if set == "plain" { name } else { &label };
+            let instance = synthetic(seed, (n, k, c), (households, shape), &dir);
+            // MAXIMIN beside LEXIMIN: it takes the same route, so it must
+            // not be slower.
+            for objective in [Objective::Leximin, Objective::Maximin] {
+                let seconds = run(&label, &instance, objective, limit, route, check);
+                if objective == Objective::Leximin {
+                    times.push(seconds);
+                }
+            }
+            if legacy_n > 0 {
+                legacy_draws(&label, &instance, legacy_n);
+            }
         }
-        if legacy_n > 0 {
-            legacy_draws(name, &instance, legacy_n);
-        }
+        spread.push((name, times));
     }
     let _ = std::fs::remove_dir_all(&dir);
+    println!("\nLEXIMIN seconds per shape over the generator settings:");
+    println!("{:<14} {:>9} {:>9}", "shape", "slowest", "median");
+    for (name, mut times) in spread {
+        if times.is_empty() {
+            continue;
+        }
+        times.sort_by(f64::total_cmp);
+        println!(
+            "{name:<14} {:>9.2} {:>9.2}",
+            times[times.len() - 1],
+            times[times.len() / 2]
+        );
+    }
 }

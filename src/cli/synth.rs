@@ -57,6 +57,7 @@ pub fn run(a: SynthArgs) -> Result<i32, Error> {
                 household_rate: a.household_rate,
                 slack: a.slack,
                 seed: a.seed.clone(),
+                shape: synth::Shape::default(),
             },
             out: a.out.clone(),
         }

@@ -37,6 +37,38 @@ pub struct SynthSpec {
     /// How far each bound lies outside the exact population share of k.
     pub slack: u32,
     pub seed: String,
+    /// How the pool departs from the plain model (benchmarks vary it so
+    /// that no result depends on one generator).
+    pub shape: Shape,
+}
+
+/// Variations of the generator. The default is the plain model the
+/// bundled example was made with, and draws exactly the same stream.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Shape {
+    /// Exponent on the response propensities: 1 as measured, 2 makes the
+    /// keen groups much keener and the reluctant ones rarer.
+    pub skew: f64,
+    /// Chance that a volunteer's value in a category follows their value in
+    /// the previous one (older volunteers more often degree holders, and so
+    /// on) instead of being drawn on its own.
+    pub correlation: f64,
+    /// Regions as the twelve of the UK (some small) instead of five.
+    pub twelve_regions: bool,
+    /// Every value present in the pool gets a minimum of at least 1, so
+    /// rare values (1% of the population) must be seated.
+    pub rare_minimum: bool,
+}
+
+impl Default for Shape {
+    fn default() -> Self {
+        Shape {
+            skew: 1.0,
+            correlation: 0.0,
+            twelve_regions: false,
+            rare_minimum: false,
+        }
+    }
 }
 
 /// The categories available, in the order they are used.
@@ -51,8 +83,22 @@ pub const CATEGORY_NAMES: &[&str] = &[
     "urban_rural",
 ];
 
-fn category(name: &str) -> CategorySpec {
+fn category(name: &str, shape: &Shape) -> CategorySpec {
     let values: Vec<(&'static str, f64, f64)> = match name {
+        "region" if shape.twelve_regions => vec![
+            ("North East", 0.04, 0.85),
+            ("North West", 0.11, 0.9),
+            ("Yorkshire", 0.08, 0.9),
+            ("East Midlands", 0.07, 0.95),
+            ("West Midlands", 0.09, 0.9),
+            ("East", 0.09, 1.0),
+            ("London", 0.13, 1.15),
+            ("South East", 0.14, 1.1),
+            ("South West", 0.08, 1.15),
+            ("Wales", 0.05, 0.9),
+            ("Scotland", 0.09, 1.0),
+            ("Northern Ireland", 0.03, 0.7),
+        ],
         "gender" => vec![
             ("Female", 0.505, 1.05),
             ("Male", 0.485, 0.95),
@@ -208,11 +254,12 @@ pub fn generate(spec: &SynthSpec) -> SynthPool {
     let cats: Vec<CategorySpec> = CATEGORY_NAMES
         .iter()
         .take(spec.categories.clamp(1, CATEGORY_NAMES.len()))
-        .map(|&c| category(c))
+        .map(|&c| category(c, &spec.shape))
         .collect();
+    let skew = spec.shape.skew;
     let max_propensity: f64 = cats
         .iter()
-        .map(|c| c.values.iter().map(|v| v.2).fold(0.0, f64::max))
+        .map(|c| c.values.iter().map(|v| v.2.powf(skew)).fold(0.0, f64::max))
         .product();
     let width = spec.n.max(1).to_string().len().max(4);
     let mut header = vec![
@@ -231,14 +278,24 @@ pub fn generate(spec: &SynthSpec) -> SynthPool {
     let mut counts: Vec<Vec<usize>> = cats.iter().map(|c| vec![0; c.values.len()]).collect();
     let mut made = 0;
     while made < spec.n {
-        let values: Vec<usize> = cats
-            .iter()
-            .map(|c| s.weighted(c.values.iter().map(|v| v.1)))
-            .collect();
+        let mut values: Vec<usize> = Vec::with_capacity(cats.len());
+        for (ci, c) in cats.iter().enumerate() {
+            // The plain model draws no extra number, so its stream is kept.
+            let follows = spec.shape.correlation > 0.0 && ci > 0 && {
+                let u = s.unit();
+                u < spec.shape.correlation
+            };
+            values.push(if follows {
+                // The same relative position in this category's values.
+                values[ci - 1] * c.values.len() / cats[ci - 1].values.len()
+            } else {
+                s.weighted(c.values.iter().map(|v| v.1))
+            });
+        }
         let propensity: f64 = cats
             .iter()
             .zip(&values)
-            .map(|(c, &v)| c.values[v].2)
+            .map(|(c, &v)| c.values[v].2.powf(skew))
             .product();
         if s.unit() * max_propensity >= propensity {
             continue;
@@ -313,6 +370,11 @@ fn quotas_csv(cats: &[CategorySpec], counts: &[Vec<usize>], spec: &SynthSpec) ->
         for ((name, share, _), &have) in c.values.iter().zip(count) {
             let target = share * k;
             let min = ((target.floor() as i64) - i64::from(spec.slack)).max(0) as usize;
+            let min = if spec.shape.rare_minimum && have > 0 {
+                min.max(1)
+            } else {
+                min
+            };
             let min = min.min(have);
             let max = (target.ceil() as usize + spec.slack as usize).min(spec.k);
             let max_flex = (max + spec.slack as usize + 1).min(spec.k);
@@ -339,6 +401,7 @@ pub fn example_spec() -> SynthSpec {
         household_rate: 0.06,
         slack: 1,
         seed: "kleroterion example v1".into(),
+        shape: Shape::default(),
     }
 }
 

@@ -2,6 +2,7 @@
 //! each module tests one area through the library or the built binary.
 
 mod common;
+mod exactness;
 
 mod architecture;
 mod bad_input;

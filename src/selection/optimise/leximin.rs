@@ -27,7 +27,7 @@ pub const TARGET_TOLERANCE: f64 = 1e-9;
 
 /// Primal and dual feasibility tolerance of the master once peeled panels
 /// are in it (HiGHS's default is 1e-7).
-pub const POLISH_TOLERANCE: f64 = 1e-9;
+pub const POLISH_TOLERANCE: f64 = 1e-10;
 
 /// How a column-generation run ends.
 struct Generated {
