@@ -41,9 +41,10 @@ use crate::selection::distribution::Fairness;
 /// (`verify` then accepts it).
 pub const FLOOR_MISSED: &str = "here the minimum could not be kept within 1/m";
 /// Value of `format` in every manifest this version writes.
-pub const FORMAT: &str = "kleroterion-bundle/2";
+pub const FORMAT: &str = "kleroterion-bundle/3";
 /// The committed files of a stage, in commitment order.
-pub const COMMITTED_FILES: [&str; 5] = [
+pub const COMMITTED_FILES: [&str; 6] = [
+    "certificate.json",
     "lottery.csv",
     "manifest.json",
     "pool.csv",
@@ -778,10 +779,12 @@ pub fn stage_files(
     quotas: Vec<u8>,
     rounded: &Rounded,
     manifest: &Manifest,
+    certificate: Vec<u8>,
 ) -> StageFiles {
     let m = rounded.m();
     let exact = as_written(&rounded.exact);
     let mut files = StageFiles::new();
+    files.insert("certificate.json".into(), certificate);
     files.insert("pool.csv".into(), pool);
     files.insert("quotas.csv".into(), quotas);
     files.insert("lottery.csv".into(), lottery_csv(instance, rounded));
@@ -804,8 +807,11 @@ mod tests {
             files.insert(name.into(), name.as_bytes().to_vec());
         }
         let listing = listing(&files);
-        assert_eq!(listing.lines().count(), 5);
-        assert!(listing.starts_with(&format!("{}  lottery.csv\n", sha256_hex(b"lottery.csv"))));
+        assert_eq!(listing.lines().count(), 6);
+        assert!(listing.starts_with(&format!(
+            "{}  certificate.json\n",
+            sha256_hex(b"certificate.json")
+        )));
         assert_eq!(commitment(&files), sha256_hex(listing.as_bytes()));
         files.insert("pool.csv".into(), b"changed".to_vec());
         assert_ne!(commitment(&files), sha256_hex(listing.as_bytes()));

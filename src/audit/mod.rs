@@ -33,6 +33,8 @@ use crate::error::{Error, InputError};
 use crate::files::table::Table;
 use crate::model::instance::Instance;
 use crate::model::panel::Panel;
+use crate::model::profiles::Profiles;
+use crate::selection::certificate::{self, Certificate};
 use crate::selection::feasibility::{Relaxation, Side};
 use crate::selection::optimise::{self, Objective, Progress};
 

@@ -111,7 +111,26 @@ pub(crate) fn build(
         sealed: spec.sealed,
         summary: Summary::of(&exact, &made.rounded.appearances, m),
     };
-    let committed = bundle::stage_files(&instance, pool, quotas, &made.rounded, &manifest);
+    let certificate = Certificate::of(&instance, &Profiles::new(&instance), &made.computed);
+    let certificate = certificate.to_bytes();
+    // Checked as a reviewer checks it, against the probabilities as
+    // published, before anything is written.
+    if Certificate::proves(&certificate) {
+        let written: Vec<String> = exact.iter().map(|&x| bundle::fixed(x)).collect();
+        certificate::check(&instance, &certificate, &written).map_err(|e| {
+            Error::CheckFailed(format!(
+                "the optimality certificate failed its own check, nothing written: {e}"
+            ))
+        })?;
+    }
+    let committed = bundle::stage_files(
+        &instance,
+        pool,
+        quotas,
+        &made.rounded,
+        &manifest,
+        certificate,
+    );
     let (files, commitment) = bundle::finish_stage(committed);
     Ok(Built {
         files,

@@ -38,6 +38,9 @@ pub enum CheckKind {
     Households,
     /// probabilities.csv agrees with the lottery and sums to k.
     Probabilities,
+    /// certificate.json proves, in exact arithmetic, that the exact
+    /// probabilities are the LEXIMIN (or MAXIMIN) the quotas allow.
+    Certificate,
     /// The manifest's summary follows from probabilities.csv.
     Summary,
     /// Everyone's lottery chance is within the rounding's bound of the exact
@@ -51,7 +54,7 @@ pub enum CheckKind {
 
 impl CheckKind {
     /// Every kind, in the order `verify` runs them.
-    pub const ALL: [CheckKind; 18] = [
+    pub const ALL: [CheckKind; 19] = [
         CheckKind::Files,
         CheckKind::Stages,
         CheckKind::Commitment,
@@ -66,6 +69,7 @@ impl CheckKind {
         CheckKind::Sealed,
         CheckKind::Households,
         CheckKind::Probabilities,
+        CheckKind::Certificate,
         CheckKind::Summary,
         CheckKind::Rounding,
         CheckKind::Resolve,
@@ -88,6 +92,7 @@ impl CheckKind {
             CheckKind::Sealed => "sealed",
             CheckKind::Households => "households",
             CheckKind::Probabilities => "probabilities",
+            CheckKind::Certificate => "certificate",
             CheckKind::Summary => "summary",
             CheckKind::Rounding => "rounding",
             CheckKind::Resolve => "resolve",
@@ -426,6 +431,18 @@ fn verify_stage(
                 "probabilities.csv",
                 outcome(check_probabilities(&stage, &exact, &listed)),
             );
+            // Resolve runs first (it is reported in its place below): a run
+            // with no certificate is covered by recomputing it.
+            let resolved = if options.resolve {
+                Some(check_resolve(raw, &stage, &options.settings, progress))
+            } else {
+                None
+            };
+            add(
+                CheckKind::Certificate,
+                "certificate.json",
+                check_certificate(raw, &stage, resolved.as_ref()),
+            );
             let m = stage.lottery.len();
             let recomputed = Summary::of(&exact, &listed, m);
             add(
@@ -445,12 +462,19 @@ fn verify_stage(
             add(
                 CheckKind::Resolve,
                 "lottery.csv",
-                if options.resolve {
-                    check_resolve(raw, &stage, &options.settings, progress)
+                if let Some(outcome) = resolved {
+                    outcome
                 } else {
                     unverified(format!(
-                        "the exact probabilities and the lottery were not recomputed: that they are the {} optimum and the tool's rounding of it rests on the organiser's word until they are (it takes about as long as making the lottery)",
-                        stage.manifest.algorithm
+                        "the exact probabilities and the lottery were not recomputed: that the lottery is the tool's rounding of them{} rests on the organiser's word until they are (it takes about as long as making the lottery)",
+                        if Certificate::proves(&raw.files["certificate.json"]) {
+                            String::new()
+                        } else {
+                            format!(
+                                ", and that they are the {} optimum,",
+                                stage.manifest.algorithm
+                            )
+                        }
                     ))
                 },
             );
@@ -634,6 +658,10 @@ fn check_form(
             "probabilities.csv",
             bundle::probabilities_csv(&stage.instance, exact, listed, m),
         ));
+    }
+    // A certificate that does not read is the certificate check's failure.
+    if let Ok(c) = serde_json::from_slice::<Certificate>(&raw.files["certificate.json"]) {
+        expected.push(("certificate.json", c.to_bytes()));
     }
     if stage.hidden.is_empty() {
         let names = stage.names(0..stage.instance.n());
@@ -1250,6 +1278,22 @@ pub(crate) fn check_resolve(
         let detail = format!("probabilities.csv is not what recomputing gives: {problem}{version}");
         return fail(detail);
     }
+    let certificate = Certificate::of(
+        &stage.instance,
+        &Profiles::new(&stage.instance),
+        &made.computed,
+    )
+    .to_bytes();
+    if certificate != raw.files["certificate.json"] {
+        let problem = first_difference(
+            "certificate.json",
+            &raw.files["certificate.json"],
+            &certificate,
+        );
+        return fail(format!(
+            "certificate.json is not what recomputing gives: {problem}{version}"
+        ));
+    }
     let recomputed = bundle::lottery_csv(&stage.instance, &made.rounded);
     if recomputed != raw.files["lottery.csv"] {
         let problem = first_difference("lottery.csv", &raw.files["lottery.csv"], &recomputed);
@@ -1259,9 +1303,57 @@ pub(crate) fn check_resolve(
         return fail(detail);
     }
     pass(format!(
-        "{} and its rounding recomputed from pool.csv and quotas.csv: probabilities.csv and lottery.csv are identical",
+        "{} and its rounding recomputed from pool.csv and quotas.csv: probabilities.csv, certificate.json and lottery.csv are identical",
         manifest.algorithm
     ))
+}
+
+/// The optimality certificate, in exact arithmetic against pool.csv,
+/// quotas.csv and probabilities.csv's exact column. A run that has none
+/// (NASH, a LEXIMIN whose stages ran over panels) is covered when the
+/// resolve check recomputed it and passed.
+pub(crate) fn check_certificate(
+    raw: &RawStage,
+    stage: &Stage,
+    resolved: Option<&Outcome>,
+) -> Outcome {
+    let bytes = &raw.files["certificate.json"];
+    if !stage.hidden.is_empty() {
+        return unverified(format!(
+            "not checked: its bound uses the quotas on the sealed {} (an auditor with the key checks it)",
+            stage.hidden.join(", ")
+        ));
+    }
+    if let Ok(c) = serde_json::from_slice::<Certificate>(bytes)
+        && let Some(why) = c.missing
+    {
+        return match resolved {
+            Some((Status::Pass, _)) => pass(format!(
+                "no certificate ({why}); the {} optimum was recomputed instead (resolve), which rests on this tool's solver",
+                stage.manifest.algorithm
+            )),
+            _ => unverified(format!(
+                "no proof that the exact probabilities are the {} optimum: {why}; recomputing the lottery (the resolve check) confirms it with this tool's solver",
+                stage.manifest.algorithm
+            )),
+        };
+    }
+    let path = raw.dir.join("probabilities.csv");
+    let table = match Table::parse(&path, &raw.files["probabilities.csv"]) {
+        Ok(t) => t,
+        Err(e) => return fail(e.to_string()),
+    };
+    let Some(column) = table.column("exact") else {
+        return fail("probabilities.csv has no exact column");
+    };
+    let written: Vec<String> = table.rows.iter().map(|r| r.cells[column].clone()).collect();
+    match certificate::check(&stage.instance, bytes, &written) {
+        Ok(checked) => pass(format!(
+            "checked in exact arithmetic from pool.csv, quotas.csv and probabilities.csv: {}; so no distribution over panels meeting the quotas treats the worst-off better",
+            certificate::summary(&checked)
+        )),
+        Err(e) => fail(e),
+    }
 }
 
 pub(crate) fn check_round_inputs(

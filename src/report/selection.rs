@@ -25,6 +25,8 @@ pub struct SelectionReport<'a> {
     pub check_deviation: f64,
     /// The optimisation's time limit in seconds, if one was set.
     pub time_limit: Option<f64>,
+    /// What the check of certificate.json proved, or why it holds no proof.
+    pub certified: Result<&'a str, &'a str>,
 }
 
 fn pct(x: f64) -> String {
@@ -294,6 +296,17 @@ impl SelectionReport<'_> {
                     )
                 }
             );
+        }
+        match self.certified {
+            Ok(proved) => {
+                let _ = writeln!(
+                    s,
+                    "Certificate: certificate.json holds each stage's dual solution; checked in exact rational arithmetic, without a solver (docs/certificate-spec.md), it proves that {proved}."
+                );
+            }
+            Err(why) => {
+                let _ = writeln!(s, "Certificate: certificate.json holds no proof: {why}.");
+            }
         }
     }
 

@@ -10,7 +10,8 @@ use crate::model::instance::Instance;
 use crate::model::profiles::Profiles;
 use crate::random::{DrawRng, LEGACY_DOMAIN, SELECT_DOMAIN};
 use crate::report::{self, SelectionReport};
-use crate::selection::distribution::CHECK_TOLERANCE;
+use crate::selection::certificate::{self, Certificate};
+use crate::selection::distribution::{CHECK_TOLERANCE, probability};
 use crate::selection::optimise::{self, Objective, Options, Peel, Progress};
 use crate::selection::{legacy, outputs};
 use crate::solver::Settings;
@@ -136,6 +137,27 @@ pub fn select(
         outputs::distribution_csv(instance, &distribution),
     );
     timings.push(("write outputs".into(), clock.elapsed().as_secs_f64()));
+    // The certificate is checked as a reviewer would check it, against the
+    // probabilities as written, before anything is written.
+    let clock = Instant::now();
+    let certificate = Certificate::of(instance, &profiles, &computed);
+    let bytes = certificate.to_bytes();
+    let certified = match &certificate.missing {
+        None => {
+            let written: Vec<String> = pi.iter().map(|&x| probability(x)).collect();
+            let checked = certificate::check(instance, &bytes, &written).map_err(|e| {
+                Error::CheckFailed(format!(
+                    "the optimality certificate failed its own check, nothing written: {e}"
+                ))
+            })?;
+            Ok(certificate::summary(&checked))
+        }
+        Some(why) => Err(why.clone()),
+    };
+    // Always written, so that no earlier run's certificate stays beside
+    // these probabilities.
+    out.add("certificate.json", bytes);
+    timings.push(("certificate".into(), clock.elapsed().as_secs_f64()));
     let report = SelectionReport {
         instance,
         computed: &computed,
@@ -148,6 +170,10 @@ pub fn select(
         timings: &timings,
         check_deviation,
         time_limit: options.time_limit,
+        certified: certified
+            .as_ref()
+            .map(String::as_str)
+            .map_err(String::as_str),
     };
     let text = report.render();
     out.add("report.txt", text.clone());

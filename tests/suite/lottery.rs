@@ -373,7 +373,7 @@ fn same_inputs_key_and_seed_give_byte_identical_bundles() {
         v
     };
     let (fa, fb) = (files(&a), files(&b));
-    assert_eq!(fa.len(), 7);
+    assert_eq!(fa.len(), 8);
     for ((na, ba), (nb, bb)) in fa.iter().zip(&fb) {
         assert_eq!(na, nb);
         assert!(ba == bb, "{na} differs");
@@ -1093,4 +1093,151 @@ fn a_draw_needs_a_whole_private_directory_and_can_be_repeated_with_its_seed() {
     let r = draw(&made.bundle, "1 2 3 4 5 6 7");
     assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
     assert!(r.stderr.contains("drawn already"), "{}", r.stderr);
+}
+
+/// The certificate of a bundle's LEXIMIN, checked by `verify` and by the
+/// independent Python checker of docs/certificate-spec.md, on data/ and on
+/// the shared fixture_22; altered certificates (a stage value raised with
+/// its people's probabilities, a quota multiplier doubled, a price made
+/// negative, a person moved to the next stage) fail both.
+#[test]
+fn the_certificate_proves_the_leximin_and_altered_ones_fail() {
+    let python = std::process::Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_ok();
+    if !python {
+        eprintln!("SKIPPED (Python part): python3 not found; certificate_spec.py was not run");
+    }
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/spec/certificate_spec.py");
+    let spec = |dir: &Path| -> Option<(i32, String)> {
+        python.then(|| {
+            let out = std::process::Command::new("python3")
+                .arg(&script)
+                .arg(dir)
+                .output()
+                .unwrap();
+            (
+                out.status.code().unwrap_or(-1),
+                String::from_utf8_lossy(&out.stdout).into_owned(),
+            )
+        })
+    };
+    let data = data_dir();
+    let mut cases: Vec<(String, String, &str, &str)> = vec![(
+        data.join("pool.csv").to_string_lossy().into_owned(),
+        data.join("quotas.csv").to_string_lossy().into_owned(),
+        "110",
+        "address_line_1,postcode",
+    )];
+    if let Some(shared) = shared_instances() {
+        let f = shared.join("sortition_algorithms_fixture_22");
+        cases.push((
+            f.join("candidates.csv").to_string_lossy().into_owned(),
+            f.join("features.csv").to_string_lossy().into_owned(),
+            "22",
+            "",
+        ));
+    }
+    for (pool, quotas, k, address) in cases {
+        let dir = scratch("certificate");
+        let bundle = dir.join("bundle").to_string_lossy().into_owned();
+        let mut args = lottery_args(&pool, &quotas, k, &bundle);
+        if !address.is_empty() {
+            args.extend(["--address-columns", address]);
+        }
+        let r = kleroterion(&args);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let bundle = PathBuf::from(bundle);
+        let certificate_line = |dir: &Path| -> String {
+            let r = kleroterion(&["verify", &dir.to_string_lossy()]);
+            r.stdout
+                .lines()
+                .find(|l| l.contains(" certificate "))
+                .unwrap_or_else(|| panic!("no certificate check in:\n{}", r.stdout))
+                .to_string()
+        };
+        let line = certificate_line(&bundle);
+        assert!(line.starts_with("PASS"), "{line}");
+        if let Some((code, out)) = spec(&bundle) {
+            assert_eq!(code, 0, "{pool}: {out}");
+            assert!(out.starts_with("PASS stages="), "{out}");
+        }
+        // Alterations, each on a fresh copy.
+        let text = std::fs::read_to_string(bundle.join("certificate.json")).unwrap();
+        let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let stage1 = json["stages"][0].clone();
+        let value: f64 = stage1["value"].as_str().unwrap().parse().unwrap();
+        let fixed: BTreeSet<String> = stage1["fixes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect();
+        let raised = {
+            let mut j = json.clone();
+            j["stages"][0]["value"] = format!("{}", value + 1e-4).into();
+            // The same people's published probabilities raised with it,
+            // and someone else's lowered to keep the sum k.
+            let probabilities = std::fs::read_to_string(bundle.join("probabilities.csv")).unwrap();
+            let mut lowered = false;
+            let lines: Vec<String> = probabilities
+                .lines()
+                .map(|l| {
+                    let mut cells: Vec<String> = l.split(',').map(String::from).collect();
+                    if let Ok(p) = cells[1].parse::<f64>() {
+                        if fixed.contains(&cells[0]) {
+                            cells[1] = format!("{:.9}", p + 1e-4);
+                        } else if !lowered && p > 0.5 {
+                            cells[1] = format!("{:.9}", p - 1e-4 * fixed.len() as f64);
+                            lowered = true;
+                        }
+                    }
+                    cells.join(",")
+                })
+                .collect();
+            (j, Some(lines.join("\n") + "\n"))
+        };
+        let doubled = {
+            let mut j = json.clone();
+            let m = &mut j["stages"][0]["quotas"][0]["multiplier"];
+            let x: f64 = m.as_str().unwrap().parse().unwrap();
+            *m = format!("{}", 2.0 * x).into();
+            (j, None)
+        };
+        let negative = {
+            let mut j = json.clone();
+            let p = &mut j["stages"][0]["prices"][0][1];
+            let x: f64 = p.as_str().unwrap().parse().unwrap();
+            *p = format!("{}", -x).into();
+            (j, None)
+        };
+        let moved = {
+            let mut j = json.clone();
+            let who = j["stages"][0]["fixes"].as_array_mut().unwrap().remove(0);
+            j["stages"][1]["fixes"].as_array_mut().unwrap().push(who);
+            (j, None)
+        };
+        for (n, (altered, probabilities)) in
+            [raised, doubled, negative, moved].into_iter().enumerate()
+        {
+            let copy = dir.join(format!("altered-{n}"));
+            std::fs::create_dir_all(&copy).unwrap();
+            for entry in std::fs::read_dir(&bundle).unwrap() {
+                let entry = entry.unwrap();
+                std::fs::copy(entry.path(), copy.join(entry.file_name())).unwrap();
+            }
+            let c: kleroterion::selection::certificate::Certificate =
+                serde_json::from_value(altered).unwrap();
+            std::fs::write(copy.join("certificate.json"), c.to_bytes()).unwrap();
+            if let Some(p) = probabilities {
+                std::fs::write(copy.join("probabilities.csv"), p).unwrap();
+            }
+            let line = certificate_line(&copy);
+            assert!(line.starts_with("FAIL"), "alteration {n}: {line}");
+            if let Some((code, out)) = spec(&copy) {
+                assert_eq!(code, 1, "alteration {n}: {out}");
+            }
+        }
+    }
 }

@@ -507,6 +507,13 @@ fn leximin_is_exact_by_an_independent_person_level_check() {
             case.name,
             found.largest_rise
         );
+        // The certificate proves the same in exact arithmetic.
+        use kleroterion::selection::certificate::{self, Certificate};
+        let bytes = Certificate::of(&instance, &profiles, &computed).to_bytes();
+        let written: Vec<String> = x.iter().map(|&p| format!("{p:.9}")).collect();
+        let checked = certificate::check(&instance, &bytes, &written)
+            .unwrap_or_else(|e| panic!("{}: certificate: {e}", case.name));
+        assert_eq!(checked.stages, computed.stages.len());
     }
 }
 
@@ -542,4 +549,52 @@ fn the_report_names_the_quotas_that_bind_each_stage() {
         .unwrap_or_else(|| panic!("no binding quotas in:\n{report}"));
     assert!(stage1.contains("gender=f maximum"), "{stage1}");
     assert!(!stage1.contains("gender=m"), "{stage1}");
+}
+
+/// `select` writes a certificate with a proof for a LEXIMIN and MAXIMIN and
+/// says so in its report; NASH's certificate holds none, and says why.
+#[test]
+fn select_writes_a_certificate_for_leximin_and_maximin_only() {
+    let dir = scratch("select-certificate");
+    let (pool, quotas) = small_pool(&dir);
+    for (algorithm, expected) in [("leximin", true), ("maximin", true), ("nash", false)] {
+        let out = dir.join(algorithm);
+        let r = kleroterion(&[
+            "select",
+            "--algorithm",
+            algorithm,
+            "--pool",
+            &pool,
+            "--quotas",
+            &quotas,
+            "-k",
+            "8",
+            "--address-columns",
+            "address_line_1,postcode",
+            "--seed",
+            "s",
+            "-q",
+            "--out",
+            &out.to_string_lossy(),
+        ]);
+        assert_eq!(r.code, 0, "{algorithm}: {}", r.stderr);
+        let report = std::fs::read_to_string(out.join("report.txt")).unwrap();
+        let certificate = std::fs::read_to_string(out.join("certificate.json")).unwrap();
+        assert_eq!(
+            certificate.contains("\"missing\": null"),
+            expected,
+            "{algorithm}: {certificate}"
+        );
+        if expected {
+            assert!(
+                report.contains("Certificate: certificate.json holds each stage's dual solution"),
+                "{report}"
+            );
+        } else {
+            assert!(
+                report.contains("Certificate: certificate.json holds no proof: NASH"),
+                "{report}"
+            );
+        }
+    }
 }

@@ -21,6 +21,10 @@ use super::*;
 /// Quota bounds binding a stage: (quota value, at its minimum?).
 type Binding = Vec<(usize, bool)>;
 
+/// A relaxed stage as kept until the distribution is found: value,
+/// seconds, binding quotas, dual solution.
+type Relaxed = (f64, f64, Binding, StageDual);
+
 /// Column generation aiming at the relaxation's LEXIMIN stops as soon as
 /// every profile has at least 1 − this of its target share.
 pub const TARGET_TOLERANCE: f64 = 1e-9;
@@ -103,8 +107,7 @@ impl Run<'_, '_> {
         let total_selectable = self.selectable.iter().filter(|&&s| s).count();
         let mut fixed: Vec<Option<f64>> = vec![None; n_profiles];
         let mut stage_of = vec![usize::MAX; n_profiles];
-        // Per stage: value, seconds, binding quotas.
-        let mut relaxed: Vec<(f64, f64, Binding)> = Vec::new();
+        let mut relaxed: Vec<Relaxed> = Vec::new();
         let mut n_fixed = 0;
         let mut relaxation = self
             .oracle
@@ -116,6 +119,7 @@ impl Run<'_, '_> {
                 prices,
                 shares,
                 binding,
+                dual,
             }) = relaxation.stage(&fixed)
             else {
                 return Ok(None);
@@ -132,7 +136,7 @@ impl Run<'_, '_> {
                 stage_of[t] = relaxed.len();
             }
             n_fixed += newly.len();
-            relaxed.push((value, clock.elapsed().as_secs_f64(), binding));
+            relaxed.push((value, clock.elapsed().as_secs_f64(), binding, dual));
             if self.out_of_time() {
                 return Ok(None);
             }
@@ -175,7 +179,7 @@ impl Run<'_, '_> {
                 lowest_share[stage_of[t]] = lowest_share[stage_of[t]].min(share);
             }
         }
-        for (s, (value, seconds, binding)) in relaxed.into_iter().enumerate() {
+        for (s, (value, seconds, binding, dual)) in relaxed.into_iter().enumerate() {
             self.stages.push(Stage {
                 value: lowest_share[s],
                 bound: value,
@@ -184,8 +188,13 @@ impl Run<'_, '_> {
                 pricing_solves: 0,
                 seconds,
                 binding,
+                dual: Some(dual),
             });
         }
+        self.fixed_at = stage_of
+            .iter()
+            .map(|&s| (s != usize::MAX).then_some(s))
+            .collect();
         self.target = Some(TargetRun {
             reached: reached.value,
             peeled: self.peeled,
@@ -256,6 +265,7 @@ impl Run<'_, '_> {
                 pricing_solves: self.oracle.solves - pr0,
                 seconds: stage_start.elapsed().as_secs_f64(),
                 binding: Vec::new(),
+                dual: None,
             });
             if !self.complete
                 || self.options.objective == Objective::Maximin

@@ -32,7 +32,7 @@ mod swap;
 
 pub use leximin::TARGET_TOLERANCE;
 pub use nash::NASH_TOLERANCE;
-pub use oracle::PanelOracle;
+pub use oracle::{PanelOracle, StageDual};
 
 use std::collections::HashSet;
 use std::time::Instant;
@@ -134,6 +134,9 @@ pub struct Stage {
     /// relaxation's stage LP: (quota value, at its minimum?). Empty where
     /// the stage was not solved over the relaxation.
     pub binding: Vec<(usize, bool)>,
+    /// The relaxation's stage LP's dual solution, which certifies `bound`
+    /// without a solver; None where the stage ran over panels.
+    pub dual: Option<StageDual>,
 }
 
 /// Solver-independent tolerances, recorded in reports.
@@ -160,6 +163,9 @@ pub struct Computed {
     /// False when the time limit stopped the computation early; the
     /// distribution is then valid but not optimal.
     pub complete: bool,
+    /// LEXIMIN by its relaxation: per profile, the stage that fixed it
+    /// (None for profiles in no panel); empty for other runs.
+    pub fixed_at: Vec<Option<usize>>,
     /// Seconds spent: finding initial panels, then the stages.
     pub seed_seconds: f64,
     pub lp_solves: usize,
@@ -397,6 +403,7 @@ pub fn optimise(
         options,
         stages: Vec::new(),
         target: None,
+        fixed_at: Vec::new(),
         peeled: 0,
         lp_solves: 0,
         lp_seconds: 0.0,
@@ -416,6 +423,7 @@ pub fn optimise(
         stages: run.stages,
         target: run.target,
         complete: run.complete,
+        fixed_at: run.fixed_at,
         seed_seconds,
         lp_solves: run.lp_solves,
         pricing_solves: run.oracle.solves,
@@ -434,6 +442,8 @@ struct Run<'a, 'b> {
     options: &'b Options,
     stages: Vec<Stage>,
     target: Option<TargetRun>,
+    /// See [`Computed::fixed_at`].
+    fixed_at: Vec<Option<usize>>,
     /// Panels the peel added, if it ran.
     peeled: usize,
     lp_solves: usize,

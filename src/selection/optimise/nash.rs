@@ -137,6 +137,7 @@ impl Run<'_, '_> {
                     pricing_solves: self.oracle.solves - pr0,
                     seconds: start.elapsed().as_secs_f64(),
                     binding: Vec::new(),
+                    dual: None,
                 });
                 return Ok(last);
             }
@@ -159,6 +160,7 @@ impl Run<'_, '_> {
             pricing_solves: self.oracle.solves - pr0,
             seconds: start.elapsed().as_secs_f64(),
             binding: Vec::new(),
+            dual: None,
         });
         Ok(last)
     }

@@ -17,6 +17,9 @@ pub(super) struct RelaxedLeximin {
     /// Per quota value: its row, and its bounds (min, max).
     value_rows: Vec<LpRow>,
     bounds: Vec<(f64, f64)>,
+    /// The panel-size row and, per household group, its row.
+    size_row: LpRow,
+    household_rows: Vec<LpRow>,
 }
 
 /// The optimum of one stage of [`RelaxedLeximin`].
@@ -31,6 +34,8 @@ pub(super) struct RelaxedStage {
     /// The quota bounds that bind the stage: (value, at its minimum?) for
     /// each value whose row has a nonzero dual at a bound.
     pub(super) binding: Vec<(usize, bool)>,
+    /// The stage LP's dual solution, signed like `prices`.
+    pub(super) dual: StageDual,
 }
 
 /// A quota value's row dual above this (the stage's objective is z ≤ 1)
@@ -41,13 +46,33 @@ impl RelaxedLeximin {
     /// Solves the current stage; None if the LP fails (numerically).
     pub(super) fn stage(&mut self, fixed: &[Option<f64>]) -> Option<RelaxedStage> {
         let solution = self.lp.solve().ok()?;
-        let prices = signed_prices(
-            self.share_rows
+        let raw: Vec<f64> = self
+            .share_rows
+            .iter()
+            .map(|r| r.map_or(0.0, |r| solution.dual(r)))
+            .collect();
+        let unfixed = |t: usize| f64::from(u8::from(fixed[t].is_none()));
+        // The share rows' prices are made positive; the other rows enter a
+        // count column's reduced cost with the opposite sign to its share
+        // row (the share row's coefficient is on the other side of "≥"),
+        // so their multipliers take the opposite sign.
+        let weighted: f64 = raw.iter().enumerate().map(|(t, v)| unfixed(t) * v).sum();
+        let sign = if weighted < 0.0 { 1.0 } else { -1.0 };
+        let prices = signed_prices(raw, unfixed);
+        let dual = StageDual {
+            prices: prices.clone(),
+            size: sign * solution.dual(self.size_row),
+            values: self
+                .value_rows
                 .iter()
-                .map(|r| r.map_or(0.0, |r| solution.dual(r)))
+                .map(|&r| sign * solution.dual(r))
                 .collect(),
-            |t| f64::from(u8::from(fixed[t].is_none())),
-        );
+            households: self
+                .household_rows
+                .iter()
+                .map(|&r| (sign * solution.dual(r)).max(0.0))
+                .collect(),
+        };
         let binding = self
             .value_rows
             .iter()
@@ -71,6 +96,7 @@ impl RelaxedLeximin {
             .collect();
         Some(RelaxedStage {
             binding,
+            dual,
             value: solution.objective,
             prices,
             shares: self
@@ -88,6 +114,34 @@ impl RelaxedLeximin {
         self.lp.set_coef(r, self.z, 0.0);
         self.lp.set_row_bounds(r, value, f64::INFINITY);
     }
+}
+
+/// The quota polytope as an LP: its count columns (one per profile) and
+/// its rows.
+struct Polytope {
+    lp: Lp,
+    x: Vec<LpCol>,
+    size_row: LpRow,
+    value_rows: Vec<LpRow>,
+    /// Per household group (of `Profiles::households`).
+    household_rows: Vec<LpRow>,
+}
+
+/// The dual solution of a stage of the relaxation's LEXIMIN: with the
+/// columns' bound duals (which a checker recomputes), a certificate of the
+/// stage's bound that needs no solver (docs/certificate-spec.md).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StageDual {
+    /// Per profile, the price of its share row (share ≥ z, or ≥ its value
+    /// once fixed): ≥ 0.
+    pub prices: Vec<f64>,
+    /// The panel-size row's multiplier (free).
+    pub size: f64,
+    /// Per quota value: positive, a multiplier of its maximum; negative,
+    /// minus a multiplier of its minimum.
+    pub values: Vec<f64>,
+    /// Per household group: the multiplier of "at most one" (≥ 0).
+    pub households: Vec<f64>,
 }
 
 /// Finds quota-satisfying profile panels: the pricing integer program.
@@ -234,9 +288,8 @@ impl<'a> PanelOracle<'a> {
 
     /// The quota polytope as an LP (costs 0): a count per profile within
     /// its bounds, k in all, every quota value within its bounds, at most
-    /// one per household. Returns the LP, the count columns and the quota
-    /// values' rows.
-    fn polytope(&self) -> (Lp, Vec<LpCol>, Vec<LpRow>) {
+    /// one per household.
+    fn polytope(&self) -> Polytope {
         let limits = self.whole();
         let mut lp = Lp::new(Sense::Maximise, &self.settings);
         let k = self.instance.k as f64;
@@ -250,8 +303,10 @@ impl<'a> PanelOracle<'a> {
             })
             .collect();
         let mut household_row = vec![None; self.upper.len()];
+        let mut household_rows = Vec::with_capacity(self.profiles.households.len());
         for (h, group) in self.profiles.households.iter().enumerate() {
             let r = lp.add_row(limits.household_min(h), 1.0);
+            household_rows.push(r);
             for &t in group {
                 household_row[t] = Some(r);
             }
@@ -273,14 +328,20 @@ impl<'a> PanelOracle<'a> {
                 )
             })
             .collect();
-        (lp, x, value_rows)
+        Polytope {
+            lp,
+            x,
+            size_row,
+            value_rows,
+            household_rows,
+        }
     }
 
     /// The optimum of the pricing program's LP relaxation: an upper bound
     /// on the worth of every panel at these weights.
     pub fn relaxed_bound(&mut self, weights: &[f64]) -> Result<f64, Error> {
         if self.relaxation.is_none() {
-            let (lp, x, _) = self.polytope();
+            let Polytope { lp, x, .. } = self.polytope();
             self.relaxation = Some((lp, x));
         }
         let (lp, x) = self.relaxation.as_mut().expect("built above");
@@ -297,7 +358,13 @@ impl<'a> PanelOracle<'a> {
     /// LEXIMIN over the quota polytope's LP relaxation (the polytope, not
     /// the panels in it), ready for its first stage.
     pub(super) fn relaxed_leximin(&self, sizes: &[f64], selectable: &[bool]) -> RelaxedLeximin {
-        let (mut lp, x, value_rows) = self.polytope();
+        let Polytope {
+            mut lp,
+            x,
+            size_row,
+            value_rows,
+            household_rows,
+        } = self.polytope();
         let share_rows: Vec<Option<LpRow>> = (0..x.len())
             .map(|t| {
                 selectable[t].then(|| {
@@ -325,6 +392,8 @@ impl<'a> PanelOracle<'a> {
             sizes: sizes.to_vec(),
             value_rows,
             bounds,
+            size_row,
+            household_rows,
         }
     }
 

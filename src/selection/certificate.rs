@@ -1,0 +1,581 @@
+//! Optimality certificates of a LEXIMIN (or MAXIMIN) over the quota
+//! polytope's relaxation, written as `certificate.json` and checked in
+//! exact rational arithmetic, with no solver (docs/certificate-spec.md is
+//! the specification; tests/spec/certificate_spec.py re-implements the
+//! check).
+//!
+//! Each stage of the relaxation's LEXIMIN is one LP; its dual solution
+//! bounds, for every distribution over panels, the lowest chance of the
+//! people not fixed yet, given that everyone fixed earlier keeps their
+//! value. The certificate lists, per stage, the value, the people it fixes
+//! and the nonzero dual multipliers, per person (profile prices spread over
+//! their members), so a reviewer needs only the pool's published values,
+//! households and quotas.
+
+use std::collections::HashMap;
+
+use num_bigint::BigInt;
+use num_rational::BigRational;
+use num_traits::{One, Signed, ToPrimitive, Zero};
+use serde::{Deserialize, Serialize};
+
+use crate::model::instance::Instance;
+use crate::model::profiles::Profiles;
+use crate::selection::optimise::{Computed, Objective};
+
+/// Value of `format` in every certificate this version writes.
+pub const FORMAT: &str = "kleroterion-certificate/1";
+
+/// How far a published probability may lie from its stage's value, and a
+/// stage's proven bound above its value: the LPs are solved in double
+/// precision (to about 1e-9) and probabilities are published to 9
+/// decimals.
+pub const TOLERANCE: &str = "0.00000001";
+
+/// `certificate.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Certificate {
+    pub format: String,
+    pub algorithm: String,
+    /// Panel size k.
+    pub panel_size: usize,
+    /// See [`TOLERANCE`].
+    pub tolerance: String,
+    /// Why there is no proof (and `stages` is empty): set for runs that
+    /// have none.
+    pub missing: Option<String>,
+    /// People in no quota-satisfying panel: probability 0, taken as 0 by
+    /// every stage (a fact about whole panels, which the relaxation cannot
+    /// show; `check` and the lottery's resolve confirm it).
+    pub in_no_panel: Vec<String>,
+    pub stages: Vec<CertStage>,
+}
+
+/// One stage.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CertStage {
+    /// The stage's value: the relaxation's stage optimum.
+    pub value: String,
+    /// The people this stage fixes at `value`.
+    pub fixes: Vec<String>,
+    /// Nonzero prices: of "π ≥ z" for people not fixed yet, of "π ≥ their
+    /// value" for people fixed earlier. Each ≥ 0.
+    pub prices: Vec<(String, String)>,
+    /// Multiplier of "Σ π = k" (any sign).
+    pub panel_size_multiplier: String,
+    /// Nonzero multipliers of quota bounds, each ≥ 0.
+    pub quotas: Vec<QuotaMultiplier>,
+    /// Nonzero multipliers of "a household has at most one member on the
+    /// panel", each ≥ 0, the household named by its members.
+    pub households: Vec<HouseholdMultiplier>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuotaMultiplier {
+    pub category: String,
+    pub value: String,
+    /// "min" or "max".
+    pub bound: String,
+    pub multiplier: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HouseholdMultiplier {
+    pub members: Vec<String>,
+    pub multiplier: String,
+}
+
+/// A float as the shortest decimal that reads back as the same float
+/// (exact as written, so a checker reads it exactly).
+fn number(x: f64) -> String {
+    format!("{x}")
+}
+
+impl Certificate {
+    /// The certificate of a complete LEXIMIN or MAXIMIN computed over the
+    /// relaxation. Other runs (stages over panels, NASH, a run stopped by
+    /// its time limit) have none: their bounds rest on the pricing program,
+    /// and `missing` says so.
+    pub fn of(instance: &Instance, profiles: &Profiles, computed: &Computed) -> Self {
+        let missing = if !computed.complete {
+            Some("the time limit stopped the optimisation, so there is no optimum to prove")
+        } else if computed.objective == Objective::Nash {
+            Some("NASH's bound is not a linear program's, so it has no certificate of this kind")
+        } else if computed.target.is_none()
+            || computed.fixed_at.len() != profiles.len()
+            || computed.stages.iter().any(|s| s.dual.is_none())
+        {
+            Some(
+                "the relaxation's LEXIMIN is not reached by any distribution here, so the stages ran over panels and their bounds rest on the pricing program",
+            )
+        } else {
+            None
+        };
+        let mut certificate = Certificate {
+            format: FORMAT.into(),
+            algorithm: computed.objective.name().to_lowercase(),
+            panel_size: instance.k,
+            tolerance: TOLERANCE.into(),
+            missing: missing.map(String::from),
+            in_no_panel: Vec::new(),
+            stages: Vec::new(),
+        };
+        if certificate.missing.is_some() {
+            return certificate;
+        }
+        let people = &instance.pool.people;
+        let id = |i: usize| people[i].id.clone();
+        let stage_of = &computed.fixed_at;
+        let mut in_no_panel: Vec<String> = computed
+            .unselectable
+            .iter()
+            .flat_map(|&t| profiles.profiles[t].members.iter().map(|&i| id(i)))
+            .collect();
+        in_no_panel.sort();
+        certificate.in_no_panel = in_no_panel;
+        certificate.stages = computed
+            .stages
+            .iter()
+            .enumerate()
+            .map(|(s, stage)| {
+                let dual = stage.dual.as_ref().expect("checked above");
+                let mut fixes = Vec::new();
+                let mut prices = Vec::new();
+                for (t, profile) in profiles.profiles.iter().enumerate() {
+                    if stage_of[t] == Some(s) {
+                        fixes.extend(profile.members.iter().map(|&i| id(i)));
+                    }
+                    let price = dual.prices[t];
+                    if price > 0.0 && stage_of[t].is_some() {
+                        let each = number(price / profile.size() as f64);
+                        prices.extend(profile.members.iter().map(|&i| (id(i), each.clone())));
+                    }
+                }
+                fixes.sort();
+                prices.sort();
+                let quotas = instance
+                    .quotas
+                    .values
+                    .iter()
+                    .zip(&dual.values)
+                    .filter(|(_, m)| **m != 0.0)
+                    .map(|(q, &m)| QuotaMultiplier {
+                        category: instance.quotas.categories[q.category].name.clone(),
+                        value: q.name.clone(),
+                        bound: if m > 0.0 { "max" } else { "min" }.into(),
+                        multiplier: number(m.abs()),
+                    })
+                    .collect();
+                let households = instance
+                    .households
+                    .groups
+                    .iter()
+                    .zip(&dual.households)
+                    .filter(|(_, m)| **m > 0.0)
+                    .map(|(g, &m)| {
+                        let mut members: Vec<String> = g.iter().map(|&i| id(i)).collect();
+                        members.sort();
+                        HouseholdMultiplier {
+                            members,
+                            multiplier: number(m),
+                        }
+                    })
+                    .collect();
+                CertStage {
+                    value: number(stage.bound),
+                    fixes,
+                    prices,
+                    panel_size_multiplier: number(dual.size),
+                    quotas,
+                    households,
+                }
+            })
+            .collect();
+        certificate
+    }
+
+    /// Whether these bytes are a certificate that holds a proof (not one
+    /// that says why it has none).
+    pub fn proves(bytes: &[u8]) -> bool {
+        serde_json::from_slice::<Certificate>(bytes).is_ok_and(|c| c.missing.is_none())
+    }
+
+    /// The file: one field per line, each stage on a line of its own
+    /// (people lists would otherwise take a line per name).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut s = String::from("{\n");
+        s += &format!("  \"format\": {},\n", json(&self.format));
+        s += &format!("  \"algorithm\": {},\n", json(&self.algorithm));
+        s += &format!("  \"panel_size\": {},\n", self.panel_size);
+        s += &format!("  \"tolerance\": {},\n", json(&self.tolerance));
+        s += &format!("  \"missing\": {},\n", json(&self.missing));
+        s += &format!("  \"in_no_panel\": {},\n", json(&self.in_no_panel));
+        s += "  \"stages\": [";
+        for (n, stage) in self.stages.iter().enumerate() {
+            s += if n == 0 { "\n    " } else { ",\n    " };
+            s += &json(stage);
+        }
+        s += if self.stages.is_empty() {
+            "]\n}\n"
+        } else {
+            "\n  ]\n}\n"
+        };
+        s.into_bytes()
+    }
+}
+
+/// Compact JSON of a value.
+fn json<T: Serialize>(value: &T) -> String {
+    serde_json::to_string(value).expect("plain data serialises")
+}
+
+/// Reads a decimal number ("0.25", "-1.5e-7", "3") exactly: the syntax
+/// `-?[0-9]+(\.[0-9]+)?([eE]-?[0-9]+)?` of docs/certificate-spec.md.
+pub fn exact(text: &str) -> Option<BigRational> {
+    let (mantissa, exponent) = match text.find(['e', 'E']) {
+        Some(at) => (&text[..at], text[at + 1..].parse::<i32>().ok()?),
+        None => (text, 0),
+    };
+    let (negative, digits) = match mantissa.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, mantissa),
+    };
+    let (whole, fraction) = match digits.split_once('.') {
+        Some((w, f)) if !f.is_empty() => (w, f),
+        Some(_) => return None,
+        None => (digits, ""),
+    };
+    let exponent_text = text.find(['e', 'E']).map_or("", |at| &text[at + 1..]);
+    if whole.is_empty()
+        || exponent_text.starts_with('+')
+        || !whole
+            .bytes()
+            .chain(fraction.bytes())
+            .all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let all: BigInt = format!("{whole}{fraction}").parse().ok()?;
+    let shift = exponent.checked_sub(i32::try_from(fraction.len()).ok()?)?;
+    if shift.unsigned_abs() > 1000 {
+        return None;
+    }
+    let ten = BigInt::from(10u8);
+    let scale = num_traits::pow(ten, shift.unsigned_abs() as usize);
+    let value = if shift >= 0 {
+        BigRational::from_integer(all * scale)
+    } else {
+        BigRational::new(all, scale)
+    };
+    Some(if negative { -value } else { value })
+}
+
+/// A decimal for messages.
+fn show(x: &BigRational) -> String {
+    match x.to_f64() {
+        Some(f) if f.is_finite() => format!("{f:.10}"),
+        _ => x.to_string(),
+    }
+}
+
+/// What the check proved.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    pub stages: usize,
+    /// The largest distance between a stage's proven bound and its value.
+    pub largest_gap: BigRational,
+    /// The largest distance of a published probability from its stage's value.
+    pub largest_off: BigRational,
+}
+
+/// Checks `certificate.json` against the instance it certifies (pool,
+/// quotas, households, k) and the published probabilities (one decimal text
+/// per person, in pool order), in exact arithmetic. Err says what failed.
+pub fn check(
+    instance: &Instance,
+    bytes: &[u8],
+    probabilities: &[String],
+) -> Result<Checked, String> {
+    let cert: Certificate = serde_json::from_slice(bytes)
+        .map_err(|e| format!("certificate.json does not read: {e}"))?;
+    if cert.format != FORMAT {
+        return Err(format!("format \"{}\" is not \"{FORMAT}\"", cert.format));
+    }
+    if let Some(why) = &cert.missing {
+        return Err(format!("it holds no proof: {why}"));
+    }
+    if cert.panel_size != instance.k {
+        return Err(format!(
+            "its panel size {} is not the bundle's {}",
+            cert.panel_size, instance.k
+        ));
+    }
+    let num = |what: &str, text: &str| -> Result<BigRational, String> {
+        exact(text).ok_or_else(|| format!("{what} \"{text}\" is not a decimal number"))
+    };
+    let tolerance = num("the tolerance", &cert.tolerance)?;
+    if tolerance.is_negative() || tolerance > num("", "0.000001")? {
+        return Err(format!("its tolerance {} is above 1e-6", cert.tolerance));
+    }
+    let people = &instance.pool.people;
+    let n = people.len();
+    let index: HashMap<&str, usize> = people
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.id.as_str(), i))
+        .collect();
+    let person = |name: &str| -> Result<usize, String> {
+        index
+            .get(name)
+            .copied()
+            .ok_or_else(|| format!("it names {name}, who is not in the pool"))
+    };
+    if probabilities.len() != n {
+        return Err("probabilities.csv does not list the pool".into());
+    }
+    let published: Vec<BigRational> = probabilities
+        .iter()
+        .map(|p| num("a probability", p))
+        .collect::<Result<_, _>>()?;
+    // Where each person is fixed: a stage, or in no panel.
+    const NO_PANEL: usize = usize::MAX;
+    let mut stage_of: Vec<Option<usize>> = vec![None; n];
+    for name in &cert.in_no_panel {
+        let i = person(name)?;
+        if stage_of[i].replace(NO_PANEL).is_some() {
+            return Err(format!("{name} is listed twice"));
+        }
+        if !published[i].is_zero() {
+            return Err(format!(
+                "{name} is said to be in no panel but has probability {}",
+                probabilities[i]
+            ));
+        }
+    }
+    for (s, stage) in cert.stages.iter().enumerate() {
+        for name in &stage.fixes {
+            let i = person(name)?;
+            if stage_of[i].replace(s).is_some() {
+                return Err(format!("{name} is fixed twice"));
+            }
+        }
+    }
+    if let Some(i) = (0..n).find(|&i| stage_of[i].is_none()) {
+        return Err(format!("{} is fixed by no stage", people[i].id));
+    }
+    let values: Vec<BigRational> = cert
+        .stages
+        .iter()
+        .enumerate()
+        .map(|(s, st)| num(&format!("stage {}'s value", s + 1), &st.value))
+        .collect::<Result<_, _>>()?;
+    // The published probabilities sum to k and are the stages' values.
+    let sum: BigRational = published.iter().sum();
+    let n_big = BigRational::from_integer(BigInt::from(n));
+    if (&sum - BigRational::from_integer(BigInt::from(instance.k))).abs() > &n_big * &tolerance {
+        return Err(format!(
+            "the exact probabilities sum to {}, not the panel size {}",
+            show(&sum),
+            instance.k
+        ));
+    }
+    let mut largest_off = BigRational::zero();
+    for i in 0..n {
+        if let Some(s) = stage_of[i].filter(|&s| s != NO_PANEL) {
+            let off = (&published[i] - &values[s]).abs();
+            if off > tolerance {
+                return Err(format!(
+                    "{} has probability {}, but stage {} fixes them at {}",
+                    people[i].id,
+                    probabilities[i],
+                    s + 1,
+                    show(&values[s])
+                ));
+            }
+            largest_off = largest_off.max(off);
+        }
+    }
+    let quota_index: HashMap<(&str, &str), usize> = instance
+        .quotas
+        .values
+        .iter()
+        .enumerate()
+        .map(|(v, q)| {
+            (
+                (
+                    instance.quotas.categories[q.category].name.as_str(),
+                    q.name.as_str(),
+                ),
+                v,
+            )
+        })
+        .collect();
+    let household_index: HashMap<Vec<usize>, usize> = instance
+        .households
+        .groups
+        .iter()
+        .enumerate()
+        .map(|(h, g)| {
+            let mut g = g.clone();
+            g.sort_unstable();
+            (g, h)
+        })
+        .collect();
+    let one = BigRational::one();
+    let k = BigRational::from_integer(BigInt::from(instance.k));
+    let mut largest_gap = BigRational::zero();
+    for (s, stage) in cert.stages.iter().enumerate() {
+        let label = format!("stage {}", s + 1);
+        let fixed_before = |i: usize| stage_of[i].is_some_and(|t| t != NO_PANEL && t < s);
+        let mut price: Vec<BigRational> = vec![BigRational::zero(); n];
+        let mut listed = vec![false; n];
+        for (name, text) in &stage.prices {
+            let i = person(name)?;
+            let p = num(&format!("{label}: {name}'s price"), text)?;
+            if p.is_negative() || stage_of[i] == Some(NO_PANEL) || listed[i] {
+                return Err(format!(
+                    "{label}: the price of {name} is negative, repeated, or of someone in no panel"
+                ));
+            }
+            listed[i] = true;
+            price[i] = p;
+        }
+        // Y: the prices of the people not fixed yet.
+        let total: BigRational = (0..n)
+            .filter(|&i| stage_of[i].is_some_and(|t| t != NO_PANEL && t >= s))
+            .map(|i| &price[i])
+            .sum();
+        let bound = if total.is_zero() {
+            // No price: the bound is that no chance exceeds 1.
+            one.clone()
+        } else {
+            // r_i: what the multipliers give person i's column.
+            let alpha = num(
+                &format!("{label}'s panel-size multiplier"),
+                &stage.panel_size_multiplier,
+            )?;
+            let mut column = vec![alpha.clone(); n];
+            let mut dual = &alpha * &k;
+            let mut seen = std::collections::HashSet::new();
+            for q in &stage.quotas {
+                if !seen.insert((&q.category, &q.value, &q.bound)) {
+                    return Err(format!(
+                        "{label} lists the {} of {}={} twice",
+                        q.bound, q.category, q.value
+                    ));
+                }
+                let Some(&v) = quota_index.get(&(q.category.as_str(), q.value.as_str())) else {
+                    return Err(format!(
+                        "{label} names the quota {}={}, which the quotas do not have",
+                        q.category, q.value
+                    ));
+                };
+                let m = num(&format!("{label}: a quota multiplier"), &q.multiplier)?;
+                if m.is_negative() {
+                    return Err(format!("{label}: a quota multiplier is negative"));
+                }
+                let quota = &instance.quotas.values[v];
+                let (signed, bound) = match q.bound.as_str() {
+                    "max" => (m.clone(), BigInt::from(quota.max)),
+                    "min" => (-m.clone(), BigInt::from(quota.min)),
+                    other => {
+                        return Err(format!(
+                            "{label}: a quota bound \"{other}\" is not min or max"
+                        ));
+                    }
+                };
+                dual += &signed * BigRational::from_integer(bound);
+                for (i, p) in people.iter().enumerate() {
+                    if p.values.contains(&v) {
+                        column[i] += &signed;
+                    }
+                }
+            }
+            let mut seen_households = std::collections::HashSet::new();
+            for h in &stage.households {
+                let mut members: Vec<usize> = h
+                    .members
+                    .iter()
+                    .map(|m| person(m))
+                    .collect::<Result<_, _>>()?;
+                members.sort_unstable();
+                if !household_index.contains_key(&members)
+                    || !seen_households.insert(members.clone())
+                {
+                    return Err(format!(
+                        "{label} names a household the pool does not have, or one twice"
+                    ));
+                }
+                let m = num(&format!("{label}: a household multiplier"), &h.multiplier)?;
+                if m.is_negative() {
+                    return Err(format!("{label}: a household multiplier is negative"));
+                }
+                dual += &m;
+                for &i in &members {
+                    column[i] += &m;
+                }
+            }
+            // u_i = max(0, price_i − r_i) covers π_i ≤ 1; people in no
+            // panel are at 0 and need none. Held people bring −w_i·f_i.
+            for i in 0..n {
+                if stage_of[i] == Some(NO_PANEL) {
+                    continue;
+                }
+                let excess = &price[i] - &column[i];
+                if excess.is_positive() {
+                    dual += excess;
+                }
+                if fixed_before(i) && !price[i].is_zero() {
+                    let f = &values[stage_of[i].expect("fixed")];
+                    dual -= &price[i] * f;
+                }
+            }
+            (dual / &total).min(one.clone())
+        };
+        let gap = (&bound - &values[s]).abs();
+        if gap > tolerance {
+            return Err(format!(
+                "{label}: the multipliers prove that the lowest chance is at most {}, not the stage's value {}",
+                show(&bound),
+                show(&values[s])
+            ));
+        }
+        largest_gap = largest_gap.max(gap);
+        // Each person the stage fixes has a positive price (so is at the
+        // value in every optimum), unless the value is 1.
+        if values[s] < &one - &tolerance
+            && let Some(name) = stage
+                .fixes
+                .iter()
+                .find(|m| price[index[m.as_str()]].is_zero())
+        {
+            return Err(format!(
+                "{label} fixes {name}, whose price is 0: nothing shows they cannot rise"
+            ));
+        }
+    }
+    Ok(Checked {
+        stages: cert.stages.len(),
+        largest_gap,
+        largest_off,
+    })
+}
+
+/// For messages: `x` in exponent form.
+pub fn scientific(x: &BigRational) -> String {
+    format!("{:.1e}", x.to_f64().unwrap_or(f64::NAN))
+}
+
+/// What a passed check says.
+pub fn summary(checked: &Checked) -> String {
+    format!(
+        "each of the {} stages' values is the highest lowest chance the quotas allow its people, given the earlier stages (within {}), and every published probability is its stage's value (within {})",
+        checked.stages,
+        scientific(&checked.largest_gap.clone().max(BigRational::zero())),
+        scientific(&checked.largest_off)
+    )
+}
