@@ -269,7 +269,28 @@ impl SelectionReport<'_> {
                 let _ = writeln!(s, "{b}");
             }
         }
-        if let Some(target) = &c.target {
+        if let Some(target) = &c.target
+            && c.objective == crate::selection::optimise::Objective::Nash
+        {
+            let _ = writeln!(
+                s,
+                "NASH was first computed over the quota polytope's LP relaxation (LPs with tangent cuts of the logarithm, no panels): every distribution over panels lies in that polytope, so its optimum (the dual bound) bounds NASH. Column generation then looked for panels giving every profile its share from that optimum ({} LPs and {} pricing programs): {}",
+                target.lp_solves,
+                target.pricing_solves,
+                if c.complete {
+                    format!(
+                        "every profile has {:.9} of it or more (tolerance {:e}), so this distribution is NASH's optimum.",
+                        target.reached,
+                        crate::selection::optimise::PRICING_TOLERANCE
+                    )
+                } else {
+                    format!(
+                        "the time limit stopped it with every profile at {:.6} of it or more; this distribution is not optimal.",
+                        target.reached
+                    )
+                }
+            );
+        } else if let Some(target) = &c.target {
             let _ = writeln!(
                 s,
                 "The stages are LEXIMIN over the quota polytope's LP relaxation (one LP each, not counted among the master LPs): every distribution over panels lies in that polytope, so each stage's LP optimum (the dual bound) bounds it. Column generation then looked for panels giving every profile its share from the stages ({} LPs and {} pricing programs{}): {}",

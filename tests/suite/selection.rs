@@ -598,3 +598,74 @@ fn select_writes_a_certificate_for_leximin_and_maximin_only() {
         }
     }
 }
+
+/// NASH finishes with a finite bound its value meets, and its Σ log π is at
+/// least LEXIMIN's (NASH maximises it), on the synthetic pool, data/ and the
+/// shared fixture_22.
+#[test]
+fn nash_is_optimal_and_beats_leximin_on_its_own_objective() {
+    use kleroterion::model::profiles::Profiles;
+    use kleroterion::selection::optimise::{self, Objective, Options, Peel};
+    let mut cases = vec![synth_case()];
+    cases.extend(
+        shared_cases()
+            .into_iter()
+            .filter(|c| c.name == "sortition_algorithms_fixture_22"),
+    );
+    cases.push(Case {
+        name: "data",
+        pool: Path::new(env!("CARGO_MANIFEST_DIR")).join("data/pool.csv"),
+        quotas: Path::new(env!("CARGO_MANIFEST_DIR")).join("data/quotas.csv"),
+        k: 110,
+        address: &["address_line_1", "postcode"],
+    });
+    for case in cases {
+        let pool = kleroterion::files::table::Table::read(&case.pool).unwrap();
+        let quotas = kleroterion::Quotas::from_table(
+            &kleroterion::files::table::Table::read(&case.quotas).unwrap(),
+        )
+        .unwrap();
+        let inputs = kleroterion::Inputs {
+            k: case.k,
+            address_columns: case.address.iter().map(|s| s.to_string()).collect(),
+            ..kleroterion::Inputs::default()
+        };
+        let (instance, _) = kleroterion::Instance::from_parts(pool, quotas, &inputs).unwrap();
+        let profiles = Profiles::new(&instance);
+        let run = |objective| {
+            let options = Options {
+                objective,
+                settings: kleroterion::solver::Settings::default(),
+                deadline: None,
+                relaxation_first: true,
+                peel: Peel::DEFAULT,
+            };
+            optimise::optimise(&instance, &profiles, &options, &mut |_| {}).unwrap()
+        };
+        let (nash, leximin) = (run(Objective::Nash), run(Objective::Leximin));
+        assert!(nash.complete, "{}", case.name);
+        let stage = &nash.stages[0];
+        assert!(stage.bound.is_finite(), "{}: {stage:?}", case.name);
+        assert!(
+            stage.value >= stage.bound * (1.0 - 1e-6),
+            "{}: geometric mean {} below its bound {}",
+            case.name,
+            stage.value,
+            stage.bound
+        );
+        let log_sum = |c: &optimise::Computed| -> f64 {
+            profiles
+                .per_person(&c.profile_probabilities)
+                .iter()
+                .filter(|&&p| p > 0.0)
+                .map(|p| p.ln())
+                .sum()
+        };
+        let (a, b) = (log_sum(&nash), log_sum(&leximin));
+        assert!(
+            a >= b - 1e-9 * instance.n() as f64,
+            "{}: NASH's Σ log π {a} below LEXIMIN's {b}",
+            case.name
+        );
+    }
+}

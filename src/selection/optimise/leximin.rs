@@ -34,9 +34,9 @@ pub const TARGET_TOLERANCE: f64 = 1e-9;
 pub const POLISH_TOLERANCE: f64 = 1e-10;
 
 /// How a column-generation run ends.
-struct Generated {
+pub(super) struct Generated {
     /// The master's z at the end.
-    value: f64,
+    pub(super) value: f64,
     /// Dual bound on z.
     bound: f64,
     /// Dual prices (normalised, non-negative) certifying the bound.
@@ -343,7 +343,7 @@ impl Run<'_, '_> {
     /// all panels or, with `to_target`, as soon as z reaches 1 (every
     /// profile at its target) or is proven not to; also on the time limit
     /// (`complete` cleared). `last` is the master's latest solution.
-    fn generate(
+    pub(super) fn generate(
         &mut self,
         last: &mut crate::solver::LpSolution,
         fixed: &[Option<f64>],

@@ -25,6 +25,26 @@ impl Master {
         settings: &Settings,
         objective: Objective,
     ) -> Master {
+        let sizes = profiles.profiles.iter().map(|p| p.size() as f64).collect();
+        Master::with_sizes(sizes, selectable, settings, objective)
+    }
+
+    /// A fresh master of another objective with this one's panels.
+    pub(super) fn rebuilt(&self, settings: &Settings, objective: Objective) -> Master {
+        let selectable: Vec<bool> = self.rows.iter().map(Option::is_some).collect();
+        let mut m = Master::with_sizes(self.sizes.clone(), &selectable, settings, objective);
+        for p in &self.panels {
+            m.add(p.clone());
+        }
+        m
+    }
+
+    fn with_sizes(
+        sizes: Vec<f64>,
+        selectable: &[bool],
+        settings: &Settings,
+        objective: Objective,
+    ) -> Master {
         let sense = Sense::Maximise;
         let mut lp = Lp::new(sense, settings);
         let sum_row = lp.add_row(1.0, 1.0);
@@ -52,7 +72,7 @@ impl Master {
             columns: Vec::new(),
             panels: Vec::new(),
             known: HashSet::new(),
-            sizes: profiles.profiles.iter().map(|p| p.size() as f64).collect(),
+            sizes,
         }
     }
 

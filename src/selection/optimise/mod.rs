@@ -386,7 +386,13 @@ pub fn optimise(
     for &t in &unselectable {
         selectable[t] = false;
     }
-    let mut master = Master::new(profiles, &selectable, &options.settings, options.objective);
+    // NASH by its relaxation first aims a LEXIMIN-shaped master (with z)
+    // at the relaxation's optimum.
+    let master_objective = match options.objective {
+        Objective::Nash if options.relaxation_first => Objective::Leximin,
+        o => o,
+    };
+    let mut master = Master::new(profiles, &selectable, &options.settings, master_objective);
     for p in seed_panels {
         // Panels seating an unselectable profile cannot exist; skip defensively.
         if p.0.iter().all(|&(t, _)| selectable[t as usize]) {

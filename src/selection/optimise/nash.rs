@@ -1,15 +1,123 @@
 //! NASH by outer approximation of the logarithm.
+//!
+//! Like LEXIMIN, NASH first tries the short way: the NASH of the quota
+//! polytope's LP relaxation (an LP with tangent cuts, no panels), then
+//! column generation for a distribution over panels giving every profile
+//! that share. Every distribution lies in the polytope, so the relaxation's
+//! optimum bounds NASH's, and a distribution reaching it is optimal. When
+//! none does, NASH runs over panels as before, keeping the panels found.
 
+use super::oracle::RelaxedNashOptimum;
 use super::*;
 
+/// The relaxation's NASH is solved until its outer approximation is within
+/// this much, per person, of the point it gives (in Σ size·log share): the
+/// geometric mean within a relative 1e-7 of the bound.
+const RELAXED_NASH_GAP: f64 = 1e-7;
+/// ... or for at most this many LPs.
+const RELAXED_NASH_ROUNDS: usize = 400;
+
 impl Run<'_, '_> {
-    /// NASH: maximise Σ size·log π by outer approximation. Variables π_t
+    /// NASH: by the relaxation first (unless the options say otherwise),
+    /// else over panels.
+    pub(super) fn nash(
+        &mut self,
+        progress: &mut dyn FnMut(&Progress),
+    ) -> Result<crate::solver::LpSolution, Error> {
+        if self.options.relaxation_first {
+            if let Some(last) = self.nash_by_relaxation(progress)? {
+                return Ok(last);
+            }
+            // Not reachable: NASH over panels, with the panels found.
+            self.master = self.master.rebuilt(&self.options.settings, Objective::Nash);
+            self.target = None;
+            self.stages.clear();
+        }
+        self.nash_over_panels(progress)
+    }
+
+    /// The relaxation's NASH, then a distribution reaching it; None when it
+    /// is not reachable by panels (or its LP failed).
+    fn nash_by_relaxation(
+        &mut self,
+        progress: &mut dyn FnMut(&Progress),
+    ) -> Result<Option<crate::solver::LpSolution>, Error> {
+        let clock = Instant::now();
+        let n_profiles = self.selectable.len();
+        let sizes = self.master.sizes.clone();
+        let total: f64 = (0..n_profiles)
+            .filter(|&t| self.selectable[t])
+            .map(|t| sizes[t])
+            .sum();
+        let mut relaxed = self.oracle.relaxed_nash(&sizes, &self.selectable);
+        let Some(RelaxedNashOptimum {
+            shares,
+            value: _,
+            bound,
+            lp_solves: relaxed_solves,
+        }) = relaxed.solve(RELAXED_NASH_GAP * total, RELAXED_NASH_ROUNDS)
+        else {
+            return Ok(None);
+        };
+        let relaxed_seconds = clock.elapsed().as_secs_f64();
+        if self.out_of_time() {
+            return Ok(None);
+        }
+        let clock = Instant::now();
+        let (lp0, pr0) = (self.lp_solves, self.oracle.solves);
+        self.master.aim(Some(&shares));
+        let mut last = self.solve_lp()?;
+        let geometric = |sum: f64| (sum / total).exp();
+        let reached = self.generate(
+            &mut last,
+            &vec![None; n_profiles],
+            &shares,
+            true,
+            &mut |z, panels| {
+                progress(&Progress {
+                    stage: 1,
+                    value: z * geometric(bound),
+                    panels,
+                    fixed: 0,
+                    profiles: n_profiles,
+                })
+            },
+        )?;
+        if self.complete && reached.value < 1.0 - PRICING_TOLERANCE {
+            return Ok(None);
+        }
+        let z = reached.value;
+        let achieved: f64 = (0..n_profiles)
+            .filter_map(|t| self.master.rows[t].map(|r| (t, r)))
+            .map(|(t, r)| sizes[t] * (last.row_value(r) + shares[t] * z).max(1e-300).ln())
+            .sum();
+        self.stages.push(Stage {
+            value: geometric(achieved),
+            bound: geometric(bound),
+            fixed: n_profiles,
+            lp_solves: relaxed_solves,
+            pricing_solves: 0,
+            seconds: relaxed_seconds,
+            binding: Vec::new(),
+            dual: None,
+        });
+        self.target = Some(TargetRun {
+            reached: reached.value,
+            peeled: self.peeled,
+            lp_solves: self.lp_solves - lp0,
+            pricing_solves: self.oracle.solves - pr0,
+            seconds: clock.elapsed().as_secs_f64(),
+        });
+        Ok(Some(last))
+    }
+
+    /// NASH over panels: maximise Σ size·log π by outer approximation. Variables π_t
     /// (linked to the panels) and s_t ≤ log π_t, enforced by tangent cuts
     /// s_t ≤ log p + (π_t − p)/p added at the current π until no cut is
     /// violated by more than [`NASH_TOLERANCE`]; panels are priced at the
     /// duals of the link rows (the gradient). The LP optimum bounds the
     /// objective from above, the current π from below.
-    pub(super) fn nash(
+    fn nash_over_panels(
         &mut self,
         progress: &mut dyn FnMut(&Progress),
     ) -> Result<crate::solver::LpSolution, Error> {
