@@ -429,14 +429,9 @@ fn people_in_no_feasible_panel_get_probability_zero() {
     );
 }
 
-/// The LEXIMIN is exact, by the independent person-level check: every
-/// chance is its stage value, and at every level the independent stage LP
-/// gives that value. The chances are the optimiser's own (full precision,
-/// not the 9 decimals of probabilities.csv).
-#[test]
-fn leximin_is_exact_by_an_independent_person_level_check() {
-    use kleroterion::model::profiles::Profiles;
-    use kleroterion::selection::optimise::{self, Objective, Options, Peel};
+/// The pools the exactness tests run on: the synthetic one, the shared
+/// fixture_22 (when present) and data/, each with its instance.
+fn exactness_cases() -> Vec<(Case, kleroterion::Instance)> {
     let mut cases = vec![synth_case()];
     cases.extend(
         shared_cases()
@@ -450,18 +445,34 @@ fn leximin_is_exact_by_an_independent_person_level_check() {
         k: 110,
         address: &["address_line_1", "postcode"],
     });
-    for case in cases {
-        let pool = kleroterion::files::table::Table::read(&case.pool).unwrap();
-        let quotas = kleroterion::Quotas::from_table(
-            &kleroterion::files::table::Table::read(&case.quotas).unwrap(),
-        )
-        .unwrap();
-        let inputs = kleroterion::Inputs {
-            k: case.k,
-            address_columns: case.address.iter().map(|s| s.to_string()).collect(),
-            ..kleroterion::Inputs::default()
-        };
-        let (instance, _) = kleroterion::Instance::from_parts(pool, quotas, &inputs).unwrap();
+    cases
+        .into_iter()
+        .map(|case| {
+            let pool = kleroterion::files::table::Table::read(&case.pool).unwrap();
+            let quotas = kleroterion::Quotas::from_table(
+                &kleroterion::files::table::Table::read(&case.quotas).unwrap(),
+            )
+            .unwrap();
+            let inputs = kleroterion::Inputs {
+                k: case.k,
+                address_columns: case.address.iter().map(|s| s.to_string()).collect(),
+                ..kleroterion::Inputs::default()
+            };
+            let (instance, _) = kleroterion::Instance::from_parts(pool, quotas, &inputs).unwrap();
+            (case, instance)
+        })
+        .collect()
+}
+
+/// The LEXIMIN is exact, by the independent person-level check: every
+/// chance is its stage value, and at every level the independent stage LP
+/// gives that value. The chances are the optimiser's own (full precision,
+/// not the 9 decimals of probabilities.csv).
+#[test]
+fn leximin_is_exact_by_an_independent_person_level_check() {
+    use kleroterion::model::profiles::Profiles;
+    use kleroterion::selection::optimise::{self, Objective, Options, Peel};
+    for (case, instance) in exactness_cases() {
         let profiles = Profiles::new(&instance);
         let options = Options {
             objective: Objective::Leximin,
@@ -606,31 +617,7 @@ fn select_writes_a_certificate_for_leximin_and_maximin_only() {
 fn nash_is_optimal_and_beats_leximin_on_its_own_objective() {
     use kleroterion::model::profiles::Profiles;
     use kleroterion::selection::optimise::{self, Objective, Options, Peel};
-    let mut cases = vec![synth_case()];
-    cases.extend(
-        shared_cases()
-            .into_iter()
-            .filter(|c| c.name == "sortition_algorithms_fixture_22"),
-    );
-    cases.push(Case {
-        name: "data",
-        pool: Path::new(env!("CARGO_MANIFEST_DIR")).join("data/pool.csv"),
-        quotas: Path::new(env!("CARGO_MANIFEST_DIR")).join("data/quotas.csv"),
-        k: 110,
-        address: &["address_line_1", "postcode"],
-    });
-    for case in cases {
-        let pool = kleroterion::files::table::Table::read(&case.pool).unwrap();
-        let quotas = kleroterion::Quotas::from_table(
-            &kleroterion::files::table::Table::read(&case.quotas).unwrap(),
-        )
-        .unwrap();
-        let inputs = kleroterion::Inputs {
-            k: case.k,
-            address_columns: case.address.iter().map(|s| s.to_string()).collect(),
-            ..kleroterion::Inputs::default()
-        };
-        let (instance, _) = kleroterion::Instance::from_parts(pool, quotas, &inputs).unwrap();
+    for (case, instance) in exactness_cases() {
         let profiles = Profiles::new(&instance);
         let run = |objective| {
             let options = Options {

@@ -45,10 +45,7 @@ impl Run<'_, '_> {
         let clock = Instant::now();
         let n_profiles = self.selectable.len();
         let sizes = self.master.sizes.clone();
-        let total: f64 = (0..n_profiles)
-            .filter(|&t| self.selectable[t])
-            .map(|t| sizes[t])
-            .sum();
+        let total = self.selectable_people();
         let mut relaxed = self.oracle.relaxed_nash(&sizes, &self.selectable);
         let Some(RelaxedNashOptimum {
             shares,
@@ -124,10 +121,7 @@ impl Run<'_, '_> {
         let start = Instant::now();
         let n_profiles = self.selectable.len();
         let sizes = self.master.sizes.clone();
-        let total: f64 = (0..n_profiles)
-            .filter(|&t| self.selectable[t])
-            .map(|t| sizes[t])
-            .sum();
+        let total = self.selectable_people();
         let mut pi_col = vec![None; n_profiles];
         let mut s_col = vec![None; n_profiles];
         let p0 = self.options_k() / total;
@@ -271,6 +265,15 @@ impl Run<'_, '_> {
             dual: None,
         });
         Ok(last)
+    }
+
+    /// People in the selectable profiles: Σ size·log π over them is NASH's
+    /// objective, and its per-person mean the log of the geometric mean.
+    fn selectable_people(&self) -> f64 {
+        (0..self.selectable.len())
+            .filter(|&t| self.selectable[t])
+            .map(|t| self.master.sizes[t])
+            .sum()
     }
 
     fn options_k(&self) -> f64 {
