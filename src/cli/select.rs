@@ -6,7 +6,7 @@ use std::time::Instant;
 use clap::{Args, ValueEnum};
 use kleroterion::error::exit;
 use kleroterion::selection::legacy;
-use kleroterion::selection::optimise::Objective;
+use kleroterion::selection::optimise::{Gamma, Objective};
 use kleroterion::steps::select::{self, SelectOptions};
 use kleroterion::{Error, steps};
 
@@ -21,13 +21,16 @@ pub enum Algorithm {
     Maximin,
     /// Maximise the product of selection probabilities (Σ log π).
     Nash,
+    /// Keep every selection probability close to k/n from both sides: minimise highest/(k/n) + gamma × (k/n)/lowest (Baharav and Flanigan 2024).
+    Goldilocks,
     /// The Sortition Foundation's original greedy draw (meets quotas, not fair; no probabilities).
     Legacy,
 }
 
 /// Draw a panel that meets every quota and the household rule.
 ///
-/// The optimising algorithms (leximin, the default; maximin; nash) compute a
+/// The optimising algorithms (leximin, the default; maximin; nash;
+/// goldilocks) compute a
 /// probability distribution over quota-satisfying panels and every
 /// volunteer's exact selection probability, check it, and draw one panel
 /// from it. The draw is seeded: the same inputs, options and --seed give
@@ -57,6 +60,9 @@ pub struct SelectArgs {
     /// No progress bar.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// GOLDILOCKS: weight of the lowest chance's shortfall against the highest chance's excess.
+    #[arg(long, value_name = "G", default_value_t = 1.0)]
+    pub gamma: f64,
     /// LEGACY: restarts allowed after dead ends before giving up.
     #[arg(long, value_name = "N", default_value_t = legacy::DEFAULT_ATTEMPTS)]
     pub max_attempts: u32,
@@ -71,6 +77,7 @@ pub fn run(args: SelectArgs) -> Result<i32, Error> {
         Algorithm::Leximin => select::Algorithm::Fair(Objective::Leximin),
         Algorithm::Maximin => select::Algorithm::Fair(Objective::Maximin),
         Algorithm::Nash => select::Algorithm::Fair(Objective::Nash),
+        Algorithm::Goldilocks => select::Algorithm::Fair(Objective::Goldilocks(Gamma(args.gamma))),
     };
     let options = SelectOptions {
         algorithm,

@@ -143,7 +143,26 @@ impl SelectionReport<'_> {
             "  sum             {:.9} (= k)",
             self.pi.iter().sum::<f64>()
         );
-        if let Some(first) = c.stages.first() {
+        if let (crate::selection::optimise::Objective::Goldilocks(gamma), Some(first)) =
+            (c.objective, c.stages.first())
+        {
+            let ratio = i.k as f64 / self.pi.iter().filter(|&&p| p > 0.0).count() as f64;
+            let _ = writeln!(
+                s,
+                "Goldilocks (gamma {}): highest chance {:.4} × k/n, lowest {:.4} × k/n; objective (highest/(k/n) + gamma × (k/n)/lowest) {:.9}, and no distribution over quota-satisfying panels does better than {:.9} (its optimum over the quota polytope's LP relaxation, found by a search over the lowest chance){}.",
+                gamma.0,
+                f.max / ratio,
+                f.min / ratio,
+                first.value,
+                first.bound,
+                if c.complete {
+                    format!(" (gap {:.2e})", (first.value - first.bound).max(0.0))
+                } else {
+                    "; this distribution did not reach that optimum, so it is not shown optimal"
+                        .into()
+                }
+            );
+        } else if let Some(first) = c.stages.first() {
             // NASH's one stage is the geometric mean; the others' first
             // stage is the minimum.
             let (what, meaning) = if c.objective == crate::selection::optimise::Objective::Nash {

@@ -105,6 +105,10 @@ impl Certificate {
             Some("the time limit stopped the optimisation, so there is no optimum to prove")
         } else if computed.objective == Objective::Nash {
             Some("NASH's bound is not a linear program's, so it has no certificate of this kind")
+        } else if let Objective::Goldilocks(_) = computed.objective {
+            Some(
+                "Goldilocks' bound comes from a search over the relaxation, not from one linear program's dual, so it has no certificate of this kind",
+            )
         } else if computed.target.is_none()
             || computed.fixed_at.len() != profiles.len()
             || computed.stages.iter().any(|s| s.dual.is_none())

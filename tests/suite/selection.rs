@@ -610,25 +610,34 @@ fn select_writes_a_certificate_for_leximin_and_maximin_only() {
     }
 }
 
+/// The optimiser's result on `instance` with the default options (no time
+/// limit, the relaxation first).
+fn optimised(
+    instance: &kleroterion::Instance,
+    profiles: &kleroterion::model::profiles::Profiles,
+    objective: kleroterion::selection::optimise::Objective,
+) -> kleroterion::selection::optimise::Computed {
+    use kleroterion::selection::optimise::{self, Options, Peel};
+    let options = Options {
+        objective,
+        settings: kleroterion::solver::Settings::default(),
+        deadline: None,
+        relaxation_first: true,
+        peel: Peel::DEFAULT,
+    };
+    optimise::optimise(instance, profiles, &options, &mut |_| {}).unwrap()
+}
+
 /// NASH finishes with a finite bound its value meets, and its Σ log π is at
 /// least LEXIMIN's (NASH maximises it), on the synthetic pool, data/ and the
 /// shared fixture_22.
 #[test]
 fn nash_is_optimal_and_beats_leximin_on_its_own_objective() {
     use kleroterion::model::profiles::Profiles;
-    use kleroterion::selection::optimise::{self, Objective, Options, Peel};
+    use kleroterion::selection::optimise::{self, Objective};
     for (case, instance) in exactness_cases() {
         let profiles = Profiles::new(&instance);
-        let run = |objective| {
-            let options = Options {
-                objective,
-                settings: kleroterion::solver::Settings::default(),
-                deadline: None,
-                relaxation_first: true,
-                peel: Peel::DEFAULT,
-            };
-            optimise::optimise(&instance, &profiles, &options, &mut |_| {}).unwrap()
-        };
+        let run = |objective| optimised(&instance, &profiles, objective);
         let (nash, leximin) = (run(Objective::Nash), run(Objective::Leximin));
         assert!(nash.complete, "{}", case.name);
         let stage = &nash.stages[0];
@@ -653,6 +662,87 @@ fn nash_is_optimal_and_beats_leximin_on_its_own_objective() {
             a >= b - 1e-9 * instance.n() as f64,
             "{}: NASH's Σ log π {a} below LEXIMIN's {b}",
             case.name
+        );
+    }
+}
+
+/// Goldilocks reaches its relaxation's optimum, which bounds every
+/// distribution, so it does at least as well as LEXIMIN on its own
+/// objective (highest/(k/n) + γ·(k/n)/lowest); every panel meets the quotas.
+#[test]
+fn goldilocks_is_optimal_and_beats_leximin_on_its_own_objective() {
+    use kleroterion::model::profiles::Profiles;
+    use kleroterion::selection::optimise::{self, Gamma, Objective};
+    for (case, instance) in exactness_cases() {
+        let profiles = Profiles::new(&instance);
+        let run = |objective| optimised(&instance, &profiles, objective);
+        for gamma in [1.0, 0.25] {
+            let (goldilocks, leximin) = (
+                run(Objective::Goldilocks(Gamma(gamma))),
+                run(Objective::Leximin),
+            );
+            assert!(goldilocks.complete, "{} gamma {gamma}", case.name);
+            let objective = |c: &optimise::Computed| -> f64 {
+                let pi: Vec<f64> = profiles
+                    .per_person(&c.profile_probabilities)
+                    .into_iter()
+                    .filter(|&p| p > 0.0)
+                    .collect();
+                let ratio = instance.k as f64 / pi.len() as f64;
+                let (low, high) = pi
+                    .iter()
+                    .fold((f64::INFINITY, 0.0f64), |(l, h), &p| (l.min(p), h.max(p)));
+                high / ratio + gamma * ratio / low
+            };
+            let (g, l) = (objective(&goldilocks), objective(&leximin));
+            assert!(
+                g <= l + 1e-7,
+                "{} gamma {gamma}: Goldilocks {g} above LEXIMIN's {l}",
+                case.name
+            );
+            let stage = &goldilocks.stages[0];
+            assert!(
+                (stage.value - g).abs() <= 1e-7 * g
+                    && stage.value - stage.bound <= 1e-5 * stage.bound,
+                "{} gamma {gamma}: {stage:?} against {g}",
+                case.name
+            );
+            let pi = profiles.per_person(&goldilocks.profile_probabilities);
+            let d = goldilocks.distribution.expand(&profiles);
+            assert!(d.verify(&instance, &pi, 1e-6).is_empty(), "{}", case.name);
+        }
+    }
+}
+
+/// Goldilocks' gamma must be a positive number; anything else is refused
+/// in words.
+#[test]
+fn a_goldilocks_gamma_out_of_range_is_refused() {
+    let dir = scratch("gamma");
+    let (pool, quotas) = small_pool(&dir);
+    for gamma in ["0", "-1", "1e9", "NaN"] {
+        let r = kleroterion(&[
+            "select",
+            "--algorithm",
+            "goldilocks",
+            &format!("--gamma={gamma}"),
+            "--pool",
+            &pool,
+            "--quotas",
+            &quotas,
+            "-k",
+            "8",
+            "--seed",
+            "s",
+            "-q",
+            "--out",
+            &dir.join("out").to_string_lossy(),
+        ]);
+        assert_eq!(r.code, 2, "{gamma}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("gamma must be a number above 0"),
+            "{gamma}: {}",
+            r.stderr
         );
     }
 }

@@ -33,10 +33,18 @@ pub const TARGET_TOLERANCE: f64 = 1e-9;
 /// are in it (HiGHS's default is 1e-7).
 pub const POLISH_TOLERANCE: f64 = 1e-10;
 
+/// Where [`Run::reach`] got: the master's last solution, each profile's
+/// share in it, and the run's figures (`reached` is z).
+pub(super) struct Reached {
+    pub(super) last: crate::solver::LpSolution,
+    pub(super) shares: Vec<f64>,
+    pub(super) run: TargetRun,
+}
+
 /// How a column-generation run ends.
-pub(super) struct Generated {
+struct Generated {
     /// The master's z at the end.
-    pub(super) value: f64,
+    value: f64,
     /// Dual bound on z.
     bound: f64,
     /// Dual prices (normalised, non-negative) certifying the bound.
@@ -141,43 +149,26 @@ impl Run<'_, '_> {
                 return Ok(None);
             }
         }
-        let clock = Instant::now();
-        let (lp0, pr0) = (self.lp_solves, self.oracle.solves);
         let target: Vec<f64> = fixed.iter().map(|f| f.unwrap_or(0.0)).collect();
         let lowest = relaxed.first().map_or(0.0, |r| r.0);
-        self.master.aim(Some(&target));
-        let mut last = self.solve_lp()?;
         let stages = relaxed.len();
-        let reached = self.generate(
-            &mut last,
-            &vec![None; n_profiles],
-            &target,
-            true,
-            &mut |z, panels| {
-                progress(&Progress {
-                    stage: stages,
-                    value: z * lowest,
-                    panels,
-                    fixed: total_selectable,
-                    profiles: total_selectable,
-                })
-            },
-        )?;
-        // Column generation stops early at 1 − TARGET_TOLERANCE; an LP
-        // proven optimal below that still counts within the pricing
-        // tolerance, as a stage's certificate does.
-        if self.complete && reached.value < 1.0 - PRICING_TOLERANCE {
+        let reached = self.reach(&target, &mut |z, panels| {
+            progress(&Progress {
+                stage: stages,
+                value: z * lowest,
+                panels,
+                fixed: total_selectable,
+                profiles: total_selectable,
+            })
+        })?;
+        if self.complete && reached.run.reached < 1.0 - PRICING_TOLERANCE {
             return Ok(None);
         }
         // Each stage's value is its profiles' lowest share in the
         // distribution; its bound, the relaxation's optimum.
-        let z = reached.value;
         let mut lowest_share = vec![f64::INFINITY; stages];
-        for t in 0..n_profiles {
-            if let Some(r) = self.master.rows[t] {
-                let share = last.row_value(r) + target[t] * z;
-                lowest_share[stage_of[t]] = lowest_share[stage_of[t]].min(share);
-            }
+        for t in (0..n_profiles).filter(|&t| self.selectable[t]) {
+            lowest_share[stage_of[t]] = lowest_share[stage_of[t]].min(reached.shares[t]);
         }
         for (s, (value, seconds, binding, dual)) in relaxed.into_iter().enumerate() {
             self.stages.push(Stage {
@@ -195,14 +186,43 @@ impl Run<'_, '_> {
             .iter()
             .map(|&s| (s != usize::MAX).then_some(s))
             .collect();
-        self.target = Some(TargetRun {
-            reached: reached.value,
-            peeled: self.peeled,
-            lp_solves: self.lp_solves - lp0,
-            pricing_solves: self.oracle.solves - pr0,
-            seconds: clock.elapsed().as_secs_f64(),
-        });
-        Ok(Some(last))
+        self.target = Some(reached.run);
+        Ok(Some(reached.last))
+    }
+
+    /// Column generation aiming the master at `target` (a share per
+    /// profile), as far as it goes: to every profile at its target, to a
+    /// proof that no distribution gets there, or to the time limit.
+    /// `progress` gets the master's z and its number of panels.
+    pub(super) fn reach(
+        &mut self,
+        target: &[f64],
+        progress: &mut dyn FnMut(f64, usize),
+    ) -> Result<Reached, Error> {
+        let clock = Instant::now();
+        let (lp0, pr0) = (self.lp_solves, self.oracle.solves);
+        let n_profiles = self.selectable.len();
+        self.master.aim(Some(target));
+        let mut last = self.solve_lp()?;
+        let reached = self.generate(&mut last, &vec![None; n_profiles], target, true, progress)?;
+        // Column generation stops early at 1 − TARGET_TOLERANCE; an LP
+        // proven optimal below that still counts within the pricing
+        // tolerance, as a stage's certificate does (the callers' test).
+        let z = reached.value;
+        let shares = (0..n_profiles)
+            .map(|t| self.master.rows[t].map_or(0.0, |r| last.row_value(r) + target[t] * z))
+            .collect();
+        Ok(Reached {
+            last,
+            shares,
+            run: TargetRun {
+                reached: z,
+                peeled: self.peeled,
+                lp_solves: self.lp_solves - lp0,
+                pricing_solves: self.oracle.solves - pr0,
+                seconds: clock.elapsed().as_secs_f64(),
+            },
+        })
     }
 
     /// The LEXIMIN stages over panels (MAXIMIN: the first only).
@@ -343,7 +363,7 @@ impl Run<'_, '_> {
     /// all panels or, with `to_target`, as soon as z reaches 1 (every
     /// profile at its target) or is proven not to; also on the time limit
     /// (`complete` cleared). `last` is the master's latest solution.
-    pub(super) fn generate(
+    fn generate(
         &mut self,
         last: &mut crate::solver::LpSolution,
         fixed: &[Option<f64>],

@@ -23,6 +23,7 @@
 //! panels), `master` (the master LP), `leximin` and `nash` (the stages);
 //! this file holds the shared types, the seeding and [`optimise`].
 
+mod goldilocks;
 mod leximin;
 mod master;
 mod nash;
@@ -52,6 +53,10 @@ pub enum Objective {
     Leximin,
     Maximin,
     Nash,
+    /// Baharav and Flanigan's Goldilocks (EC 2024): minimise
+    /// max π·n/k + γ·max k/(n·π), keeping every chance near k/n from both
+    /// sides.
+    Goldilocks(Gamma),
 }
 
 impl Objective {
@@ -60,9 +65,23 @@ impl Objective {
             Objective::Leximin => "LEXIMIN",
             Objective::Maximin => "MAXIMIN",
             Objective::Nash => "NASH",
+            Objective::Goldilocks(_) => "GOLDILOCKS",
         }
     }
 }
+
+/// Goldilocks' γ: the weight of the lowest chance's shortfall against the
+/// highest chance's excess. Compared by its bits, so `Objective` stays `Eq`.
+#[derive(Debug, Clone, Copy)]
+pub struct Gamma(pub f64);
+
+impl PartialEq for Gamma {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.to_bits() == other.0.to_bits()
+    }
+}
+
+impl Eq for Gamma {}
 
 /// A progress report, sent after every master LP solve.
 #[derive(Debug, Clone)]
@@ -362,7 +381,7 @@ pub fn optimise(
     let all_search = SwapSearch::new(instance, profiles, &vec![true; t_count]);
     let per_profile = match options.objective {
         Objective::Nash => MW_ROUNDS_PER_PROFILE_NASH,
-        Objective::Leximin | Objective::Maximin => MW_ROUNDS_PER_PROFILE,
+        Objective::Leximin | Objective::Maximin | Objective::Goldilocks(_) => MW_ROUNDS_PER_PROFILE,
     };
     multiplicative_weights(
         &all_search,
@@ -390,6 +409,7 @@ pub fn optimise(
     // at the relaxation's optimum.
     let master_objective = match options.objective {
         Objective::Nash if options.relaxation_first => Objective::Leximin,
+        Objective::Goldilocks(_) => Objective::Leximin,
         o => o,
     };
     let mut master = Master::new(profiles, &selectable, &options.settings, master_objective);
@@ -418,6 +438,7 @@ pub fn optimise(
     let solution = match options.objective {
         Objective::Leximin | Objective::Maximin => run.leximin(progress)?,
         Objective::Nash => run.nash(progress)?,
+        Objective::Goldilocks(Gamma(gamma)) => run.goldilocks(gamma, progress)?,
     };
     let distribution = run.master.distribution(&solution);
     let profile_probabilities = distribution.profile_probabilities(profiles);

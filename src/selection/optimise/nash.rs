@@ -60,33 +60,22 @@ impl Run<'_, '_> {
         if self.out_of_time() {
             return Ok(None);
         }
-        let clock = Instant::now();
-        let (lp0, pr0) = (self.lp_solves, self.oracle.solves);
-        self.master.aim(Some(&shares));
-        let mut last = self.solve_lp()?;
         let geometric = |sum: f64| (sum / total).exp();
-        let reached = self.generate(
-            &mut last,
-            &vec![None; n_profiles],
-            &shares,
-            true,
-            &mut |z, panels| {
-                progress(&Progress {
-                    stage: 1,
-                    value: z * geometric(bound),
-                    panels,
-                    fixed: 0,
-                    profiles: n_profiles,
-                })
-            },
-        )?;
-        if self.complete && reached.value < 1.0 - PRICING_TOLERANCE {
+        let reached = self.reach(&shares, &mut |z, panels| {
+            progress(&Progress {
+                stage: 1,
+                value: z * geometric(bound),
+                panels,
+                fixed: 0,
+                profiles: n_profiles,
+            })
+        })?;
+        if self.complete && reached.run.reached < 1.0 - PRICING_TOLERANCE {
             return Ok(None);
         }
-        let z = reached.value;
         let achieved: f64 = (0..n_profiles)
-            .filter_map(|t| self.master.rows[t].map(|r| (t, r)))
-            .map(|(t, r)| sizes[t] * (last.row_value(r) + shares[t] * z).max(1e-300).ln())
+            .filter(|&t| self.selectable[t])
+            .map(|t| sizes[t] * reached.shares[t].max(1e-300).ln())
             .sum();
         self.stages.push(Stage {
             value: geometric(achieved),
@@ -98,14 +87,8 @@ impl Run<'_, '_> {
             binding: Vec::new(),
             dual: None,
         });
-        self.target = Some(TargetRun {
-            reached: reached.value,
-            peeled: self.peeled,
-            lp_solves: self.lp_solves - lp0,
-            pricing_solves: self.oracle.solves - pr0,
-            seconds: clock.elapsed().as_secs_f64(),
-        });
-        Ok(Some(last))
+        self.target = Some(reached.run);
+        Ok(Some(reached.last))
     }
 
     /// NASH over panels: maximise Σ size·log π by outer approximation. Variables π_t
@@ -269,14 +252,14 @@ impl Run<'_, '_> {
 
     /// People in the selectable profiles: Σ size·log π over them is NASH's
     /// objective, and its per-person mean the log of the geometric mean.
-    fn selectable_people(&self) -> f64 {
+    pub(super) fn selectable_people(&self) -> f64 {
         (0..self.selectable.len())
             .filter(|&t| self.selectable[t])
             .map(|t| self.master.sizes[t])
             .sum()
     }
 
-    fn options_k(&self) -> f64 {
+    pub(super) fn options_k(&self) -> f64 {
         self.oracle.instance.k as f64
     }
 }

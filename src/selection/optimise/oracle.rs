@@ -144,6 +144,39 @@ pub struct StageDual {
     pub households: Vec<f64>,
 }
 
+/// The narrowest band of shares over the quota polytope's LP relaxation:
+/// for a floor L, the least U with L ≤ every selectable profile's share ≤ U.
+/// One LP, kept warm as the floor moves (Goldilocks' search).
+pub(super) struct RelaxedBand {
+    lp: Lp,
+    x: Vec<LpCol>,
+    floor_rows: Vec<Option<LpRow>>,
+    u: LpCol,
+    sizes: Vec<f64>,
+}
+
+impl RelaxedBand {
+    /// (U, shares) at this floor; None if no point of the polytope has
+    /// every share ≥ floor (or the LP fails).
+    pub(super) fn at(&mut self, floor: f64) -> Option<(f64, Vec<f64>)> {
+        for r in self.floor_rows.iter().flatten() {
+            self.lp.set_row_bounds(*r, floor, f64::INFINITY);
+        }
+        let solution = self.lp.solve().ok()?;
+        let shares = self
+            .x
+            .iter()
+            .zip(&self.sizes)
+            .zip(&self.floor_rows)
+            .map(|((&c, &size), r)| match r {
+                Some(_) => solution.value(c) / size,
+                None => 0.0,
+            })
+            .collect();
+        Some((solution.value(self.u), shares))
+    }
+}
+
 /// NASH over the quota polytope's LP relaxation: maximise Σ size·log share
 /// over the polytope by outer approximation (tangent cuts of the logarithm,
 /// added where the LP's point violates them). Every distribution over
@@ -503,6 +536,34 @@ impl<'a> PanelOracle<'a> {
             bounds,
             size_row,
             household_rows,
+        }
+    }
+
+    /// The band LP of Goldilocks over the quota polytope's LP relaxation.
+    pub(super) fn relaxed_band(&self, sizes: &[f64], selectable: &[bool]) -> RelaxedBand {
+        let Polytope { mut lp, x, .. } = self.polytope();
+        // Maximise −U.
+        let u = lp.add_col(-1.0, 0.0, 1.0, &[]);
+        let mut floor_rows = Vec::with_capacity(x.len());
+        for (t, &c) in x.iter().enumerate() {
+            if !selectable[t] {
+                lp.set_col_bounds(c, 0.0, 0.0);
+                floor_rows.push(None);
+                continue;
+            }
+            let floor = lp.add_row(0.0, f64::INFINITY);
+            lp.set_coef(floor, c, 1.0 / sizes[t]);
+            let ceiling = lp.add_row(f64::NEG_INFINITY, 0.0);
+            lp.set_coef(ceiling, c, 1.0 / sizes[t]);
+            lp.set_coef(ceiling, u, -1.0);
+            floor_rows.push(Some(floor));
+        }
+        RelaxedBand {
+            lp,
+            x,
+            floor_rows,
+            u,
+            sizes: sizes.to_vec(),
         }
     }
 
