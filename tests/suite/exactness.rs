@@ -92,13 +92,41 @@ pub fn check(instance: &kleroterion::Instance, vector: &[f64]) -> Exactness {
 /// Maximises `objective` over R with everyone below level v held at their
 /// value, everyone above ≥ v, and (`floor`) the level's people ≥ v too;
 /// returns the optimum.
+///
+/// The held values are LP optima, so they meet R's rows only up to
+/// rounding; a row of m people is given u·(m + 1) for it, with the unit u
+/// the smallest of 1e-14, 1e-13, … 1e-9 that leaves the LP feasible. The
+/// slack must stay far below the tolerance checked: a level's LP turns
+/// mass freed in the rows into a rise of the few people above it,
+/// magnified up to a thousandfold (a unit of 1e-12 showed a rise of 1.9e-7
+/// on a pool of 1,727 that 1e-13 brought to 1.9e-8).
 fn solve(
     instance: &kleroterion::Instance,
     vector: &[f64],
     v: f64,
     floor: bool,
-    objective: impl FnOnce(&mut ProblemVariables, &[Variable]) -> (Expression, Vec<good_lp::Constraint>),
+    objective: impl Fn(&mut ProblemVariables, &[Variable]) -> (Expression, Vec<good_lp::Constraint>),
 ) -> f64 {
+    let mut failure = None;
+    for exponent in (9..=14).rev() {
+        let unit = 10f64.powi(-exponent);
+        match solve_with(instance, vector, v, floor, &objective, unit) {
+            Ok(value) => return value,
+            Err(e) => failure = Some(e),
+        }
+    }
+    panic!("the check's LP at level {v}: {failure:?}");
+}
+
+/// [`solve`] with one slack unit.
+fn solve_with(
+    instance: &kleroterion::Instance,
+    vector: &[f64],
+    v: f64,
+    floor: bool,
+    objective: &impl Fn(&mut ProblemVariables, &[Variable]) -> (Expression, Vec<good_lp::Constraint>),
+    unit: f64,
+) -> Result<f64, good_lp::ResolutionError> {
     let n = vector.len();
     let mut vars = ProblemVariables::new();
     let pi: Vec<Variable> = (0..n)
@@ -111,12 +139,7 @@ fn solve(
         .set_option("primal_feasibility_tolerance", 1e-10)
         .set_option("dual_feasibility_tolerance", 1e-10)
         .set_threads(1);
-    // The held values are LP optima, so they meet every row up to
-    // rounding; a row of m people is given 1e-12·(m + 1) for it. The slack
-    // must stay far below the tolerance checked: a level's LP turns mass
-    // freed in the rows into a rise of the few people above it, magnified
-    // up to a thousandfold on data/.
-    let slack = |m: usize| 1e-12 * (m as f64 + 1.0);
+    let slack = |m: usize| unit * (m as f64 + 1.0);
     let k = instance.k as f64;
     let total: Expression = pi.iter().sum();
     lp = lp.with(constraint!(total.clone() >= k - slack(n)));
@@ -144,8 +167,5 @@ fn solve(
     for row in extra {
         lp = lp.with(row);
     }
-    let solution = lp
-        .solve()
-        .unwrap_or_else(|e| panic!("the check's LP at level {v}: {e:?}"));
-    solution.eval(&goal)
+    Ok(lp.solve()?.eval(&goal))
 }
