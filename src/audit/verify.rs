@@ -1348,10 +1348,23 @@ pub(crate) fn check_certificate(
     };
     let written: Vec<String> = table.rows.iter().map(|r| r.cells[column].clone()).collect();
     match certificate::check(&stage.instance, bytes, &written) {
-        Ok(checked) => pass(format!(
-            "checked in exact arithmetic from pool.csv, quotas.csv and probabilities.csv: {}; so no distribution over panels meeting the quotas treats the worst-off better",
-            certificate::summary(&checked)
-        )),
+        Ok(checked) => {
+            let detail = format!(
+                "checked in exact arithmetic from pool.csv, quotas.csv and probabilities.csv: {}",
+                certificate::summary(&checked)
+            );
+            // People said to be in no panel are not proven so here; the
+            // recomputation checks them.
+            match resolved {
+                _ if checked.in_no_panel == 0 => pass(detail),
+                Some((Status::Pass, _)) => pass(format!(
+                    "{detail}; that they are in no panel was recomputed (resolve)"
+                )),
+                _ => unverified(format!(
+                    "{detail}; recomputing the lottery (the resolve check) confirms that they are in no panel"
+                )),
+            }
+        }
         Err(e) => fail(e),
     }
 }

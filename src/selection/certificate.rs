@@ -32,6 +32,10 @@ pub const FORMAT: &str = "kleroterion-certificate/1";
 /// decimals.
 pub const TOLERANCE: &str = "0.00000001";
 
+/// The longest decimal text read, and the largest exponent magnitude.
+pub const MAX_DECIMAL_LENGTH: usize = 64;
+pub const MAX_EXPONENT: u32 = 400;
+
 /// `certificate.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -141,11 +145,16 @@ impl Certificate {
             .collect();
         in_no_panel.sort();
         certificate.in_no_panel = in_no_panel;
+        // The relaxation's stage optima climb; rounding can leave one a
+        // hair (1e-13) below the one before, or above 1: the file gives the
+        // running maximum, at most 1 (the check requires it).
+        let mut climbing = 0.0f64;
         certificate.stages = computed
             .stages
             .iter()
             .enumerate()
             .map(|(s, stage)| {
+                climbing = climbing.max(stage.bound).min(1.0);
                 let dual = stage.dual.as_ref().expect("checked above");
                 let mut fixes = Vec::new();
                 let mut prices = Vec::new();
@@ -190,7 +199,7 @@ impl Certificate {
                     })
                     .collect();
                 CertStage {
-                    value: number(stage.bound),
+                    value: number(climbing),
                     fixes,
                     prices,
                     panel_size_multiplier: number(dual.size),
@@ -240,6 +249,12 @@ fn json<T: Serialize>(value: &T) -> String {
 /// Reads a decimal number ("0.25", "-1.5e-7", "3") exactly: the syntax
 /// `-?[0-9]+(\.[0-9]+)?([eE]-?[0-9]+)?` of docs/certificate-spec.md.
 pub fn exact(text: &str) -> Option<BigRational> {
+    // Bounded, so that hostile input cannot make the arithmetic slow
+    // (docs/certificate-spec.md: at most 64 characters, exponent within
+    // ±400).
+    if text.len() > MAX_DECIMAL_LENGTH {
+        return None;
+    }
     let (mantissa, exponent) = match text.find(['e', 'E']) {
         Some(at) => (&text[..at], text[at + 1..].parse::<i32>().ok()?),
         None => (text, 0),
@@ -265,7 +280,7 @@ pub fn exact(text: &str) -> Option<BigRational> {
     }
     let all: BigInt = format!("{whole}{fraction}").parse().ok()?;
     let shift = exponent.checked_sub(i32::try_from(fraction.len()).ok()?)?;
-    if shift.unsigned_abs() > 1000 {
+    if exponent.unsigned_abs() > MAX_EXPONENT || shift.unsigned_abs() > 2 * MAX_EXPONENT {
         return None;
     }
     let ten = BigInt::from(10u8);
@@ -290,6 +305,11 @@ fn show(x: &BigRational) -> String {
 #[derive(Debug, Clone)]
 pub struct Checked {
     pub stages: usize,
+    /// People the certificate says are in no panel (taken at 0 unchecked).
+    pub in_no_panel: usize,
+    /// Stage 1's value: no lottery gives everyone more (within the
+    /// tolerance).
+    pub lowest: BigRational,
     /// The largest distance between a stage's proven bound and its value.
     pub largest_gap: BigRational,
     /// The largest distance of a published probability from its stage's value.
@@ -323,7 +343,10 @@ pub fn check(
     };
     let tolerance = num("the tolerance", &cert.tolerance)?;
     if tolerance.is_negative() || tolerance > num("", "0.000001")? {
-        return Err(format!("its tolerance {} is above 1e-6", cert.tolerance));
+        return Err(format!(
+            "its tolerance {} is not between 0 and 1e-6",
+            cert.tolerance
+        ));
     }
     let people = &instance.pool.people;
     let n = people.len();
@@ -377,6 +400,17 @@ pub fn check(
         .enumerate()
         .map(|(s, st)| num(&format!("stage {}'s value", s + 1), &st.value))
         .collect::<Result<_, _>>()?;
+    // The stages climb: a value below an earlier one, or above 1, would
+    // let a later stage's hypotheses say nothing.
+    for s in 0..values.len() {
+        if values[s] > BigRational::one() || (s > 0 && values[s] < values[s - 1]) {
+            return Err(format!(
+                "stage {}'s value {} is above 1 or below the stage before",
+                s + 1,
+                cert.stages[s].value
+            ));
+        }
+    }
     // The published probabilities sum to k and are the stages' values.
     let sum: BigRational = published.iter().sum();
     let n_big = BigRational::from_integer(BigInt::from(n));
@@ -564,6 +598,8 @@ pub fn check(
     }
     Ok(Checked {
         stages: cert.stages.len(),
+        in_no_panel: cert.in_no_panel.len(),
+        lowest: values.first().cloned().unwrap_or_else(BigRational::one),
         largest_gap,
         largest_off,
     })
@@ -576,10 +612,19 @@ pub fn scientific(x: &BigRational) -> String {
 
 /// What a passed check says.
 pub fn summary(checked: &Checked) -> String {
+    let unchecked = if checked.in_no_panel > 0 {
+        format!(
+            ", given that the {} people it lists as in no panel are (taken on trust here)",
+            checked.in_no_panel
+        )
+    } else {
+        String::new()
+    };
     format!(
-        "each of the {} stages' values is the highest lowest chance the quotas allow its people, given the earlier stages (within {}), and every published probability is its stage's value (within {})",
-        checked.stages,
+        "no lottery over panels meeting the quotas gives everyone more than {} (the lowest published chance, within {}){unchecked}; each of the {} stages after the first is, likewise, the highest its people can have while everyone of the earlier stages keeps at least theirs; every published probability is its stage's value (within {})",
+        show(&checked.lowest),
         scientific(&checked.largest_gap.clone().max(BigRational::zero())),
+        checked.stages.saturating_sub(1),
         scientific(&checked.largest_off)
     )
 }

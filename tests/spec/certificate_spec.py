@@ -30,9 +30,13 @@ class Fail(Exception):
 
 
 def dec(s, what):
-    """A spec decimal string, read exactly."""
-    if not isinstance(s, str) or not DECIMAL.fullmatch(s):
+    """A spec decimal string, read exactly (at most 64 characters, exponent
+    within 400, so that hostile input cannot make the arithmetic slow)."""
+    if not isinstance(s, str) or len(s) > 64 or not DECIMAL.fullmatch(s):
         raise Fail(f"{what}: not a decimal string: {s!r}")
+    m = DECIMAL.fullmatch(s)
+    if m.group(2) and abs(int(m.group(2)[1:])) > 400:
+        raise Fail(f"{what}: exponent out of range: {s!r}")
     return Fraction(s)
 
 
@@ -107,7 +111,7 @@ def check(d):
         for i, r in enumerate(pool):
             if r[-1] != "":
                 groups.setdefault(r[-1], []).append(i)
-        households = {frozenset(people[i] for i in g): g for g in groups.values()}
+        households = {frozenset(people[i] for i in g): g for g in groups.values() if len(g) >= 2}
     hh_of = {i: h for h, g in households.items() for i in g}
     cert = read_json(d, "certificate.json")
 
@@ -152,6 +156,11 @@ def check(d):
         if len(stage.get(i, [])) != 1:
             raise Fail(f"person {n} is in {len(stage.get(i, []))} of in_no_panel and the stages' fixes, not exactly one")
     t = [stage[i][0] for i in range(len(people))]
+
+    # ---- rule 2b: the values climb and stay at most 1
+    for s in range(1, len(v)):
+        if v[s] > 1 or (s > 1 and v[s] < v[s - 1]):
+            raise Fail(f"stage {s}: value is above 1 or below the stage before")
 
     # ---- rule 3
     if abs(sum(p, Fraction(0)) - k) > len(people) * tau:
