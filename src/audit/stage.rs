@@ -3,6 +3,7 @@
 //! the organiser's inputs).
 
 use super::*;
+use crate::selection::optimise::Gamma;
 
 /// How to compute a stage's lottery, and what its manifest commits to.
 #[derive(Debug, Clone)]
@@ -32,8 +33,14 @@ pub(crate) fn tool() -> String {
     format!("kleroterion {}", env!("CARGO_PKG_VERSION"))
 }
 
+/// The manifest's algorithm name: "leximin", "maximin", "nash", or
+/// "goldilocks(gamma=G)" with G as the shortest decimal that reads back as
+/// the same number (so `--resolve` recomputes with exactly that gamma).
 pub(crate) fn objective_name(o: Objective) -> String {
-    o.name().to_lowercase()
+    match o {
+        Objective::Goldilocks(Gamma(gamma)) => format!("goldilocks(gamma={gamma})"),
+        o => o.name().to_lowercase(),
+    }
 }
 
 /// Parses a manifest's algorithm name.
@@ -42,7 +49,16 @@ pub fn objective_of(name: &str) -> Option<Objective> {
         "leximin" => Some(Objective::Leximin),
         "maximin" => Some(Objective::Maximin),
         "nash" => Some(Objective::Nash),
-        _ => None,
+        _ => {
+            let gamma: f64 = name
+                .strip_prefix("goldilocks(gamma=")?
+                .strip_suffix(')')?
+                .parse()
+                .ok()?;
+            let o = Objective::Goldilocks(Gamma(gamma));
+            // Only the form this version writes.
+            (Gamma(gamma).in_range() && objective_name(o) == name).then_some(o)
+        }
     }
 }
 
@@ -310,4 +326,38 @@ pub(crate) fn input_files(original: &Instance, key: &AuditorKey) -> Vec<InputFil
         input_file("respondents", &original.pool.sha256, key),
         input_file("quotas", &original.quotas.sha256, key),
     ]
+}
+
+#[cfg(test)]
+mod algorithm_names {
+    use super::*;
+
+    #[test]
+    fn every_objective_reads_back_from_its_manifest_name_and_other_forms_are_refused() {
+        for o in [
+            Objective::Leximin,
+            Objective::Maximin,
+            Objective::Nash,
+            Objective::Goldilocks(Gamma(1.0)),
+            Objective::Goldilocks(Gamma(0.25)),
+            Objective::Goldilocks(Gamma(0.1 + 0.2)),
+        ] {
+            assert_eq!(objective_of(&objective_name(o)), Some(o), "{o:?}");
+        }
+        assert_eq!(
+            objective_name(Objective::Goldilocks(Gamma(0.5))),
+            "goldilocks(gamma=0.5)"
+        );
+        for bad in [
+            "goldilocks",
+            "goldilocks(gamma=0.50)",
+            "goldilocks(gamma=0)",
+            "goldilocks(gamma=-1)",
+            "goldilocks(gamma=NaN)",
+            "goldilocks(gamma=1e9)",
+            "Leximin",
+        ] {
+            assert_eq!(objective_of(bad), None, "{bad}");
+        }
+    }
 }

@@ -248,14 +248,19 @@ pub enum Fair {
     Maximin,
     /// Maximise the product of selection probabilities.
     Nash,
+    /// Keep every selection probability close to k/n from both sides (Baharav and Flanigan 2024; see --gamma).
+    Goldilocks,
 }
 
 impl Fair {
-    pub fn objective(self) -> Objective {
+    pub fn objective(self, gamma: f64) -> Objective {
         match self {
             Fair::Leximin => Objective::Leximin,
             Fair::Maximin => Objective::Maximin,
             Fair::Nash => Objective::Nash,
+            Fair::Goldilocks => {
+                Objective::Goldilocks(kleroterion::selection::optimise::Gamma(gamma))
+            }
         }
     }
 }
@@ -266,6 +271,9 @@ pub struct LotteryArgs {
     /// Algorithm for the exact distribution that is rounded to the lottery.
     #[arg(long, value_enum, default_value_t = Fair::Leximin)]
     pub algorithm: Fair,
+    /// GOLDILOCKS: weight of the lowest chance's shortfall against the highest chance's excess.
+    #[arg(long, value_name = "G", default_value_t = 1.0)]
+    pub gamma: f64,
     /// Number of panels in the lottery (m); each is drawn with probability 1/m.
     #[arg(long, value_name = "M", default_value_t = kleroterion::audit::rounding::DEFAULT_PANELS)]
     pub panels: u32,
@@ -318,7 +326,7 @@ impl LotteryArgs {
         )
         .map_err(|e| Error::Usage(format!("the seed rule: {e}")))?;
         Ok(LotterySettings {
-            algorithm: self.algorithm.objective(),
+            algorithm: self.algorithm.objective(self.gamma),
             panels: self.panels,
             time_limit: self.time_limit,
             started,

@@ -41,6 +41,7 @@ pub struct LotterySettings {
 impl LotterySettings {
     /// The checked options of the audit protocol.
     pub fn options(&self) -> Result<LotteryOptions, Error> {
+        super::check_objective(self.algorithm)?;
         let deadline = super::deadline(self.started, self.time_limit)?;
         let min = crate::audit::rounding::MIN_PANELS;
         if !(min..=MAX_PANELS).contains(&self.panels) {

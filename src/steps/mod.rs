@@ -118,6 +118,20 @@ pub fn deadline(started: Instant, seconds: Option<f64>) -> Result<Option<Instant
         .and_then(|d| started.checked_add(d)))
 }
 
+/// Refuses an objective's parameters out of range (Goldilocks' gamma).
+pub fn check_objective(objective: Objective) -> Result<(), Error> {
+    if let Objective::Goldilocks(gamma) = objective
+        && !gamma.in_range()
+    {
+        return Err(Error::Usage(format!(
+            "Goldilocks' gamma must be a number above 0 and at most {}, not {}",
+            crate::selection::optimise::Gamma::MAX,
+            gamma.0
+        )));
+    }
+    Ok(())
+}
+
 /// The largest time limit taken, in seconds: beyond it a limit is surely a
 /// typing error (and far enough beyond overflows the clock).
 pub const MAX_TIME_LIMIT: f64 = 1e7;

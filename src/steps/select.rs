@@ -12,11 +12,7 @@ use crate::random::{DrawRng, LEGACY_DOMAIN, SELECT_DOMAIN};
 use crate::report::{self, SelectionReport};
 use crate::selection::certificate::{self, Certificate};
 use crate::selection::distribution::{CHECK_TOLERANCE, probability};
-use crate::selection::optimise::{self, Gamma, Objective, Options, Peel, Progress};
-
-/// The largest Goldilocks gamma taken: beyond it the lowest chance is all
-/// that counts (LEXIMIN's first stage does that).
-pub const MAX_GAMMA: f64 = 1e6;
+use crate::selection::optimise::{self, Objective, Options, Peel, Progress};
 use crate::selection::{legacy, outputs};
 use crate::solver::Settings;
 
@@ -78,13 +74,7 @@ pub fn select(
         Algorithm::Legacy => return select_legacy(instance, options),
         Algorithm::Fair(o) => o,
     };
-    if let Objective::Goldilocks(Gamma(gamma)) = objective
-        && !(gamma > 0.0 && gamma <= MAX_GAMMA)
-    {
-        return Err(Error::Usage(format!(
-            "Goldilocks' gamma must be a number above 0 and at most {MAX_GAMMA}, not {gamma}"
-        )));
-    }
+    super::check_objective(objective)?;
     let deadline = super::deadline(options.started, options.time_limit)?;
     let mut timings = vec![(
         "load and validate".to_string(),

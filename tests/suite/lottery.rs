@@ -1241,3 +1241,38 @@ fn the_certificate_proves_the_leximin_and_altered_ones_fail() {
         }
     }
 }
+
+/// A Goldilocks lottery records its gamma in the manifest, and `verify
+/// --resolve` recomputes it with that gamma; without a certificate of its
+/// own, its certificate check is covered by the recomputation.
+#[test]
+fn a_goldilocks_lottery_is_recomputed_with_its_gamma() {
+    let dir = scratch("goldilocks-lottery");
+    let (pool, quotas) = small_pool(&dir);
+    let bundle = dir.join("bundle").to_string_lossy().into_owned();
+    let mut args = lottery_args(&pool, &quotas, "8", &bundle);
+    args.extend(["--algorithm", "goldilocks", "--gamma", "0.5"]);
+    let r = kleroterion(&args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let manifest = std::fs::read_to_string(Path::new(&bundle).join("manifest.json")).unwrap();
+    assert!(
+        manifest.contains("\"algorithm\": \"goldilocks(gamma=0.5)\""),
+        "{manifest}"
+    );
+    let r = kleroterion(&["verify", &bundle, "--resolve"]);
+    assert!(!r.stdout.contains("FAIL"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .lines()
+            .any(|l| l.starts_with("PASS stage 0 resolve")),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .lines()
+            .any(|l| l.starts_with("PASS stage 0 certificate") && l.contains("recomputed instead")),
+        "{}",
+        r.stdout
+    );
+}

@@ -83,6 +83,17 @@ impl PartialEq for Gamma {
 
 impl Eq for Gamma {}
 
+impl Gamma {
+    /// The largest gamma taken: beyond it the lowest chance is all that
+    /// counts (LEXIMIN's first stage does that).
+    pub const MAX: f64 = 1e6;
+
+    /// Whether the front-ends should take it: above 0, at most [`Self::MAX`].
+    pub fn in_range(self) -> bool {
+        self.0 > 0.0 && self.0 <= Self::MAX
+    }
+}
+
 /// A progress report, sent after every master LP solve.
 #[derive(Debug, Clone)]
 pub struct Progress {
