@@ -288,53 +288,51 @@ impl SelectionReport<'_> {
                 let _ = writeln!(s, "{b}");
             }
         }
-        if let Some(target) = &c.target
-            && c.objective == crate::selection::optimise::Objective::Nash
-        {
+        if let Some(target) = &c.target {
+            use crate::selection::optimise::Objective;
+            // (how the target was computed, where its shares come from, what
+            // reaching it makes the distribution)
+            let (how, source, what) = match c.objective {
+                Objective::Nash => (
+                    "NASH was first computed over the quota polytope's LP relaxation (LPs with tangent cuts of the logarithm, no panels): every distribution over panels lies in that polytope, so its optimum (the dual bound) bounds NASH",
+                    "that optimum",
+                    "NASH's optimum",
+                ),
+                Objective::Goldilocks(_) => (
+                    "Goldilocks was first computed over the quota polytope's LP relaxation (a search over the lowest chance, one LP per step, no panels): every distribution over panels lies in that polytope, so its optimum bounds Goldilocks",
+                    "that optimum",
+                    "Goldilocks' optimum",
+                ),
+                Objective::Leximin | Objective::Maximin => (
+                    "The stages are LEXIMIN over the quota polytope's LP relaxation (one LP each, not counted among the master LPs): every distribution over panels lies in that polytope, so each stage's LP optimum (the dual bound) bounds it",
+                    "the stages",
+                    "the LEXIMIN",
+                ),
+            };
+            let peeled = if target.peeled > 0 {
+                format!(
+                    "; {} of its panels were peeled from the target, one per face of the polytope",
+                    target.peeled
+                )
+            } else {
+                String::new()
+            };
+            let reached = if c.complete {
+                format!(
+                    "every profile has {:.9} of it or more (tolerance {:e}), so this distribution is {what}.",
+                    target.reached,
+                    crate::selection::optimise::PRICING_TOLERANCE
+                )
+            } else {
+                format!(
+                    "it stopped (at the time limit, or short of the target) with every profile at {:.6} of it or more; this distribution is not {what}.",
+                    target.reached
+                )
+            };
             let _ = writeln!(
                 s,
-                "NASH was first computed over the quota polytope's LP relaxation (LPs with tangent cuts of the logarithm, no panels): every distribution over panels lies in that polytope, so its optimum (the dual bound) bounds NASH. Column generation then looked for panels giving every profile its share from that optimum ({} LPs and {} pricing programs): {}",
-                target.lp_solves,
-                target.pricing_solves,
-                if c.complete {
-                    format!(
-                        "every profile has {:.9} of it or more (tolerance {:e}), so this distribution is NASH's optimum.",
-                        target.reached,
-                        crate::selection::optimise::PRICING_TOLERANCE
-                    )
-                } else {
-                    format!(
-                        "the time limit stopped it with every profile at {:.6} of it or more; this distribution is not optimal.",
-                        target.reached
-                    )
-                }
-            );
-        } else if let Some(target) = &c.target {
-            let _ = writeln!(
-                s,
-                "The stages are LEXIMIN over the quota polytope's LP relaxation (one LP each, not counted among the master LPs): every distribution over panels lies in that polytope, so each stage's LP optimum (the dual bound) bounds it. Column generation then looked for panels giving every profile its share from the stages ({} LPs and {} pricing programs{}): {}",
-                target.lp_solves,
-                target.pricing_solves,
-                if target.peeled > 0 {
-                    format!(
-                        "; {} of its panels were peeled from the target, one per face of the polytope",
-                        target.peeled
-                    )
-                } else {
-                    String::new()
-                },
-                if c.complete {
-                    format!(
-                        "every profile has {:.9} of it or more (tolerance {:e}), so this distribution is the LEXIMIN.",
-                        target.reached,
-                        crate::selection::optimise::PRICING_TOLERANCE
-                    )
-                } else {
-                    format!(
-                        "the time limit stopped it with every profile at {:.6} of it or more; this distribution is not the LEXIMIN.",
-                        target.reached
-                    )
-                }
+                "{how}. Column generation then looked for panels giving every profile its share from {source} ({} LPs and {} pricing programs{peeled}): {reached}",
+                target.lp_solves, target.pricing_solves,
             );
         }
         match self.certified {

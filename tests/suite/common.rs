@@ -173,6 +173,30 @@ pub fn small_pool(dir: &Path) -> (String, String) {
     (format!("{d}/pool.csv"), format!("{d}/quotas.csv"))
 }
 
+/// `select` on [`small_pool`]'s files (panel of 8, seed "s", households
+/// by address) writing `out`, with `extra` arguments (the algorithm…).
+pub fn select_small(pool: &str, quotas: &str, out: &Path, extra: &[&str]) -> Run {
+    let out = out.to_string_lossy();
+    let mut args = vec![
+        "select",
+        "--pool",
+        pool,
+        "--quotas",
+        quotas,
+        "-k",
+        "8",
+        "--address-columns",
+        "address_line_1,postcode",
+        "--seed",
+        "s",
+        "-q",
+        "--out",
+        &out,
+    ];
+    args.extend_from_slice(extra);
+    kleroterion(&args)
+}
+
 /// `lottery` arguments for a lottery of 100 panels of `k` with a text seed
 /// rule, writing `bundle`.
 pub fn lottery_args<'a>(

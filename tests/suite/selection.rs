@@ -570,24 +570,7 @@ fn select_writes_a_certificate_for_leximin_and_maximin_only() {
     let (pool, quotas) = small_pool(&dir);
     for (algorithm, expected) in [("leximin", true), ("maximin", true), ("nash", false)] {
         let out = dir.join(algorithm);
-        let r = kleroterion(&[
-            "select",
-            "--algorithm",
-            algorithm,
-            "--pool",
-            &pool,
-            "--quotas",
-            &quotas,
-            "-k",
-            "8",
-            "--address-columns",
-            "address_line_1,postcode",
-            "--seed",
-            "s",
-            "-q",
-            "--out",
-            &out.to_string_lossy(),
-        ]);
+        let r = select_small(&pool, &quotas, &out, &["--algorithm", algorithm]);
         assert_eq!(r.code, 0, "{algorithm}: {}", r.stderr);
         let report = std::fs::read_to_string(out.join("report.txt")).unwrap();
         let certificate = std::fs::read_to_string(out.join("certificate.json")).unwrap();
@@ -721,23 +704,13 @@ fn a_goldilocks_gamma_out_of_range_is_refused() {
     let dir = scratch("gamma");
     let (pool, quotas) = small_pool(&dir);
     for gamma in ["0", "-1", "1e9", "NaN"] {
-        let r = kleroterion(&[
-            "select",
-            "--algorithm",
-            "goldilocks",
-            &format!("--gamma={gamma}"),
-            "--pool",
+        let gamma_arg = format!("--gamma={gamma}");
+        let r = select_small(
             &pool,
-            "--quotas",
             &quotas,
-            "-k",
-            "8",
-            "--seed",
-            "s",
-            "-q",
-            "--out",
-            &dir.join("out").to_string_lossy(),
-        ]);
+            &dir.join("out"),
+            &["--algorithm", "goldilocks", &gamma_arg],
+        );
         assert_eq!(r.code, 2, "{gamma}: {}", r.stderr);
         assert!(
             r.stderr.contains("gamma must be a number above 0"),

@@ -149,11 +149,13 @@ impl Peel {
 /// One LEXIMIN stage (MAXIMIN has one; NASH reports one).
 #[derive(Debug, Clone)]
 pub struct Stage {
-    /// The stage's optimum z (primal value of the master LP).
+    /// The stage's optimum z (primal value of the master LP); NASH: the
+    /// geometric mean reached; Goldilocks: its objective reached.
     pub value: f64,
     /// Dual bound: no distribution gives the unfixed profiles a minimum
-    /// above this. `value` and `bound` agreeing is the optimality
-    /// certificate.
+    /// above this (NASH: a geometric mean above it; Goldilocks, which
+    /// minimises: an objective below it). `value` and `bound` agreeing is
+    /// the optimality certificate.
     pub bound: f64,
     /// Profiles fixed at the end of this stage.
     pub fixed: usize,
