@@ -12,6 +12,7 @@
 //!     cargo bench --bench selection -- --no-check   # skip the independent exactness check
 //!     cargo bench --bench selection -- --algorithms leximin,nash  # only these on the synthetic pools
 //!     cargo bench --bench selection -- --skip pool_10000  # leave out instances whose name contains it
+//!     cargo bench --bench selection -- --detail     # where each run's time went
 //!
 //! Runs LEXIMIN, MAXIMIN and NASH on the shared instances (skipped with a
 //! message when ../shared/instances is absent) and LEXIMIN and MAXIMIN on
@@ -170,7 +171,7 @@ fn run(
     objective: Objective,
     limit: f64,
     (relaxation_first, peel): (bool, Peel),
-    check: bool,
+    (check, detail): (bool, bool),
 ) -> f64 {
     let profiles = Profiles::new(instance);
     let start = Instant::now();
@@ -224,6 +225,26 @@ fn run(
                 },
                 rise
             );
+            if detail {
+                let relaxed: f64 = c.stages.iter().map(|s| s.seconds).sum();
+                let target = c.target.as_ref();
+                println!(
+                    "{:<32} seeding {:.2} s, {} stages {:.2} s, target: {} peeled, {} LPs, {} pricings, {:.2} s; all LPs {:.2} s ({}), all pricing {:.2} s ({}), {} columns",
+                    "",
+                    c.seed_seconds,
+                    c.stages.len(),
+                    relaxed,
+                    target.map_or(0, |t| t.peeled),
+                    target.map_or(0, |t| t.lp_solves),
+                    target.map_or(0, |t| t.pricing_solves),
+                    target.map_or(0.0, |t| t.seconds),
+                    c.lp_seconds,
+                    c.lp_solves,
+                    c.pricing_seconds,
+                    c.pricing_solves,
+                    c.columns,
+                );
+            }
         }
         Err(e) => println!("{name:<32} {}: error {e}", objective.name()),
     }
@@ -280,7 +301,10 @@ fn main() {
         below: value("--peel-below").unwrap_or(Peel::DEFAULT.below),
     };
     let route = (relaxation_first, peel);
-    let check = !args.iter().any(|a| a == "--no-check");
+    let check = (
+        !args.iter().any(|a| a == "--no-check"),
+        args.iter().any(|a| a == "--detail"),
+    );
     let algorithms = args
         .iter()
         .position(|a| a == "--algorithms")

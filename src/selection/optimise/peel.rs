@@ -6,9 +6,12 @@
 //! inequality tight at a mixture is tight at each of its points). So the
 //! peel takes some panel v on that face, moves x away from v as far as the
 //! polytope allows, x' = (x − λv)/(1 − λ), which puts x' on a smaller face,
-//! and goes on with x' (Carathéodory's construction). The panel comes from
-//! the pricing program stopped at its first solution, at weights x / size,
-//! so that it seats the profiles with most left.
+//! and goes on with x' (Carathéodory's construction). The panel is one worth
+//! nearly the most on the face at weights x / size, so that it seats the
+//! profiles with most left (a panel worth much less makes far more steps):
+//! first from the face's LP and a small program around its optimum
+//! (`PanelOracle::near_optimal_on`), else from the whole pricing program
+//! stopped at its first solution.
 //!
 //! When x is a mixture of panels (the relaxation is tight) and no step
 //! leaves the panels' hull, the panels found give x exactly; profiles with
@@ -50,8 +53,12 @@ pub(super) fn peel(
     while left > NOTHING_LEFT && deadline.is_none_or(|d| Instant::now() < d) {
         let face = oracle.face_of(&x);
         let weights: Vec<f64> = x.iter().zip(sizes).map(|(x, s)| x / s).collect();
-        let Some(v) = oracle.any_on(&face, &weights)? else {
-            break;
+        let v = match oracle.near_optimal_on(&face, &weights)? {
+            Some(v) => v,
+            None => match oracle.any_on(&face, &weights)? {
+                Some(v) => v,
+                None => break,
+            },
         };
         let mut counts_v = vec![0.0; x.len()];
         for &(t, c) in &v.0 {
