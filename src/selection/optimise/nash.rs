@@ -52,7 +52,11 @@ impl Run<'_, '_> {
             value: _,
             bound,
             lp_solves: relaxed_solves,
-        }) = relaxed.solve(RELAXED_NASH_GAP * total, RELAXED_NASH_ROUNDS)
+        }) = relaxed.solve(
+            RELAXED_NASH_GAP * total,
+            RELAXED_NASH_ROUNDS,
+            self.options.deadline,
+        )
         else {
             return Ok(None);
         };

@@ -213,12 +213,17 @@ const NASH_FLOOR: f64 = 1e-9;
 impl RelaxedNash {
     /// Solves until the outer approximation is within `gap` (absolute, in
     /// Σ size·log) of the point it gives, or `max_rounds` LPs; None if an LP
-    /// fails.
-    pub(super) fn solve(&mut self, gap: f64, max_rounds: usize) -> Option<RelaxedNashOptimum> {
+    /// fails or the deadline comes first.
+    pub(super) fn solve(
+        &mut self,
+        gap: f64,
+        max_rounds: usize,
+        deadline: Option<Instant>,
+    ) -> Option<RelaxedNashOptimum> {
         let n = self.x.len();
         let mut best: Option<RelaxedNashOptimum> = None;
         for round in 1..=max_rounds {
-            let solution = self.lp.solve().ok()?;
+            let solution = self.lp.solve_until(deadline).ok()?;
             let shares: Vec<f64> = (0..n)
                 .map(|t| match self.s[t] {
                     Some(_) => solution.value(self.x[t]) / self.sizes[t],
