@@ -11,9 +11,10 @@
 //! probability z among profiles not yet fixed; when optimal, every profile
 //! with a positive dual price is at z in every optimal solution
 //! (complementary slackness), so it is fixed at z; repeat until all are
-//! fixed. MAXIMIN stops after the first stage. NASH maximises Σ log π by
-//! outer approximation: tangent cuts of the logarithm plus columns priced
-//! at the gradient.
+//! fixed. MAXIMIN stops after the first stage. NASH maximises Σ log π: by
+//! its relaxation first (`nash.rs`), else by outer approximation over
+//! panels (tangent cuts of the logarithm plus columns priced at the
+//! gradient).
 //!
 //! Everything is at the level of profiles (see [`crate::model::profiles`]): a
 //! profile's probability is its expected number of seats over its size.

@@ -1,7 +1,8 @@
-//! NASH by outer approximation of the logarithm.
+//! NASH: by its relaxation first, else by outer approximation over panels.
 //!
 //! Like LEXIMIN, NASH first tries the short way: the NASH of the quota
-//! polytope's LP relaxation (an LP with tangent cuts, no panels), then
+//! polytope's LP relaxation (an LP whose shares are mixtures of breakpoints
+//! of the logarithm, no panels; `RelaxedNash`), then
 //! column generation for a distribution over panels giving every profile
 //! that share. Every distribution lies in the polytope, so the relaxation's
 //! optimum bounds NASH's, and a distribution reaching it is optimal. When
@@ -10,7 +11,7 @@
 use super::oracle::RelaxedNashOptimum;
 use super::*;
 
-/// The relaxation's NASH is solved until its outer approximation is within
+/// The relaxation's NASH is solved until its Lagrangian bound is within
 /// this much, per person, of the point it gives (in Σ size·log share): the
 /// geometric mean within a relative 1e-7 of the bound.
 const RELAXED_NASH_GAP: f64 = 1e-7;
@@ -46,17 +47,17 @@ impl Run<'_, '_> {
         let n_profiles = self.selectable.len();
         let sizes = self.master.sizes.clone();
         let total = self.selectable_people();
-        let mut relaxed = self.oracle.relaxed_nash(&sizes, &self.selectable);
+        let solved = self.oracle.relaxed_nash(&sizes, &self.selectable).solve(
+            RELAXED_NASH_GAP * total,
+            RELAXED_NASH_ROUNDS,
+            self.options.deadline,
+        );
         let Some(RelaxedNashOptimum {
             shares,
             value: _,
             bound,
             lp_solves: relaxed_solves,
-        }) = relaxed.solve(
-            RELAXED_NASH_GAP * total,
-            RELAXED_NASH_ROUNDS,
-            self.options.deadline,
-        )
+        }) = solved
         else {
             return Ok(None);
         };

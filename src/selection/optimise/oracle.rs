@@ -177,43 +177,60 @@ impl RelaxedBand {
     }
 }
 
-/// NASH over the quota polytope's LP relaxation: maximise Σ size·log share
-/// over the polytope by outer approximation (tangent cuts of the logarithm,
-/// added where the LP's point violates them). Every distribution over
-/// panels lies in the polytope, so the optimum bounds NASH from above.
-pub(super) struct RelaxedNash {
-    lp: Lp,
-    x: Vec<LpCol>,
-    s: Vec<Option<LpCol>>,
-    sizes: Vec<f64>,
-}
-
 /// The relaxation's NASH, solved.
 pub(super) struct RelaxedNashOptimum {
     /// Share (count / size) per profile; 0 for unselectable ones.
     pub(super) shares: Vec<f64>,
     /// Σ size·log share at `shares` (a lower bound on the optimum) and the
-    /// outer approximation's LP optimum (an upper bound).
+    /// least Lagrangian bound met (an upper bound).
     pub(super) value: f64,
     pub(super) bound: f64,
     pub(super) lp_solves: usize,
 }
 
-/// A tangent is added where the LP's s exceeds log share by more than
-/// this (the relaxation's LP is solved to [`NASH_LP_TOLERANCE`]).
-const CUT_VIOLATION: f64 = 1e-9;
+/// A breakpoint is added for a profile whose best one prices above this
+/// (per person; the relaxation's LP is solved to [`NASH_LP_TOLERANCE`]).
+const NEW_BREAKPOINT: f64 = 1e-9;
 /// Primal and dual feasibility tolerance of the relaxation's NASH LP: at
-/// HiGHS's default 1e-7 the tangents stop biting before the bound is close.
+/// HiGHS's default 1e-7 its duals price breakpoints too coarsely for the
+/// bound to come close.
 const NASH_LP_TOLERANCE: f64 = 1e-9;
 
-/// Smallest share a tangent is taken at: keeps s bounded while a share is
-/// near 0 (a profile at 0 would make the objective −∞, never optimal).
+/// Smallest share a breakpoint is taken at: a profile at 0 would make the
+/// objective −∞, never optimal.
 const NASH_FLOOR: f64 = 1e-9;
 
+/// NASH over the quota polytope's LP relaxation by inner approximation:
+/// each selectable profile's share is a mixture of breakpoints p (columns
+/// worth size·log p), so the LP's point lies in the polytope and its
+/// Σ size·log share is a lower bound; a breakpoint is added per profile
+/// where the LP's duals price one positively, at the share that prices
+/// best (a one-variable problem with a closed form). The duals also give an
+/// upper bound (Lagrangian: the LP's optimum plus each profile's best
+/// price). New breakpoints are columns, which keep the LP's basis primal
+/// feasible, so each re-solve takes few iterations.
+pub(super) struct RelaxedNash {
+    lp: Lp,
+    x: Vec<LpCol>,
+    /// Per selectable profile: the row x_t = Σ w·p·size, and Σ w = 1.
+    link: Vec<Option<(LpRow, LpRow)>>,
+    sizes: Vec<f64>,
+}
+
 impl RelaxedNash {
-    /// Solves until the outer approximation is within `gap` (absolute, in
-    /// Σ size·log) of the point it gives, or `max_rounds` LPs; None if an LP
-    /// fails or the deadline comes first.
+    fn breakpoint(&mut self, t: usize, p: f64) {
+        let (link, convex) = self.link[t].expect("selectable");
+        self.lp.add_col(
+            self.sizes[t] * p.ln(),
+            0.0,
+            f64::INFINITY,
+            &[(link, -p * self.sizes[t]), (convex, 1.0)],
+        );
+    }
+
+    /// Solves until the Lagrangian bound is within `gap` (absolute, in
+    /// Σ size·log) of the LP's point, or no breakpoint prices positively,
+    /// or `max_rounds` LPs; None if an LP fails or the deadline comes first.
     pub(super) fn solve(
         &mut self,
         gap: f64,
@@ -225,21 +242,43 @@ impl RelaxedNash {
         for round in 1..=max_rounds {
             let solution = self.lp.solve_until(deadline).ok()?;
             let shares: Vec<f64> = (0..n)
-                .map(|t| match self.s[t] {
+                .map(|t| match self.link[t] {
                     Some(_) => solution.value(self.x[t]) / self.sizes[t],
                     None => 0.0,
                 })
                 .collect();
             let value: f64 = (0..n)
-                .filter(|&t| self.s[t].is_some())
+                .filter(|&t| self.link[t].is_some())
                 .map(|t| self.sizes[t] * shares[t].max(NASH_FLOOR).ln())
                 .sum();
-            let bound = solution.objective;
-            let better = best.as_ref().is_none_or(|b| value > b.value);
-            let bound = best.as_ref().map_or(bound, |b| b.bound.min(bound));
-            if better {
+            // Each profile's best new breakpoint at the duals (reduced cost
+            // c − aᵀy: size·log p + p·size·y_link − y_convex).
+            let mut priced = Vec::new();
+            let mut lagrangian = solution.objective;
+            for t in 0..n {
+                let Some((link, convex)) = self.link[t] else {
+                    continue;
+                };
+                let (y_link, y_convex) = (solution.dual(link), solution.dual(convex));
+                let p = if y_link < 0.0 {
+                    (-1.0 / y_link).clamp(NASH_FLOOR, 1.0)
+                } else {
+                    1.0
+                };
+                let reduced = self.sizes[t] * (p.ln() + p * y_link) - y_convex;
+                if reduced > 0.0 {
+                    lagrangian += reduced;
+                    if reduced > NEW_BREAKPOINT * self.sizes[t] {
+                        priced.push((t, p));
+                    }
+                }
+            }
+            let bound = best
+                .as_ref()
+                .map_or(lagrangian, |b| b.bound.min(lagrangian));
+            if best.as_ref().is_none_or(|b| value > b.value) {
                 best = Some(RelaxedNashOptimum {
-                    shares: shares.clone(),
+                    shares,
                     value,
                     bound,
                     lp_solves: round,
@@ -248,46 +287,14 @@ impl RelaxedNash {
                 b.bound = bound;
                 b.lp_solves = round;
             }
-            if best.as_ref().is_some_and(|b| b.bound - b.value <= gap) {
+            if best.as_ref().is_some_and(|b| b.bound - b.value <= gap) || priced.is_empty() {
                 return best;
             }
-            // Tangents where the LP's s overshoots log share, and at the
-            // midpoint of the LP's point and the best point so far (in-out
-            // stabilisation: the LP's point jumps about near the optimum,
-            // the midpoint does not, so its tangents close the gap faster).
-            let centre = best.as_ref().map(|b| b.shares.clone());
-            let mut cuts = 0;
-            for t in 0..n {
-                let Some(sc) = self.s[t] else {
-                    continue;
-                };
-                let p = shares[t].max(NASH_FLOOR);
-                if solution.value(sc) > p.ln() + CUT_VIOLATION {
-                    self.tangent(t, p);
-                    cuts += 1;
-                    if let Some(c) = &centre {
-                        let mid = 0.5 * (p + c[t].max(NASH_FLOOR));
-                        if (mid - p).abs() > 1e-9 * p {
-                            self.tangent(t, mid);
-                        }
-                    }
-                }
-            }
-            // Nothing violated beyond the LP's own tolerance: the bound
-            // cannot come closer.
-            if cuts == 0 {
-                return best;
+            for (t, p) in priced {
+                self.breakpoint(t, p);
             }
         }
         best
-    }
-
-    /// The cut s_t ≤ log p + (share_t − p)/p.
-    fn tangent(&mut self, t: usize, p: f64) {
-        let sc = self.s[t].expect("selectable");
-        let cut = self.lp.add_row(f64::NEG_INFINITY, p.ln() - 1.0);
-        self.lp.set_coef(cut, sc, 1.0);
-        self.lp.set_coef(cut, self.x[t], -1.0 / (p * self.sizes[t]));
     }
 }
 
@@ -763,31 +770,33 @@ impl<'a> PanelOracle<'a> {
         }
     }
 
-    /// NASH over the quota polytope's LP relaxation, with tangents at a
-    /// few shares to start from.
+    /// NASH over the quota polytope's LP relaxation (inner approximation),
+    /// with a few breakpoints per profile to start from.
     pub(super) fn relaxed_nash(&self, sizes: &[f64], selectable: &[bool]) -> RelaxedNash {
         let Polytope { mut lp, x, .. } = self.polytope();
-        let s: Vec<Option<LpCol>> = (0..x.len())
+        let link = (0..x.len())
             .map(|t| {
-                selectable[t].then(|| lp.add_col(sizes[t], f64::NEG_INFINITY, f64::INFINITY, &[]))
+                if !selectable[t] {
+                    lp.set_col_bounds(x[t], 0.0, 0.0);
+                    return None;
+                }
+                let link = lp.add_row(0.0, 0.0);
+                lp.set_coef(link, x[t], 1.0);
+                let convex = lp.add_row(1.0, 1.0);
+                Some((link, convex))
             })
             .collect();
-        for (t, &c) in x.iter().enumerate() {
-            if !selectable[t] {
-                lp.set_col_bounds(c, 0.0, 0.0);
-            }
-        }
         lp.set_tolerance(NASH_LP_TOLERANCE);
         let mut nash = RelaxedNash {
             lp,
             x,
-            s,
+            link,
             sizes: sizes.to_vec(),
         };
         let average = self.instance.k as f64 / sizes.iter().sum::<f64>();
         for t in (0..nash.x.len()).filter(|&t| selectable[t]) {
             for p in [NASH_FLOOR, 0.01, average, 0.5, 1.0] {
-                nash.tangent(t, p);
+                nash.breakpoint(t, p);
             }
         }
         nash
