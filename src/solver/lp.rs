@@ -210,6 +210,27 @@ impl Lp {
     /// Solves from the current basis. The model stays usable afterwards.
     /// As [`Lp::solve`], stopping at `deadline` (HiGHS's time limit is on
     /// its cumulative run time, so it is set to that plus the time left).
+    /// As [`Lp::solve_until`], by the interior-point method with crossover
+    /// (to a basis, so that later solves start from it by the simplex
+    /// method as before): for a solve far from the last basis, such as the
+    /// master's after the peel adds hundreds of panels at once, where it
+    /// took less than half the simplex method's time (measured:
+    /// docs/benchmarks.md, section Selection history).
+    pub fn solve_afresh_until(
+        &mut self,
+        deadline: Option<Instant>,
+    ) -> Result<LpSolution, LpFailure> {
+        self.model.set_option("solver", "ipm");
+        let solved = self.solve_until(deadline);
+        self.model.set_option("solver", "simplex");
+        match solved {
+            // The simplex method has the last word where the interior-point
+            // method fails short of the deadline.
+            Err(LpFailure::Other(_)) => self.solve_until(deadline),
+            solved => solved,
+        }
+    }
+
     pub fn solve_until(&mut self, deadline: Option<Instant>) -> Result<LpSolution, LpFailure> {
         if let Some(deadline) = deadline {
             let left = deadline.saturating_duration_since(Instant::now());

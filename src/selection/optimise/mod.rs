@@ -448,6 +448,7 @@ pub fn optimise(
         lp_solves: 0,
         lp_seconds: 0.0,
         complete: true,
+        afresh: false,
     };
     let solution = match options.objective {
         Objective::Leximin | Objective::Maximin => run.leximin(progress)?,
@@ -490,6 +491,8 @@ struct Run<'a, 'b> {
     lp_solves: usize,
     lp_seconds: f64,
     complete: bool,
+    /// The next master solve goes by the interior-point method.
+    afresh: bool,
 }
 
 impl Run<'_, '_> {
@@ -513,13 +516,26 @@ impl Run<'_, '_> {
         }
     }
 
+    /// As [`Run::solve_lp_by_deadline`], by the interior-point method
+    /// (`Lp::solve_afresh_until`): for the master after the peel.
+    fn solve_lp_afresh_by_deadline(&mut self) -> Result<Option<crate::solver::LpSolution>, Error> {
+        self.afresh = true;
+        let solved = self.solve_lp_by_deadline();
+        self.afresh = false;
+        solved
+    }
+
     fn solve_lp_until(
         &mut self,
         deadline: Option<Instant>,
     ) -> Result<crate::solver::LpSolution, LpFailure> {
         self.lp_solves += 1;
         let clock = Instant::now();
-        let r = self.master.lp.solve_until(deadline);
+        let r = if self.afresh {
+            self.master.lp.solve_afresh_until(deadline)
+        } else {
+            self.master.lp.solve_until(deadline)
+        };
         self.lp_seconds += clock.elapsed().as_secs_f64();
         r
     }
