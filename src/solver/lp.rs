@@ -207,9 +207,6 @@ impl Lp {
         debug_assert_eq!(status, 0, "Highs_changeCoeff failed");
     }
 
-    /// Solves from the current basis. The model stays usable afterwards.
-    /// As [`Lp::solve`], stopping at `deadline` (HiGHS's time limit is on
-    /// its cumulative run time, so it is set to that plus the time left).
     /// As [`Lp::solve_until`], by the interior-point method with crossover
     /// (to a basis, so that later solves start from it by the simplex
     /// method as before): for a solve far from the last basis, such as the
@@ -231,6 +228,9 @@ impl Lp {
         }
     }
 
+    /// Solves from the current basis. The model stays usable afterwards.
+    /// As [`Lp::solve`], stopping at `deadline` (HiGHS's time limit is on
+    /// its cumulative run time, so it is set to that plus the time left).
     pub fn solve_until(&mut self, deadline: Option<Instant>) -> Result<LpSolution, LpFailure> {
         if let Some(deadline) = deadline {
             let left = deadline.saturating_duration_since(Instant::now());

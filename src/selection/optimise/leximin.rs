@@ -418,7 +418,7 @@ impl Run<'_, '_> {
                     // of data/ ended short of its target (measured:
                     // docs/benchmarks.md, section Selection history).
                     self.master.lp.set_tolerance(POLISH_TOLERANCE);
-                    *last = match self.solve_lp_afresh_by_deadline()? {
+                    *last = match self.solve_lp_by_deadline(true)? {
                         Some(s) => s,
                         None => {
                             self.complete = false;
@@ -526,7 +526,7 @@ impl Run<'_, '_> {
                 self.complete = false;
                 return Ok(stop);
             }
-            *last = match self.solve_lp_by_deadline()? {
+            *last = match self.solve_lp_by_deadline(false)? {
                 Some(s) => s,
                 None => {
                     self.complete = false;

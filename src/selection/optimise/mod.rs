@@ -448,7 +448,6 @@ pub fn optimise(
         lp_solves: 0,
         lp_seconds: 0.0,
         complete: true,
-        afresh: false,
     };
     let solution = match options.objective {
         Objective::Leximin | Objective::Maximin => run.leximin(progress)?,
@@ -491,8 +490,6 @@ struct Run<'a, 'b> {
     lp_solves: usize,
     lp_seconds: f64,
     complete: bool,
-    /// The next master solve goes by the interior-point method.
-    afresh: bool,
 }
 
 impl Run<'_, '_> {
@@ -501,14 +498,18 @@ impl Run<'_, '_> {
     }
 
     fn solve_lp(&mut self) -> Result<crate::solver::LpSolution, Error> {
-        self.solve_lp_until(None).map_err(lp_error)
+        self.solve_lp_until(None, false).map_err(lp_error)
     }
 
     /// A master LP solve that stops at the deadline (None then): for the
     /// solves inside column generation, whose caller stops cleanly with the
-    /// solution before.
-    fn solve_lp_by_deadline(&mut self) -> Result<Option<crate::solver::LpSolution>, Error> {
-        match self.solve_lp_until(self.options.deadline) {
+    /// solution before. `afresh`: by the interior-point method
+    /// (`Lp::solve_afresh_until`), for the master after the peel.
+    fn solve_lp_by_deadline(
+        &mut self,
+        afresh: bool,
+    ) -> Result<Option<crate::solver::LpSolution>, Error> {
+        match self.solve_lp_until(self.options.deadline, afresh) {
             Ok(s) => Ok(Some(s)),
             Err(LpFailure::TimeLimit) => Ok(None),
             Err(_) if self.out_of_time() => Ok(None),
@@ -516,22 +517,14 @@ impl Run<'_, '_> {
         }
     }
 
-    /// As [`Run::solve_lp_by_deadline`], by the interior-point method
-    /// (`Lp::solve_afresh_until`): for the master after the peel.
-    fn solve_lp_afresh_by_deadline(&mut self) -> Result<Option<crate::solver::LpSolution>, Error> {
-        self.afresh = true;
-        let solved = self.solve_lp_by_deadline();
-        self.afresh = false;
-        solved
-    }
-
     fn solve_lp_until(
         &mut self,
         deadline: Option<Instant>,
+        afresh: bool,
     ) -> Result<crate::solver::LpSolution, LpFailure> {
         self.lp_solves += 1;
         let clock = Instant::now();
-        let r = if self.afresh {
+        let r = if afresh {
             self.master.lp.solve_afresh_until(deadline)
         } else {
             self.master.lp.solve_until(deadline)

@@ -231,7 +231,7 @@ impl Run<'_, '_> {
                 });
                 return Ok(last);
             }
-            last = match self.solve_lp_by_deadline()? {
+            last = match self.solve_lp_by_deadline(false)? {
                 Some(s) => s,
                 None => {
                     self.complete = false;
