@@ -115,6 +115,7 @@ fn load(pool: PathBuf, quotas: PathBuf, k: usize, address: &[&str]) -> Instance 
         k,
         id_column: None,
         address_columns: address.iter().map(|s| s.to_string()).collect(),
+        columns: Vec::new(),
     };
     inputs.load().expect("benchmark inputs load").0
 }

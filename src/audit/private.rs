@@ -31,6 +31,9 @@ pub struct Source {
     pub size: usize,
     pub id_column: Option<String>,
     pub address_columns: Vec<String>,
+    /// (respondents' column, category) pairs the categories were read by.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<(String, String)>,
     /// A replacement round started from the inputs: the panel file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub panel: Option<PathBuf>,
@@ -194,6 +197,7 @@ impl Private {
             k: s.size,
             id_column: s.id_column.clone(),
             address_columns: s.address_columns.clone(),
+            columns: s.columns.clone(),
         };
         let (instance, warnings) = inputs.load()?;
         for (path, now, then) in [

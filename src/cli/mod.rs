@@ -64,12 +64,18 @@ enum Command {
 /// The inputs every selection command reads.
 #[derive(Debug, Args)]
 pub struct PoolArgs {
-    /// Respondents CSV: one row per volunteer (Sortition Foundation or Panelot dialect).
-    #[arg(long, value_name = "CSV", visible_alias = "respondents")]
+    /// Respondents: one row per volunteer, a CSV file or a workbook (.xlsx, .xls, .ods; a sheet may follow a #: book.xlsx#Respondents).
+    #[arg(long, value_name = "FILE", visible_alias = "respondents")]
     pub pool: PathBuf,
-    /// Quotas CSV: category,feature,min,max | feature,value,min,max[,min_flex,max_flex] | category,name,min,max.
-    #[arg(long, value_name = "CSV", visible_aliases = ["categories", "features"])]
+    /// Quotas (CSV or workbook): category,value,min,max | category,feature,min,max | feature,value,min,max[,min_flex,max_flex] | category,name,min,max; an optional column column names each category's respondents' column.
+    #[arg(long, value_name = "FILE", visible_aliases = ["categories", "features"])]
     pub quotas: PathBuf,
+    /// The sheet of the respondents workbook to read (default: its only sheet with data, or one named like Respondents).
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
+    /// Read a category from a respondents' column of another name, e.g. --map "What is your age group?=age" (repeat for each).
+    #[arg(long = "map", value_name = "COLUMN=CATEGORY", value_parser = parse_map)]
+    pub map: Vec<(String, String)>,
     /// Panel size k.
     #[arg(long, short = 'k', value_name = "K")]
     pub size: usize,
@@ -83,12 +89,17 @@ pub struct PoolArgs {
 
 impl PoolArgs {
     pub fn files(&self) -> PoolFiles {
+        let pool = match &self.sheet {
+            Some(sheet) => PathBuf::from(format!("{}#{sheet}", self.pool.display())),
+            None => self.pool.clone(),
+        };
         PoolFiles {
-            pool: self.pool.clone(),
+            pool,
             quotas: self.quotas.clone(),
             size: self.size,
             id_column: self.id_column.clone(),
             address_columns: self.address_columns.clone(),
+            columns: self.map.clone(),
         }
     }
 
@@ -97,6 +108,19 @@ impl PoolArgs {
         let (instance, warnings) = self.files().load()?;
         print_warnings(&warnings);
         Ok(instance)
+    }
+}
+
+/// `COLUMN=CATEGORY`, split at the last `=` (a form's question may hold
+/// one).
+fn parse_map(s: &str) -> Result<(String, String), String> {
+    match s.rsplit_once('=') {
+        Some((column, category)) if !column.trim().is_empty() && !category.trim().is_empty() => {
+            Ok((column.trim().to_string(), category.trim().to_string()))
+        }
+        _ => Err(format!(
+            "\"{s}\" is not COLUMN=CATEGORY (the respondents' column, an equals sign, then the category)"
+        )),
     }
 }
 
@@ -196,6 +220,7 @@ impl Options {
         const INPUTS: &[(&str, &str)] = &[
             ("the id column", "--id-column NAME"),
             ("address columns", "--address-columns A,B"),
+            ("map the column", "--map \"COLUMN=CATEGORY\""),
         ];
         let ways: &'static [(&str, &str)] = match command {
             Command::Check(_) | Command::Select(_) | Command::Lottery(_) | Command::Replace(_) => {

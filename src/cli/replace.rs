@@ -92,6 +92,8 @@ pub fn run(args: ReplaceArgs) -> Result<i32, Error> {
             size,
             id_column: args.id_column.clone(),
             address_columns: args.address_columns.clone(),
+            sheet: None,
+            map: Vec::new(),
         };
         let instance = inputs.load()?;
         outln!("{}\n", steps::describe_instance(&instance));

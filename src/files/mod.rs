@@ -6,3 +6,4 @@
 pub mod csv;
 pub mod dir;
 pub mod table;
+pub mod workbook;

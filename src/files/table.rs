@@ -1,10 +1,15 @@
-//! Reading the CSV files organisers actually have.
+//! Reading the tables organisers actually have: CSV files and workbooks.
 //!
-//! Handles a UTF-8 byte-order mark, CRLF line ends, a missing final newline,
-//! and comma-, semicolon- or tab-delimited files (the delimiter is sniffed
-//! from the header line). Rows whose cells are all blank are skipped (trailing
+//! CSV: handles a UTF-8 byte-order mark, UTF-16 with a byte-order mark
+//! (Excel's "Unicode Text"), CRLF line ends, a missing final newline, and
+//! comma-, semicolon- or tab-delimited files (the delimiter is sniffed from
+//! the header line). Rows whose cells are all blank are skipped (trailing
 //! rows of spreadsheet exports). Every other irregularity is an error that
-//! names the file and the line.
+//! names the file and the line. Workbooks (.xlsx, .xls, .ods) are read by
+//! [`crate::files::workbook`] into the same [`Table`].
+//!
+//! Column names are matched by [`header_key`]: case, spaces, underscores
+//! and hyphens do not matter, so "Climate Concern" is `climate_concern`.
 
 use std::path::{Path, PathBuf};
 
@@ -38,10 +43,30 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// Normalises a header or a category value for matching: trimmed and
-/// lower-cased (Unicode-aware).
+/// Normalises a category value (or any word compared ignoring case) for
+/// matching: trimmed and lower-cased (Unicode-aware).
 pub fn key(s: &str) -> String {
     s.trim().to_lowercase()
+}
+
+/// Normalises a column name for matching: like [`key`], and every run of
+/// spaces, underscores and hyphens read as one `_` ("Climate Concern",
+/// "climate-concern" and "climate_concern" are one column).
+pub fn header_key(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut gap = false;
+    for c in s.trim().chars() {
+        if c.is_whitespace() || c == '_' || c == '-' {
+            gap = true;
+            continue;
+        }
+        if gap && !out.is_empty() {
+            out.push('_');
+        }
+        gap = false;
+        out.extend(c.to_lowercase());
+    }
+    out
 }
 
 /// The words of a list cell: separated by white space or `;`.
@@ -52,8 +77,33 @@ pub fn words(cell: &str) -> impl Iterator<Item = &str> {
 
 impl Table {
     /// Reads a file from disk. Never panics; every failure is an
-    /// [`InputError`] naming the file.
+    /// [`InputError`] naming the file. A workbook's sheet may be named
+    /// after the path and a `#` (`book.xlsx#Respondents`); without one, a
+    /// workbook must have one sheet with data.
     pub fn read(path: &Path) -> Result<Table, InputError> {
+        Table::read_for(path, &[])
+    }
+
+    /// Like [`Table::read`]; when a workbook has several sheets with data
+    /// and none is named, the one whose name is among `roles` (compared
+    /// like column names) is read.
+    pub fn read_for(path: &Path, roles: &[&str]) -> Result<Table, InputError> {
+        let (path, sheet) = split_sheet(path);
+        let bytes = Table::bytes(&path)?;
+        if crate::files::workbook::kind(&bytes).is_some() {
+            return crate::files::workbook::read(&path, &bytes, sheet.as_deref(), roles);
+        }
+        if let Some(sheet) = sheet {
+            return Err(InputError::unreadable(
+                &path,
+                format!("a sheet (\"{sheet}\") is named, but the file is not a workbook"),
+            )
+            .hint("name a sheet only after an .xlsx, .xls or .ods file"));
+        }
+        Table::parse(&path, &bytes)
+    }
+
+    fn bytes(path: &Path) -> Result<Vec<u8>, InputError> {
         // A set of outputs whose writer was stopped while renaming is
         // finished first, so a file is never read from a mixed set.
         if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
@@ -91,27 +141,31 @@ impl Table {
             };
             InputError::unreadable(path, problem).hint(hint)
         })?;
-        Table::parse(path, &bytes)
+        Ok(bytes)
     }
 
-    /// Parses CSV bytes; `path` is used only in messages.
+    /// Parses CSV text (never a workbook: files of an audit bundle and
+    /// earlier outputs are CSV); `path` is used only in messages.
     pub fn parse(path: &Path, bytes: &[u8]) -> Result<Table, InputError> {
+        if let Some(what) = crate::files::workbook::kind(bytes) {
+            return Err(
+                InputError::unreadable(path, format!("this is {what}, not CSV text"))
+                    .hint("give a CSV file here (save the sheet as \"CSV UTF-8\")"),
+            );
+        }
         let sha256 = sha256_hex(bytes);
-        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-        let text = std::str::from_utf8(bytes).map_err(|e| {
-            let at = e.valid_up_to();
-            let line = 1 + bytes[..at].iter().filter(|&&b| b == b'\n').count() as u64;
-            let bad = bytes[at];
-            InputError::unreadable(
-                path,
-                format!("the file is not UTF-8 text (byte 0x{bad:02X} at byte offset {at})"),
-            )
-            .line(line)
-            .hint(
-                "save the file as \"CSV UTF-8\" (Excel) or UTF-8 text (LibreOffice); \
-                 files exported as Latin-1 or Windows-1252 must be converted",
-            )
-        })?;
+        let utf16;
+        let bytes = if let Some((text, _)) = encoding_rs::Encoding::for_bom(bytes)
+            .filter(|(e, _)| *e == encoding_rs::UTF_16LE || *e == encoding_rs::UTF_16BE)
+            .map(|(e, _)| e.decode_with_bom_removal(bytes))
+        {
+            utf16 = text.into_owned();
+            utf16.as_bytes()
+        } else {
+            bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
+        };
+        let text =
+            std::str::from_utf8(bytes).map_err(|e| not_utf8(path, bytes, e.valid_up_to()))?;
         if text.trim().is_empty() {
             return Err(InputError::unreadable(path, "the file is empty")
                 .hint("the first line must be a header row naming the columns"));
@@ -195,8 +249,8 @@ impl Table {
     }
 
     pub fn column(&self, name: &str) -> Option<usize> {
-        let k = key(name);
-        self.header.iter().position(|h| key(h) == k)
+        let k = header_key(name);
+        self.header.iter().position(|h| header_key(h) == k)
     }
 
     /// The indices of columns a file must have, in the order asked; else
@@ -274,7 +328,7 @@ impl<'a> LineCounter<'a> {
     }
 }
 
-fn check_header(path: &Path, line: u64, cells: &[String]) -> Result<(), InputError> {
+pub(crate) fn check_header(path: &Path, line: u64, cells: &[String]) -> Result<(), InputError> {
     // Column of each name seen, so that a wide header takes linear time.
     let mut seen: std::collections::HashMap<String, usize> = Default::default();
     for (i, c) in cells.iter().enumerate() {
@@ -286,11 +340,11 @@ fn check_header(path: &Path, line: u64, cells: &[String]) -> Result<(), InputErr
             .line(line)
             .hint("give every column a name in the first line"));
         }
-        if let Some(&j) = seen.get(&key(c)) {
+        if let Some(&j) = seen.get(&header_key(c)) {
             return Err(InputError::unreadable(
                 path,
                 format!(
-                    "columns {} and {} have the same name (names are compared ignoring case)",
+                    "columns {} and {} have the same name (names are compared ignoring case, spaces, underscores and hyphens)",
                     j + 1,
                     i + 1
                 ),
@@ -299,9 +353,78 @@ fn check_header(path: &Path, line: u64, cells: &[String]) -> Result<(), InputErr
             .column(c.trim())
             .hint("rename one of the two columns"));
         }
-        seen.insert(key(c), i);
+        seen.insert(header_key(c), i);
     }
     Ok(())
+}
+
+/// A path that names a sheet after a `#` (`book.xlsx#Respondents`) split
+/// into the file and the sheet, unless a file of the whole name exists.
+fn split_sheet(path: &Path) -> (PathBuf, Option<String>) {
+    if path.exists() {
+        return (path.to_path_buf(), None);
+    }
+    let text = path.to_string_lossy();
+    match text.rsplit_once('#') {
+        Some((file, sheet)) if !file.is_empty() && !sheet.is_empty() => {
+            (PathBuf::from(file), Some(sheet.to_string()))
+        }
+        _ => (path.to_path_buf(), None),
+    }
+}
+
+/// The error for a file that is not UTF-8 at byte `at`: its line, column
+/// and value (read as Windows-1252, the usual culprit) and the exact fix.
+fn not_utf8(path: &Path, bytes: &[u8], at: usize) -> InputError {
+    let line_start = bytes[..at]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let line = 1 + bytes[..at].iter().filter(|&&b| b == b'\n').count() as u64;
+    let line_end = bytes[at..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(bytes.len(), |i| at + i);
+    let (as_1252, _, _) = encoding_rs::WINDOWS_1252.decode(&bytes[..line_end]);
+    let header_text = as_1252.lines().next().unwrap_or_default().to_string();
+    let delimiter = sniff_delimiter(&header_text);
+    let split = |text: &str| -> Vec<String> {
+        csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.as_bytes())
+            .records()
+            .next()
+            .and_then(Result::ok)
+            .map(|r| r.iter().map(str::to_string).collect())
+            .unwrap_or_default()
+    };
+    let (prefix, _, _) = encoding_rs::WINDOWS_1252.decode(&bytes[line_start..at]);
+    let (whole, _, _) = encoding_rs::WINDOWS_1252.decode(&bytes[line_start..line_end]);
+    let column = split(&prefix).len().saturating_sub(1);
+    let cells = split(whole.trim_end_matches('\r'));
+    let mut e = InputError::unreadable(
+        path,
+        format!(
+            "the file is not UTF-8 text (byte 0x{:02X}); it looks like Windows-1252 or Latin-1, the encoding of Excel's plain \"CSV (Comma delimited)\"",
+            bytes[at]
+        ),
+    )
+    .line(line)
+    .hint(
+        "in Excel, use Save As and choose \"CSV UTF-8 (Comma delimited)\"; in LibreOffice, \
+         Save As \"Text CSV\" with character set \"Unicode (UTF-8)\"; or give the workbook itself (.xlsx or .ods)",
+    );
+    if line > 1 {
+        if let Some(name) = split(&header_text).get(column) {
+            e = e.column(name.trim());
+        }
+    }
+    if let Some(value) = cells.get(column) {
+        e = e.value(value.trim());
+    }
+    e
 }
 
 fn delimiter_name(d: u8) -> &'static str {
@@ -386,5 +509,38 @@ mod tests {
     fn duplicate_header_names_are_rejected() {
         let e = parse(b"a,A\n1,2\n").unwrap_err();
         assert!(e.problem.contains("same name"));
+        let e = parse(b"Climate Concern,climate_concern\n1,2\n").unwrap_err();
+        assert!(e.problem.contains("same name"));
+    }
+
+    #[test]
+    fn column_names_match_ignoring_case_spaces_underscores_and_hyphens() {
+        let t = parse(b"ID,Climate Concern,age-group\n1,2,3\n").unwrap();
+        assert_eq!(t.column("climate_concern"), Some(1));
+        assert_eq!(t.column("  CLIMATE-concern "), Some(1));
+        assert_eq!(t.column("Age Group"), Some(2));
+        assert_eq!(t.column("agegroup"), None);
+        assert_eq!(header_key(" What is  your age? "), "what_is_your_age?");
+    }
+
+    #[test]
+    fn windows_1252_names_line_column_value_and_the_fix() {
+        let e = parse(b"id,name,town\n1,Ann,Leeds\n2,Zo\xEB,Caf\xE9 Town\n").unwrap_err();
+        assert_eq!(e.line, Some(3));
+        assert_eq!(e.column.as_deref(), Some("name"));
+        assert_eq!(e.value.as_deref(), Some("Zo\u{eb}"));
+        assert!(e.hint.contains("CSV UTF-8"), "{e}");
+    }
+
+    #[test]
+    fn utf16_with_a_byte_order_mark_is_read() {
+        let text = "id\tage\n1\t16-29\n";
+        let mut bytes = vec![0xFF, 0xFE];
+        for u in text.encode_utf16() {
+            bytes.extend(u.to_le_bytes());
+        }
+        let t = parse(&bytes).unwrap();
+        assert_eq!(t.header, vec!["id", "age"]);
+        assert_eq!(t.rows[0].cells, vec!["1", "16-29"]);
     }
 }

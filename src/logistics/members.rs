@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use crate::error::{Error, InputError};
-use crate::files::table::{Table, key};
+use crate::files::table::{Table, header_key, key};
 use crate::model::pool::{IdSource, find_id_column};
 
 /// The members file as read.
@@ -122,7 +122,11 @@ impl Members {
         let mut out = Vec::new();
         let mut errors = Vec::new();
         for name in columns {
-            let Some(c) = self.header.iter().position(|h| key(h) == key(name)) else {
+            let Some(c) = self
+                .header
+                .iter()
+                .position(|h| header_key(h) == header_key(name))
+            else {
                 errors.push(
                     InputError::invalid(
                         &self.path,

@@ -60,7 +60,7 @@ impl Households {
         let mut idx = Vec::new();
         let mut errors = Vec::new();
         for name in columns {
-            match pool.header.iter().position(|h| crate::files::table::key(h) == crate::files::table::key(name)) {
+            match pool.header.iter().position(|h| crate::files::table::header_key(h) == crate::files::table::header_key(name)) {
                 Some(c) if pool.category_columns.contains(&c) => errors.push(
                     InputError::invalid(&pool.path, "an address column is also a quota category")
                         .line(1)

@@ -27,13 +27,30 @@ pub struct Inputs {
     pub k: usize,
     pub id_column: Option<String>,
     pub address_columns: Vec<String>,
+    /// (respondents' column, category): the category is read from that
+    /// column (a form's question, say) rather than the column of its name.
+    pub columns: Vec<(String, String)>,
 }
+
+/// Sheet names that suit a pool, when a workbook has several.
+pub const POOL_SHEETS: &[&str] = &[
+    "respondents",
+    "volunteers",
+    "pool",
+    "people",
+    "participants",
+    "registrants",
+    "form responses 1",
+];
+/// Sheet names that suit quotas, when a workbook has several.
+pub const QUOTA_SHEETS: &[&str] = &["quotas", "categories", "targets", "features"];
 
 impl Inputs {
     /// Reads both files and builds the instance.
     pub fn load(&self) -> Result<(Instance, Vec<Warning>), Error> {
-        let quotas = Quotas::from_table(&Table::read(&self.quotas)?)?;
-        let table = Table::read(&self.pool)?;
+        let mut quotas = Quotas::from_table(&Table::read_for(&self.quotas, QUOTA_SHEETS)?)?;
+        quotas.map_columns(&self.columns)?;
+        let table = Table::read_for(&self.pool, POOL_SHEETS)?;
         Instance::from_parts(table, quotas, self)
     }
 }

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use crate::error::{Error, InputError, Warning};
-use crate::files::table::{Table, key};
+use crate::files::table::Table;
 use crate::model::quotas::Quotas;
 
 /// Header names recognised as the id column when none is given (compared
@@ -73,8 +73,22 @@ impl Pool {
         let mut category_columns = Vec::new();
         let mut errors = Vec::new();
         for cat in &quotas.categories {
-            match table.column(&cat.name) {
+            match table.column(cat.column.as_deref().unwrap_or(&cat.name)) {
                 Some(c) => category_columns.push(c),
+                None if cat.column.is_some() => errors.push(
+                    InputError::invalid(
+                        &path,
+                        format!(
+                            "category \"{}\" is to be read from the respondents' column \"{}\", but there is no such column; columns are {}",
+                            cat.name,
+                            cat.column.as_deref().unwrap_or_default(),
+                            table.header_list()
+                        ),
+                    )
+                    .line(1)
+                    .column(cat.column.as_deref().unwrap_or_default())
+                    .hint("correct the column's name in the mapping (case, spaces, underscores and hyphens do not matter)"),
+                ),
                 None => errors.push(
                     InputError::invalid(
                         &path,
@@ -87,7 +101,7 @@ impl Pool {
                     )
                     .line(1)
                     .column(&cat.name)
-                    .hint("rename the respondents column or the quota category so they match (ignoring case)"),
+                    .hint("map the column to the category (or add a \"column\" column to the quotas file naming the respondents' column, e.g. a form's question), or rename one so they match; case, spaces, underscores and hyphens do not matter"),
                 ),
             }
         }
@@ -311,10 +325,6 @@ impl Pool {
     }
 }
 
-fn normalise_header(s: &str) -> String {
-    key(s).replace([' ', '-'], "_")
-}
-
 pub(crate) fn find_id_column(
     table: &Table,
     explicit: Option<&str>,
@@ -339,7 +349,7 @@ pub(crate) fn find_id_column(
         .header
         .iter()
         .enumerate()
-        .filter(|(_, h)| ID_COLUMN_NAMES.contains(&normalise_header(h).as_str()))
+        .filter(|(_, h)| ID_COLUMN_NAMES.contains(&crate::files::table::header_key(h).as_str()))
         .map(|(i, _)| i)
         .collect();
     match candidates.as_slice() {

@@ -1,9 +1,14 @@
 //! Quotas: for every category value, inclusive bounds on its panel count.
 //!
-//! Three header styles are accepted (case-insensitive, any column order):
-//! `category,feature,min,max` (Panelot / Nature replication: `feature` is the
-//! value), `feature,value,min,max[,min_flex,max_flex]` and
-//! `category,name,min,max[,min_flex,max_flex]` (Sortition Foundation).
+//! Four header styles are accepted (column names matched like every
+//! header: case, spaces, underscores and hyphens do not matter; any column
+//! order): `category,feature,min,max` (Panelot / Nature replication:
+//! `feature` is the value), `feature,value,min,max[,min_flex,max_flex]` and
+//! `category,name,min,max[,min_flex,max_flex]` (Sortition Foundation), and
+//! `category,value,min,max` in words (`Category,Value,Minimum,Maximum`).
+//! An optional `column` column names the respondents' column that holds a
+//! category (a Google Forms question, say), when it is not the category's
+//! own name.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -20,7 +25,18 @@ pub enum QuotaDialect {
     SortitionFoundation,
     /// `category,name,min,max[,min_flex,max_flex]`.
     SortitionFoundationOld,
+    /// `category,value,min,max[,min_flex,max_flex]`, also in words
+    /// (`Category,Value,Minimum,Maximum`).
+    Plain,
 }
+
+/// Names accepted for the bound columns, first the canonical one.
+const MIN_NAMES: &[&str] = &["min", "minimum", "min_count", "lower_bound"];
+const MAX_NAMES: &[&str] = &["max", "maximum", "max_count", "upper_bound"];
+const MIN_FLEX_NAMES: &[&str] = &["min_flex", "minimum_flex"];
+const MAX_FLEX_NAMES: &[&str] = &["max_flex", "maximum_flex"];
+/// Names accepted for the column naming the respondents' column.
+const COLUMN_NAMES: &[&str] = &["column", "respondents_column", "pool_column", "question"];
 
 /// One category value and its bounds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,6 +60,9 @@ pub struct QuotaValue {
 pub struct Category {
     /// As first written in the quotas file (trimmed).
     pub name: String,
+    /// The respondents' column holding it, when the quotas file names one
+    /// (else the column of the category's own name).
+    pub column: Option<String>,
     /// Indices into [`Quotas::values`], in file order.
     pub values: Vec<usize>,
 }
@@ -68,6 +87,7 @@ impl Quotas {
     pub fn from_table(table: &Table) -> Result<Quotas, Error> {
         let path = table.path.as_path();
         let col = |name: &str| table.column(name);
+        let any = |names: &[&str]| names.iter().find_map(|n| table.column(n));
         let (dialect, cat_col, val_col) = if let (Some(c), Some(f)) =
             (col("category"), col("feature"))
         {
@@ -76,6 +96,8 @@ impl Quotas {
             (QuotaDialect::SortitionFoundation, f, v)
         } else if let (Some(c), Some(n)) = (col("category"), col("name")) {
             (QuotaDialect::SortitionFoundationOld, c, n)
+        } else if let (Some(c), Some(v)) = (col("category"), col("value")) {
+            (QuotaDialect::Plain, c, v)
         } else {
             return Err(InputError::unreadable(
                 path,
@@ -85,10 +107,10 @@ impl Quotas {
                 ),
             )
             .line(1)
-            .hint("the header must be one of: category,feature,min,max | feature,value,min,max[,min_flex,max_flex] | category,name,min,max[,min_flex,max_flex]")
+            .hint("the header must be one of: category,value,min,max | category,feature,min,max | feature,value,min,max[,min_flex,max_flex] | category,name,min,max[,min_flex,max_flex] (also Minimum and Maximum for min and max)")
             .into());
         };
-        let (Some(min_col), Some(max_col)) = (col("min"), col("max")) else {
+        let (Some(min_col), Some(max_col)) = (any(MIN_NAMES), any(MAX_NAMES)) else {
             return Err(InputError::unreadable(
                 path,
                 format!(
@@ -100,8 +122,9 @@ impl Quotas {
             .hint("add the missing column (inclusive bounds on the panel count)")
             .into());
         };
-        let min_flex_col = col("min_flex");
-        let max_flex_col = col("max_flex");
+        let min_flex_col = any(MIN_FLEX_NAMES);
+        let max_flex_col = any(MAX_FLEX_NAMES);
+        let column_col = any(COLUMN_NAMES).filter(|&c| c != cat_col && c != val_col);
 
         let mut quotas = Quotas {
             path: path.to_path_buf(),
@@ -190,13 +213,35 @@ impl Quotas {
                 ));
                 continue;
             }
-            let ci = *category_of.entry(key(category)).or_insert_with(|| {
-                quotas.categories.push(Category {
-                    name: category.to_string(),
-                    values: Vec::new(),
+            let ci = *category_of
+                .entry(crate::files::table::header_key(category))
+                .or_insert_with(|| {
+                    quotas.categories.push(Category {
+                        name: category.to_string(),
+                        column: None,
+                        values: Vec::new(),
+                    });
+                    quotas.categories.len() - 1
                 });
-                quotas.categories.len() - 1
-            });
+            if let Some(c) = column_col.filter(|&c| !cell(c).is_empty()) {
+                match &quotas.categories[ci].column {
+                    None => quotas.categories[ci].column = Some(cell(c).to_string()),
+                    Some(before)
+                        if crate::files::table::header_key(before)
+                            != crate::files::table::header_key(cell(c)) =>
+                    {
+                        errors.push(at(
+                            c,
+                            format!(
+                                "category {category} is already read from the respondents' column \"{before}\""
+                            ),
+                            "name one respondents' column per category (or leave the cell blank)",
+                        ));
+                        continue;
+                    }
+                    Some(_) => {}
+                }
+            }
             if let Some(&dup) = quotas.index.get(&(ci, key(value))) {
                 errors.push(at(
                     val_col,
@@ -233,6 +278,33 @@ impl Quotas {
         Ok(quotas)
     }
 
+    /// Reads each category named in `columns` ((respondents' column,
+    /// category) pairs) from that column, over what the quotas file says.
+    pub fn map_columns(&mut self, columns: &[(String, String)]) -> Result<(), Error> {
+        use crate::files::table::header_key;
+        for (column, category) in columns {
+            let Some(c) = self
+                .categories
+                .iter_mut()
+                .find(|c| header_key(&c.name) == header_key(category))
+            else {
+                return Err(Error::Usage(format!(
+                    "the column mapping \"{column}={category}\" names the category \"{category}\", but the quotas ({}) have no such category; their categories are {}",
+                    self.path.display(),
+                    crate::error::quoted_list(
+                        &self
+                            .categories
+                            .iter()
+                            .map(|c| c.name.as_str())
+                            .collect::<Vec<_>>()
+                    )
+                )));
+            };
+            c.column = Some(column.clone());
+        }
+        Ok(())
+    }
+
     /// The value index of `value` within category `category`, matched
     /// case-insensitively after trimming.
     pub fn find_value(&self, category: usize, value: &str) -> Option<usize> {
@@ -250,7 +322,17 @@ fn parse_bound(s: &str) -> Result<u32, String> {
     if s.is_empty() {
         return Err("blank bound".into());
     }
-    match s.parse::<i64>() {
+    // A spreadsheet may write a whole number as 54.0 (or 54,0); three
+    // zeros would be a thousands separator (1.000 or 1,000), so not taken.
+    let whole = match s.split_once(['.', ',']) {
+        Some((w, f))
+            if !w.is_empty() && (1..=2).contains(&f.len()) && f.bytes().all(|b| b == b'0') =>
+        {
+            w
+        }
+        _ => s,
+    };
+    match whole.parse::<i64>() {
         Ok(v) if v < 0 => Err(format!("negative bound {v}")),
         Ok(v) if v > i64::from(u32::MAX) => Err(format!("bound {v} is too large")),
         Ok(v) => Ok(v as u32),
@@ -265,6 +347,26 @@ mod tests {
 
     fn quotas(s: &str) -> Result<Quotas, Error> {
         Quotas::from_table(&Table::parse(Path::new("q.csv"), s.as_bytes()).unwrap())
+    }
+
+    #[test]
+    fn headers_in_words_bounds_like_54_0_and_a_column_column() {
+        let q = quotas(
+            "Category,Value,Minimum,Maximum,Column\nAge,16-29,10.0,12.00,What is your age group?\nAge,30+,3,5,\n",
+        )
+        .unwrap();
+        assert_eq!(q.dialect, QuotaDialect::Plain);
+        assert_eq!((q.values[0].min, q.values[0].max), (10, 12));
+        assert_eq!(
+            q.categories[0].column.as_deref(),
+            Some("What is your age group?")
+        );
+        for bad in ["10.5", "1.000", "\"1,000\"", "ten"] {
+            let e = quotas(&format!("category,value,min,max\nAge,16-29,{bad},12\n")).unwrap_err();
+            assert!(e.to_string().contains("not a whole number"), "{bad}: {e}");
+        }
+        let e = quotas("category,value,min,max,column\nAge,a,1,2,Q1\nAge,b,1,2,Q2\n").unwrap_err();
+        assert!(e.to_string().contains("already read from"), "{e}");
     }
 
     #[test]

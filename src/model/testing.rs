@@ -20,6 +20,7 @@ pub fn instance(pool: &str, quotas: &str, k: usize, address: &[&str]) -> Instanc
         k,
         id_column: None,
         address_columns: address.iter().map(|s| s.to_string()).collect(),
+        columns: Vec::new(),
     };
     Instance::from_parts(table, quotas, &inputs)
         .expect("instance")

@@ -164,6 +164,7 @@ pub(super) fn publish_first_stage(
         size: instance.k,
         id_column: pool.id_column.clone(),
         address_columns: pool.address_columns.clone(),
+        columns: pool.columns.clone(),
         panel_sha256: panel.as_ref().map(|(_, d)| d.clone()),
         panel: panel.map(|(p, _)| absolute(&p)),
     };

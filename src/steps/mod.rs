@@ -44,6 +44,9 @@ pub struct PoolFiles {
     pub id_column: Option<String>,
     /// Columns whose equal values mark one household.
     pub address_columns: Vec<String>,
+    /// (respondents' column, category): categories read from a column of
+    /// another name (a form's question, say).
+    pub columns: Vec<(String, String)>,
 }
 
 impl PoolFiles {
@@ -54,6 +57,7 @@ impl PoolFiles {
             k: self.size,
             id_column: self.id_column.clone(),
             address_columns: self.address_columns.clone(),
+            columns: self.columns.clone(),
         }
     }
 

@@ -12,3 +12,4 @@ mod plan;
 mod properties;
 mod seating;
 mod selection;
+mod spreadsheets;

@@ -20,6 +20,7 @@ fn load(pool: &[u8], quotas: &[u8], k: usize, address: Vec<String>) -> Option<In
     let inputs = Inputs {
         k,
         address_columns: address,
+        columns: Vec::new(),
         ..Inputs::default()
     };
     Instance::from_parts(pool, quotas, &inputs)

@@ -457,6 +457,7 @@ fn exactness_cases() -> Vec<(Case, kleroterion::Instance)> {
             let inputs = kleroterion::Inputs {
                 k: case.k,
                 address_columns: case.address.iter().map(|s| s.to_string()).collect(),
+                columns: Vec::new(),
                 ..kleroterion::Inputs::default()
             };
             let (instance, _) = kleroterion::Instance::from_parts(pool, quotas, &inputs).unwrap();
