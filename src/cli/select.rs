@@ -38,8 +38,10 @@ pub enum Algorithm {
 ///
 /// Writes under --out: selected.csv (the panel, id column first),
 /// remaining.csv (everyone else, minus the selected people's housemates)
-/// and, for the optimising algorithms, probabilities.csv, distribution.csv
-/// and report.txt.
+/// explanations.csv (every volunteer's chance and why; private), report.txt
+/// and report.html (charts and explanations, no personal data) and, for the
+/// optimising algorithms, probabilities.csv, distribution.csv and
+/// certificate.json.
 #[derive(Debug, Args)]
 #[command(long_about)]
 pub struct SelectArgs {
@@ -57,9 +59,12 @@ pub struct SelectArgs {
     /// Stop the optimisation after this many seconds with the best certified distribution so far (exit code 8).
     #[arg(long, value_name = "SECONDS")]
     pub time_limit: Option<f64>,
-    /// No progress bar.
+    /// Quiet: no progress bar, and a few summary lines instead of the whole report.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Also estimate LEGACY's chances from this many seeded LEGACY draws and show them beside the algorithm's in report.html (the comparison of Flanigan et al. 2021).
+    #[arg(long, value_name = "N")]
+    pub compare_legacy: Option<u32>,
     /// GOLDILOCKS: weight of the lowest chance's shortfall against the highest chance's excess.
     #[arg(long, value_name = "G", default_value_t = 1.0)]
     pub gamma: f64,
@@ -71,7 +76,9 @@ pub struct SelectArgs {
 pub fn run(args: SelectArgs) -> Result<i32, Error> {
     let started = Instant::now();
     let instance = args.inputs.load()?;
-    outln!("{}\n", steps::describe_instance(&instance));
+    if !args.quiet {
+        outln!("{}\n", steps::describe_instance(&instance));
+    }
     let algorithm = match args.algorithm {
         Algorithm::Legacy => select::Algorithm::Legacy,
         Algorithm::Leximin => select::Algorithm::Fair(Objective::Leximin),
@@ -84,6 +91,7 @@ pub fn run(args: SelectArgs) -> Result<i32, Error> {
         seed: args.seed.clone(),
         time_limit: args.time_limit,
         max_attempts: args.max_attempts,
+        compare_legacy: args.compare_legacy,
         out: args.out.clone(),
         started,
     };
@@ -95,7 +103,14 @@ pub fn run(args: SelectArgs) -> Result<i32, Error> {
     let selected = select::select(&instance, &options, &mut show_progress(&bar, objective));
     bar.finish_and_clear();
     let selected = selected?;
-    write_and_show(&selected.outputs, &selected.text)?;
+    write_and_show(
+        &selected.outputs,
+        if args.quiet {
+            &selected.summary
+        } else {
+            &selected.text
+        },
+    )?;
     print_warnings(&selected.warnings);
     Ok(if selected.complete {
         exit::OK

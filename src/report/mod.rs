@@ -2,8 +2,11 @@
 //! (here), the selection report (`selection`), and the plan's reports
 //! (`plan`).
 
+pub mod explain;
+pub mod html;
 pub mod plan;
 pub mod selection;
+pub mod svg;
 
 pub use selection::SelectionReport;
 

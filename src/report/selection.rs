@@ -4,6 +4,9 @@
 
 use std::fmt::Write as _;
 
+use super::explain::{Binds, Class, Explanations};
+use super::html::{self, esc};
+use super::svg;
 use super::{TextTable, composition};
 use crate::model::instance::Instance;
 use crate::selection::distribution::Fairness;
@@ -27,10 +30,198 @@ pub struct SelectionReport<'a> {
     pub time_limit: Option<f64>,
     /// What the check of certificate.json proved, or why it holds no proof.
     pub certified: Result<&'a str, &'a str>,
+    /// Why each person has their chance.
+    pub explanations: &'a Explanations,
+    /// LEGACY's chances estimated from seeded draws, for comparison.
+    pub legacy: Option<&'a LegacyEstimate>,
+}
+
+/// LEGACY's chances estimated by counting how often each person was in
+/// `draws` seeded LEGACY draws.
+#[derive(Debug, Clone)]
+pub struct LegacyEstimate {
+    pub draws: usize,
+    /// Per person: selections / draws.
+    pub chances: Vec<f64>,
+}
+
+/// The value at quantile `q` of sorted `v` (nearest rank).
+pub fn quantile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len()) - 1;
+    sorted[i]
 }
 
 fn pct(x: f64) -> String {
     format!("{:.4}%", 100.0 * x)
+}
+
+fn pct2(x: f64) -> String {
+    format!("{:.2}%", 100.0 * x)
+}
+
+/// The inputs' lines of a report: both files with their digests, the
+/// panel size and the household rule.
+fn input_lines(i: &Instance) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "Pool:   {} ({} people, sha256 {})",
+        i.pool.path.display(),
+        i.n(),
+        i.pool.sha256
+    );
+    let _ = writeln!(
+        s,
+        "Quotas: {} ({} values, sha256 {})",
+        i.quotas.path.display(),
+        i.quotas.values.len(),
+        i.quotas.sha256
+    );
+    let _ = writeln!(
+        s,
+        "Panel size {}; household rule: {}",
+        i.k,
+        if i.households.columns.is_empty() {
+            "none".to_string()
+        } else {
+            format!(
+                "{} households by {}",
+                i.households.groups.len(),
+                i.households.columns.join(", ")
+            )
+        }
+    );
+    s
+}
+
+/// The composition section: per category a chart of pool share, quota
+/// band and panel share, then the numbers as a table (with the expected
+/// panel counts when the chances are known).
+pub fn composition_html(
+    i: &Instance,
+    panel_counts: &[u32],
+    explanations: Option<&Explanations>,
+) -> String {
+    let mut b = String::new();
+    let _ = writeln!(b, "<h2>Composition of the panel</h2>");
+    b.push_str(&legend(&[
+        ("pool", "share of the pool"),
+        ("band", "quota (allowed range)"),
+        ("panel", "share of the drawn panel"),
+    ]));
+    let pool_counts = i.pool.value_counts(&i.quotas);
+    let k = i.k as f64;
+    for (ci, cat) in i.quotas.categories.iter().enumerate() {
+        let rows: Vec<svg::BarRow> = cat
+            .values
+            .iter()
+            .map(|&v| {
+                let q = &i.quotas.values[v];
+                svg::BarRow {
+                    label: q.name.clone(),
+                    reference: pool_counts[v] as f64 / i.n() as f64,
+                    reference_count: pool_counts[v],
+                    band: (f64::from(q.min) / k, f64::from(q.max) / k),
+                    band_counts: (q.min, q.max),
+                    measured: Some((f64::from(panel_counts[v]) / k, panel_counts[v])),
+                }
+            })
+            .collect();
+        let desc = cat
+            .values
+            .iter()
+            .map(|&v| {
+                let q = &i.quotas.values[v];
+                format!(
+                    "{}: {} in the pool ({:.1}%), quota {} to {}, {} on the panel",
+                    q.name,
+                    pool_counts[v],
+                    100.0 * pool_counts[v] as f64 / i.n() as f64,
+                    q.min,
+                    q.max,
+                    panel_counts[v]
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        let chart = svg::bar_rows(
+            &format!("composition-{}", ci + 1),
+            &format!("{}: pool, quota and panel", cat.name),
+            &desc,
+            &rows,
+        );
+        let _ = writeln!(b, "<h3>{}</h3>", esc(&cat.name));
+        b.push_str(&html::figure(
+            &chart,
+            &format!(
+                "{}: grey bars are shares of the pool, orange boxes the quota's allowed range, blue bars the drawn panel (its count at the right).",
+                cat.name
+            ),
+        ));
+    }
+    let rows: Vec<Vec<String>> = i
+        .quotas
+        .categories
+        .iter()
+        .flat_map(|cat| cat.values.iter().map(move |&v| (cat, v)))
+        .map(|(cat, v)| {
+            let q = &i.quotas.values[v];
+            let mut row = vec![
+                cat.name.clone(),
+                q.name.clone(),
+                pool_counts[v].to_string(),
+                format!("{:.1}%", 100.0 * pool_counts[v] as f64 / i.n() as f64),
+                q.min.to_string(),
+                q.max.to_string(),
+                panel_counts[v].to_string(),
+            ];
+            if let Some(e) = explanations {
+                row.push(format!("{:.2}", e.values[v].expected));
+            }
+            row
+        })
+        .collect();
+    let mut header = vec![
+        ("category", false),
+        ("value", false),
+        ("pool", true),
+        ("pool share", true),
+        ("min", true),
+        ("max", true),
+        ("panel", true),
+    ];
+    if explanations.is_some() {
+        header.push(("expected", true));
+    }
+    b.push_str(&html::table(
+        Some(if explanations.is_some() {
+            "Composition in numbers (the expected panel count is over the whole lottery)"
+        } else {
+            "Composition in numbers"
+        }),
+        &header,
+        &rows,
+    ));
+
+    b
+}
+
+/// A legend: (swatch class, label); the classes are the page style's
+/// (`pool`, `band`, `panel`, `second`).
+pub fn legend(items: &[(&str, &str)]) -> String {
+    let mut s = String::from("<p class=\"legend\">");
+    for (class, label) in items {
+        let _ = write!(
+            s,
+            "<span><span class=\"sw {class}\"></span>{}</span>",
+            esc(label)
+        );
+    }
+    s.push_str("</p>\n");
+    s
 }
 
 impl SelectionReport<'_> {
@@ -38,10 +229,311 @@ impl SelectionReport<'_> {
         let mut s = String::new();
         self.inputs(&mut s);
         self.probabilities(&mut s);
+        self.why(&mut s);
         self.distribution(&mut s);
-        self.stages(&mut s);
         self.drawn(&mut s);
+        let _ = writeln!(s, "\nAppendix: the stages");
+        self.stages(&mut s);
         s
+    }
+
+    /// A few lines for a quiet run.
+    pub fn render_summary(&self) -> String {
+        let i = self.instance;
+        let c = self.computed;
+        let e = self.explanations;
+        let mut sorted = self.pi.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        format!(
+            "{} ({}): lowest chance {} ({} people), median {}, highest {} ({} near-certain); k/n {}.\nDrew panel {} of {}; it meets every quota{}. The whole report: report.txt and report.html.\n",
+            c.objective.name(),
+            if c.complete {
+                "optimal, certified"
+            } else {
+                "STOPPED AT THE TIME LIMIT, not optimal"
+            },
+            pct2(e.lowest),
+            e.count(Class::Lowest),
+            pct2(quantile(&sorted, 0.5)),
+            pct2(sorted[sorted.len() - 1]),
+            e.count(Class::NearCertain),
+            pct2(i.k as f64 / i.n() as f64),
+            self.drawn + 1,
+            self.distribution.panels.len(),
+            if i.households.columns.is_empty() {
+                ""
+            } else {
+                " and the household rule"
+            }
+        )
+    }
+
+    /// Who has the lowest chance and who is near-certain, and why.
+    fn why(&self, s: &mut String) {
+        let e = self.explanations;
+        let i = self.instance;
+        let _ = writeln!(s);
+        let lowest = e.count(Class::Lowest);
+        let _ = writeln!(
+            s,
+            "Lowest chance: {lowest} of {} people have {} (k/n is {}).",
+            i.n(),
+            pct(e.lowest),
+            pct(i.k as f64 / i.n() as f64)
+        );
+        for (reason, people) in e.reasons_in(Class::Lowest) {
+            let _ = writeln!(
+                s,
+                "  {people} because {}",
+                self.reason_words(reason, Class::Lowest)
+            );
+        }
+        let near = e.count(Class::NearCertain);
+        let _ = writeln!(
+            s,
+            "Near-certain (chance {}% or more): {near} people.",
+            100.0 * super::explain::NEAR_CERTAIN
+        );
+        for (reason, people) in e.reasons_in(Class::NearCertain) {
+            let _ = writeln!(
+                s,
+                "  {people} because {}",
+                self.reason_words(reason, Class::NearCertain)
+            );
+        }
+        let _ = writeln!(
+            s,
+            "(explanations.csv gives every person's chance and reason; report.html shows them with charts.)"
+        );
+    }
+
+    fn reason_words(&self, reason: Option<(usize, Binds)>, class: Class) -> String {
+        match reason {
+            Some((v, side)) => self.explanations.sentence(self.instance, v, side),
+            None if matches!(class, Class::Lowest | Class::Below) => "none of their quotas is full on every panel: their chance is what the seats left by the other groups' minimums allow".into(),
+            None => "none of their quotas is at its minimum on every panel: their chance comes from how the groups' seats combine".into(),
+        }
+    }
+
+    /// report.html: the same facts with charts, for organisers and the
+    /// public (no person's id or data appears in it).
+    pub fn render_html(&self) -> String {
+        let i = self.instance;
+        let c = self.computed;
+        let e = self.explanations;
+        let f = Fairness::of(self.pi);
+        let mut sorted = self.pi.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        let ratio = i.k as f64 / i.n() as f64;
+        let median = quantile(&sorted, 0.5);
+        let mut b = String::new();
+        let _ = writeln!(
+            b,
+            "<h1>Selection report</h1>\n<p class=\"note\">kleroterion {}, {} of {} volunteers</p>",
+            env!("CARGO_PKG_VERSION"),
+            i.k,
+            i.n()
+        );
+        let status = if c.complete {
+            "optimal and certified"
+        } else {
+            "stopped at the time limit: every panel is valid, but the chances are not optimal"
+        };
+        let near = e.count(Class::NearCertain);
+        let mut summary = format!(
+            "From a pool of {} volunteers, a panel of {} was drawn by lot with the {} algorithm ({status}). Every panel the lottery could have drawn meets every quota{}. Each volunteer's chance of selection is known exactly: the lowest is {} (shared by {} people), the typical (median) chance is {}, and the highest is {}{}; the average is k/n = {}. The Gini coefficient of the chances is {:.3} (0 would be everyone equal). The panel was drawn with the seed \"{}\". SHA-256 of the volunteers file: {}; of the quotas file: {}.",
+            i.n(),
+            i.k,
+            c.objective.name(),
+            if i.households.columns.is_empty() {
+                ""
+            } else {
+                " and the one-per-household rule"
+            },
+            pct2(e.lowest),
+            e.count(Class::Lowest),
+            pct2(median),
+            pct2(f.max),
+            if near > 0 {
+                format!(" ({near} people are near-certain, at 99.99% or more)")
+            } else {
+                String::new()
+            },
+            pct2(ratio),
+            f.gini,
+            self.seed,
+            i.pool.sha256,
+            i.quotas.sha256
+        );
+        if let Some(l) = self.legacy {
+            let mut ls = l.chances.clone();
+            ls.sort_by(f64::total_cmp);
+            let zero = ls.iter().filter(|&&x| x == 0.0).count();
+            let _ = write!(
+                summary,
+                " For comparison, in {} seeded draws of the Sortition Foundation's LEGACY greedy method on the same files, the lowest estimated chance was {} and the highest {}{}.",
+                l.draws,
+                pct2(ls[0]),
+                pct2(ls[ls.len() - 1]),
+                if zero > 0 {
+                    format!("; {zero} people were never drawn")
+                } else {
+                    String::new()
+                }
+            );
+        }
+        let _ = writeln!(
+            b,
+            "<h2>Summary</h2>\n<p class=\"summary\">{}</p>",
+            esc(&summary)
+        );
+
+        // Composition.
+        let panel = &self.distribution.panels[self.drawn];
+        b.push_str(&composition_html(i, &panel.value_counts(i), Some(e)));
+
+        // Chances.
+        let _ = writeln!(b, "<h2>Everyone's chance of selection</h2>");
+        let mut curves = vec![svg::Curve {
+            class: "chance",
+            label: c.objective.name(),
+            colour: svg::PANEL,
+            values: &sorted,
+        }];
+        let legacy_sorted;
+        if let Some(l) = self.legacy {
+            let mut ls = l.chances.clone();
+            ls.sort_by(f64::total_cmp);
+            legacy_sorted = ls;
+            curves.push(svg::Curve {
+                class: "legacy",
+                label: "LEGACY (estimated)",
+                colour: svg::SECOND,
+                values: &legacy_sorted,
+            });
+        }
+        let mut desc = format!(
+            "{} volunteers sorted by their chance under {}: lowest {}, 10th percentile {}, median {}, 90th percentile {}, highest {}; the dashed line is k/n = {}.",
+            i.n(),
+            c.objective.name(),
+            pct2(sorted[0]),
+            pct2(quantile(&sorted, 0.1)),
+            pct2(median),
+            pct2(quantile(&sorted, 0.9)),
+            pct2(sorted[sorted.len() - 1]),
+            pct2(ratio)
+        );
+        if let Some(l) = self.legacy {
+            let ls = &curves[1].values;
+            let _ = write!(
+                desc,
+                " LEGACY, estimated from {} draws: lowest {}, median {}, highest {}.",
+                l.draws,
+                pct2(ls[0]),
+                pct2(quantile(ls, 0.5)),
+                pct2(ls[ls.len() - 1])
+            );
+        }
+        let chart = svg::sorted_curves(
+            "chances",
+            "Everyone's chance, sorted",
+            &desc,
+            &curves,
+            (ratio, &format!("k/n = {}", pct2(ratio))),
+        );
+        b.push_str(&html::figure(&chart, &desc));
+
+        // Why.
+        let _ = writeln!(b, "<h2>Why the chances differ</h2>");
+        b.push_str(&html::p(&format!(
+            "Quotas make some groups scarce and others plentiful. Where a group has more volunteers than its quota has seats, its members share fewer seats; where a quota asks for more of a group than the pool has to spare, its members are needed on most panels. {} makes the lowest chance as high as it can be{}, then the next lowest, and so on.",
+            c.objective.name(),
+            if c.complete { " (proven below)" } else { "" }
+        )));
+        let _ = writeln!(
+            b,
+            "<h3>The lowest chance: {} of {} people at {}</h3>",
+            e.count(Class::Lowest),
+            i.n(),
+            esc(&pct2(e.lowest))
+        );
+        b.push_str(&self.reasons_table(Class::Lowest));
+        let _ = writeln!(b, "<h3>Near-certain: {near} people at 99.99% or more</h3>");
+        if near > 0 {
+            b.push_str(&self.reasons_table(Class::NearCertain));
+        } else {
+            b.push_str(&html::p("Nobody is near-certain to be selected."));
+        }
+        let binding: Vec<Vec<String>> = (0..i.quotas.values.len())
+            .filter(|&v| e.values[v].at_min || e.values[v].at_max)
+            .map(|v| {
+                let q = &i.quotas.values[v];
+                let fact = &e.values[v];
+                vec![
+                    i.quotas.categories[q.category].name.clone(),
+                    q.name.clone(),
+                    fact.pool.to_string(),
+                    match (fact.at_min, fact.at_max) {
+                        (true, true) => format!("exactly {} (min = max)", q.min),
+                        (true, false) => format!("at its minimum, {}", q.min),
+                        _ => format!("at its maximum, {}", q.max),
+                    },
+                    pct2(fact.average),
+                ]
+            })
+            .collect();
+        b.push_str(&html::table(
+            Some("Quotas that are at a bound on every panel of the lottery"),
+            &[
+                ("category", false),
+                ("value", false),
+                ("volunteers", true),
+                ("seats on every panel", false),
+                ("their average chance", true),
+            ],
+            &binding,
+        ));
+        b.push_str(&html::p(
+            "explanations.csv (private: it names people) gives every volunteer's chance, group and reason.",
+        ));
+
+        // Certificate.
+        let _ = writeln!(b, "<h2>Proof of optimality</h2>");
+        b.push_str(&html::p(&match self.certified {
+            Ok(proved) => format!(
+                "certificate.json holds each stage's dual solution. Checked in exact rational arithmetic without a solver (docs/certificate-spec.md; kleroterion verify does it, and so can an independent checker), it proves that {proved}."
+            ),
+            Err(why) => format!("certificate.json holds no proof: {why}."),
+        }));
+
+        // Appendix.
+        let _ = writeln!(
+            b,
+            "<section class=\"appendix\">\n<h2>Appendix: how it was computed</h2>"
+        );
+        let mut text = String::new();
+        self.inputs(&mut text);
+        self.distribution(&mut text);
+        self.stages(&mut text);
+        let _ = writeln!(
+            text,
+            "\nDrawn: panel {} of distribution.csv (probability {:.6})",
+            self.drawn + 1,
+            self.distribution.probabilities[self.drawn]
+        );
+        let _ = writeln!(b, "<pre>{}</pre>\n</section>", esc(&text));
+        html::page("Selection report", &b)
+    }
+
+    /// The reasons of one class as a table: people, reason.
+    fn reasons_table(&self, class: Class) -> String {
+        let rows: Vec<Vec<String>> = self
+            .explanations
+            .reasons_in(class)
+            .into_iter()
+            .map(|(reason, people)| vec![people.to_string(), self.reason_words(reason, class)])
+            .collect();
+        html::table(None, &[("people", true), ("why", false)], &rows)
     }
 
     /// Time per stage: for the terminal only, so that report.txt is the
@@ -68,34 +560,7 @@ impl SelectionReport<'_> {
             "STOPPED AT THE TIME LIMIT: the distribution is valid (every check below passed) but NOT optimal".to_string()
         };
         let _ = writeln!(s, "Algorithm: {} ({status})", c.objective.name());
-        let _ = writeln!(
-            s,
-            "Pool:   {} ({} people, sha256 {})",
-            i.pool.path.display(),
-            i.n(),
-            i.pool.sha256
-        );
-        let _ = writeln!(
-            s,
-            "Quotas: {} ({} values, sha256 {})",
-            i.quotas.path.display(),
-            i.quotas.values.len(),
-            i.quotas.sha256
-        );
-        let _ = writeln!(
-            s,
-            "Panel size {}; household rule: {}",
-            i.k,
-            if i.households.columns.is_empty() {
-                "none".to_string()
-            } else {
-                format!(
-                    "{} households by {}",
-                    i.households.groups.len(),
-                    i.households.columns.join(", ")
-                )
-            }
-        );
+        s.push_str(&input_lines(i));
         let _ = writeln!(s, "Solver: {}", self.settings.describe());
         let _ = writeln!(
             s,
@@ -375,5 +840,133 @@ impl SelectionReport<'_> {
             self.distribution.probabilities[self.drawn]
         );
         s.push_str(&composition(i, Some(&panel.value_counts(i))));
+    }
+}
+
+/// LEGACY's report: the run, the drawn panel's composition and, with a
+/// comparison, LEGACY's chances estimated from seeded draws. LEGACY's own
+/// chances are unknown, which the report says.
+pub struct LegacyReport<'a> {
+    pub instance: &'a Instance,
+    pub panel_counts: &'a [u32],
+    pub seed: &'a str,
+    /// The attempt (1-based) that completed the panel.
+    pub attempt: u32,
+    pub legacy: Option<&'a LegacyEstimate>,
+}
+
+impl LegacyReport<'_> {
+    fn head(&self) -> String {
+        let i = self.instance;
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "kleroterion {} selection report",
+            env!("CARGO_PKG_VERSION")
+        );
+        let _ = writeln!(s);
+        let _ = writeln!(
+            s,
+            "Algorithm: LEGACY (the Sortition Foundation's greedy draw: it meets every quota, but nobody's chance of selection is known)"
+        );
+        s.push_str(&input_lines(i));
+        let _ = writeln!(
+            s,
+            "Seed: \"{}\" (domain {}); the panel was completed at attempt {}",
+            self.seed,
+            crate::random::LEGACY_DOMAIN,
+            self.attempt
+        );
+        s
+    }
+
+    fn estimate_words(&self) -> Option<String> {
+        let l = self.legacy?;
+        let mut sorted = l.chances.clone();
+        sorted.sort_by(f64::total_cmp);
+        let never = sorted.iter().filter(|&&x| x == 0.0).count();
+        Some(format!(
+            "LEGACY's chances, estimated from {} seeded draws (seeds \"<seed>/compare-legacy/<i>\"): lowest {}, median {}, highest {}; {} people were never drawn. An estimate from N draws is within about 1/sqrt(N) of the true chance.",
+            l.draws,
+            pct2(sorted[0]),
+            pct2(quantile(&sorted, 0.5)),
+            pct2(sorted[sorted.len() - 1]),
+            never
+        ))
+    }
+
+    /// report.txt.
+    pub fn render(&self) -> String {
+        let mut s = self.head();
+        let _ = writeln!(s);
+        if let Some(w) = self.estimate_words() {
+            let _ = writeln!(s, "{w}");
+            let _ = writeln!(s);
+        }
+        let _ = writeln!(s, "Drawn panel: every quota checked");
+        s.push_str(&composition(self.instance, Some(self.panel_counts)));
+        s
+    }
+
+    /// report.html.
+    pub fn render_html(&self) -> String {
+        let i = self.instance;
+        let mut b = String::new();
+        let _ = writeln!(
+            b,
+            "<h1>Selection report</h1>\n<p class=\"note\">kleroterion {}, {} of {} volunteers, LEGACY</p>",
+            env!("CARGO_PKG_VERSION"),
+            i.k,
+            i.n()
+        );
+        let mut summary = format!(
+            "From a pool of {} volunteers, a panel of {} was drawn with LEGACY, the Sortition Foundation's original greedy method. The panel meets every quota{}, but LEGACY does not compute anyone's chance of selection, so nobody can be told theirs. The draw used the seed \"{}\". SHA-256 of the volunteers file: {}; of the quotas file: {}.",
+            i.n(),
+            i.k,
+            if i.households.columns.is_empty() {
+                ""
+            } else {
+                " and the one-per-household rule"
+            },
+            self.seed,
+            i.pool.sha256,
+            i.quotas.sha256
+        );
+        if let Some(w) = self.estimate_words() {
+            summary.push(' ');
+            summary.push_str(&w);
+        }
+        let _ = writeln!(
+            b,
+            "<h2>Summary</h2>\n<p class=\"summary\">{}</p>",
+            esc(&summary)
+        );
+        b.push_str(&composition_html(i, self.panel_counts, None));
+        if let Some(l) = self.legacy {
+            let mut sorted = l.chances.clone();
+            sorted.sort_by(f64::total_cmp);
+            let ratio = i.k as f64 / i.n() as f64;
+            let desc = self.estimate_words().unwrap_or_default();
+            let _ = writeln!(b, "<h2>Everyone's chance of selection (estimated)</h2>");
+            let chart = svg::sorted_curves(
+                "chances",
+                "LEGACY's estimated chances, sorted",
+                &desc,
+                &[svg::Curve {
+                    class: "legacy",
+                    label: "LEGACY (estimated)",
+                    colour: svg::SECOND,
+                    values: &sorted,
+                }],
+                (ratio, &format!("k/n = {}", pct2(ratio))),
+            );
+            b.push_str(&html::figure(&chart, &desc));
+        }
+        let _ = writeln!(
+            b,
+            "<section class=\"appendix\">\n<h2>Appendix: the run</h2>\n<pre>{}</pre>\n</section>",
+            esc(&self.head())
+        );
+        html::page("Selection report (LEGACY)", &b)
     }
 }

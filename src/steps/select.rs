@@ -5,11 +5,14 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use crate::error::{Error, Warning};
+use crate::files::csv::CsvDoc;
 use crate::files::dir::Outputs;
 use crate::model::instance::Instance;
 use crate::model::profiles::Profiles;
 use crate::random::{DrawRng, LEGACY_DOMAIN, SELECT_DOMAIN};
-use crate::report::{self, SelectionReport};
+use crate::report::SelectionReport;
+use crate::report::explain::Explanations;
+use crate::report::selection::{LegacyEstimate, LegacyReport};
 use crate::selection::certificate::{self, Certificate};
 use crate::selection::distribution::{CHECK_TOLERANCE, probability};
 use crate::selection::optimise::{self, Objective, Options, Peel, Progress};
@@ -37,6 +40,9 @@ pub struct SelectOptions {
     pub time_limit: Option<f64>,
     /// LEGACY: restarts allowed after dead ends.
     pub max_attempts: u32,
+    /// Also estimate LEGACY's chances from this many seeded LEGACY draws,
+    /// shown beside the algorithm's in report.html.
+    pub compare_legacy: Option<u32>,
     /// Where the outputs go.
     pub out: PathBuf,
     /// When the action started (the time limit and the report's timings
@@ -53,6 +59,8 @@ pub struct Selected {
     /// What to tell the user: the selection report, or LEGACY's summary
     /// and composition.
     pub text: String,
+    /// A few lines for a quiet run: the chances and the drawn panel.
+    pub summary: String,
     /// False when the time limit stopped the optimisation (the
     /// distribution is valid but not optimal).
     pub complete: bool,
@@ -159,7 +167,14 @@ pub fn select(
     // these probabilities.
     out.add("certificate.json", bytes);
     timings.push(("certificate".into(), clock.elapsed().as_secs_f64()));
+    let explanations = Explanations::of(instance, &pi);
+    let legacy = match options.compare_legacy {
+        Some(draws) => Some(estimate_legacy(instance, options, draws)?),
+        None => None,
+    };
     let report = SelectionReport {
+        explanations: &explanations,
+        legacy: legacy.as_ref(),
         instance,
         computed: &computed,
         profiles: &profiles,
@@ -178,10 +193,16 @@ pub fn select(
     };
     let text = report.render();
     out.add("report.txt", text.clone());
+    out.add("report.html", report.render_html());
+    out.add(
+        "explanations.csv",
+        explanations_csv(instance, &pi, &explanations),
+    );
     let text = text + &report.render_timings();
     Ok(Selected {
         outputs: out,
         text,
+        summary: report.render_summary(),
         complete: computed.complete,
         warnings: if computed.complete {
             Vec::new()
@@ -192,6 +213,57 @@ pub fn select(
             )]
         },
     })
+}
+
+/// The seed text of the `i`-th comparison draw of LEGACY (docs/draw-spec.md).
+pub fn comparison_seed(seed: &str, i: u32) -> String {
+    format!("{seed}/compare-legacy/{i}")
+}
+
+/// LEGACY's chances estimated from `draws` seeded draws (each from
+/// [`comparison_seed`]); a draw that gives up is counted as no panel.
+fn estimate_legacy(
+    instance: &Instance,
+    options: &SelectOptions,
+    draws: u32,
+) -> Result<LegacyEstimate, Error> {
+    if draws == 0 {
+        return Err(Error::Usage(
+            "the number of LEGACY draws to compare with must be at least 1".into(),
+        ));
+    }
+    let mut count = vec![0u32; instance.n()];
+    for i in 0..draws {
+        let mut rng = DrawRng::new(LEGACY_DOMAIN, &comparison_seed(&options.seed, i));
+        if let Ok(d) = legacy::draw(instance, &mut rng, options.max_attempts) {
+            for &p in d.panel.members() {
+                count[p] += 1;
+            }
+        }
+    }
+    Ok(LegacyEstimate {
+        draws: draws as usize,
+        chances: count
+            .into_iter()
+            .map(|c| f64::from(c) / f64::from(draws))
+            .collect(),
+    })
+}
+
+/// `explanations.csv`: every person's chance, class and reason in words.
+/// Private (it names people), like selected.csv.
+fn explanations_csv(instance: &Instance, pi: &[f64], e: &Explanations) -> Vec<u8> {
+    let mut doc = CsvDoc::default();
+    doc.record(["id", "probability", "group", "reason"]);
+    for (p, person) in instance.pool.people.iter().enumerate() {
+        doc.record([
+            person.id.as_str(),
+            probability(pi[p]).as_str(),
+            e.class[p].name(),
+            e.reason_of(instance, p).as_str(),
+        ]);
+    }
+    doc.into_bytes()
 }
 
 fn select_legacy(instance: &Instance, options: &SelectOptions) -> Result<Selected, Error> {
@@ -208,17 +280,32 @@ fn select_legacy(instance: &Instance, options: &SelectOptions) -> Result<Selecte
     for (name, bytes) in outputs::panel_files(instance, &d.panel) {
         out.add(name, bytes);
     }
-    let text = format!(
-        "Drew a panel of {} (LEGACY, seed \"{}\", attempt {}); every quota{} checked.\n\n{}",
+    let summary = format!(
+        "Drew a panel of {} (LEGACY, seed \"{}\", attempt {}); every quota{} checked. The whole report: report.txt and report.html.\n",
         d.panel.len(),
         options.seed,
         d.attempt,
         household_clause(instance),
-        report::composition(instance, Some(&d.panel.value_counts(instance)))
     );
+    let legacy = match options.compare_legacy {
+        Some(draws) => Some(estimate_legacy(instance, options, draws)?),
+        None => None,
+    };
+    let counts = d.panel.value_counts(instance);
+    let report = LegacyReport {
+        instance,
+        panel_counts: &counts,
+        seed: &options.seed,
+        attempt: d.attempt,
+        legacy: legacy.as_ref(),
+    };
+    let text = report.render();
+    out.add("report.txt", text.clone());
+    out.add("report.html", report.render_html());
     Ok(Selected {
         outputs: out,
-        text,
+        text: format!("{summary}\n{text}"),
+        summary,
         complete: true,
         warnings: Vec::new(),
     })

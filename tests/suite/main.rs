@@ -10,6 +10,7 @@ mod cli;
 mod lottery;
 mod plan;
 mod properties;
+mod reports;
 mod seating;
 mod selection;
 mod spreadsheets;

@@ -481,26 +481,9 @@ fn bad_assembly_files_are_located() {
     assert!(run.stderr.contains("perspective"), "{}", run.stderr);
 }
 
-fn chromium() -> Option<String> {
-    [
-        "chromium",
-        "chromium-browser",
-        "google-chrome",
-        "google-chrome-stable",
-    ]
-    .iter()
-    .find(|b| {
-        Command::new(b)
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success())
-    })
-    .map(|b| b.to_string())
-}
-
 #[test]
 fn printable_pages_render_in_headless_chromium() {
-    let Some(browser) = chromium() else {
+    let Some(browser) = crate::reports::chromium() else {
         eprintln!(
             "SKIPPED: no chromium on this machine (install the chromium package to run this test)"
         );

@@ -328,6 +328,8 @@ fn outputs_are_byte_identical_for_the_same_seed() {
         "probabilities.csv",
         "distribution.csv",
         "report.txt",
+        "report.html",
+        "explanations.csv",
     ] {
         assert_eq!(
             std::fs::read(a.join(f)).unwrap(),
@@ -361,9 +363,36 @@ fn outputs_are_byte_identical_for_the_same_seed() {
     ] {
         assert!(report.contains(s), "report lacks {s}");
     }
-    // Times go to the terminal only.
+    // Times go to the terminal only, and only without --quiet, which
+    // prints a few summary lines instead of the report.
     assert!(!report.contains("Time per stage"));
-    assert!(r1.stdout.contains("Time per stage"), "{}", r1.stdout);
+    assert!(!r1.stdout.contains("Time per stage"), "{}", r1.stdout);
+    assert!(r1.stdout.contains("lowest chance"), "{}", r1.stdout);
+    assert!(r1.stdout.lines().count() < 15, "{}", r1.stdout);
+    let c = scratch("loud");
+    let mut args = vec![
+        "select",
+        "--pool",
+        case.pool.to_str().unwrap(),
+        "--quotas",
+        case.quotas.to_str().unwrap(),
+        "-k",
+    ];
+    let k = case.k.to_string();
+    args.push(&k);
+    args.extend(["--seed", "same seed", "--out", c.to_str().unwrap()]);
+    let address = case.address.join(",");
+    if !address.is_empty() {
+        args.extend(["--address-columns", address.as_str()]);
+    }
+    let loud = kleroterion(&args);
+    assert_eq!(loud.code, 0, "{}", loud.stderr);
+    assert!(loud.stdout.contains("Time per stage"), "{}", loud.stdout);
+    assert!(
+        loud.stdout.contains("Selection probabilities"),
+        "{}",
+        loud.stdout
+    );
 }
 
 #[test]

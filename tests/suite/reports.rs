@@ -1,0 +1,300 @@
+//! The reports people look at: report.html for select (every algorithm,
+//! LEGACY included), checked for content (one bar per value with the right
+//! counts, one curve point per person, labels and text alternatives, no
+//! personal data, the same bytes twice) and rendered in headless Chromium
+//! at A4 width (not blank, nothing cut off).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::common::{data_dir, kleroterion, read_csv, read_quotas, scratch};
+
+/// `select` on data/ with `extra` arguments, into `out`.
+fn select_data(out: &Path, extra: &[&str]) {
+    let d = data_dir();
+    let pool = d.join("pool.csv");
+    let quotas = d.join("quotas.csv");
+    let mut args = vec![
+        "select",
+        "--pool",
+        pool.to_str().unwrap(),
+        "--quotas",
+        quotas.to_str().unwrap(),
+        "-k",
+        "110",
+        "--address-columns",
+        "address_line_1,postcode",
+        "--seed",
+        "example seed",
+        "-q",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let r = kleroterion(&args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
+
+/// The `data-NAME` attributes of the elements of `class` in `html`, in
+/// order: one map per element.
+fn marks(html: &str, tag: &str, class: &str) -> Vec<HashMap<String, String>> {
+    let open = format!("<{tag} class=\"{class}\"");
+    html.match_indices(&open)
+        .map(|(at, _)| {
+            let end = at + html[at..].find('>').unwrap();
+            let element = &html[at..end];
+            let mut out = HashMap::new();
+            for part in element.split(" data-").skip(1) {
+                let (name, rest) = part.split_once("=\"").unwrap();
+                let value = &rest[..rest.find('"').unwrap()];
+                out.insert(name.to_string(), value.replace("&amp;", "&"));
+            }
+            out
+        })
+        .collect()
+}
+
+/// Panel counts per (category, value), lower-cased, from selected.csv.
+fn panel_counts(out: &Path, quotas: &Path) -> Vec<u32> {
+    let (header, rows) = read_csv(&out.join("selected.csv"));
+    let h: Vec<String> = header.iter().map(|s| s.to_lowercase()).collect();
+    read_quotas(quotas)
+        .iter()
+        .map(|(cat, val, _, _)| {
+            let c = h.iter().position(|x| x == cat).unwrap();
+            rows.iter()
+                .filter(|r| r[c].trim().to_lowercase() == *val)
+                .count() as u32
+        })
+        .collect()
+}
+
+#[test]
+fn the_selection_report_shows_composition_chances_and_reasons() {
+    let dir = scratch("report-html");
+    let out = dir.join("a");
+    select_data(&out, &["--compare-legacy", "200"]);
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let quotas = data_dir().join("quotas.csv");
+    let q = read_quotas(&quotas);
+
+    // One panel bar, one pool bar and one quota band per value, in quota
+    // order, with the counts of selected.csv, the pool and the quotas.
+    let panel = marks(&html, "rect", "panel");
+    let pool = marks(&html, "rect", "pool");
+    let band = marks(&html, "rect", "band");
+    assert_eq!(panel.len(), q.len());
+    assert_eq!(pool.len(), q.len());
+    let counts = panel_counts(&out, &quotas);
+    let (header, people) = read_csv(&data_dir().join("pool.csv"));
+    for (i, (cat, val, min, max)) in q.iter().enumerate() {
+        assert_eq!(panel[i]["value"].to_lowercase(), *val);
+        assert_eq!(panel[i]["count"], counts[i].to_string(), "{cat}={val}");
+        assert_eq!(band[i]["min"], min.to_string());
+        assert_eq!(band[i]["max"], max.to_string());
+        let c = header.iter().position(|h| h == cat).unwrap();
+        let in_pool = people
+            .iter()
+            .filter(|r| r[c].to_lowercase() == *val)
+            .count();
+        assert_eq!(pool[i]["count"], in_pool.to_string(), "{cat}={val}");
+    }
+    // The curve has one point per volunteer, for LEXIMIN and for LEGACY.
+    for class in ["chance", "legacy"] {
+        let curve = marks(&html, "polyline", class);
+        assert_eq!(curve.len(), 1, "{class}");
+        assert_eq!(curve[0]["points"], "500");
+        let at = html.find(&format!("<polyline class=\"{class}\"")).unwrap();
+        let points = &html[at..];
+        let points = &points[points.find(" points=\"").unwrap() + 9..];
+        let points = &points[..points.find('"').unwrap()];
+        assert_eq!(points.split(' ').count(), 500, "{class}");
+    }
+    assert!(html.contains("k/n = 22.00%"));
+    // Every chart has a text alternative; categories are labelled.
+    let charts = html.matches("<svg ").count();
+    assert_eq!(charts, 7, "six categories and the curve");
+    assert_eq!(html.matches("role=\"img\"").count(), charts);
+    assert_eq!(html.matches("<desc id=").count(), charts);
+    for cat in [
+        "gender",
+        "age",
+        "education",
+        "region",
+        "climate_concern",
+        "ethnicity",
+    ] {
+        assert!(html.contains(&format!("<h3>{cat}</h3>")), "{cat}");
+    }
+    // The summary and the explanations, with numbers that agree with the
+    // private lookup table.
+    assert!(html.contains("the lowest is 11.81% (shared by 425 people)"));
+    assert!(html.contains("The lowest chance: 425 of 500 people at 11.81%"));
+    assert!(html.contains("Near-certain: 35 people"));
+    assert!(html.contains("but the quota allows at most 40 of the 110 seats"));
+    assert!(html.contains("in 200 seeded draws of the Sortition Foundation"));
+    let (eh, rows) = read_csv(&out.join("explanations.csv"));
+    assert_eq!(eh, ["id", "probability", "group", "reason"]);
+    assert_eq!(rows.len(), 500);
+    assert_eq!(rows.iter().filter(|r| r[2] == "lowest chance").count(), 425);
+    assert_eq!(rows.iter().filter(|r| r[2] == "near-certain").count(), 35);
+    // No personal data: no id, name, e-mail or address of anyone.
+    let cols = ["id", "first_name", "last_name", "email", "address_line_1"];
+    for r in &people {
+        for c in cols {
+            let v = &r[header.iter().position(|h| h == c).unwrap()];
+            assert!(
+                !html.contains(&format!(">{v}<")) && !html.contains(&format!("\"{v}\"")),
+                "{c} {v} in report.html"
+            );
+        }
+    }
+    assert!(!html.contains("@example.org"));
+    // Self-contained: no script, nothing fetched.
+    assert!(!html.contains("<script") && !html.contains("http://") && !html.contains("https://"));
+    assert!(!html.contains("src="));
+
+    // The same inputs give the same bytes.
+    let again = dir.join("b");
+    select_data(&again, &["--compare-legacy", "200"]);
+    assert_eq!(
+        html,
+        std::fs::read_to_string(again.join("report.html")).unwrap()
+    );
+}
+
+#[test]
+fn every_algorithm_writes_both_reports() {
+    let dir = scratch("report-algorithms");
+    for algorithm in ["maximin", "nash", "goldilocks", "legacy"] {
+        let out = dir.join(algorithm);
+        select_data(&out, &["--algorithm", algorithm]);
+        let text = std::fs::read_to_string(out.join("report.txt")).unwrap();
+        let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+        assert!(text.contains("sha256"), "{algorithm}");
+        assert!(text.contains("example seed"), "{algorithm}");
+        assert!(
+            html.contains("SHA-256 of the volunteers file"),
+            "{algorithm}"
+        );
+        assert_eq!(marks(&html, "rect", "panel").len(), 24, "{algorithm}");
+    }
+    let legacy = std::fs::read_to_string(dir.join("legacy/report.html")).unwrap();
+    assert!(legacy.contains("nobody can be told theirs"));
+    assert!(
+        !legacy.contains("<polyline"),
+        "no chances without a comparison"
+    );
+}
+
+pub fn chromium() -> Option<String> {
+    [
+        "chromium",
+        "chromium-browser",
+        "google-chrome",
+        "google-chrome-stable",
+    ]
+    .iter()
+    .find(|b| {
+        Command::new(b)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    })
+    .map(|b| b.to_string())
+}
+
+/// Renders `page` in headless Chromium at A4 width (210 mm at 96 dpi: 794
+/// px) and returns what a probe script found: the page's width against
+/// the window's, elements sticking out on the right, and how many charts
+/// have a drawn size. The probe is added to a copy, never to the report.
+pub fn render_at_a4(browser: &str, page: &Path, work: &Path) -> String {
+    let html = std::fs::read_to_string(page).unwrap();
+    let probe = r#"<script>
+window.addEventListener('load', () => {
+  const w = document.documentElement.clientWidth;
+  const out = [];
+  for (const e of document.querySelectorAll('body *')) {
+    const r = e.getBoundingClientRect();
+    if (r.right > w + 1 && getComputedStyle(e).display !== 'none') out.push(e.tagName + '.' + e.className.baseVal + e.className);
+  }
+  const drawn = [...document.querySelectorAll('svg')].filter(s => s.getBoundingClientRect().width > 100 && s.getBoundingClientRect().height > 20).length;
+  const text = document.body.innerText.trim().length;
+  const p = document.createElement('pre');
+  p.id = 'probe';
+  p.textContent = 'PROBE scroll=' + document.documentElement.scrollWidth + ' client=' + w + ' drawn=' + drawn + ' text=' + text + ' over=' + out.slice(0, 5).join(',') + ' END';
+  document.body.appendChild(p);
+});
+</script>"#;
+    let copy = work.join(format!(
+        "probe-{}",
+        page.file_name().unwrap().to_string_lossy()
+    ));
+    std::fs::write(&copy, html.replace("</body>", &format!("{probe}</body>"))).unwrap();
+    let profile: PathBuf = work.join("chromium-profile");
+    let dom = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--hide-scrollbars",
+            "--window-size=794,1123",
+            &format!("--user-data-dir={}", profile.display()),
+            "--dump-dom",
+            &format!("file://{}", copy.display()),
+        ])
+        .output()
+        .expect("chromium runs");
+    let text = String::from_utf8_lossy(&dom.stdout);
+    let at = text
+        .find("<pre id=\"probe\">PROBE")
+        .map(|a| a + 16)
+        .unwrap_or_else(|| {
+            panic!(
+                "the probe did not run: {}",
+                String::from_utf8_lossy(&dom.stderr)
+            )
+        });
+    text[at..at + text[at..].find("END").unwrap()].to_string()
+}
+
+/// Asserts a probe result: nothing wider than the page, `charts` charts
+/// drawn, and text on the page.
+pub fn assert_fits(probe: &str, charts: usize, what: &str) {
+    let field = |name: &str| -> String {
+        let at = probe.find(&format!("{name}=")).unwrap() + name.len() + 1;
+        probe[at..].split(' ').next().unwrap().to_string()
+    };
+    assert_eq!(
+        field("scroll"),
+        field("client"),
+        "{what} is wider than A4: {probe}"
+    );
+    assert_eq!(field("over"), "", "{what}: elements cut off: {probe}");
+    assert_eq!(field("drawn"), charts.to_string(), "{what}: {probe}");
+    assert!(
+        field("text").parse::<usize>().unwrap() > 200,
+        "{what} is blank: {probe}"
+    );
+}
+
+#[test]
+fn the_selection_reports_render_at_a4_width_in_chromium() {
+    let Some(browser) = chromium() else {
+        eprintln!(
+            "SKIPPED: no chromium on this machine (install the chromium package to run this test)"
+        );
+        return;
+    };
+    let dir = scratch("report-chromium");
+    let out = dir.join("leximin");
+    select_data(&out, &["--compare-legacy", "50"]);
+    let probe = render_at_a4(&browser, &out.join("report.html"), &dir);
+    assert_fits(&probe, 7, "the LEXIMIN report");
+    let out = dir.join("legacy");
+    select_data(&out, &["--algorithm", "legacy"]);
+    let probe = render_at_a4(&browser, &out.join("report.html"), &dir);
+    assert_fits(&probe, 6, "the LEGACY report");
+}
