@@ -264,6 +264,40 @@ impl Options {
     }
 }
 
+/// How the tables people open are written (select, seat, rota, programme,
+/// plan).
+#[derive(Debug, Args)]
+pub struct SheetArgs {
+    /// Also write the tables as one Excel workbook beside the CSV files (one sheet per table).
+    #[arg(long)]
+    pub xlsx: bool,
+    /// How CSV files are written: standard (comma, UTF-8), excel (the same with a byte-order mark, so that Excel reads accents right) or excel-semicolon (semicolons and decimal commas with a byte-order mark: Excel set to a European language).
+    #[arg(long, value_enum, value_name = "DIALECT", default_value_t = CsvDialect::Standard)]
+    pub csv_dialect: CsvDialect,
+}
+
+/// The CSV dialects (docs/formats.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CsvDialect {
+    Standard,
+    Excel,
+    ExcelSemicolon,
+}
+
+impl SheetArgs {
+    /// Rewrites the CSV outputs and adds the workbook `name` (of the
+    /// top-level CSV files but `except`) when asked.
+    pub fn apply(&self, outputs: &mut Outputs, name: &str, except: &[&str]) -> Result<(), Error> {
+        use kleroterion::files::sheets::Dialect;
+        let dialect = match self.csv_dialect {
+            CsvDialect::Standard => Dialect::Standard,
+            CsvDialect::Excel => Dialect::Excel,
+            CsvDialect::ExcelSemicolon => Dialect::ExcelSemicolon,
+        };
+        outputs.for_spreadsheets(dialect, self.xlsx.then_some(name), except)
+    }
+}
+
 /// The optimising algorithms (for commands that need probabilities).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Fair {

@@ -47,11 +47,13 @@ pub struct PlanArgs {
     /// $SOURCE_DATE_EPOCH if set, else now. Only DTSTAMP lines depend on it.
     #[arg(long, value_name = "TIME")]
     pub issued: Option<String>,
+    #[command(flatten)]
+    pub sheets: super::SheetArgs,
 }
 
 pub fn run(args: PlanArgs) -> Result<i32, Error> {
     let started = Instant::now();
-    let planned = plan::plan(&PlanOptions {
+    let mut planned = plan::plan(&PlanOptions {
         assembly: args.assembly.clone(),
         out: args.out.clone(),
         force: args.force,
@@ -59,6 +61,7 @@ pub fn run(args: PlanArgs) -> Result<i32, Error> {
         from: args.from.clone(),
         issued: args.issued.clone(),
     })?;
+    args.sheets.apply(&mut planned.outputs, "plan.xlsx", &[])?;
     planned.outputs.write()?;
     out!("{}", planned.text);
     let [seat, rota, programme] = planned.seconds;

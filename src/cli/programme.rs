@@ -7,7 +7,7 @@ use kleroterion::Error;
 use kleroterion::error::exit;
 use kleroterion::steps::programme::{self, ProgrammeOptions};
 
-use super::write_and_show;
+use super::{SheetArgs, write_and_show};
 
 /// Place the speakers' contributions into the assembly's plenaries.
 ///
@@ -30,14 +30,18 @@ pub struct ProgrammeArgs {
     /// Output directory.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    #[command(flatten)]
+    pub sheets: SheetArgs,
 }
 
 pub fn run(args: ProgrammeArgs) -> Result<i32, Error> {
-    let done = programme::programme(&ProgrammeOptions {
+    let mut done = programme::programme(&ProgrammeOptions {
         assembly: args.assembly.clone(),
         speakers: args.speakers.clone(),
         out: args.out.clone(),
     })?;
+    args.sheets
+        .apply(&mut done.outputs, "programme.xlsx", &[])?;
     write_and_show(&done.outputs, &done.text)?;
     Ok(if done.broken > 0 {
         exit::RULES_UNMET

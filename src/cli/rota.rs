@@ -7,7 +7,7 @@ use kleroterion::Error;
 use kleroterion::error::exit;
 use kleroterion::steps::rota::{self, DEFAULT_EFFORT, RotaOptions};
 
-use super::write_and_show;
+use super::{SheetArgs, write_and_show};
 
 /// Assign facilitators: one per table per round, a lead every round.
 ///
@@ -38,16 +38,19 @@ pub struct RotaArgs {
     /// Output directory.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    #[command(flatten)]
+    pub sheets: SheetArgs,
 }
 
 pub fn run(args: RotaArgs) -> Result<i32, Error> {
-    let staffed = rota::rota(&RotaOptions {
+    let mut staffed = rota::rota(&RotaOptions {
         seating: args.seating.clone(),
         facilitators: args.facilitators.clone(),
         seed: args.seed.clone(),
         effort: args.effort,
         out: args.out.clone(),
     })?;
+    args.sheets.apply(&mut staffed.outputs, "rota.xlsx", &[])?;
     write_and_show(&staffed.outputs, &staffed.text)?;
     Ok(exit::OK)
 }

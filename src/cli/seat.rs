@@ -8,7 +8,7 @@ use kleroterion::error::exit;
 use kleroterion::logistics::seating;
 use kleroterion::steps::seat::{self, SeatOptions};
 
-use super::write_and_show;
+use super::{SheetArgs, write_and_show};
 
 /// Seat the members at tables for each deliberation round.
 ///
@@ -51,6 +51,8 @@ pub struct SeatArgs {
     /// Output directory.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    #[command(flatten)]
+    pub sheets: SheetArgs,
     /// Search effort: swaps tried per member per round.
     #[arg(long, value_name = "N", default_value_t = seating::DEFAULT_EFFORT)]
     pub effort: usize,
@@ -63,7 +65,7 @@ pub struct SeatArgs {
 }
 
 pub fn run(args: SeatArgs) -> Result<i32, Error> {
-    let seated = seat::seat(&SeatOptions {
+    let mut seated = seat::seat(&SeatOptions {
         members: args.members.clone(),
         id_column: args.id_column.clone(),
         table_size: args.table_size,
@@ -77,6 +79,8 @@ pub fn run(args: SeatArgs) -> Result<i32, Error> {
         out: args.out.clone(),
     })?;
     let text = format!("{}Time: {:.1} s\n", seated.text, seated.seconds);
+    args.sheets
+        .apply(&mut seated.outputs, "seating.xlsx", &[])?;
     write_and_show(&seated.outputs, &text)?;
     Ok(if seated.rules_unmet > 0 {
         exit::RULES_UNMET

@@ -10,7 +10,7 @@ use kleroterion::selection::optimise::{Gamma, Objective};
 use kleroterion::steps::select::{self, SelectOptions};
 use kleroterion::{Error, steps};
 
-use super::{PoolArgs, print_warnings, progress_bar, show_progress, write_and_show};
+use super::{PoolArgs, SheetArgs, print_warnings, progress_bar, show_progress, write_and_show};
 
 /// The selection algorithm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -65,6 +65,8 @@ pub struct SelectArgs {
     /// Also estimate LEGACY's chances from this many seeded LEGACY draws and show them beside the algorithm's in report.html (the comparison of Flanigan et al. 2021).
     #[arg(long, value_name = "N")]
     pub compare_legacy: Option<u32>,
+    #[command(flatten)]
+    pub sheets: SheetArgs,
     /// GOLDILOCKS: weight of the lowest chance's shortfall against the highest chance's excess.
     #[arg(long, value_name = "G", default_value_t = 1.0)]
     pub gamma: f64,
@@ -102,7 +104,13 @@ pub fn run(args: SelectArgs) -> Result<i32, Error> {
     };
     let selected = select::select(&instance, &options, &mut show_progress(&bar, objective));
     bar.finish_and_clear();
-    let selected = selected?;
+    let mut selected = selected?;
+    // distribution.csv can be large and is for checking, not reading.
+    args.sheets.apply(
+        &mut selected.outputs,
+        "selection.xlsx",
+        &["distribution.csv"],
+    )?;
     write_and_show(
         &selected.outputs,
         if args.quiet {

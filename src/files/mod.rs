@@ -5,5 +5,6 @@
 
 pub mod csv;
 pub mod dir;
+pub mod sheets;
 pub mod table;
 pub mod workbook;

@@ -339,3 +339,83 @@ fn a_windows_1252_pool_is_refused_with_its_line_column_value_and_fix() {
     );
     assert!(r.stderr.contains("CSV UTF-8"), "{}", r.stderr);
 }
+
+#[test]
+fn outputs_for_excel_a_workbook_and_the_european_dialect() {
+    use calamine::{Data, Reader};
+    let dir = scratch("xlsx-out");
+    let (pool, quotas) = small_pool(&dir);
+    let plain = dir.join("plain");
+    assert_eq!(select_small(&pool, &quotas, &plain, &[]).code, 0);
+    let eu = dir.join("eu");
+    let r = select_small(
+        &pool,
+        &quotas,
+        &eu,
+        &["--xlsx", "--csv-dialect", "excel-semicolon"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+
+    // The CSV files: a byte-order mark, semicolons, CRLF, decimal commas;
+    // read back, the same table as the standard file.
+    let bytes = std::fs::read(eu.join("probabilities.csv")).unwrap();
+    assert!(bytes.starts_with(b"\xEF\xBB\xBFid;probability\r\n"));
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(text.lines().nth(1).unwrap().contains(";0,"), "{text}");
+    let (h1, r1) = read_csv(&plain.join("selected.csv"));
+    let t = kleroterion::files::table::Table::read(&eu.join("selected.csv")).unwrap();
+    assert_eq!(t.header, h1);
+    assert_eq!(
+        t.rows.iter().map(|r| r.cells.clone()).collect::<Vec<_>>(),
+        r1
+    );
+
+    // The workbook: one sheet per table people open, numbers as numbers.
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(eu.join("selection.xlsx")).unwrap();
+    assert_eq!(
+        book.sheet_names(),
+        ["selected", "remaining", "probabilities", "explanations"]
+    );
+    let p = book.worksheet_range("probabilities").unwrap();
+    let (_, rows) = read_csv(&plain.join("probabilities.csv"));
+    assert_eq!(p.height(), rows.len() + 1);
+    for (i, row) in rows.iter().enumerate() {
+        assert_eq!(p.get((i + 1, 0)), Some(&Data::String(row[0].clone())));
+        let Some(Data::Float(x)) = p.get((i + 1, 1)) else {
+            panic!("probability {} is not a number", i + 1)
+        };
+        assert!((x - row[1].parse::<f64>().unwrap()).abs() < 1e-12);
+    }
+    let s = book.worksheet_range("selected").unwrap();
+    assert_eq!(s.height(), 9, "a header and 8 members");
+
+    // The same inputs give the same workbook.
+    let again = dir.join("again");
+    assert_eq!(select_small(&pool, &quotas, &again, &["--xlsx"]).code, 0);
+    let again2 = dir.join("again2");
+    assert_eq!(select_small(&pool, &quotas, &again2, &["--xlsx"]).code, 0);
+    assert_eq!(
+        std::fs::read(again.join("selection.xlsx")).unwrap(),
+        std::fs::read(again2.join("selection.xlsx")).unwrap()
+    );
+
+    // An output in the European dialect is a valid input: seat the panel.
+    let seated = dir.join("seated");
+    let r = crate::common::kleroterion(&[
+        "seat",
+        "--members",
+        eu.join("selected.csv").to_str().unwrap(),
+        "--table-size",
+        "4",
+        "--rounds",
+        "2",
+        "--balance",
+        "gender",
+        "--out",
+        seated.to_str().unwrap(),
+        "--xlsx",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let book: calamine::Xlsx<_> = calamine::open_workbook(seated.join("seating.xlsx")).unwrap();
+    assert!(book.sheet_names().contains(&"seating".to_string()));
+}
