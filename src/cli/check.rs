@@ -17,12 +17,16 @@ use super::PoolArgs;
 pub struct CheckArgs {
     #[command(flatten)]
     pub inputs: PoolArgs,
+    #[command(flatten)]
+    pub quiet: super::QuietArg,
 }
 
 pub fn run(args: CheckArgs) -> Result<i32, Error> {
     let instance = args.inputs.load()?;
-    outln!("{}\n", steps::describe_instance(&instance));
-    out!("{}", steps::check::composition(&instance));
+    if !args.quiet.quiet {
+        outln!("{}\n", steps::describe_instance(&instance));
+        out!("{}", steps::check::composition(&instance));
+    }
     let checked = steps::check::check(&instance)?;
     out!("{}", steps::check::verdict(&instance, &checked));
     Ok(if checked.feasible() {

@@ -36,6 +36,9 @@ pub struct DrawArgs {
     /// The organiser's private directory (default: BUNDLE-private, used if present).
     #[arg(long, value_name = "DIR")]
     pub private: Option<PathBuf>,
+    /// Quiet: only the panel number and the files written, not its members.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }
 
 pub fn run(args: DrawArgs) -> Result<i32, Error> {
@@ -46,7 +49,11 @@ pub fn run(args: DrawArgs) -> Result<i32, Error> {
         private: args.private.clone(),
     })?;
     let record = drawn.record.write()?;
-    out!("{}", drawn.text);
+    if args.quiet {
+        outln!("{}", drawn.text.lines().next().unwrap_or_default());
+    } else {
+        out!("{}", drawn.text);
+    }
     for f in record {
         outln!("\nwrote {}", f.display());
     }

@@ -130,12 +130,35 @@ pub fn print_warnings(warnings: &[Warning]) {
     }
 }
 
+/// `-q`: no progress bar and no report on the terminal (the report is in
+/// the output files).
+#[derive(Debug, Args)]
+pub struct QuietArg {
+    /// Quiet: no progress bar, and only the files written (and any warnings) on the terminal.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+/// A progress callback for a search that reports the share done, shown on
+/// `bar` as "WHAT: NN%".
+pub fn show_share<'a>(bar: &'a ProgressBar) -> impl Fn(&str, f64) + 'a {
+    move |what, share| {
+        bar.set_message(format!(
+            "{what}: {:.0}% of the search",
+            100.0 * share.clamp(0.0, 1.0)
+        ));
+        bar.tick();
+    }
+}
+
 /// Writes `outputs`, prints `text`, then a blank line and one `wrote`
 /// line per file.
 pub fn write_and_show(outputs: &Outputs, text: &str) -> Result<(), Error> {
     let files = outputs.write()?;
-    out!("{text}");
-    outln!();
+    if !text.is_empty() {
+        out!("{text}");
+        outln!();
+    }
     for f in files {
         outln!("wrote {}", f.display());
     }

@@ -49,27 +49,38 @@ pub struct PlanArgs {
     pub issued: Option<String>,
     #[command(flatten)]
     pub sheets: super::SheetArgs,
+    #[command(flatten)]
+    pub quiet: super::QuietArg,
 }
 
 pub fn run(args: PlanArgs) -> Result<i32, Error> {
     let started = Instant::now();
-    let mut planned = plan::plan(&PlanOptions {
-        assembly: args.assembly.clone(),
-        out: args.out.clone(),
-        force: args.force,
-        previous: args.previous.clone(),
-        from: args.from.clone(),
-        issued: args.issued.clone(),
-    })?;
+    let bar = super::progress_bar(args.quiet.quiet);
+    let share = super::show_share(&bar);
+    let planned = plan::plan(
+        &PlanOptions {
+            assembly: args.assembly.clone(),
+            out: args.out.clone(),
+            force: args.force,
+            previous: args.previous.clone(),
+            from: args.from.clone(),
+            issued: args.issued.clone(),
+        },
+        &share,
+    );
+    bar.finish_and_clear();
+    let mut planned = planned?;
     args.sheets.apply(&mut planned.outputs, "plan.xlsx", &[])?;
     planned.outputs.write()?;
-    out!("{}", planned.text);
-    let [seat, rota, programme] = planned.seconds;
-    outln!(
-        "Time: {:.1} s (seating {seat:.1} s, rota {rota:.1} s, programme {programme:.1} s)",
-        started.elapsed().as_secs_f64()
-    );
-    outln!("\nwrote {}", args.out.display());
+    if !args.quiet.quiet {
+        out!("{}", planned.text);
+        let [seat, rota, programme] = planned.seconds;
+        outln!(
+            "Time: {:.1} s (seating {seat:.1} s, rota {rota:.1} s, programme {programme:.1} s)\n",
+            started.elapsed().as_secs_f64()
+        );
+    }
+    outln!("wrote {}", args.out.display());
     Ok(if planned.rules_unmet > 0 {
         exit::RULES_UNMET
     } else {

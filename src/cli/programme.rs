@@ -7,7 +7,7 @@ use kleroterion::Error;
 use kleroterion::error::exit;
 use kleroterion::steps::programme::{self, ProgrammeOptions};
 
-use super::{SheetArgs, write_and_show};
+use super::{QuietArg, SheetArgs, write_and_show};
 
 /// Place the speakers' contributions into the assembly's plenaries.
 ///
@@ -32,6 +32,8 @@ pub struct ProgrammeArgs {
     pub out: PathBuf,
     #[command(flatten)]
     pub sheets: SheetArgs,
+    #[command(flatten)]
+    pub quiet: QuietArg,
 }
 
 pub fn run(args: ProgrammeArgs) -> Result<i32, Error> {
@@ -42,7 +44,10 @@ pub fn run(args: ProgrammeArgs) -> Result<i32, Error> {
     })?;
     args.sheets
         .apply(&mut done.outputs, "programme.xlsx", &[])?;
-    write_and_show(&done.outputs, &done.text)?;
+    write_and_show(
+        &done.outputs,
+        if args.quiet.quiet { "" } else { &done.text },
+    )?;
     Ok(if done.broken > 0 {
         exit::RULES_UNMET
     } else {

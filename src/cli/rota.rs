@@ -7,7 +7,7 @@ use kleroterion::Error;
 use kleroterion::error::exit;
 use kleroterion::steps::rota::{self, DEFAULT_EFFORT, RotaOptions};
 
-use super::{SheetArgs, write_and_show};
+use super::{QuietArg, SheetArgs, write_and_show};
 
 /// Assign facilitators: one per table per round, a lead every round.
 ///
@@ -40,6 +40,8 @@ pub struct RotaArgs {
     pub out: PathBuf,
     #[command(flatten)]
     pub sheets: SheetArgs,
+    #[command(flatten)]
+    pub quiet: QuietArg,
 }
 
 pub fn run(args: RotaArgs) -> Result<i32, Error> {
@@ -51,6 +53,9 @@ pub fn run(args: RotaArgs) -> Result<i32, Error> {
         out: args.out.clone(),
     })?;
     args.sheets.apply(&mut staffed.outputs, "rota.xlsx", &[])?;
-    write_and_show(&staffed.outputs, &staffed.text)?;
+    write_and_show(
+        &staffed.outputs,
+        if args.quiet.quiet { "" } else { &staffed.text },
+    )?;
     Ok(exit::OK)
 }

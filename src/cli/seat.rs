@@ -8,7 +8,7 @@ use kleroterion::error::exit;
 use kleroterion::logistics::seating;
 use kleroterion::steps::seat::{self, SeatOptions};
 
-use super::{SheetArgs, write_and_show};
+use super::{QuietArg, SheetArgs, progress_bar, show_share, write_and_show};
 
 /// Seat the members at tables for each deliberation round.
 ///
@@ -53,6 +53,8 @@ pub struct SeatArgs {
     pub out: PathBuf,
     #[command(flatten)]
     pub sheets: SheetArgs,
+    #[command(flatten)]
+    pub quiet: QuietArg,
     /// Search effort: swaps tried per member per round.
     #[arg(long, value_name = "N", default_value_t = seating::DEFAULT_EFFORT)]
     pub effort: usize,
@@ -65,20 +67,31 @@ pub struct SeatArgs {
 }
 
 pub fn run(args: SeatArgs) -> Result<i32, Error> {
-    let mut seated = seat::seat(&SeatOptions {
-        members: args.members.clone(),
-        id_column: args.id_column.clone(),
-        table_size: args.table_size,
-        rounds: args.rounds,
-        balance: args.balance.clone(),
-        constraints: args.constraints.clone(),
-        seed: args.seed.clone(),
-        effort: args.effort,
-        previous: args.previous.clone(),
-        fixed_rounds: args.fixed_rounds,
-        out: args.out.clone(),
-    })?;
-    let text = format!("{}Time: {:.1} s\n", seated.text, seated.seconds);
+    let bar = progress_bar(args.quiet.quiet);
+    let share = show_share(&bar);
+    let seated = seat::seat(
+        &SeatOptions {
+            members: args.members.clone(),
+            id_column: args.id_column.clone(),
+            table_size: args.table_size,
+            rounds: args.rounds,
+            balance: args.balance.clone(),
+            constraints: args.constraints.clone(),
+            seed: args.seed.clone(),
+            effort: args.effort,
+            previous: args.previous.clone(),
+            fixed_rounds: args.fixed_rounds,
+            out: args.out.clone(),
+        },
+        &|f| share("seating", f),
+    );
+    bar.finish_and_clear();
+    let mut seated = seated?;
+    let text = if args.quiet.quiet {
+        String::new()
+    } else {
+        format!("{}Time: {:.1} s\n", seated.text, seated.seconds)
+    };
     args.sheets
         .apply(&mut seated.outputs, "seating.xlsx", &[])?;
     write_and_show(&seated.outputs, &text)?;

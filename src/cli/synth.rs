@@ -40,6 +40,8 @@ pub struct SynthArgs {
     /// speakers, constraints) instead of a pool: regenerates data/assembly/.
     #[arg(long)]
     pub assembly_example: bool,
+    #[command(flatten)]
+    pub quiet: super::QuietArg,
     /// Output directory for pool.csv and quotas.csv.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
@@ -66,7 +68,7 @@ pub fn run(a: SynthArgs) -> Result<i32, Error> {
     for f in generated.outputs.write()? {
         outln!("wrote {}", f.display());
     }
-    if !a.assembly_example {
+    if !a.assembly_example && !a.quiet.quiet {
         outln!(
             "household rule: --address-columns {}",
             generated.address_columns.join(",")

@@ -69,7 +69,7 @@ fn issued(arg: &Option<String>) -> Result<DateTime<Utc>, Error> {
     Ok(DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now))
 }
 
-pub fn plan(options: &PlanOptions) -> Result<Planned, Error> {
+pub fn plan(options: &PlanOptions, progress: &dyn Fn(&str, f64)) -> Result<Planned, Error> {
     if options.from.is_some() && options.previous.is_none() {
         return Err(Error::Usage(
             "re-planning from a session needs the earlier plan's directory".into(),
@@ -112,6 +112,7 @@ pub fn plan(options: &PlanOptions) -> Result<Planned, Error> {
         speakers: optional(&assembly.files.speakers)?,
         previous,
         from: options.from.clone(),
+        progress,
     })?;
     let file = options
         .assembly

@@ -51,7 +51,8 @@ pub struct Seated {
     pub rules_unmet: usize,
 }
 
-pub fn seat(options: &SeatOptions) -> Result<Seated, Error> {
+/// Seats the members; `progress` is told the share of the search done.
+pub fn seat(options: &SeatOptions, progress: &dyn Fn(f64)) -> Result<Seated, Error> {
     let started = Instant::now();
     if !(1..=MAX_EFFORT).contains(&options.effort) {
         return Err(Error::Usage(format!(
@@ -93,7 +94,7 @@ pub fn seat(options: &SeatOptions) -> Result<Seated, Error> {
         previous: previous.clone(),
         fixed_rounds: options.fixed_rounds.min(rounds),
     };
-    let plan = seating::solve(&problem, &options.seed, options.effort)?;
+    let plan = seating::solve_with(&problem, &options.seed, options.effort, progress)?;
     let used = seating::capped_effort(options.effort, problem.n, problem.open_rounds());
     let seconds = started.elapsed().as_secs_f64();
     let describe = |c: &Constraint| c.describe(&members);

@@ -768,3 +768,62 @@ fn output_sets_are_whole_after_a_stop_at_every_step() {
     assert!(hidden(&dir).is_empty(), "left behind: {:?}", hidden(&dir));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn every_subcommand_takes_q_and_a_quiet_run_prints_only_what_it_wrote() {
+    for c in [
+        "check",
+        "select",
+        "lottery",
+        "draw",
+        "verify",
+        "replace",
+        "seat",
+        "rota",
+        "programme",
+        "plan",
+        "synth",
+    ] {
+        let r = kleroterion(&[c, "--help"]);
+        assert!(r.stdout.contains("-q, --quiet"), "{c}: {}", r.stdout);
+    }
+    let dir = scratch("quiet");
+    let d = dir.to_str().unwrap();
+    let r = kleroterion(&[
+        "synth",
+        "--n",
+        "40",
+        "-k",
+        "8",
+        "--categories",
+        "2",
+        "--out",
+        d,
+        "-q",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let out = dir.join("seated");
+    let r = kleroterion(&[
+        "seat",
+        "--members",
+        &format!("{d}/pool.csv"),
+        "--table-size",
+        "5",
+        "--rounds",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.lines().all(|l| l.starts_with("wrote ")),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stderr.is_empty(),
+        "no progress off a terminal: {}",
+        r.stderr
+    );
+}

@@ -122,6 +122,9 @@ pub struct Inputs<'a> {
     pub previous: Option<Previous>,
     /// First open session id when re-planning (sessions before are kept).
     pub from: Option<String>,
+    /// Told what is being planned ("seating", "rota", "programme") and the
+    /// share of it done, now and then.
+    pub progress: &'a dyn Fn(&str, f64),
 }
 
 /// A finished plan.
@@ -366,7 +369,10 @@ pub fn build<'a>(inputs: Inputs<'a>) -> Result<Plan<'a>, Error> {
     let pins = room_need_pins(a, &rounds, &seating_problem, &people, &members.lines);
     seating_problem.constraints.extend(pins);
     let clock = std::time::Instant::now();
-    let seating = seating::solve(&seating_problem, &a.seating.seed, a.seating.effort)?;
+    let progress = inputs.progress;
+    let seating = seating::solve_with(&seating_problem, &a.seating.seed, a.seating.effort, &|f| {
+        progress("seating", f)
+    })?;
     let mut seconds = [clock.elapsed().as_secs_f64(), 0.0, 0.0];
     let clock = std::time::Instant::now();
 
@@ -392,6 +398,7 @@ pub fn build<'a>(inputs: Inputs<'a>) -> Result<Plan<'a>, Error> {
             fixed_rounds,
             inputs.previous.as_ref(),
         );
+        progress("rota", 0.0);
         let r = rota::solve(&problem, &a.rota_seed, a.rota_effort);
         (Some(problem), Some(r))
     };
@@ -424,6 +431,7 @@ pub fn build<'a>(inputs: Inputs<'a>) -> Result<Plan<'a>, Error> {
             previous,
             from,
         };
+        progress("programme", 0.0);
         Some(programme::solve(&problem)?)
     };
     seconds[2] = clock.elapsed().as_secs_f64();
@@ -695,6 +703,7 @@ mod tests {
             speakers: Some(table(files, "speakers.csv")),
             previous: None,
             from: None,
+            progress: &|_, _| {},
         }
     }
 

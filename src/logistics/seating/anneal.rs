@@ -20,6 +20,11 @@ pub(super) struct Search<'x> {
     pub(super) movable: &'x [Vec<usize>],
     pub(super) open: &'x [usize],
     pub(super) twins: &'x [Vec<Vec<usize>>],
+    /// Told the share of the search done, now and then.
+    pub(super) progress: &'x dyn Fn(f64),
+    /// Moves of the whole search, and those of earlier anneals.
+    pub(super) total: usize,
+    pub(super) before: std::cell::Cell<usize>,
 }
 
 impl Search<'_> {
@@ -41,6 +46,9 @@ impl Search<'_> {
         let mut done: Vec<usize> = Vec::new();
         let mut used = moves;
         for step in 0..moves {
+            if step % (1 << 16) == 0 {
+                (self.progress)((self.before.get() + step) as f64 / self.total.max(1) as f64);
+            }
             let temperature = schedule.at(step);
             if stop_when_mixed && step % (1 << 16) == 0 && s.avoidable_repeats() == 0 {
                 used = step;
@@ -100,6 +108,7 @@ impl Search<'_> {
                 s.undo(a, b, &done);
             }
         }
+        self.before.set(self.before.get() + used);
         (rebuild(s, best.1), used)
     }
 }

@@ -146,6 +146,17 @@ pub fn capped_effort(effort: usize, members: usize, open_rounds: usize) -> usize
 /// Seats everyone present, then improves the plan by annealing. `effort`
 /// is the number of swaps tried per member per round.
 pub fn solve(problem: &Problem, seed: &str, effort: usize) -> Result<Seating, Error> {
+    solve_with(problem, seed, effort, &|_| {})
+}
+
+/// [`solve`], telling `progress` the share of the search done (0 to 1)
+/// now and then.
+pub fn solve_with(
+    problem: &Problem,
+    seed: &str,
+    effort: usize,
+    progress: &dyn Fn(f64),
+) -> Result<Seating, Error> {
     problem.validate()?;
     let p = problem;
     let n = p.n;
@@ -200,6 +211,9 @@ pub fn solve(problem: &Problem, seed: &str, effort: usize) -> Result<Seating, Er
         movable: &movable,
         open: &open,
         twins: &twins,
+        progress,
+        total: moves,
+        before: std::cell::Cell::new(0),
     };
     let (t0, t1) = (START_TEMPERATURE, END_TEMPERATURE);
     let s = if p.categories.is_empty() {
@@ -319,6 +333,27 @@ mod tests {
             }
         }
         c
+    }
+
+    #[test]
+    fn progress_is_told_shares_that_rise_from_0_and_stay_within_1() {
+        let p = Problem {
+            categories: vec![Category {
+                name: "g".into(),
+                values: vec!["a".into(), "b".into()],
+                of_member: (0..60).map(|i| i % 2).collect(),
+            }],
+            ..plain(60, 6, 5)
+        };
+        let told = std::cell::RefCell::new(Vec::new());
+        let with = solve_with(&p, "x", 2000, &|f| told.borrow_mut().push(f)).unwrap();
+        let told = told.into_inner();
+        assert!(told.len() > 3, "{told:?}");
+        assert_eq!(told[0], 0.0);
+        assert!(told.windows(2).all(|w| w[0] <= w[1]), "{told:?}");
+        assert!(told.iter().all(|&f| (0.0..=1.0).contains(&f)), "{told:?}");
+        // Being told changes nothing.
+        assert_eq!(with.table_of, solve(&p, "x", 2000).unwrap().table_of);
     }
 
     #[test]
