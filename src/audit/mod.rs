@@ -4,6 +4,7 @@
 //! directories is [`crate::files::dir`]'s job.
 
 pub mod bundle;
+pub mod page;
 pub mod private;
 pub mod rounding;
 pub mod seed;

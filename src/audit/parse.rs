@@ -13,6 +13,8 @@ pub struct RawStage {
     pub files: StageFiles,
     pub commitment_txt: Option<Vec<u8>>,
     pub draw: Option<Vec<u8>>,
+    /// `report.html`, optional and not committed: checked by re-rendering.
+    pub report: Option<Vec<u8>>,
 }
 
 /// A bundle's stages, in order.
@@ -45,6 +47,7 @@ impl Bundle {
             }
             let commitment_txt = take(COMMITMENT_FILE);
             let draw = take(DRAW_FILE);
+            let report = take(crate::audit::page::REPORT_FILE);
             if stage > 0 && files.is_empty() && commitment_txt.is_none() && draw.is_none() {
                 break;
             }
@@ -54,6 +57,7 @@ impl Bundle {
                 files,
                 commitment_txt,
                 draw,
+                report,
             });
         }
         Bundle {

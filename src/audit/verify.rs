@@ -692,6 +692,25 @@ fn check_form(
             return (name, fail(first_difference(name, actual, bytes)));
         }
     }
+    if let Some(actual) = &raw.report {
+        let written = crate::audit::page::stage_html(
+            &stage.commitment,
+            &stage.manifest,
+            &stage.instance,
+            &stage.lottery,
+        )
+        .into_bytes();
+        if *actual != written {
+            return (
+                crate::audit::page::REPORT_FILE,
+                fail(format!(
+                    "{} (a page that is not what the committed files give: do not trust it)",
+                    first_difference(crate::audit::page::REPORT_FILE, actual, &written)
+                )),
+            );
+        }
+        expected.push((crate::audit::page::REPORT_FILE, written));
+    }
     if let (Some(d), Some(actual)) = (&stage.draw, &raw.draw) {
         let written = d.to_bytes();
         if *actual != written {

@@ -173,6 +173,7 @@ pub(super) fn publish_first_stage(
     for (name, bytes) in &built.files {
         bundle.add(name.clone(), bytes.clone());
     }
+    bundle.add(crate::audit::page::REPORT_FILE, stage_page(&built));
     let (summary, rounding_warning) = stage_text(&built);
     let warnings = stage_warnings(&built);
     Ok(Published {
@@ -185,6 +186,16 @@ pub(super) fn publish_first_stage(
         rounding_warning,
         warnings,
     })
+}
+
+/// A stage's report.html, from what its committed files hold.
+pub(super) fn stage_page(built: &Built) -> String {
+    crate::audit::page::stage_html(
+        &built.commitment,
+        &built.manifest,
+        &built.instance,
+        &built.made.rounded.lottery.panels,
+    )
 }
 
 /// A lottery stage's summary, and the warning when the rounding could not

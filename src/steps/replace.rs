@@ -118,6 +118,10 @@ pub fn next_round(
     for (name, bytes) in &built.files {
         out.add(name.clone(), bytes.clone());
     }
+    out.add(
+        crate::audit::page::REPORT_FILE,
+        super::lottery::stage_page(&built),
+    );
     Ok(Published {
         warnings: stage_warnings(&built),
         built,

@@ -20,7 +20,15 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
     ),
     (
         "audit",
-        &["error", "files", "model", "random", "selection", "solver"],
+        &[
+            "error",
+            "files",
+            "model",
+            "random",
+            "report",
+            "selection",
+            "solver",
+        ],
     ),
     (
         "logistics",

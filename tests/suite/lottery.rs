@@ -373,7 +373,11 @@ fn same_inputs_key_and_seed_give_byte_identical_bundles() {
         v
     };
     let (fa, fb) = (files(&a), files(&b));
-    assert_eq!(fa.len(), 8);
+    assert_eq!(
+        fa.len(),
+        9,
+        "the six committed files, commitment.txt, report.html and draw.json"
+    );
     for ((na, ba), (nb, bb)) in fa.iter().zip(&fb) {
         assert_eq!(na, nb);
         assert!(ba == bb, "{na} differs");

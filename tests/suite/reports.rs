@@ -298,3 +298,66 @@ fn the_selection_reports_render_at_a4_width_in_chromium() {
     let probe = render_at_a4(&browser, &out.join("report.html"), &dir);
     assert_fits(&probe, 6, "the LEGACY report");
 }
+
+#[test]
+fn the_lottery_page_is_checked_by_verify_and_reveals_no_pseudonym() {
+    let dir = scratch("lottery-page");
+    let (pool, quotas) = crate::common::small_pool(&dir);
+    let bundle = dir.join("bundle");
+    let b = bundle.to_str().unwrap();
+    let r = kleroterion(&crate::common::lottery_args(&pool, &quotas, "8", b));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let page = std::fs::read_to_string(bundle.join("report.html")).unwrap();
+    let commitment = std::fs::read_to_string(bundle.join("commitment.txt")).unwrap();
+    let commitment = commitment.trim().rsplit(' ').next().unwrap();
+    assert_eq!(commitment.len(), 64);
+    assert!(page.contains(commitment));
+    assert!(page.contains("The panel will be one of 100 panels"));
+    // One curve point per person; one pool bar per quota value.
+    let curve = marks(&page, "polyline", "chance");
+    assert_eq!(curve[0]["points"], "60");
+    assert_eq!(
+        marks(&page, "rect", "pool").len(),
+        read_quotas(Path::new(&quotas)).len()
+    );
+    // No pseudonym of pool.csv appears.
+    let (_, rows) = read_csv(&bundle.join("pool.csv"));
+    for r in &rows {
+        assert!(!page.contains(&r[0]), "{} in report.html", r[0]);
+    }
+    let verify = |b: &Path| kleroterion(&["verify", b.to_str().unwrap()]);
+    let r = verify(&bundle);
+    assert!(
+        r.stdout
+            .contains("report.html are exactly as the tool writes them"),
+        "{}",
+        r.stdout
+    );
+    // A page that says something else fails verify.
+    let tampered = page.replacen(
+        "The panel will be one of 100 panels",
+        "The panel will be one of 10 panels",
+        1,
+    );
+    std::fs::write(bundle.join("report.html"), tampered).unwrap();
+    let r = verify(&bundle);
+    assert_eq!(r.code, 9, "{}", r.stdout);
+    assert!(
+        r.stdout.contains("FAIL stage 0 form (") && r.stdout.contains("report.html"),
+        "{}",
+        r.stdout
+    );
+    // It is optional: a bundle published without it verifies as before.
+    std::fs::remove_file(bundle.join("report.html")).unwrap();
+    let r = verify(&bundle);
+    assert!(!r.stdout.contains("FAIL"), "{}", r.stdout);
+    std::fs::write(bundle.join("report.html"), page).unwrap();
+
+    if let Some(browser) = chromium() {
+        let probe = render_at_a4(&browser, &bundle.join("report.html"), &dir);
+        // The curve and the three categories of the small pool.
+        assert_fits(&probe, 4, "the lottery page");
+    } else {
+        eprintln!("SKIPPED (the Chromium part): no chromium on this machine");
+    }
+}
