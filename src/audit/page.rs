@@ -62,7 +62,7 @@ pub fn stage_html(
         n
     );
     let summary = format!(
-        "The panel will be one of {m} panels, each meeting every quota{}, drawn with equal chances from a public seed. The files of this lottery were fixed before the seed existed: their SHA-256 commitment is {commitment}. The seed will be {}. Anyone can recompute the panel number from the seed and check every file with `kleroterion verify` or by the published specification. Computed by {} ({}): each person's exact chance is between {} and {} (Gini {}); in the lottery of {m} panels, between {} and {} (Gini {}), and nobody's chance moved by more than {}/{m} in the rounding.",
+        "The panel will be one of {m} panels, each meeting every quota{}, drawn with equal chances from a public seed. The files of this lottery were fixed before the seed existed: their SHA-256 commitment is {commitment}. The seed will be {}. Anyone can recompute the panel number from the seed and check every file with kleroterion's verify or by the published specification. Computed by {} ({}): each person's exact chance is between {} and {} (Gini {}); in the lottery of {m} panels, between {} and {} (Gini {}), and nobody's chance moved by more than {}/{m} in the rounding.",
         if manifest.household_rule {
             " and the one-per-household rule"
         } else {
@@ -230,4 +230,66 @@ pub fn stage_html(
         "Once the seed is public, kleroterion's verify, given this bundle, the published commitment and the seed, checks every file (this page included: it must be exactly what the committed files give) and the draw. docs/draw-spec.md and docs/certificate-spec.md specify every check, so that it can be re-implemented.",
     ));
     html::page(&format!("{stage}: public lottery"), &b)
+}
+
+/// `verify`'s report as a page: the verdict, then every check with its
+/// status, what it means and what was found. Bundle text in the details
+/// is escaped; nothing in it can change the page.
+pub fn verify_html(bundle: &str, checks: &[crate::audit::Check]) -> String {
+    use crate::audit::Status;
+    let count = |s: Status| checks.iter().filter(|c| c.status == s).count();
+    let (failed, open) = (count(Status::Fail), count(Status::Unverified));
+    let (class, verdict) = if failed > 0 {
+        (
+            "fail",
+            format!("FAILED: {failed} of {} checks failed", checks.len()),
+        )
+    } else if open > 0 {
+        (
+            "open",
+            format!(
+                "NOT VERIFIED: nothing failed, but {open} of {} checks could not be made",
+                checks.len()
+            ),
+        )
+    } else {
+        (
+            "pass",
+            format!("VERIFIED: all {} checks passed", checks.len()),
+        )
+    };
+    let mut b = String::new();
+    let _ = writeln!(b, "<h1>Verification of an audit bundle</h1>");
+    let _ = writeln!(
+        b,
+        "<p class=\"note\">kleroterion {}, bundle {}</p>",
+        env!("CARGO_PKG_VERSION"),
+        esc(bundle)
+    );
+    let _ = writeln!(b, "<p class=\"summary {class}\">{}</p>", esc(&verdict));
+    b.push_str(&html::p(
+        "PASS: checked and true. FAIL: checked and false: do not trust the lottery until it is explained. NOT CHECKED: nothing wrong was found, but the check needs something the bundle alone does not give (the published commitment or seed, the auditor's key, or recomputing the lottery); the detail says what.",
+    ));
+    let _ = writeln!(
+        b,
+        "<table class=\"wide\">\n<colgroup><col class=\"narrow\"><col class=\"tiny\"><col class=\"mid\"><col><col></colgroup>\n<thead><tr><th scope=\"col\">result</th><th scope=\"col\">stage</th><th scope=\"col\">check</th><th scope=\"col\">what it means</th><th scope=\"col\">what was found</th></tr></thead>\n<tbody>"
+    );
+    for c in checks {
+        let class = match c.status {
+            Status::Pass => "pass",
+            Status::Fail => "fail",
+            Status::Unverified => "open",
+        };
+        let _ = writeln!(
+            b,
+            "<tr><td class=\"{class}\">{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            c.status.word(),
+            c.stage,
+            esc(c.kind.name()),
+            esc(c.kind.meaning()),
+            esc(&c.detail)
+        );
+    }
+    b.push_str("</tbody>\n</table>\n");
+    html::page("Verification of an audit bundle", &b)
 }

@@ -99,6 +99,63 @@ impl CheckKind {
             CheckKind::Draw => "draw",
         }
     }
+
+    /// What passing this check means, for someone who is not a specialist.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            CheckKind::Files => "The bundle holds the files of every stage and nothing else.",
+            CheckKind::Stages => {
+                "Every stage has its published commitment and every drawn stage its published seed, where they were given."
+            }
+            CheckKind::Commitment => {
+                "The files are the ones the organiser committed to before the seed existed: changing any of them after seeing the seed would change the commitment."
+            }
+            CheckKind::Readable => {
+                "The stage's files can be read, so the checks below could be made."
+            }
+            CheckKind::Form => {
+                "Every file is written exactly as the tool writes it (nothing hidden in spacing or order), and the public page says only what the files give."
+            }
+            CheckKind::Chain => {
+                "A replacement round names the commitment of the stage before it, so rounds cannot be swapped or reordered."
+            }
+            CheckKind::RoundInputs => {
+                "A replacement round's volunteers, quotas and panel size follow from the earlier stages and the members who withdrew."
+            }
+            CheckKind::Origin => {
+                "What a first stage that is a replacement round was derived from (for information)."
+            }
+            CheckKind::Manifest => {
+                "The manifest's counts, settings, seed rule and disclosure agree with the files."
+            }
+            CheckKind::PanelSize => {
+                "Every panel of the lottery has exactly the panel size, with no one twice."
+            }
+            CheckKind::Quotas => "Every panel of the lottery meets every quota.",
+            CheckKind::Sealed => {
+                "Quotas of sealed categories, which only an auditor with the key can check."
+            }
+            CheckKind::Households => "No panel of the lottery seats two people of one household.",
+            CheckKind::Probabilities => {
+                "Each person's published chance agrees with the lottery's panels, and the chances add up to the panel size."
+            }
+            CheckKind::Certificate => {
+                "A proof, checked in exact arithmetic without a solver, that the chances are the fairest the quotas allow (for LEXIMIN and MAXIMIN)."
+            }
+            CheckKind::Summary => {
+                "The summary figures in the manifest follow from the published chances."
+            }
+            CheckKind::Rounding => {
+                "Turning the exact chances into a lottery of equally likely panels moved nobody's chance by more than the stated bound."
+            }
+            CheckKind::Resolve => {
+                "Recomputing the whole lottery from the published files gives the same files."
+            }
+            CheckKind::Draw => {
+                "The drawn panel number follows from the published seed and the commitment, so nobody chose it."
+            }
+        }
+    }
 }
 
 impl std::fmt::Display for CheckKind {
@@ -692,7 +749,14 @@ fn check_form(
             return (name, fail(first_difference(name, actual, bytes)));
         }
     }
-    if let Some(actual) = &raw.report {
+    let mut page_note = String::new();
+    if raw.report.is_some() && stage.manifest.tool != super::stage::tool() {
+        page_note = format!(
+            "; report.html was written by {}, not by this {}, so it is not compared: do not rely on it",
+            stage.manifest.tool,
+            super::stage::tool()
+        );
+    } else if let Some(actual) = &raw.report {
         let written = crate::audit::page::stage_html(
             &stage.commitment,
             &stage.manifest,
@@ -724,7 +788,7 @@ fn check_form(
     (
         "lottery.csv",
         pass(format!(
-            "{} are exactly as the tool writes them",
+            "{} are exactly as the tool writes them{page_note}",
             expected
                 .iter()
                 .map(|(n, _)| *n)

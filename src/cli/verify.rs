@@ -45,7 +45,10 @@ pub struct VerifyArgs {
     /// The auditor's key (auditor.key from the organiser's private directory): opens sealed categories so that their quotas are checked too.
     #[arg(long, value_name = "FILE")]
     pub auditor_key: Option<PathBuf>,
-    /// No progress bar.
+    /// Also write the verification as a page (every check with its result and what it means) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Quiet: no progress bar, and only the verdict on the terminal.
     #[arg(long, short = 'q')]
     pub quiet: bool,
 }
@@ -64,7 +67,33 @@ pub fn run(args: VerifyArgs) -> Result<i32, Error> {
     );
     bar.finish_and_clear();
     let verified = verified?;
-    out!("{}", verified.text);
+    if args.quiet {
+        outln!(
+            "{}",
+            verified.text.trim_end().lines().last().unwrap_or_default()
+        );
+    } else {
+        out!("{}", verified.text);
+    }
+    if let Some(path) = &args.html {
+        let mut page = kleroterion::steps::Outputs::into_dir(
+            path.parent().map(PathBuf::from).unwrap_or_default(),
+        );
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .ok_or_else(|| Error::Usage("the page needs a file name".into()))?;
+        page.add(
+            name,
+            kleroterion::audit::page::verify_html(
+                &args.bundle.display().to_string(),
+                &verified.checks,
+            ),
+        );
+        for f in page.write()? {
+            outln!("wrote {}", f.display());
+        }
+    }
     let unchecked = verified.unchecked();
     let mut todo = Vec::new();
     for (kind, what) in [

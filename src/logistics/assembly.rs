@@ -129,6 +129,8 @@ pub struct Files {
 #[derive(Debug, Clone)]
 pub struct Assembly {
     pub name: String,
+    /// Where it takes place, as people should read it (name and address).
+    pub venue: Option<String>,
     pub time_zone: Tz,
     /// The order in which topics are heard (may be empty).
     pub topics: Vec<String>,
@@ -149,6 +151,8 @@ pub struct Assembly {
 #[serde(deny_unknown_fields)]
 struct RawFile {
     name: String,
+    #[serde(default)]
+    venue: Option<String>,
     time_zone: Spanned<String>,
     #[serde(default)]
     topics: Vec<String>,
@@ -745,6 +749,12 @@ impl Assembly {
         let sessions: Vec<Session> = sessions.into_iter().map(|x| x.1).collect();
         let mut assembly = Assembly {
             name: raw.name.trim().to_string(),
+            venue: raw
+                .venue
+                .as_deref()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_string),
             time_zone,
             topics: raw.topics.iter().map(|t| t.trim().to_string()).collect(),
             files: Files {

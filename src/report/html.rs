@@ -10,7 +10,8 @@ pub use crate::logistics::export::esc;
 const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:48em;margin:2em auto;padding:0 1em;color:#111;line-height:1.45}\
 h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.25em;margin-top:1.6em;border-bottom:1px solid #ccc}h3{font-size:1.05em}\
 table{border-collapse:collapse;margin:.5em 0 1.2em;font-size:.92em}th,td{border:1px solid #aaa;padding:.2em .45em;text-align:left;vertical-align:top}\
-th{background:#eee}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}\
+th{background:#eee}td{overflow-wrap:anywhere}table.wide{width:100%;table-layout:fixed}table.wide col.narrow{width:7.5em}table.wide col.tiny{width:3.5em}table.wide col.mid{width:9em}\
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}\
 .summary{background:#f4f7fb;border-left:4px solid #0072b2;padding:.6em 1em}\
 .pass{color:#005a2b;font-weight:bold}.fail{color:#a00000;font-weight:bold}.open{color:#7a4b00;font-weight:bold}\
 .note{color:#444;font-size:.9em}.legend span{display:inline-block;margin-right:1.2em}\

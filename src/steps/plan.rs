@@ -170,6 +170,10 @@ pub fn plan(options: &PlanOptions, progress: &dyn Fn(&str, f64)) -> Result<Plann
         calendar_count, page_count, assembly.seating.seed, assembly.rota_seed
     );
     out.add("plan-report.txt", report.clone());
+    out.add(
+        "plan-report.html",
+        crate::report::plan::plan_html(&built, &report),
+    );
     let describe = |c: &crate::logistics::rules::Constraint| c.describe(&built.members);
     let rules_unmet =
         crate::logistics::seating::assess(&built.seating_problem, &built.seating, &describe)

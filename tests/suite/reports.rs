@@ -340,8 +340,28 @@ fn the_lottery_page_is_checked_by_verify_and_reveals_no_pseudonym() {
         1,
     );
     std::fs::write(bundle.join("report.html"), tampered).unwrap();
-    let r = verify(&bundle);
+    let page_of_checks = dir.join("verify.html");
+    let r = kleroterion(&[
+        "verify",
+        bundle.to_str().unwrap(),
+        "--html",
+        page_of_checks.to_str().unwrap(),
+    ]);
     assert_eq!(r.code, 9, "{}", r.stdout);
+    // The verification page: the verdict, one row per check printed, each
+    // with what it means.
+    let checks_page = std::fs::read_to_string(&page_of_checks).unwrap();
+    assert!(checks_page.contains("<p class=\"summary fail\">FAILED: 1 of"));
+    let printed = r
+        .stdout
+        .lines()
+        .filter(|l| {
+            l.starts_with("PASS ") || l.starts_with("FAIL stage") || l.starts_with("NOT CHECKED ")
+        })
+        .count();
+    assert_eq!(checks_page.matches("<tr><td class=").count(), printed);
+    assert!(checks_page.contains("nobody chose it"));
+    assert!(checks_page.contains("<td class=\"fail\">FAIL</td>"));
     assert!(
         r.stdout.contains("FAIL stage 0 form (") && r.stdout.contains("report.html"),
         "{}",
@@ -357,6 +377,83 @@ fn the_lottery_page_is_checked_by_verify_and_reveals_no_pseudonym() {
         let probe = render_at_a4(&browser, &bundle.join("report.html"), &dir);
         // The curve and the three categories of the small pool.
         assert_fits(&probe, 4, "the lottery page");
+        let probe = render_at_a4(&browser, &page_of_checks, &dir);
+        assert_fits(&probe, 0, "the verification page");
+    } else {
+        eprintln!("SKIPPED (the Chromium part): no chromium on this machine");
+    }
+}
+
+#[test]
+fn the_plan_report_draws_tables_rota_and_programme_and_member_pages_link_their_calendar() {
+    let dir = scratch("plan-report");
+    let out = dir.join("plan");
+    let assembly = data_dir().join("assembly/assembly.toml");
+    let r = kleroterion(&[
+        "plan",
+        assembly.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let page = std::fs::read_to_string(out.join("plan-report.html")).unwrap();
+    // One circle per table per round, one dot per seat, as in seating.csv.
+    let (h, seats) = read_csv(&out.join("seating.csv"));
+    let (rc, tc) = (
+        h.iter().position(|x| x == "round").unwrap(),
+        h.iter().position(|x| x == "table").unwrap(),
+    );
+    let mut tables: Vec<(String, String)> = seats
+        .iter()
+        .map(|s| (s[rc].clone(), s[tc].clone()))
+        .collect();
+    tables.sort();
+    tables.dedup();
+    assert_eq!(
+        page.matches("<circle class=\"table\"").count(),
+        tables.len()
+    );
+    assert_eq!(
+        page.matches("<circle class=\"member\"").count(),
+        seats.len()
+    );
+    // One bar per session of the assembly file; the rota grid.
+    let sessions = std::fs::read_to_string(&assembly)
+        .unwrap()
+        .matches("[[sessions]]")
+        .count();
+    assert_eq!(marks(&page, "rect", "session").len(), sessions);
+    assert!(page.contains("<caption>Who facilitates each table in each round"));
+    assert!(!page.contains("<script"));
+    // A member's page: the venue, their table's facilitator, and a link to
+    // their calendar file, which exists.
+    let member = std::fs::read_to_string(out.join("html/member-M007.html")).unwrap();
+    assert!(
+        member.contains("Venue: Riverside Community Centre"),
+        "{member}"
+    );
+    assert!(member.contains("(facilitator: "), "{member}");
+    let link = member
+        .split("href=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    assert!(out.join("html").join(link).is_file(), "{link}");
+    if let Some(browser) = chromium() {
+        let probe = render_at_a4(&browser, &out.join("plan-report.html"), &dir);
+        let rounds = tables
+            .iter()
+            .map(|t| &t.0)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len();
+        let days = std::fs::read_to_string(&assembly)
+            .unwrap()
+            .matches("[[days]]")
+            .count();
+        assert_fits(&probe, rounds + days, "the plan report");
     } else {
         eprintln!("SKIPPED (the Chromium part): no chromium on this machine");
     }

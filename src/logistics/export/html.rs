@@ -87,19 +87,38 @@ pub fn html(plan: &Plan) -> BTreeMap<String, String> {
             if !f.is_empty() {
                 let _ = writeln!(body, "<p class=\"note\">{}</p>", esc(&f));
             }
+            if let Some(venue) = &a.venue {
+                let _ = writeln!(body, "<p>Venue: {}</p>", esc(venue));
+            }
+            let _ = writeln!(
+                body,
+                "<p><a href=\"../calendars/{}.ics\">Your calendar file</a>: open it to add every session below to your calendar; it is updated if the plan changes.</p>",
+                esc(&stems[i])
+            );
             body.push_str("<table>\n<tr><th>Date</th><th>Time</th><th>Session</th><th>What</th><th>Where</th></tr>\n");
             let mut any = false;
             for e in plan.entries.iter().filter(|e| e.person == i) {
                 any = true;
                 let s = &a.sessions[e.session];
+                // A member at a table is told who facilitates it.
+                let facilitator = match (who, e.table, &plan.rota) {
+                    (Who::Member, Some(t), Some(rota)) => plan
+                        .rounds
+                        .iter()
+                        .position(|&x| x == e.session)
+                        .and_then(|r| rota.table.get(r)?.get(t).copied().flatten())
+                        .map(|f| format!(" (facilitator: {})", staff(plan, f))),
+                    _ => None,
+                };
                 let _ = writeln!(
                     body,
-                    "<tr><td>{}</td><td>{}–{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    "<tr><td>{}</td><td>{}–{}</td><td>{}</td><td>{}{}</td><td>{}</td></tr>",
                     a.days[s.day].date.format("%a %-d %b %Y"),
                     e.start.format("%H:%M"),
                     e.end.format("%H:%M"),
                     esc(&s.title),
                     esc(&e.what),
+                    facilitator.unwrap_or_default(),
                     esc(&e.room)
                 );
             }
@@ -196,7 +215,7 @@ fn table_plans(plan: &Plan) -> String {
 
 /// The facilitator rota: per round the lead and each table's facilitator
 /// and note-taker.
-fn rota_page(plan: &Plan) -> String {
+pub fn rota_page(plan: &Plan) -> String {
     let a = plan.assembly;
     let mut body = format!("<h1>{}: facilitator rota</h1>\n", esc(&a.name));
     body.push_str(&held_note(plan));
@@ -241,7 +260,7 @@ fn rota_page(plan: &Plan) -> String {
 }
 
 /// The speakers' running order per plenary.
-fn run_sheet(plan: &Plan) -> String {
+pub fn run_sheet(plan: &Plan) -> String {
     let a = plan.assembly;
     let mut body = format!("<h1>{}: speaker run-sheet</h1>\n", esc(&a.name));
     body.push_str(&held_note(plan));

@@ -136,7 +136,7 @@ impl Problem {
         })
     }
 
-    pub(super) fn offsets(&self) -> Vec<usize> {
+    pub fn offsets(&self) -> Vec<usize> {
         let mut off = Vec::with_capacity(self.categories.len() + 1);
         let mut acc = 0;
         for c in &self.categories {
@@ -148,7 +148,7 @@ impl Problem {
     }
 
     /// Per round, per table, per flat value: the band ⌊q⌋..⌈q⌉.
-    pub(super) fn bands(&self, sizes: &[Vec<usize>]) -> Vec<Vec<Vec<(u32, u32)>>> {
+    pub fn bands(&self, sizes: &[Vec<usize>]) -> Vec<Vec<Vec<(u32, u32)>>> {
         let off = self.offsets();
         (0..self.rounds)
             .map(|r| {
