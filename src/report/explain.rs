@@ -31,6 +31,9 @@ pub enum Binds {
 pub struct ValueFact {
     /// Volunteers with this value.
     pub pool: usize,
+    /// Those of them who fit on some panel (chance above 0): the average
+    /// is over them, since the others' zero says nothing about the quota.
+    pub live: usize,
     /// Expected panel members with it.
     pub expected: f64,
     /// Their average chance.
@@ -94,6 +97,7 @@ impl Explanations {
             .iter()
             .map(|_| ValueFact {
                 pool: 0,
+                live: 0,
                 expected: 0.0,
                 average: 0.0,
                 at_min: false,
@@ -103,12 +107,13 @@ impl Explanations {
         for (p, person) in instance.pool.people.iter().enumerate() {
             for &v in &person.values {
                 values[v].pool += 1;
+                values[v].live += usize::from(pi[p] > 1e-12);
                 values[v].expected += pi[p];
             }
         }
         for (v, f) in values.iter_mut().enumerate() {
-            f.average = if f.pool > 0 {
-                f.expected / f.pool as f64
+            f.average = if f.live > 0 {
+                f.expected / f.live as f64
             } else {
                 0.0
             };
@@ -185,18 +190,26 @@ impl Explanations {
         let q = &instance.quotas;
         let quota = &q.values[v];
         let f = &self.values[v];
-        let n = instance.n() as f64;
         let k = instance.k as f64;
         let who = format!(
             "volunteers with {} \"{}\"",
             q.categories[quota.category].name, quota.name
         );
+        // When quotas exclude some people outright (an eligibility
+        // column), the group that matters is those who can sit at all.
+        let (count, of, among) = if f.live < f.pool {
+            (
+                f.live,
+                self.class.iter().filter(|&&c| c != Class::Zero).count(),
+                "of those who can be on a panel",
+            )
+        } else {
+            (f.pool, instance.n(), "of the pool")
+        };
+        let share = 100.0 * count as f64 / of.max(1) as f64;
         match side {
             Binds::Max => format!(
-                "{who} are {:.1}% of the pool ({} of {}), but the quota allows at most {} of the {} seats ({:.1}%): every panel has exactly {}, so on average each of them has {:.2}%",
-                100.0 * f.pool as f64 / n,
-                f.pool,
-                instance.n(),
+                "{who} are {share:.1}% {among} ({count} of {of}), but the quota allows at most {} of the {} seats ({:.1}%): every panel has exactly {}, so on average each of them has {:.2}%",
                 quota.max,
                 instance.k,
                 100.0 * f64::from(quota.max) / k,
@@ -204,10 +217,7 @@ impl Explanations {
                 100.0 * f.average
             ),
             Binds::Min => format!(
-                "{who} are {:.1}% of the pool ({} of {}), but the quota asks for at least {} of the {} seats ({:.1}%): every panel has exactly {}, so on average each of them has {:.2}%",
-                100.0 * f.pool as f64 / n,
-                f.pool,
-                instance.n(),
+                "{who} are {share:.1}% {among} ({count} of {of}), but the quota asks for at least {} of the {} seats ({:.1}%): every panel has exactly {}, so on average each of them has {:.2}%",
                 quota.min,
                 instance.k,
                 100.0 * f64::from(quota.min) / k,

@@ -83,9 +83,19 @@ pub fn verdict(instance: &Instance, c: &Checked) -> String {
                 "{} people cannot sit on any feasible panel (their selection probability is 0 under every algorithm):",
                 c.result.unselectable.len()
             );
-            for &i in &c.result.unselectable {
+            // Enough to find them in the file; a quota that excludes on
+            // purpose (an eligibility column) may exclude hundreds.
+            const SHOWN: usize = 20;
+            for &i in c.result.unselectable.iter().take(SHOWN) {
                 let p = &instance.pool.people[i];
                 let _ = writeln!(out, "  {} (line {})", p.id, p.line);
+            }
+            if c.result.unselectable.len() > SHOWN {
+                let _ = writeln!(
+                    out,
+                    "  … and {} more (select writes everyone's chance and why in explanations.csv)",
+                    c.result.unselectable.len() - SHOWN
+                );
             }
         }
         return out;

@@ -458,3 +458,92 @@ fn the_plan_report_draws_tables_rota_and_programme_and_member_pages_link_their_c
         eprintln!("SKIPPED (the Chromium part): no chromium on this machine");
     }
 }
+
+/// The lived-experience recipe of the user guide (section 8), run as
+/// written: eligibility as a quota, 259 of 300 on no panel, the eligible
+/// between 16.67% and 50%, and the reasons the guide gives.
+#[test]
+fn the_lived_experience_recipe_holds() {
+    let dir = scratch("recipe");
+    let d = dir.to_str().unwrap();
+    let r = kleroterion(&[
+        "synth",
+        "--n",
+        "300",
+        "-k",
+        "10",
+        "--categories",
+        "7",
+        "--seed",
+        "renters panel",
+        "--out",
+        d,
+        "-q",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let quotas = crate::common::write(
+        &dir,
+        "quotas-panel.csv",
+        b"category,value,min,max\nhousing,Private renter,10,10\nhousing,Owner,0,0\nhousing,Social renter,0,0\n\
+gender,Female,4,6\ngender,Male,4,6\ngender,Non-binary or other,0,1\n\
+age,16-29,1,3\nage,30-44,2,4\nage,45-59,1,3\nage,60+,2,4\n",
+    );
+    let pool = format!("{d}/pool.csv");
+    let out = dir.join("out");
+    let r = kleroterion(&[
+        "select",
+        "--pool",
+        &pool,
+        "--quotas",
+        &quotas,
+        "-k",
+        "10",
+        "--address-columns",
+        "address_line_1,postcode",
+        "--seed",
+        "renters 2027-02-03",
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("lowest chance 16.67% (24 people)"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("highest 50.00%"), "{}", r.stdout);
+    let (_, rows) = read_csv(&out.join("explanations.csv"));
+    assert_eq!(
+        rows.iter()
+            .filter(|r| r[2] == "no chance (fits no panel)")
+            .count(),
+        259
+    );
+    let young = rows.iter().find(|r| r[1].starts_with("0.5")).unwrap();
+    assert!(young[3].contains("at least 1 of the 10 seats"), "{young:?}");
+    let old = rows.iter().find(|r| r[2] == "lowest chance").unwrap();
+    assert!(
+        old[3].contains("\"60+\"") && old[3].contains("at most 4 of the 10 seats"),
+        "{old:?}"
+    );
+    let r = kleroterion(&[
+        "check",
+        "--pool",
+        &pool,
+        "--quotas",
+        &quotas,
+        "-k",
+        "10",
+        "--address-columns",
+        "address_line_1,postcode",
+        "-q",
+    ]);
+    assert!(
+        r.stdout
+            .contains("259 people cannot sit on any feasible panel"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("… and 239 more"), "{}", r.stdout);
+}
