@@ -8,9 +8,9 @@
 //! or is the only sheet with data, or the one named like the input's role
 //! ("Respondents" for a pool). Cells become the text a person sees in the
 //! sheet: whole numbers without ".0", dates as YYYY-MM-DD. Title rows above
-//! the header (a merged banner, a note) are skipped: the header is the first
-//! of the top rows with the most named cells. Row numbers in messages are
-//! the sheet's own.
+//! the header (a merged banner, a note: rows of one filled cell) are
+//! skipped: the header is the first of the top ten rows with two or more
+//! named cells. Row numbers in messages are the sheet's own.
 
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
@@ -161,11 +161,19 @@ pub fn read(
         rows.push((first_row + i as u64 + 1, cells));
     }
     let named = |cells: &[String]| cells.iter().filter(|c| !c.trim().is_empty()).count();
+    // Title rows (a banner, often one merged cell) are skipped: rows of a
+    // single named cell above the first row with more. A header with a
+    // merged cell still has several named cells, so it stays the header
+    // and its unnamed column is reported.
     let top = rows.len().min(HEADER_SEARCH);
-    let most = rows[..top].iter().map(|(_, c)| named(c)).max().unwrap_or(0);
-    let Some(h) = rows[..top].iter().position(|(_, c)| named(c) == most) else {
-        return Err(InputError::unreadable(&path, "the sheet is empty")
-            .hint("the first row of the sheet must name the columns"));
+    let wide = rows[..top].iter().position(|(_, c)| named(c) > 1);
+    let h = match wide {
+        Some(h) => h,
+        None if rows.is_empty() => {
+            return Err(InputError::unreadable(&path, "the sheet is empty")
+                .hint("the first row of the sheet must name the columns"));
+        }
+        None => 0,
     };
     let mut data = rows.split_off(h);
     let (header_line, mut header) = data.remove(0);

@@ -62,6 +62,18 @@ fn pct2(x: f64) -> String {
     format!("{:.2}%", 100.0 * x)
 }
 
+/// `text` with the input files' paths cut to their names: a public page
+/// need not show the organiser's folders (a user name, say).
+fn public_paths(text: &str, i: &Instance) -> String {
+    let mut out = text.to_string();
+    for path in [&i.pool.path, &i.quotas.path] {
+        if let Some(name) = path.file_name() {
+            out = out.replace(&path.display().to_string(), &name.to_string_lossy());
+        }
+    }
+    out
+}
+
 /// The inputs' lines of a report: both files with their digests, the
 /// panel size and the household rule.
 fn input_lines(i: &Instance) -> String {
@@ -521,7 +533,7 @@ impl SelectionReport<'_> {
             self.drawn + 1,
             self.distribution.probabilities[self.drawn]
         );
-        let _ = writeln!(b, "<pre>{}</pre>\n</section>", esc(&text));
+        let _ = writeln!(b, "<pre>{}</pre>\n</section>", esc(&public_paths(&text, i)));
         html::page("Selection report", &b)
     }
 
@@ -965,7 +977,7 @@ impl LegacyReport<'_> {
         let _ = writeln!(
             b,
             "<section class=\"appendix\">\n<h2>Appendix: the run</h2>\n<pre>{}</pre>\n</section>",
-            esc(&self.head())
+            esc(&public_paths(&self.head(), i))
         );
         html::page("Selection report (LEGACY)", &b)
     }

@@ -151,6 +151,9 @@ fn the_selection_report_shows_composition_chances_and_reasons() {
         }
     }
     assert!(!html.contains("@example.org"));
+    // Input files by name only: no folder of the organiser's.
+    assert!(html.contains("Pool:   pool.csv (500 people"));
+    assert!(!html.contains(data_dir().to_str().unwrap()));
     // Self-contained: no script, nothing fetched.
     assert!(!html.contains("<script") && !html.contains("http://") && !html.contains("https://"));
     assert!(!html.contains("src="));

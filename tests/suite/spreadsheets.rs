@@ -419,3 +419,28 @@ fn outputs_for_excel_a_workbook_and_the_european_dialect() {
     let book: calamine::Xlsx<_> = calamine::open_workbook(seated.join("seating.xlsx")).unwrap();
     assert!(book.sheet_names().contains(&"seating".to_string()));
 }
+
+#[test]
+fn a_merged_header_cell_is_named_in_the_error_with_the_fix() {
+    use kleroterion::files::table::Table;
+    let dir = scratch("merged-header");
+    let mut book = Workbook::new();
+    let s = book.add_worksheet();
+    s.write_string(0, 0, "id").unwrap();
+    // "Address" merged over two columns: the second has no name.
+    s.merge_range(0, 1, 0, 2, "Address", &Format::new())
+        .unwrap();
+    s.write_string(0, 3, "age").unwrap();
+    for r in 1..4u32 {
+        s.write_string(r, 0, format!("p{r}")).unwrap();
+        s.write_string(r, 1, "1 Mill Road").unwrap();
+        s.write_string(r, 2, "Leeds").unwrap();
+        s.write_string(r, 3, "16-29").unwrap();
+    }
+    let path = dir.join("merged.xlsx");
+    book.save(&path).unwrap();
+    let e = Table::read(&path).unwrap_err();
+    assert_eq!(e.line, Some(1));
+    assert!(e.problem.contains("header column 3 has no name"), "{e}");
+    assert!(e.hint.contains("merged header cell"), "{e}");
+}
