@@ -156,6 +156,7 @@ pub fn stage_html(
                     ),
                     band_counts: (quota.min, quota.max),
                     measured: Some((expected[v] / k as f64, expected[v].round() as u32)),
+                    measured_words: "expected on the panel (rounded; no panel is drawn yet)",
                 }
             })
             .collect();

@@ -113,7 +113,7 @@ impl PoolArgs {
 
 /// `COLUMN=CATEGORY`, split at the last `=` (a form's question may hold
 /// one).
-fn parse_map(s: &str) -> Result<(String, String), String> {
+pub fn parse_map(s: &str) -> Result<(String, String), String> {
     match s.rsplit_once('=') {
         Some((column, category)) if !column.trim().is_empty() && !category.trim().is_empty() => {
             Ok((column.trim().to_string(), category.trim().to_string()))

@@ -57,6 +57,12 @@ pub struct ReplaceArgs {
         requires = "panel"
     )]
     pub address_columns: Vec<String>,
+    /// With --panel: the sheet of the respondents workbook.
+    #[arg(long, value_name = "NAME", requires = "panel")]
+    pub sheet: Option<String>,
+    /// With --panel: read a category from a respondents' column of another name (as for lottery).
+    #[arg(long = "map", value_name = "COLUMN=CATEGORY", value_parser = super::parse_map, requires = "panel")]
+    pub map: Vec<(String, String)>,
     /// With --panel: file with the 32-byte secret pseudonym key in hex (default: the private directory's secret.key if present, else a new random key).
     #[arg(long, value_name = "FILE", requires = "panel")]
     pub secret_key: Option<PathBuf>,
@@ -92,8 +98,8 @@ pub fn run(args: ReplaceArgs) -> Result<i32, Error> {
             size,
             id_column: args.id_column.clone(),
             address_columns: args.address_columns.clone(),
-            sheet: None,
-            map: Vec::new(),
+            sheet: args.sheet.clone(),
+            map: args.map.clone(),
         };
         let instance = inputs.load()?;
         outln!("{}\n", steps::describe_instance(&instance));

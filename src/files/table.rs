@@ -365,12 +365,20 @@ fn split_sheet(path: &Path) -> (PathBuf, Option<String>) {
         return (path.to_path_buf(), None);
     }
     let text = path.to_string_lossy();
-    match text.rsplit_once('#') {
-        Some((file, sheet)) if !file.is_empty() && !sheet.is_empty() => {
-            (PathBuf::from(file), Some(sheet.to_string()))
+    // The first `#` after which the rest is a sheet name and before which
+    // a file exists: a sheet may have a `#` in its name ("Responses #2").
+    let mut fallback = None;
+    for (i, _) in text.match_indices('#') {
+        let (file, sheet) = (&text[..i], &text[i + 1..]);
+        if file.is_empty() || sheet.is_empty() {
+            continue;
         }
-        _ => (path.to_path_buf(), None),
+        if Path::new(file).is_file() {
+            return (PathBuf::from(file), Some(sheet.to_string()));
+        }
+        fallback.get_or_insert((PathBuf::from(file), Some(sheet.to_string())));
     }
+    fallback.unwrap_or_else(|| (path.to_path_buf(), None))
 }
 
 /// The error for a file that is not UTF-8 at byte `at`: its line, column

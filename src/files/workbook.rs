@@ -152,6 +152,7 @@ pub fn read(
         file.to_path_buf()
     };
     let first_row = u64::from(range.start().map_or(0, |(r, _)| r));
+    let first_col = range.start().map_or(0, |(_, c)| c as usize);
     let mut rows: Vec<(u64, Vec<String>)> = Vec::new();
     for (i, r) in range.rows().enumerate() {
         let cells: Vec<String> = r.iter().map(text).collect();
@@ -203,7 +204,7 @@ pub fn read(
                     &path,
                     format!(
                         "this row has a value in column {} ({}), right of the last named column",
-                        c + margin + 1,
+                        first_col + c + margin + 1,
                         cells[c].trim()
                     ),
                 )
@@ -243,7 +244,10 @@ fn text(c: &Data) -> String {
         Data::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
         Data::DateTime(d) => match d.as_datetime() {
             Some(t) if d.is_datetime() => {
-                if t.time() == chrono::NaiveTime::MIN {
+                // A time without a date is stored on Excel's day 0.
+                if d.as_f64() < 1.0 {
+                    t.format("%H:%M:%S").to_string()
+                } else if t.time() == chrono::NaiveTime::MIN {
                     t.format("%Y-%m-%d").to_string()
                 } else {
                     t.format("%Y-%m-%d %H:%M:%S").to_string()

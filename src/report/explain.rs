@@ -144,6 +144,11 @@ impl Explanations {
                 }
             })
             .collect();
+        // The average chance of those who can sit at all: a bound explains
+        // a chance only if it holds its group below (cap) or above (floor)
+        // this.
+        let live = class.iter().filter(|&&c| c != Class::Zero).count().max(1);
+        let fair = instance.k as f64 / live as f64;
         let reason = instance
             .pool
             .people
@@ -159,7 +164,15 @@ impl Explanations {
                     .values
                     .iter()
                     .copied()
-                    .filter(|&v| values[v].binds(want));
+                    // Only a bound that pulls the right way explains: a
+                    // full cap on a group below k/n, a floor on one above.
+                    .filter(|&v| {
+                        values[v].binds(want)
+                            && match want {
+                                Binds::Max => values[v].average < fair,
+                                Binds::Min => values[v].average > fair,
+                            }
+                    });
                 let best = match want {
                     Binds::Max => candidates.min_by(|&a, &b| {
                         values[a]

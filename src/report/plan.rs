@@ -120,7 +120,7 @@ pub fn plan_html(built: &Plan, text_report: &str) -> String {
     let _ = writeln!(b, "<h1>{}: the plan</h1>", esc(&a.name));
     let _ = writeln!(
         b,
-        "<p class=\"summary\">{} members at tables over {} seating rounds; {} facilitators; {} speakers' contributions; {} days. The pictures show every round's tables; the full figures are in the appendix (plan-report.txt).</p>",
+        "<p class=\"summary\">{} members at tables over {} seating rounds; {} facilitators; {} speakers' contributions; {} days. The pictures show every round's tables; the full figures are in the appendix (plan-report.txt). For the organisers: members appear by id and the appendix lists needs, so do not publish this page.</p>",
         built.members.len(),
         built.rounds.len(),
         built.facilitators.len(),

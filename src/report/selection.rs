@@ -139,6 +139,7 @@ pub fn composition_html(
                     band: (f64::from(q.min) / k, f64::from(q.max) / k),
                     band_counts: (q.min, q.max),
                     measured: Some((f64::from(panel_counts[v]) / k, panel_counts[v])),
+                    measured_words: "on the panel",
                 }
             })
             .collect();
@@ -254,15 +255,21 @@ impl SelectionReport<'_> {
         let i = self.instance;
         let c = self.computed;
         let e = self.explanations;
-        let mut sorted = self.pi.to_vec();
+        let mut sorted: Vec<f64> = self.pi.iter().copied().filter(|&x| x > 1e-12).collect();
         sorted.sort_by(f64::total_cmp);
+        let zero = e.count(Class::Zero);
         format!(
-            "{} ({}): lowest chance {} ({} people), median {}, highest {} ({} near-certain); k/n {}.\nDrew panel {} of {}; it meets every quota{}. The whole report: report.txt and report.html.\n",
+            "{} ({}): {}lowest chance {} ({} people), median {}, highest {} ({} near-certain); k/n {}.\nDrew panel {} of {}; it meets every quota{}. The whole report: report.txt and report.html.\n",
             c.objective.name(),
             if c.complete {
                 "optimal, certified"
             } else {
                 "STOPPED AT THE TIME LIMIT, not optimal"
+            },
+            if zero > 0 {
+                format!("{zero} people fit on no panel (chance 0); of the others, ")
+            } else {
+                String::new()
             },
             pct2(e.lowest),
             e.count(Class::Lowest),
@@ -337,7 +344,9 @@ impl SelectionReport<'_> {
         let mut sorted = self.pi.to_vec();
         sorted.sort_by(f64::total_cmp);
         let ratio = i.k as f64 / i.n() as f64;
-        let median = quantile(&sorted, 0.5);
+        let positive: Vec<f64> = sorted.iter().copied().filter(|&x| x > 1e-12).collect();
+        let median = quantile(&positive, 0.5);
+        let zero = e.count(Class::Zero);
         let mut b = String::new();
         let _ = writeln!(
             b,
@@ -353,7 +362,7 @@ impl SelectionReport<'_> {
         };
         let near = e.count(Class::NearCertain);
         let mut summary = format!(
-            "From a pool of {} volunteers, a panel of {} was drawn by lot with the {} algorithm ({status}). Every panel the lottery could have drawn meets every quota{}. Each volunteer's chance of selection is known exactly: the lowest is {} (shared by {} people), the typical (median) chance is {}, and the highest is {}{}; the average is k/n = {}. The Gini coefficient of the chances is {:.3} (0 would be everyone equal). The panel was drawn with the seed \"{}\". SHA-256 of the volunteers file: {}; of the quotas file: {}.",
+            "From a pool of {} volunteers, a panel of {} was drawn by lot with the {} algorithm ({status}). Every panel the lottery could have drawn meets every quota{}. Each volunteer's chance of selection is known exactly: {}the lowest is {} (shared by {} people), the typical (median) chance is {}, and the highest is {}{}; the average is k/n = {}. The Gini coefficient of the chances is {:.3} (0 would be everyone equal). The panel was drawn with the seed \"{}\". SHA-256 of the volunteers file: {}; of the quotas file: {}.",
             i.n(),
             i.k,
             c.objective.name(),
@@ -361,6 +370,14 @@ impl SelectionReport<'_> {
                 ""
             } else {
                 " and the one-per-household rule"
+            },
+            if zero > 0 {
+                format!(
+                    "{zero} of them fit on no panel that meets the quotas, so their chance is 0; among the other {}, ",
+                    i.n() - zero
+                )
+            } else {
+                String::new()
             },
             pct2(e.lowest),
             e.count(Class::Lowest),
@@ -462,6 +479,16 @@ impl SelectionReport<'_> {
             c.objective.name(),
             if c.complete { " (proven below)" } else { "" }
         )));
+        if zero > 0 {
+            let _ = writeln!(
+                b,
+                "<h3>No chance: {zero} of {} people fit on no panel</h3>",
+                i.n()
+            );
+            b.push_str(&html::p(
+                "No panel that meets every quota (and the household rule) can include them, whatever the algorithm: a quota that excludes on purpose (an eligibility quota with a maximum of 0) does this, and so can quotas that leave a combination of values no room. kleroterion's check lists them.",
+            ));
+        }
         let _ = writeln!(
             b,
             "<h3>The lowest chance: {} of {} people at {}</h3>",

@@ -128,6 +128,8 @@ pub struct BarRow {
     pub band: (f64, f64),
     pub band_counts: (u32, u32),
     pub measured: Option<(f64, u32)>,
+    /// What the measured count is, for its tooltip ("on the panel").
+    pub measured_words: &'static str,
 }
 
 /// Horizontal rows: the pool's share as a grey bar, the quota as an

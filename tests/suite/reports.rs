@@ -370,6 +370,36 @@ fn the_lottery_page_is_checked_by_verify_and_reveals_no_pseudonym() {
         "{}",
         r.stdout
     );
+    // A page written by another version is not compared: NOT CHECKED, not
+    // PASS (its words may differ while every file is the same). The
+    // manifest names another version; commitment.txt is recomputed.
+    let other = dir.join("other-version");
+    std::fs::create_dir_all(&other).unwrap();
+    let mut files = std::collections::BTreeMap::new();
+    for name in kleroterion::audit::bundle::COMMITTED_FILES {
+        let mut bytes = std::fs::read(bundle.join(name)).unwrap();
+        if name == "manifest.json" {
+            let text = String::from_utf8(bytes).unwrap();
+            let tool = format!("kleroterion {}", env!("CARGO_PKG_VERSION"));
+            assert!(text.contains(&tool));
+            bytes = text.replace(&tool, "kleroterion 0.0.9").into_bytes();
+        }
+        std::fs::write(other.join(name), &bytes).unwrap();
+        files.insert(name.to_string(), bytes);
+    }
+    std::fs::write(
+        other.join("commitment.txt"),
+        kleroterion::audit::bundle::commitment_txt(&files),
+    )
+    .unwrap();
+    std::fs::write(other.join("report.html"), "<p>anything at all</p>").unwrap();
+    let r = verify(&other);
+    assert!(
+        r.stdout.contains("NOT CHECKED stage 0 form (") && r.stdout.contains("not compared"),
+        "{}",
+        r.stdout
+    );
+    assert_ne!(r.code, 0, "{}", r.stdout);
     // It is optional: a bundle published without it verifies as before.
     std::fs::remove_file(bundle.join("report.html")).unwrap();
     let r = verify(&bundle);

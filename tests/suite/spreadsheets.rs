@@ -243,13 +243,24 @@ fn workbook_cells_read_as_people_see_them() {
     s.write_string(1, 3, "007").unwrap();
     s.write_string(3, 0, "p2").unwrap();
     s.write_number(3, 1, 0.1 + 0.2).unwrap();
+    s.write_datetime_with_format(
+        3,
+        2,
+        rust_xlsxwriter::ExcelDateTime::from_hms(9, 30, 0).unwrap(),
+        &Format::new().set_num_format("hh:mm"),
+    )
+    .unwrap();
+    // The sheet's name has a # in it: still named after the file and a #.
+    s.set_name("Responses #2").unwrap();
     let path = dir.join("cells.xlsx");
     book.save(&path).unwrap();
     let t = Table::read(&path).unwrap();
     assert_eq!(t.header, ["id", "count", "born", "code"]);
     assert_eq!(t.rows.len(), 2, "the blank row is skipped");
     assert_eq!(t.rows[0].cells, ["p1", "54", "1990-03-07", "007"]);
-    assert_eq!(t.rows[1].cells, ["p2", "0.3", "", ""]);
+    assert_eq!(t.rows[1].cells, ["p2", "0.3", "09:30:00", ""]);
+    let named = Table::read(Path::new(&format!("{}#Responses #2", path.display()))).unwrap();
+    assert_eq!(named.rows, t.rows);
     assert_eq!(t.rows[1].line, 4, "rows are numbered as in the sheet");
 
     // A value right of the last named column is an error naming the row.
