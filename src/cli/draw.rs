@@ -39,6 +39,9 @@ pub struct DrawArgs {
     /// Quiet: only the panel number and the files written, not its members.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// For the private selected.csv and remaining.csv.
+    #[command(flatten)]
+    pub sheets: super::SheetArgs,
 }
 
 pub fn run(args: DrawArgs) -> Result<i32, Error> {
@@ -60,6 +63,8 @@ pub fn run(args: DrawArgs) -> Result<i32, Error> {
     print_warnings(&drawn.warnings);
     match &drawn.private {
         PrivateFiles::Written(files) => {
+            let mut files = files.clone();
+            args.sheets.apply(&mut files, "panel.xlsx", &[])?;
             for f in files.write()? {
                 outln!("wrote {} (personal data: keep private)", f.display());
             }

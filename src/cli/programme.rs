@@ -37,11 +37,16 @@ pub struct ProgrammeArgs {
 }
 
 pub fn run(args: ProgrammeArgs) -> Result<i32, Error> {
-    let mut done = programme::programme(&ProgrammeOptions {
+    // A spinner with the time taken: these searches report no share.
+    let bar = super::progress_bar(args.quiet.quiet);
+    bar.set_message("placing the speakers");
+    let done = programme::programme(&ProgrammeOptions {
         assembly: args.assembly.clone(),
         speakers: args.speakers.clone(),
         out: args.out.clone(),
-    })?;
+    });
+    bar.finish_and_clear();
+    let mut done = done?;
     args.sheets
         .apply(&mut done.outputs, "programme.xlsx", &[])?;
     write_and_show(

@@ -45,13 +45,18 @@ pub struct RotaArgs {
 }
 
 pub fn run(args: RotaArgs) -> Result<i32, Error> {
-    let mut staffed = rota::rota(&RotaOptions {
+    // A spinner with the time taken: these searches report no share.
+    let bar = super::progress_bar(args.quiet.quiet);
+    bar.set_message("assigning facilitators");
+    let staffed = rota::rota(&RotaOptions {
         seating: args.seating.clone(),
         facilitators: args.facilitators.clone(),
         seed: args.seed.clone(),
         effort: args.effort,
         out: args.out.clone(),
-    })?;
+    });
+    bar.finish_and_clear();
+    let mut staffed = staffed?;
     args.sheets.apply(&mut staffed.outputs, "rota.xlsx", &[])?;
     write_and_show(
         &staffed.outputs,

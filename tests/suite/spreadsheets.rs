@@ -455,3 +455,36 @@ fn a_merged_header_cell_is_named_in_the_error_with_the_fix() {
     assert!(e.problem.contains("header column 3 has no name"), "{e}");
     assert!(e.hint.contains("merged header cell"), "{e}");
 }
+
+#[test]
+fn draw_writes_the_private_panel_for_excel_on_request() {
+    use calamine::Reader;
+    let dir = scratch("draw-xlsx");
+    let (pool, quotas) = small_pool(&dir);
+    let bundle = dir.join("bundle");
+    let b = bundle.to_str().unwrap();
+    let r = crate::common::kleroterion(&crate::common::lottery_args(&pool, &quotas, "8", b));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = crate::common::kleroterion(&[
+        "draw",
+        b,
+        "--seed",
+        "a public seed",
+        "--xlsx",
+        "--csv-dialect",
+        "excel",
+        "-q",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let private = dir.join("bundle-private");
+    let book: calamine::Xlsx<_> = calamine::open_workbook(private.join("panel.xlsx")).unwrap();
+    assert_eq!(book.sheet_names(), ["selected", "remaining"]);
+    assert!(
+        std::fs::read(private.join("selected.csv"))
+            .unwrap()
+            .starts_with(b"\xEF\xBB\xBF")
+    );
+    // The bundle's own files are never rewritten: verify still passes them.
+    let r = crate::common::kleroterion(&["verify", b, "--seed", "a public seed"]);
+    assert!(!r.stdout.contains("FAIL"), "{}", r.stdout);
+}
