@@ -112,6 +112,9 @@ impl Session {
 pub struct SeatingOptions {
     pub id_column: Option<String>,
     pub balance: Vec<String>,
+    /// The members' column that colours the seating pictures (default:
+    /// the first balanced one).
+    pub colour_by: Option<String>,
     pub table_size: usize,
     pub seed: String,
     pub effort: usize,
@@ -184,6 +187,8 @@ struct RawSeating {
     id_column: Option<String>,
     #[serde(default)]
     balance: Vec<String>,
+    #[serde(alias = "color_by")]
+    colour_by: Option<String>,
     table_size: Option<Spanned<usize>>,
     seed: Option<String>,
     effort: Option<Spanned<usize>>,
@@ -766,6 +771,7 @@ impl Assembly {
             seating: SeatingOptions {
                 id_column: raw.seating.id_column,
                 balance: raw.seating.balance,
+                colour_by: raw.seating.colour_by,
                 table_size,
                 seed: raw
                     .seating

@@ -580,3 +580,46 @@ age,16-29,1,3\nage,30-44,2,4\nage,45-59,1,3\nage,60+,2,4\n",
     );
     assert!(r.stdout.contains("… and 239 more"), "{}", r.stdout);
 }
+
+#[test]
+fn the_plan_pictures_are_coloured_by_the_chosen_column() {
+    let dir = scratch("colour-by");
+    let src = data_dir().join("assembly");
+    for e in std::fs::read_dir(&src).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), dir.join(e.file_name())).unwrap();
+    }
+    let toml = std::fs::read_to_string(dir.join("assembly.toml")).unwrap();
+    let with = |colour: &str| {
+        let t = toml.replacen(
+            "[seating]\n",
+            &format!("[seating]\ncolour_by = \"{colour}\"\n"),
+            1,
+        );
+        std::fs::write(dir.join("assembly.toml"), t).unwrap();
+        let out = dir.join(format!("plan-{colour}"));
+        let r = kleroterion(&[
+            "plan",
+            dir.join("assembly.toml").to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "-q",
+        ]);
+        (r, out)
+    };
+    let (r, out) = with("age");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let page = std::fs::read_to_string(out.join("plan-report.html")).unwrap();
+    assert!(page.contains("Members coloured by age:"), "the legend");
+    assert!(
+        page.contains(" 16-29</title></circle>") || page.contains(" 16-29<"),
+        "a member's tooltip names the value"
+    );
+    let (r, _) = with("shoe size");
+    assert_eq!(r.code, 4, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("seating.colour_by") && r.stderr.contains("shoe size"),
+        "{}",
+        r.stderr
+    );
+}

@@ -366,6 +366,23 @@ pub fn build<'a>(inputs: Inputs<'a>) -> Result<Plan<'a>, Error> {
     }
     let mut seating_problem =
         seating_problem(a, &members, &rounds, from, inputs.previous.as_ref(), cons)?;
+    if let Some(column) = &a.seating.colour_by
+        && !members
+            .header
+            .iter()
+            .any(|h| crate::files::table::header_key(h) == crate::files::table::header_key(column))
+    {
+        return Err(crate::error::InputError::invalid(
+            &members.path,
+            format!(
+                "the assembly file colours the seating pictures by \"{column}\" (seating.colour_by), but the members file has no such column; columns are {}",
+                crate::error::quoted_list(&members.header)
+            ),
+        )
+        .line(1)
+        .hint("name one of the members file's columns, or leave colour_by out to colour by the first balanced column")
+        .into());
+    }
     let pins = room_need_pins(a, &rounds, &seating_problem, &people, &members.lines);
     seating_problem.constraints.extend(pins);
     let clock = std::time::Instant::now();
