@@ -63,11 +63,7 @@ pub fn stage_html(
     );
     let summary = format!(
         "The panel will be one of {m} panels, each meeting every quota{}, drawn with equal chances from a public seed. The files of this lottery were fixed before the seed existed: their SHA-256 commitment is {commitment}. The seed will be {}. Anyone can recompute the panel number from the seed and check every file with kleroterion's verify or by the published specification. Computed by {} ({}): each person's exact chance is between {} and {} (Gini {}); in the lottery of {m} panels, between {} and {} (Gini {}), and nobody's chance moved by more than {}/{m} in the rounding.",
-        if manifest.household_rule {
-            " and the one-per-household rule"
-        } else {
-            ""
-        },
+        crate::report::household_clause(manifest.household_rule),
         manifest.seed_rule.describe(),
         manifest.algorithm.to_uppercase(),
         if manifest.optimisation_complete {
@@ -102,7 +98,7 @@ pub fn stage_html(
     let desc = format!(
         "The {n} people of the pool sorted by their chance in the lottery (panels that include them out of {m}): lowest {}, median {}, highest {}; the dashed line is k/n = {}.",
         pct(chances.first().copied().unwrap_or(0.0)),
-        pct(crate::report::selection::quantile(&chances, 0.5)),
+        pct(crate::report::quantile(&chances, 0.5)),
         pct(chances.last().copied().unwrap_or(0.0)),
         pct(ratio)
     );
@@ -123,7 +119,7 @@ pub fn stage_html(
 
     // Composition.
     let _ = writeln!(b, "<h2>The pool against the quotas</h2>");
-    b.push_str(&crate::report::selection::legend(&[
+    b.push_str(&html::legend(&[
         ("pool", "share of the pool"),
         ("band", "quota (allowed range)"),
         ("panel", "expected share of the panel"),
@@ -136,64 +132,28 @@ pub fn stage_html(
             expected[v] += f64::from(appearances[i]) / m as f64;
         }
     }
-    let mut rows = Vec::new();
-    for (ci, cat) in q.categories.iter().enumerate() {
-        if manifest.sealed.iter().any(|s| s == &cat.name) {
-            continue;
-        }
-        let bars: Vec<svg::BarRow> = cat
-            .values
-            .iter()
-            .map(|&v| {
-                let quota = &q.values[v];
-                svg::BarRow {
-                    label: quota.name.clone(),
-                    reference: counts[v] as f64 / n.max(1) as f64,
-                    reference_count: counts[v],
-                    band: (
-                        f64::from(quota.min) / k as f64,
-                        f64::from(quota.max) / k as f64,
-                    ),
-                    band_counts: (quota.min, quota.max),
-                    measured: Some((expected[v] / k as f64, expected[v].round() as u32)),
-                    measured_words: "expected on the panel (rounded; no panel is drawn yet)",
-                }
-            })
-            .collect();
-        let desc = cat
-            .values
-            .iter()
-            .map(|&v| {
-                let quota = &q.values[v];
-                format!(
-                    "{}: {} in the pool, quota {} to {}, {:.2} expected on the panel",
-                    quota.name, counts[v], quota.min, quota.max, expected[v]
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("; ");
-        let _ = writeln!(b, "<h3>{}</h3>", esc(&cat.name));
-        b.push_str(&html::figure(
-            &svg::bar_rows(
-                &format!("composition-{}", ci + 1),
-                &format!("{}: pool, quota and expected panel", cat.name),
-                &desc,
-                &bars,
-            ),
-            &format!("{}: {desc}.", cat.name),
-        ));
-        for &v in &cat.values {
+    b.push_str(&crate::report::composition_figures(
+        instance,
+        crate::report::Measured::Expected(&expected),
+        &manifest.sealed,
+    ));
+    let rows: Vec<Vec<String>> = q
+        .categories
+        .iter()
+        .filter(|cat| !manifest.sealed.contains(&cat.name))
+        .flat_map(|cat| cat.values.iter().map(move |&v| (cat, v)))
+        .map(|(cat, v)| {
             let quota = &q.values[v];
-            rows.push(vec![
+            vec![
                 cat.name.clone(),
                 quota.name.clone(),
                 counts[v].to_string(),
                 quota.min.to_string(),
                 quota.max.to_string(),
                 format!("{:.2}", expected[v]),
-            ]);
-        }
-    }
+            ]
+        })
+        .collect();
     b.push_str(&html::table(
         Some("In numbers (expected: over the lottery's panels)"),
         &[

@@ -18,6 +18,8 @@ use crate::model::instance::Instance;
 pub const NEAR_CERTAIN: f64 = 0.9999;
 /// E_v within this of a bound (in seats) counts as binding.
 const BINDS: f64 = 1e-6;
+/// A chance at or below this is none: the person fits on no panel.
+pub const NONE: f64 = 1e-12;
 
 /// Which bound of a quota binds on average.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -87,6 +89,10 @@ pub struct Explanations {
     pub reason: Vec<Option<(usize, Binds)>>,
     /// The lowest positive chance.
     pub lowest: f64,
+    /// The median of the positive chances.
+    pub median: f64,
+    /// How many people have a positive chance (can be on some panel).
+    pub live: usize,
 }
 
 impl Explanations {
@@ -107,7 +113,7 @@ impl Explanations {
         for (p, person) in instance.pool.people.iter().enumerate() {
             for &v in &person.values {
                 values[v].pool += 1;
-                values[v].live += usize::from(pi[p] > 1e-12);
+                values[v].live += usize::from(pi[p] > NONE);
                 values[v].expected += pi[p];
             }
         }
@@ -122,16 +128,14 @@ impl Explanations {
             f.at_min =
                 f.pool > 0 && quota.min > 0 && (f.expected - f64::from(quota.min)).abs() <= BINDS;
         }
-        let lowest = pi
-            .iter()
-            .copied()
-            .filter(|&x| x > 1e-12)
-            .fold(f64::INFINITY, f64::min);
+        let mut positive: Vec<f64> = pi.iter().copied().filter(|&x| x > NONE).collect();
+        positive.sort_by(f64::total_cmp);
+        let lowest = positive.first().copied().unwrap_or(0.0);
         let ratio = instance.k as f64 / instance.n() as f64;
         let class: Vec<Class> = pi
             .iter()
             .map(|&x| {
-                if x <= 1e-12 {
+                if x <= NONE {
                     Class::Zero
                 } else if x <= lowest + 1e-9 {
                     Class::Lowest
@@ -147,8 +151,8 @@ impl Explanations {
         // The average chance of those who can sit at all: a bound explains
         // a chance only if it holds its group below (cap) or above (floor)
         // this.
-        let live = class.iter().filter(|&&c| c != Class::Zero).count().max(1);
-        let fair = instance.k as f64 / live as f64;
+        let live = positive.len();
+        let fair = instance.k as f64 / live.max(1) as f64;
         let reason = instance
             .pool
             .people
@@ -173,21 +177,15 @@ impl Explanations {
                                 Binds::Min => values[v].average > fair,
                             }
                     });
-                let best = match want {
-                    Binds::Max => candidates.min_by(|&a, &b| {
-                        values[a]
-                            .average
-                            .total_cmp(&values[b].average)
-                            .then(a.cmp(&b))
-                    }),
-                    Binds::Min => candidates.max_by(|&a, &b| {
-                        values[a]
-                            .average
-                            .total_cmp(&values[b].average)
-                            .then(b.cmp(&a))
-                    }),
+                // The most restrictive: the lowest average under a cap,
+                // the highest under a floor; ties to the first value.
+                let key = |v: usize| match want {
+                    Binds::Max => values[v].average,
+                    Binds::Min => -values[v].average,
                 };
-                best.map(|v| (v, want))
+                candidates
+                    .min_by(|&a, &b| key(a).total_cmp(&key(b)).then(a.cmp(&b)))
+                    .map(|v| (v, want))
             })
             .collect();
         Explanations {
@@ -195,6 +193,8 @@ impl Explanations {
             class,
             reason,
             lowest,
+            median: crate::report::quantile(&positive, 0.5),
+            live,
         }
     }
 
@@ -211,11 +211,7 @@ impl Explanations {
         // When quotas exclude some people outright (an eligibility
         // column), the group that matters is those who can sit at all.
         let (count, of, among) = if f.live < f.pool {
-            (
-                f.live,
-                self.class.iter().filter(|&&c| c != Class::Zero).count(),
-                "of those who can be on a panel",
-            )
+            (f.live, self.live, "of those who can be on a panel")
         } else {
             (f.pool, instance.n(), "of the pool")
         };
@@ -240,16 +236,25 @@ impl Explanations {
         }
     }
 
+    /// The words for a reason of people of `class`, for one person (the
+    /// private lookup table) or a group of them (the reports).
+    pub fn words(
+        &self,
+        instance: &Instance,
+        reason: Option<(usize, Binds)>,
+        class: Class,
+    ) -> String {
+        match (class, reason) {
+            (Class::Zero, _) => "no panel that meets every quota can include them".to_string(),
+            (_, Some((v, side))) => self.sentence(instance, v, side),
+            (Class::Lowest | Class::Below, None) => "none of their quotas is full on every panel: their chance is what the seats left by the other groups' minimums allow".to_string(),
+            (_, None) => "none of their quotas is at its minimum on every panel: their chance comes from how the groups' seats combine".to_string(),
+        }
+    }
+
     /// A person's reason in words (for the private lookup table).
     pub fn reason_of(&self, instance: &Instance, p: usize) -> String {
-        match (self.class[p], self.reason[p]) {
-            (Class::Zero, _) => {
-                "no panel that meets every quota can include this person".to_string()
-            }
-            (_, Some((v, side))) => self.sentence(instance, v, side),
-            (Class::Lowest | Class::Below, None) => "none of this person's quotas is full on every panel; the chance is what the seats left by the quotas' minimums allow".to_string(),
-            (_, None) => "none of this person's quotas is at its minimum on every panel; the chance comes from how the other groups' seats combine".to_string(),
-        }
+        self.words(instance, self.reason[p], self.class[p])
     }
 
     /// (reason value or None, people) among the people of `class`, the

@@ -73,6 +73,21 @@ pub fn figure(svg: &str, caption: &str) -> String {
     )
 }
 
+/// A legend: (swatch class, label); the classes are the page style's
+/// (`pool`, `band`, `panel`, `second`).
+pub fn legend(items: &[(&str, &str)]) -> String {
+    let mut s = String::from("<p class=\"legend\">");
+    for (class, label) in items {
+        let _ = write!(
+            s,
+            "<span><span class=\"sw {class}\"></span>{}</span>",
+            esc(label)
+        );
+    }
+    s.push_str("</p>\n");
+    s
+}
+
 /// A paragraph of text (escaped).
 pub fn p(text: &str) -> String {
     format!("<p>{}</p>\n", esc(text))

@@ -116,6 +116,106 @@ pub fn composition(instance: &Instance, panel_counts: Option<&[u32]>) -> String 
     t.render()
 }
 
+/// " and the household rule" when there is one, for sentences like
+/// "meets every quota{}".
+pub fn household_clause(rule: bool) -> &'static str {
+    if rule { " and the household rule" } else { "" }
+}
+
+/// The value at quantile `q` of sorted `v` (nearest rank); 0 when empty.
+pub fn quantile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len()) - 1;
+    sorted[i]
+}
+
+/// What the blue bars of a composition chart count.
+#[derive(Debug, Clone, Copy)]
+pub enum Measured<'a> {
+    /// A drawn panel's count per quota value.
+    Drawn(&'a [u32]),
+    /// The expected count per quota value over a lottery not drawn yet.
+    Expected(&'a [f64]),
+}
+
+/// Per category (but those named in `skip`), a chart of the pool's share,
+/// the quota's band and the measured share of each value, with a text
+/// alternative: the composition pictures of select's page and a lottery
+/// stage's page.
+pub fn composition_figures(i: &Instance, measured: Measured, skip: &[String]) -> String {
+    use svg::BarRow;
+    let q = &i.quotas;
+    let pool = i.pool.value_counts(q);
+    let (n, k) = (i.n() as f64, i.k as f64);
+    let (words, caption) = match measured {
+        Measured::Drawn(_) => (
+            "on the panel",
+            "grey bars are shares of the pool, orange boxes the quota's allowed range, blue bars the drawn panel (its count at the right)",
+        ),
+        Measured::Expected(_) => (
+            "expected on the panel (rounded; no panel is drawn yet)",
+            "grey bars are shares of the pool, orange boxes the quota's allowed range, blue bars the expected panel (its rounded count at the right)",
+        ),
+    };
+    let count = |v: usize| match measured {
+        Measured::Drawn(c) => f64::from(c[v]),
+        Measured::Expected(e) => e[v],
+    };
+    let mut out = String::new();
+    for (ci, cat) in q.categories.iter().enumerate() {
+        if skip.contains(&cat.name) {
+            continue;
+        }
+        let rows: Vec<BarRow> = cat
+            .values
+            .iter()
+            .map(|&v| BarRow {
+                label: q.values[v].name.clone(),
+                reference: pool[v] as f64 / n,
+                reference_count: pool[v],
+                band: (
+                    f64::from(q.values[v].min) / k,
+                    f64::from(q.values[v].max) / k,
+                ),
+                band_counts: (q.values[v].min, q.values[v].max),
+                measured: Some((count(v) / k, count(v).round() as u32)),
+                measured_words: words,
+            })
+            .collect();
+        let desc = cat
+            .values
+            .iter()
+            .map(|&v| {
+                let quota = &q.values[v];
+                let measured = match measured {
+                    Measured::Drawn(c) => format!("{} on the panel", c[v]),
+                    Measured::Expected(e) => format!("{:.2} expected on the panel", e[v]),
+                };
+                format!(
+                    "{}: {} in the pool ({:.1}%), quota {} to {}, {measured}",
+                    quota.name,
+                    pool[v],
+                    100.0 * pool[v] as f64 / n,
+                    quota.min,
+                    quota.max
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        let chart = svg::bar_rows(
+            &format!("composition-{}", ci + 1),
+            &format!("{}: pool, quota and panel", cat.name),
+            &desc,
+            &rows,
+        );
+        let _ = writeln!(out, "<h3>{}</h3>", html::esc(&cat.name));
+        out.push_str(&html::figure(&chart, &format!("{}: {caption}.", cat.name)));
+    }
+    out
+}
+
 /// A titled list for reports: `Title: none`, or `Title (n):` and one
 /// indented line per item.
 pub fn list(out: &mut String, title: &str, items: &[String]) {

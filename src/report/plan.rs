@@ -131,15 +131,7 @@ pub fn plan_html(built: &Plan, text_report: &str) -> String {
     // Seating.
     let p = &built.seating_problem;
     let _ = writeln!(b, "<h2>Seating</h2>");
-    // The chosen column, else the first balanced one; a column the
-    // members file lacks was reported when the plan was built.
-    let chosen = a
-        .seating
-        .colour_by
-        .as_ref()
-        .and_then(|c| built.members.categories(std::slice::from_ref(c)).ok())
-        .and_then(|mut c| c.pop());
-    let colour_by = chosen.as_ref().or(p.categories.first());
+    let colour_by = built.colour_by.as_ref();
     if let Some(cat) = colour_by {
         let _ = write!(
             b,

@@ -5,9 +5,10 @@
 use std::fmt::Write as _;
 
 use super::explain::{Binds, Class, Explanations};
+use super::html::legend;
 use super::html::{self, esc};
 use super::svg;
-use super::{TextTable, composition};
+use super::{TextTable, composition, household_clause, quantile};
 use crate::model::instance::Instance;
 use crate::selection::distribution::Fairness;
 
@@ -45,13 +46,25 @@ pub struct LegacyEstimate {
     pub chances: Vec<f64>,
 }
 
-/// The value at quantile `q` of sorted `v` (nearest rank).
-pub fn quantile(sorted: &[f64], q: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
+impl LegacyEstimate {
+    /// The chances from lowest to highest.
+    pub fn sorted(&self) -> Vec<f64> {
+        let mut s = self.chances.clone();
+        s.sort_by(f64::total_cmp);
+        s
     }
-    let i = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len()) - 1;
-    sorted[i]
+
+    /// "lowest …, median …, highest …; N people were never drawn".
+    pub fn describe(&self) -> String {
+        let s = self.sorted();
+        format!(
+            "lowest {}, median {}, highest {}; {} people were never drawn",
+            pct2(s.first().copied().unwrap_or(0.0)),
+            pct2(quantile(&s, 0.5)),
+            pct2(s.last().copied().unwrap_or(0.0)),
+            s.iter().filter(|&&x| x == 0.0).count()
+        )
+    }
 }
 
 fn pct(x: f64) -> String {
@@ -62,33 +75,26 @@ fn pct2(x: f64) -> String {
     format!("{:.2}%", 100.0 * x)
 }
 
-/// `text` with the input files' paths cut to their names: a public page
-/// need not show the organiser's folders (a user name, say).
-fn public_paths(text: &str, i: &Instance) -> String {
-    let mut out = text.to_string();
-    for path in [&i.pool.path, &i.quotas.path] {
-        if let Some(name) = path.file_name() {
-            out = out.replace(&path.display().to_string(), &name.to_string_lossy());
-        }
-    }
-    out
-}
-
 /// The inputs' lines of a report: both files with their digests, the
-/// panel size and the household rule.
-fn input_lines(i: &Instance) -> String {
+/// panel size and the household rule. A `public` page names the files
+/// without their folders (the organiser's user name, say).
+fn input_lines(i: &Instance, public: bool) -> String {
+    let shown = |p: &std::path::Path| match p.file_name() {
+        Some(name) if public => name.to_string_lossy().into_owned(),
+        _ => p.display().to_string(),
+    };
     let mut s = String::new();
     let _ = writeln!(
         s,
         "Pool:   {} ({} people, sha256 {})",
-        i.pool.path.display(),
+        shown(&i.pool.path),
         i.n(),
         i.pool.sha256
     );
     let _ = writeln!(
         s,
         "Quotas: {} ({} values, sha256 {})",
-        i.quotas.path.display(),
+        shown(&i.quotas.path),
         i.quotas.values.len(),
         i.quotas.sha256
     );
@@ -124,57 +130,12 @@ pub fn composition_html(
         ("band", "quota (allowed range)"),
         ("panel", "share of the drawn panel"),
     ]));
+    b.push_str(&super::composition_figures(
+        i,
+        super::Measured::Drawn(panel_counts),
+        &[],
+    ));
     let pool_counts = i.pool.value_counts(&i.quotas);
-    let k = i.k as f64;
-    for (ci, cat) in i.quotas.categories.iter().enumerate() {
-        let rows: Vec<svg::BarRow> = cat
-            .values
-            .iter()
-            .map(|&v| {
-                let q = &i.quotas.values[v];
-                svg::BarRow {
-                    label: q.name.clone(),
-                    reference: pool_counts[v] as f64 / i.n() as f64,
-                    reference_count: pool_counts[v],
-                    band: (f64::from(q.min) / k, f64::from(q.max) / k),
-                    band_counts: (q.min, q.max),
-                    measured: Some((f64::from(panel_counts[v]) / k, panel_counts[v])),
-                    measured_words: "on the panel",
-                }
-            })
-            .collect();
-        let desc = cat
-            .values
-            .iter()
-            .map(|&v| {
-                let q = &i.quotas.values[v];
-                format!(
-                    "{}: {} in the pool ({:.1}%), quota {} to {}, {} on the panel",
-                    q.name,
-                    pool_counts[v],
-                    100.0 * pool_counts[v] as f64 / i.n() as f64,
-                    q.min,
-                    q.max,
-                    panel_counts[v]
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("; ");
-        let chart = svg::bar_rows(
-            &format!("composition-{}", ci + 1),
-            &format!("{}: pool, quota and panel", cat.name),
-            &desc,
-            &rows,
-        );
-        let _ = writeln!(b, "<h3>{}</h3>", esc(&cat.name));
-        b.push_str(&html::figure(
-            &chart,
-            &format!(
-                "{}: grey bars are shares of the pool, orange boxes the quota's allowed range, blue bars the drawn panel (its count at the right).",
-                cat.name
-            ),
-        ));
-    }
     let rows: Vec<Vec<String>> = i
         .quotas
         .categories
@@ -222,25 +183,10 @@ pub fn composition_html(
     b
 }
 
-/// A legend: (swatch class, label); the classes are the page style's
-/// (`pool`, `band`, `panel`, `second`).
-pub fn legend(items: &[(&str, &str)]) -> String {
-    let mut s = String::from("<p class=\"legend\">");
-    for (class, label) in items {
-        let _ = write!(
-            s,
-            "<span><span class=\"sw {class}\"></span>{}</span>",
-            esc(label)
-        );
-    }
-    s.push_str("</p>\n");
-    s
-}
-
 impl SelectionReport<'_> {
     pub fn render(&self) -> String {
         let mut s = String::new();
-        self.inputs(&mut s);
+        self.inputs(&mut s, false);
         self.probabilities(&mut s);
         self.why(&mut s);
         self.distribution(&mut s);
@@ -255,8 +201,7 @@ impl SelectionReport<'_> {
         let i = self.instance;
         let c = self.computed;
         let e = self.explanations;
-        let mut sorted: Vec<f64> = self.pi.iter().copied().filter(|&x| x > 1e-12).collect();
-        sorted.sort_by(f64::total_cmp);
+        let f = Fairness::of(self.pi);
         let zero = e.count(Class::Zero);
         format!(
             "{} ({}): {}lowest chance {} ({} people), median {}, highest {} ({} near-certain); k/n {}.\nDrew panel {} of {}; it meets every quota{}. The whole report: report.txt and report.html.\n",
@@ -273,17 +218,13 @@ impl SelectionReport<'_> {
             },
             pct2(e.lowest),
             e.count(Class::Lowest),
-            pct2(quantile(&sorted, 0.5)),
-            pct2(sorted[sorted.len() - 1]),
+            pct2(e.median),
+            pct2(f.max),
             e.count(Class::NearCertain),
             pct2(i.k as f64 / i.n() as f64),
             self.drawn + 1,
             self.distribution.panels.len(),
-            if i.households.columns.is_empty() {
-                ""
-            } else {
-                " and the household rule"
-            }
+            household_clause(!i.households.columns.is_empty())
         )
     }
 
@@ -327,11 +268,7 @@ impl SelectionReport<'_> {
     }
 
     fn reason_words(&self, reason: Option<(usize, Binds)>, class: Class) -> String {
-        match reason {
-            Some((v, side)) => self.explanations.sentence(self.instance, v, side),
-            None if matches!(class, Class::Lowest | Class::Below) => "none of their quotas is full on every panel: their chance is what the seats left by the other groups' minimums allow".into(),
-            None => "none of their quotas is at its minimum on every panel: their chance comes from how the groups' seats combine".into(),
-        }
+        self.explanations.words(self.instance, reason, class)
     }
 
     /// report.html: the same facts with charts, for organisers and the
@@ -344,8 +281,7 @@ impl SelectionReport<'_> {
         let mut sorted = self.pi.to_vec();
         sorted.sort_by(f64::total_cmp);
         let ratio = i.k as f64 / i.n() as f64;
-        let positive: Vec<f64> = sorted.iter().copied().filter(|&x| x > 1e-12).collect();
-        let median = quantile(&positive, 0.5);
+        let median = e.median;
         let zero = e.count(Class::Zero);
         let mut b = String::new();
         let _ = writeln!(
@@ -366,11 +302,7 @@ impl SelectionReport<'_> {
             i.n(),
             i.k,
             c.objective.name(),
-            if i.households.columns.is_empty() {
-                ""
-            } else {
-                " and the one-per-household rule"
-            },
+            household_clause(!i.households.columns.is_empty()),
             if zero > 0 {
                 format!(
                     "{zero} of them fit on no panel that meets the quotas, so their chance is 0; among the other {}, ",
@@ -395,20 +327,11 @@ impl SelectionReport<'_> {
             i.quotas.sha256
         );
         if let Some(l) = self.legacy {
-            let mut ls = l.chances.clone();
-            ls.sort_by(f64::total_cmp);
-            let zero = ls.iter().filter(|&&x| x == 0.0).count();
             let _ = write!(
                 summary,
-                " For comparison, in {} seeded draws of the Sortition Foundation's LEGACY greedy method on the same files, the lowest estimated chance was {} and the highest {}{}.",
+                " For comparison, in {} seeded draws of the Sortition Foundation's LEGACY greedy method on the same files, the estimated chances were: {}.",
                 l.draws,
-                pct2(ls[0]),
-                pct2(ls[ls.len() - 1]),
-                if zero > 0 {
-                    format!("; {zero} people were never drawn")
-                } else {
-                    String::new()
-                }
+                l.describe()
             );
         }
         let _ = writeln!(
@@ -431,9 +354,7 @@ impl SelectionReport<'_> {
         }];
         let legacy_sorted;
         if let Some(l) = self.legacy {
-            let mut ls = l.chances.clone();
-            ls.sort_by(f64::total_cmp);
-            legacy_sorted = ls;
+            legacy_sorted = l.sorted();
             curves.push(svg::Curve {
                 class: "legacy",
                 label: "LEGACY (estimated)",
@@ -453,14 +374,11 @@ impl SelectionReport<'_> {
             pct2(ratio)
         );
         if let Some(l) = self.legacy {
-            let ls = &curves[1].values;
             let _ = write!(
                 desc,
-                " LEGACY, estimated from {} draws: lowest {}, median {}, highest {}.",
+                " LEGACY, estimated from {} draws: {}.",
                 l.draws,
-                pct2(ls[0]),
-                pct2(quantile(ls, 0.5)),
-                pct2(ls[ls.len() - 1])
+                l.describe()
             );
         }
         let chart = svg::sorted_curves(
@@ -551,7 +469,7 @@ impl SelectionReport<'_> {
             "<section class=\"appendix\">\n<h2>Appendix: how it was computed</h2>"
         );
         let mut text = String::new();
-        self.inputs(&mut text);
+        self.inputs(&mut text, true);
         self.distribution(&mut text);
         self.stages(&mut text);
         let _ = writeln!(
@@ -560,7 +478,7 @@ impl SelectionReport<'_> {
             self.drawn + 1,
             self.distribution.probabilities[self.drawn]
         );
-        let _ = writeln!(b, "<pre>{}</pre>\n</section>", esc(&public_paths(&text, i)));
+        let _ = writeln!(b, "<pre>{}</pre>\n</section>", esc(&text));
         html::page("Selection report", &b)
     }
 
@@ -584,7 +502,8 @@ impl SelectionReport<'_> {
     }
 
     /// The run: version, inputs, algorithm, solver and seed.
-    fn inputs(&self, s: &mut String) {
+    /// `public`: the files by name only (see [`input_lines`]).
+    fn inputs(&self, s: &mut String, public: bool) {
         let i = self.instance;
         let c = self.computed;
         let _ = writeln!(
@@ -599,7 +518,7 @@ impl SelectionReport<'_> {
             "STOPPED AT THE TIME LIMIT: the distribution is valid (every check below passed) but NOT optimal".to_string()
         };
         let _ = writeln!(s, "Algorithm: {} ({status})", c.objective.name());
-        s.push_str(&input_lines(i));
+        s.push_str(&input_lines(i, public));
         let _ = writeln!(s, "Solver: {}", self.settings.describe());
         let _ = writeln!(
             s,
@@ -895,7 +814,8 @@ pub struct LegacyReport<'a> {
 }
 
 impl LegacyReport<'_> {
-    fn head(&self) -> String {
+    /// The run's lines; `public` as for [`input_lines`].
+    fn head(&self, public: bool) -> String {
         let i = self.instance;
         let mut s = String::new();
         let _ = writeln!(
@@ -908,7 +828,7 @@ impl LegacyReport<'_> {
             s,
             "Algorithm: LEGACY (the Sortition Foundation's greedy draw: it meets every quota, but nobody's chance of selection is known)"
         );
-        s.push_str(&input_lines(i));
+        s.push_str(&input_lines(i, public));
         let _ = writeln!(
             s,
             "Seed: \"{}\" (domain {}); the panel was completed at attempt {}",
@@ -921,22 +841,16 @@ impl LegacyReport<'_> {
 
     fn estimate_words(&self) -> Option<String> {
         let l = self.legacy?;
-        let mut sorted = l.chances.clone();
-        sorted.sort_by(f64::total_cmp);
-        let never = sorted.iter().filter(|&&x| x == 0.0).count();
         Some(format!(
-            "LEGACY's chances, estimated from {} seeded draws (seeds \"<seed>/compare-legacy/<i>\"): lowest {}, median {}, highest {}; {} people were never drawn. An estimate from N draws is within about 1/sqrt(N) of the true chance.",
+            "LEGACY's chances, estimated from {} seeded draws (seeds \"<seed>/compare-legacy/<i>\"): {}. An estimate from N draws is within about 1/sqrt(N) of the true chance.",
             l.draws,
-            pct2(sorted[0]),
-            pct2(quantile(&sorted, 0.5)),
-            pct2(sorted[sorted.len() - 1]),
-            never
+            l.describe()
         ))
     }
 
     /// report.txt.
     pub fn render(&self) -> String {
-        let mut s = self.head();
+        let mut s = self.head(false);
         let _ = writeln!(s);
         if let Some(w) = self.estimate_words() {
             let _ = writeln!(s, "{w}");
@@ -962,11 +876,7 @@ impl LegacyReport<'_> {
             "From a pool of {} volunteers, a panel of {} was drawn with LEGACY, the Sortition Foundation's original greedy method. The panel meets every quota{}, but LEGACY does not compute anyone's chance of selection, so nobody can be told theirs. The draw used the seed \"{}\". SHA-256 of the volunteers file: {}; of the quotas file: {}.",
             i.n(),
             i.k,
-            if i.households.columns.is_empty() {
-                ""
-            } else {
-                " and the one-per-household rule"
-            },
+            household_clause(!i.households.columns.is_empty()),
             self.seed,
             i.pool.sha256,
             i.quotas.sha256
@@ -982,8 +892,7 @@ impl LegacyReport<'_> {
         );
         b.push_str(&composition_html(i, self.panel_counts, None));
         if let Some(l) = self.legacy {
-            let mut sorted = l.chances.clone();
-            sorted.sort_by(f64::total_cmp);
+            let sorted = l.sorted();
             let ratio = i.k as f64 / i.n() as f64;
             let desc = self.estimate_words().unwrap_or_default();
             let _ = writeln!(b, "<h2>Everyone's chance of selection (estimated)</h2>");
@@ -1004,7 +913,7 @@ impl LegacyReport<'_> {
         let _ = writeln!(
             b,
             "<section class=\"appendix\">\n<h2>Appendix: the run</h2>\n<pre>{}</pre>\n</section>",
-            esc(&public_paths(&self.head(), i))
+            esc(&self.head(true))
         );
         html::page("Selection report (LEGACY)", &b)
     }

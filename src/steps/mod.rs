@@ -70,11 +70,7 @@ impl PoolFiles {
 /// " and the household rule" when the instance has one, for sentences
 /// like "meets every quota{}".
 pub fn household_clause(instance: &Instance) -> &'static str {
-    if instance.households.columns.is_empty() {
-        ""
-    } else {
-        " and the household rule"
-    }
+    crate::report::household_clause(!instance.households.columns.is_empty())
 }
 
 /// Two lines describing the loaded pool and quotas.

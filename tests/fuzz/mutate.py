@@ -9,7 +9,8 @@ search effort) and a seating of it, then N times mutates one input (bytes
 deleted, duplicated, inserted or replaced; lines swapped, duplicated or
 dropped; a cell made huge, negative, non-UTF-8 or full of quotes) and runs
 `check`, `select` or `verify`, or `seat`, `rota`, `programme` or `plan`,
-on it. Reports the exit codes seen; fails (exit 1) on any
+on it; a fifth of the pools are a workbook (the tool's own --xlsx output)
+with its bytes mutated. Reports the exit codes seen; fails (exit 1) on any
 panic (exit 101 or "panicked" on stderr) or any run past the timeout.
 The test suite runs it at a small size; run it for hours on demand with
 a large --runs.
@@ -110,6 +111,12 @@ def main():
                         "--seed-format", "text", "--seed-source", "fuzz"], check=True, capture_output=True)
         subprocess.run([k, "draw", bundle, "--seed", "s"], check=True, capture_output=True)
         files = {n: open(f"{base}/{n}", "rb").read() for n in ["pool.csv", "quotas.csv"]}
+        # A workbook (the tool's own --xlsx output) for the workbook reader:
+        # its "remaining" sheet is a pool.
+        subprocess.run([k, "select", "--pool", f"{base}/pool.csv", "--quotas", f"{base}/quotas.csv",
+                        "-k", "8", "--seed", "s", "-q", "--xlsx", "--out", f"{base}/sel"],
+                       check=True, capture_output=True)
+        book = open(f"{base}/sel/selection.xlsx", "rb").read()
         asm = os.path.join(work, "assembly")
         subprocess.run([k, "synth", "--assembly-example", "--out", asm], check=True,
                        capture_output=True)
@@ -141,13 +148,17 @@ def main():
                 args = logistics_case(k, case, choice, logistics, rng)
             elif choice < 2:
                 pool, quotas = files["pool.csv"], files["quotas.csv"]
-                if rng.random() < 0.6:
+                pool_path = f"{case}/pool.csv"
+                if rng.random() < 0.2:
+                    open(f"{case}/book.xlsx", "wb").write(mutate(book, rng))
+                    pool_path = f"{case}/book.xlsx#remaining"
+                elif rng.random() < 0.6:
                     pool = mutate(pool, rng)
                 else:
                     quotas = mutate(quotas, rng)
                 open(f"{case}/pool.csv", "wb").write(pool)
                 open(f"{case}/quotas.csv", "wb").write(quotas)
-                common = ["--pool", f"{case}/pool.csv", "--quotas", f"{case}/quotas.csv", "-k", "8"]
+                common = ["--pool", pool_path, "--quotas", f"{case}/quotas.csv", "-k", "8"]
                 if choice == 0:
                     args = [k, "check"] + common
                 else:

@@ -215,7 +215,7 @@ fn table_plans(plan: &Plan) -> String {
 
 /// The facilitator rota: per round the lead and each table's facilitator
 /// and note-taker.
-pub fn rota_page(plan: &Plan) -> String {
+fn rota_page(plan: &Plan) -> String {
     let a = plan.assembly;
     let mut body = format!("<h1>{}: facilitator rota</h1>\n", esc(&a.name));
     body.push_str(&held_note(plan));

@@ -149,6 +149,8 @@ pub struct Plan<'a> {
     pub entries: Vec<Entry>,
     /// Needs a room does not meet, in words.
     pub unmet_needs: Vec<String>,
+    /// The members' column that colours the plan's pictures, if any.
+    pub colour_by: Option<crate::logistics::members::Category>,
     /// Seconds spent seating, on the rota and on the programme (for the
     /// terminal only: outputs never depend on the clock).
     pub seconds: [f64; 3],
@@ -383,6 +385,15 @@ pub fn build<'a>(inputs: Inputs<'a>) -> Result<Plan<'a>, Error> {
         .hint("name one of the members file's columns, or leave colour_by out to colour by the first balanced column")
         .into());
     }
+    // The pictures' colours: the chosen column (blank cells leave it
+    // unused), else the first balanced one.
+    let colour_by = a
+        .seating
+        .colour_by
+        .as_ref()
+        .and_then(|c| members.categories(std::slice::from_ref(c)).ok())
+        .and_then(|mut c| c.pop())
+        .or_else(|| seating_problem.categories.first().cloned());
     let pins = room_need_pins(a, &rounds, &seating_problem, &people, &members.lines);
     seating_problem.constraints.extend(pins);
     let clock = std::time::Instant::now();
@@ -507,6 +518,7 @@ pub fn build<'a>(inputs: Inputs<'a>) -> Result<Plan<'a>, Error> {
         previous: inputs.previous,
         entries: Vec::new(),
         unmet_needs: Vec::new(),
+        colour_by,
         seconds,
     };
     plan.entries = timetable(&plan, &available);
