@@ -182,6 +182,7 @@ fn run(
         deadline: Some(start + Duration::from_secs_f64(limit)),
         relaxation_first,
         peel,
+        cancel: Default::default(),
     };
     let computed = optimise::optimise(instance, &profiles, &options, &mut |_| {});
     let seconds = start.elapsed().as_secs_f64();

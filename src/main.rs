@@ -1,5 +1,6 @@
 //! The `kleroterion` binary: a thin command line over the library.
 
+mod app;
 mod cli;
 
 fn main() -> std::process::ExitCode {

@@ -915,6 +915,7 @@ mod tests {
             deadline: None,
             relaxation_first: true,
             peel: Peel::DEFAULT,
+            cancel: Default::default(),
         };
         make(&twelve(), &options, m, &mut |_| {}).unwrap()
     }

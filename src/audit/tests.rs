@@ -25,6 +25,7 @@ fn options(panels: u32) -> LotteryOptions {
             deadline: None,
             relaxation_first: true,
             peel: Peel::DEFAULT,
+            cancel: Default::default(),
         },
         panels,
         seed_rule: SeedRule::new(crate::audit::seed::SeedFormat::Text, None, "a public event")

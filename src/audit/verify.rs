@@ -1332,6 +1332,7 @@ pub(crate) fn check_resolve(
         deadline: None,
         relaxation_first: true,
         peel: optimise::Peel::DEFAULT,
+        cancel: Default::default(),
     };
     let made = match lottery::make(&stage.instance, &options, manifest.panels as u32, progress) {
         Ok(made) => made,

@@ -15,6 +15,7 @@ mod replace;
 mod rota;
 mod seat;
 mod select;
+mod serve;
 mod synth;
 mod verify;
 
@@ -59,6 +60,7 @@ enum Command {
     Programme(programme::ProgrammeArgs),
     Plan(plan::PlanArgs),
     Synth(synth::SynthArgs),
+    Serve(serve::ServeArgs),
 }
 
 /// The inputs every selection command reads.
@@ -213,6 +215,7 @@ fn run_command() -> i32 {
         Command::Programme(a) => programme::run(a),
         Command::Plan(a) => plan::run(a),
         Command::Synth(a) => synth::run(a),
+        Command::Serve(a) => serve::run(a),
     };
     match result {
         Ok(code) => code,
@@ -414,6 +417,7 @@ impl LotteryArgs {
             started,
             seed_rule,
             seal: self.seal.clone(),
+            cancel: Default::default(),
         })
     }
 }

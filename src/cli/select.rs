@@ -96,6 +96,7 @@ pub fn run(args: SelectArgs) -> Result<i32, Error> {
         compare_legacy: args.compare_legacy,
         out: args.out.clone(),
         started,
+        cancel: Default::default(),
     };
     let bar = progress_bar(args.quiet || algorithm == select::Algorithm::Legacy);
     let objective = match algorithm {

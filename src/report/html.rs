@@ -7,7 +7,7 @@ pub use crate::logistics::export::esc;
 
 /// Screen and A4 print styles. Charts scale to the text width; tables and
 /// charts are not split across pages; the appendix starts a new page.
-const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:48em;margin:2em auto;padding:0 1em;color:#111;line-height:1.45}\
+pub const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:48em;margin:2em auto;padding:0 1em;color:#111;line-height:1.45}\
 h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.25em;margin-top:1.6em;border-bottom:1px solid #ccc}h3{font-size:1.05em}\
 table{border-collapse:collapse;margin:.5em 0 1.2em;font-size:.92em}th,td{border:1px solid #aaa;padding:.2em .45em;text-align:left;vertical-align:top}\
 th{background:#eee}td{overflow-wrap:anywhere}table.wide{width:100%;table-layout:fixed}table.wide col.narrow{width:7.5em}table.wide col.tiny{width:3.5em}table.wide col.mid{width:9em}\

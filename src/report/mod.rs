@@ -138,6 +138,8 @@ pub enum Measured<'a> {
     Drawn(&'a [u32]),
     /// The expected count per quota value over a lottery not drawn yet.
     Expected(&'a [f64]),
+    /// Nothing drawn or computed yet: the pool against the quotas only.
+    Nothing,
 }
 
 /// Per category (but those named in `skip`), a chart of the pool's share,
@@ -158,10 +160,15 @@ pub fn composition_figures(i: &Instance, measured: Measured, skip: &[String]) ->
             "expected on the panel (rounded; no panel is drawn yet)",
             "grey bars are shares of the pool, orange boxes the quota's allowed range, blue bars the expected panel (its rounded count at the right)",
         ),
+        Measured::Nothing => (
+            "",
+            "grey bars are shares of the pool (its count at the right), orange boxes the quota's allowed range",
+        ),
     };
     let count = |v: usize| match measured {
-        Measured::Drawn(c) => f64::from(c[v]),
-        Measured::Expected(e) => e[v],
+        Measured::Drawn(c) => Some(f64::from(c[v])),
+        Measured::Expected(e) => Some(e[v]),
+        Measured::Nothing => None,
     };
     let mut out = String::new();
     for (ci, cat) in q.categories.iter().enumerate() {
@@ -180,7 +187,7 @@ pub fn composition_figures(i: &Instance, measured: Measured, skip: &[String]) ->
                     f64::from(q.values[v].max) / k,
                 ),
                 band_counts: (q.values[v].min, q.values[v].max),
-                measured: Some((count(v) / k, count(v).round() as u32)),
+                measured: count(v).map(|c| (c / k, c.round() as u32)),
                 measured_words: words,
             })
             .collect();
@@ -190,11 +197,12 @@ pub fn composition_figures(i: &Instance, measured: Measured, skip: &[String]) ->
             .map(|&v| {
                 let quota = &q.values[v];
                 let measured = match measured {
-                    Measured::Drawn(c) => format!("{} on the panel", c[v]),
-                    Measured::Expected(e) => format!("{:.2} expected on the panel", e[v]),
+                    Measured::Drawn(c) => format!(", {} on the panel", c[v]),
+                    Measured::Expected(e) => format!(", {:.2} expected on the panel", e[v]),
+                    Measured::Nothing => String::new(),
                 };
                 format!(
-                    "{}: {} in the pool ({:.1}%), quota {} to {}, {measured}",
+                    "{}: {} in the pool ({:.1}%), quota {} to {}{measured}",
                     quota.name,
                     pool[v],
                     100.0 * pool[v] as f64 / n,
@@ -206,7 +214,10 @@ pub fn composition_figures(i: &Instance, measured: Measured, skip: &[String]) ->
             .join("; ");
         let chart = svg::bar_rows(
             &format!("composition-{}", ci + 1),
-            &format!("{}: pool, quota and panel", cat.name),
+            &match measured {
+                Measured::Nothing => format!("{}: pool and quota", cat.name),
+                _ => format!("{}: pool, quota and panel", cat.name),
+            },
             &desc,
             &rows,
         );

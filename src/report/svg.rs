@@ -212,6 +212,13 @@ pub fn bar_rows(id: &str, title: &str, desc: &str, rows: &[BarRow]) -> String {
                 &[("value", r.label.clone()), ("count", count.to_string())],
             );
             svg.text(LABEL + PLOT + 6.0, y + 18.0, "start", &format!("{count}"));
+        } else {
+            svg.text(
+                LABEL + PLOT + 6.0,
+                y + 18.0,
+                "start",
+                &format!("{}", r.reference_count),
+            );
         }
     }
     axis(&mut svg, LABEL, PLOT, TOP + ROW * rows.len() as f64, scale);

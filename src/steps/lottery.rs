@@ -12,7 +12,7 @@ use crate::audit::{self, Built, LotteryOptions};
 use crate::error::{Error, Warning};
 use crate::files::dir::Outputs;
 use crate::model::instance::Instance;
-use crate::selection::optimise::{self, Objective, Peel, Progress};
+use crate::selection::optimise::{self, Cancel, Objective, Peel, Progress};
 use crate::solver::Settings;
 
 use super::PoolFiles;
@@ -36,6 +36,8 @@ pub struct LotterySettings {
     /// Categories to publish only sealed (a new bundle; a bundle's later
     /// rounds keep its first stage's).
     pub seal: Vec<String>,
+    /// Stops the optimisation early (the browser app's cancel button).
+    pub cancel: Cancel,
 }
 
 impl LotterySettings {
@@ -56,6 +58,7 @@ impl LotterySettings {
                 deadline,
                 relaxation_first: true,
                 peel: Peel::DEFAULT,
+                cancel: self.cancel.clone(),
             },
             panels: self.panels,
             seed_rule: self.seed_rule.clone(),

@@ -15,7 +15,7 @@ use crate::report::explain::Explanations;
 use crate::report::selection::{LegacyEstimate, LegacyReport};
 use crate::selection::certificate::{self, Certificate};
 use crate::selection::distribution::{CHECK_TOLERANCE, probability};
-use crate::selection::optimise::{self, Objective, Options, Peel, Progress};
+use crate::selection::optimise::{self, Cancel, Objective, Options, Peel, Progress};
 use crate::selection::{legacy, outputs};
 use crate::solver::Settings;
 
@@ -48,6 +48,8 @@ pub struct SelectOptions {
     /// When the action started (the time limit and the report's timings
     /// count from here, loading included).
     pub started: Instant,
+    /// Stops the optimisation early (the browser app's cancel button).
+    pub cancel: Cancel,
 }
 
 /// What a selection computed and what to write.
@@ -99,6 +101,7 @@ pub fn select(
         deadline,
         relaxation_first: true,
         peel: Peel::DEFAULT,
+        cancel: options.cancel.clone(),
     };
     let computed = optimise::optimise(instance, &profiles, &optimise_options, progress)?;
     timings.push(("finding initial panels".into(), computed.seed_seconds));

@@ -69,7 +69,7 @@ fn library() -> Vec<(String, String)> {
         for e in std::fs::read_dir(&d).unwrap() {
             let p = e.unwrap().path();
             if p.is_dir() {
-                if !p.ends_with("cli") {
+                if !p.ends_with("cli") && !p.ends_with("app") {
                     dirs.push(p);
                 }
             } else if p.extension().is_some_and(|x| x == "rs")

@@ -364,6 +364,7 @@ mod optimised {
                 deadline: None,
                 relaxation_first,
                 peel: Peel::AT_ONCE,
+                cancel: Default::default(),
             };
             let c = optimise::optimise(&instance, &profiles, &options, &mut |_| {}).unwrap();
             assert!(c.complete);
@@ -404,6 +405,7 @@ mod optimised {
                 deadline: None,
                 relaxation_first: true,
                 peel,
+                cancel: Default::default(),
             };
             optimise::optimise(&instance, &profiles, &options, &mut |_| {}).unwrap()
         };
@@ -439,7 +441,7 @@ mod optimised {
                 (Objective::Leximin, true, Peel::AT_ONCE),
             ] {
                 let options =
-                    Options { objective, settings: Settings::default(), deadline: None, relaxation_first, peel };
+                    Options { objective, settings: Settings::default(), deadline: None, relaxation_first, peel, cancel: Default::default() };
                 let c = optimise::optimise(&instance, &profiles, &options, &mut |_| {}).unwrap();
                 let pi: Vec<f64> = profiles.of_person.iter().map(|&t| c.profile_probabilities[t]).collect();
                 if objective == Objective::Leximin {
@@ -500,7 +502,7 @@ mod optimised {
             prop_assume!(s.loads());
             let instance = s.to_instance();
             let profiles = Profiles::new(&instance);
-            let options = Options { objective: Objective::Leximin, settings: Settings::default(), deadline: None, relaxation_first: true, peel: Peel::DEFAULT };
+            let options = Options { objective: Objective::Leximin, settings: Settings::default(), deadline: None, relaxation_first: true, peel: Peel::DEFAULT, cancel: Default::default() };
             let Ok(made) = kleroterion::audit::rounding::make(&instance, &options, m, &mut |_| {}) else {
                 return Ok(());
             };

@@ -511,6 +511,7 @@ fn leximin_is_exact_by_an_independent_person_level_check() {
             deadline: None,
             relaxation_first: true,
             peel: Peel::DEFAULT,
+            cancel: Default::default(),
         };
         let computed = optimise::optimise(&instance, &profiles, &options, &mut |_| {}).unwrap();
         if computed.target.is_none() {
@@ -638,6 +639,7 @@ fn optimised(
         deadline: None,
         relaxation_first: true,
         peel: Peel::DEFAULT,
+        cancel: Default::default(),
     };
     optimise::optimise(instance, profiles, &options, &mut |_| {}).unwrap()
 }

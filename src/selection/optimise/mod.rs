@@ -255,6 +255,27 @@ pub struct Options {
     /// LEXIMIN by its relaxation: when the target is peeled into panels
     /// ([`Peel::DEFAULT`]).
     pub peel: Peel,
+    /// Stop as at the deadline once this is set (a front-end's cancel
+    /// button); the front-end then discards the result.
+    pub cancel: Cancel,
+}
+
+/// A flag another thread sets to stop an optimisation early (checked where
+/// the deadline is). The default is never set.
+#[derive(Debug, Clone, Default)]
+pub struct Cancel(Option<std::sync::Arc<std::sync::atomic::AtomicBool>>);
+
+impl Cancel {
+    /// A flag that stops the optimisation once `flag` is true.
+    pub fn new(flag: std::sync::Arc<std::sync::atomic::AtomicBool>) -> Self {
+        Self(Some(flag))
+    }
+
+    pub fn is_set(&self) -> bool {
+        self.0
+            .as_ref()
+            .is_some_and(|f| f.load(std::sync::atomic::Ordering::Relaxed))
+    }
 }
 
 /// LEXIMIN by its relaxation: how the distribution reaching the relaxed
@@ -351,12 +372,16 @@ fn multiplicative_weights(
     panels: &mut Vec<ProfilePanel>,
     rounds: usize,
     deadline: Option<Instant>,
+    cancel: &Cancel,
 ) {
     let t_count = sizes.len();
     let mut w = vec![1.0f64; t_count];
     let mut known: HashSet<ProfilePanel> = panels.iter().cloned().collect();
     for _ in 0..rounds {
-        if deadline.is_some_and(|d| Instant::now() >= d) || search.scans() >= MW_MAX_SCANS {
+        if deadline.is_some_and(|d| Instant::now() >= d)
+            || cancel.is_set()
+            || search.scans() >= MW_MAX_SCANS
+        {
             break;
         }
         let (panel, _) = search.best_climb(panels, &w, 3);
@@ -403,6 +428,7 @@ pub fn optimise(
         &mut seed_panels,
         (per_profile * t_count).clamp(MW_MIN_ROUNDS, MW_MAX_ROUNDS),
         options.deadline,
+        &options.cancel,
     );
     let mut covered = vec![false; t_count];
     for p in &seed_panels {
@@ -494,7 +520,7 @@ struct Run<'a, 'b> {
 
 impl Run<'_, '_> {
     fn out_of_time(&self) -> bool {
-        self.options.deadline.is_some_and(|d| Instant::now() >= d)
+        self.options.deadline.is_some_and(|d| Instant::now() >= d) || self.options.cancel.is_set()
     }
 
     fn solve_lp(&mut self) -> Result<crate::solver::LpSolution, Error> {
@@ -548,6 +574,7 @@ mod tests {
             deadline: None,
             relaxation_first,
             peel,
+            cancel: Cancel::default(),
         };
         let c = optimise(&instance, &profiles, &options, &mut |_| {}).unwrap();
         let pi = profiles.per_person(&c.profile_probabilities);
