@@ -786,39 +786,9 @@ pub async fn lottery(
     let back_to = format!("/a/{slug}#lottery");
     let refuse =
         |title: &str, text: &str| message(&state, StatusCode::BAD_REQUEST, title, text, &back_to);
-    let panels: u32 = match form.get("panels").trim().parse() {
-        Ok(m) => m,
-        Err(_) => {
-            return Ok(refuse(
-                "The number of panels is not a whole number",
-                "Give the number of panels in the lottery, such as 1000.",
-            ));
-        }
-    };
-    let format = match form.get("seed_format") {
-        "numbers" => SeedFormat::Numbers,
-        "sorted-numbers" => SeedFormat::SortedNumbers,
-        "text" => SeedFormat::Text,
-        "hex" => SeedFormat::Hex,
-        _ => return Err(bad_form()),
-    };
-    let count = form.get("seed_count").trim();
-    let count = if count.is_empty() {
-        None
-    } else {
-        match count.parse::<u32>() {
-            Ok(c) => Some(c),
-            Err(_) => {
-                return Ok(refuse(
-                    "The count of seed numbers is not a whole number",
-                    "Give how many numbers (or hex digits) the public seed will have, such as 7.",
-                ));
-            }
-        }
-    };
-    let seed_rule = match SeedRule::new(format, count, form.get("seed_source")) {
-        Ok(r) => r,
-        Err(e) => return Ok(refuse("The seed rule is incomplete", &e)),
+    let (panels, seed_rule) = match lottery_form(&form) {
+        Ok(x) => x,
+        Err((title, text)) => return Ok(refuse(title, &text)),
     };
     let settings = steps::lottery::LotterySettings {
         algorithm: Objective::Leximin,
@@ -843,7 +813,7 @@ pub async fn lottery(
     let (a2, meta2) = (a.clone(), meta.clone());
     let r = state.jobs.start(&a, start, move |dir, job| {
         job.set("reading the inputs".into(), None);
-        let (instance, mut warnings) = load(&files, &a2, &meta2)?;
+        let (instance, warnings) = load(&files, &a2, &meta2)?;
         let settings = steps::lottery::LotterySettings {
             started: Instant::now(),
             cancel: Cancel::new(job.cancel.clone()),
@@ -863,21 +833,69 @@ pub async fn lottery(
             &mut optimiser_progress(job, Objective::Leximin),
         )
         .map_err(|e| tidy(&e.to_string(), &a2, &meta2))?;
-        warnings.extend(published.rounding_warning.iter().map(|w| w.0.clone()));
-        warnings.extend(published.warnings.iter().map(|w| w.0.clone()));
-        let summary = format!(
-            "{}\nCOMMITMENT {}\nSEED RULE  {}\n",
-            published.summary,
-            published.built.commitment,
-            published.built.manifest.seed_rule.describe()
-        );
-        Ok(Finished {
-            summary: tidy(&summary, &a2, &meta2),
-            warnings,
-            outputs: published.outputs,
-        })
+        Ok(published_stage(published, warnings, &a2, &meta2))
     });
     Ok(started(&state, &slug, r))
+}
+
+/// A committed stage (a lottery or a replacement round) as a finished run:
+/// what the command line prints, with the commitment and the seed rule to
+/// publish.
+fn published_stage(
+    published: steps::lottery::Published,
+    mut warnings: Vec<String>,
+    a: &Assembly,
+    meta: &Meta,
+) -> Finished {
+    warnings.extend(published.rounding_warning.iter().map(|w| w.0.clone()));
+    warnings.extend(published.warnings.iter().map(|w| w.0.clone()));
+    let summary = format!(
+        "{}\nCOMMITMENT {}\nSEED RULE  {}\n",
+        published.summary,
+        published.built.commitment,
+        published.built.manifest.seed_rule.describe()
+    );
+    Finished {
+        summary: tidy(&summary, a, meta),
+        warnings,
+        outputs: published.outputs,
+    }
+}
+
+/// The lottery fields of a form (a new lottery or a replacement round):
+/// the number of panels and the seed rule, or what is wrong (title, text).
+fn lottery_form(form: &Posted) -> Result<(u32, SeedRule), (&'static str, String)> {
+    let panels: u32 = form.get("panels").trim().parse().map_err(|_| {
+        (
+            "The number of panels is not a whole number",
+            "Give the number of panels in the lottery, such as 1000.".to_string(),
+        )
+    })?;
+    let format = match form.get("seed_format") {
+        "numbers" => SeedFormat::Numbers,
+        "sorted-numbers" => SeedFormat::SortedNumbers,
+        "text" => SeedFormat::Text,
+        "hex" => SeedFormat::Hex,
+        other => {
+            return Err((
+                "The form of the seed is not one offered",
+                format!("Choose the form of the seed from the list, not \"{other}\"."),
+            ));
+        }
+    };
+    let count = match form.get("seed_count").trim() {
+        "" => None,
+        c => Some(c.parse::<u32>().map_err(|_| {
+            (
+                "The count of seed numbers is not a whole number",
+                "Give how many numbers (or hex digits) the public seed will have, such as 7."
+                    .to_string(),
+            )
+        })?),
+    };
+    let rule = SeedRule::new(format, count, form.get("seed_source"))
+        .map_err(|e| ("The seed rule is incomplete", e))?;
+    Ok((panels, rule))
 }
 
 /// The latest finished lottery run of the assembly, and its bundle.
@@ -1002,26 +1020,14 @@ pub async fn replace(
             &format!("/a/{slug}#lottery"),
         ));
     }
-    let panels: u32 = form
-        .get("panels")
-        .trim()
-        .parse()
-        .unwrap_or(kleroterion::audit::rounding::DEFAULT_PANELS);
-    let format = match form.get("seed_format") {
-        "numbers" => SeedFormat::Numbers,
-        "sorted-numbers" => SeedFormat::SortedNumbers,
-        "hex" => SeedFormat::Hex,
-        _ => SeedFormat::Text,
-    };
-    let count = form.get("seed_count").trim().parse::<u32>().ok();
-    let seed_rule = match SeedRule::new(format, count, form.get("seed_source")) {
-        Ok(r) => r,
-        Err(e) => {
+    let (panels, seed_rule) = match lottery_form(&form) {
+        Ok(x) => x,
+        Err((title, text)) => {
             return Ok(message(
                 &state,
                 StatusCode::BAD_REQUEST,
-                "The seed rule is incomplete",
-                &e,
+                title,
+                &text,
                 &format!("/a/{slug}#lottery"),
             ));
         }
@@ -1059,23 +1065,7 @@ pub async fn replace(
             &mut optimiser_progress(job, Objective::Leximin),
         )
         .map_err(|e| tidy(&e.to_string(), &a2, &meta2))?;
-        let mut warnings: Vec<String> = published
-            .rounding_warning
-            .iter()
-            .map(|w| w.0.clone())
-            .collect();
-        warnings.extend(published.warnings.iter().map(|w| w.0.clone()));
-        let summary = format!(
-            "{}\nCOMMITMENT {}\nSEED RULE  {}\n",
-            published.summary,
-            published.built.commitment,
-            published.built.manifest.seed_rule.describe()
-        );
-        Ok(Finished {
-            summary: tidy(&summary, &a2, &meta2),
-            warnings,
-            outputs: published.outputs,
-        })
+        Ok(published_stage(published, Vec::new(), &a2, &meta2))
     });
     Ok(started(&state, &slug, r))
 }
