@@ -1032,11 +1032,16 @@ pub async fn replace(
             ));
         }
     };
+    let relax = form.get("relax") == "yes";
     let start = Start {
         action: "replace",
         options: vec![
             ("lottery".into(), format!("run {lottery_run}")),
             ("withdrawn".into(), withdrawn.len().to_string()),
+            (
+                "relax the quotas if needed".into(),
+                if relax { "yes" } else { "no" }.into(),
+            ),
             ("panels".into(), panels.to_string()),
             ("seed rule".into(), seed_rule.describe()),
         ],
@@ -1057,7 +1062,7 @@ pub async fn replace(
             bundle,
             private: None,
             withdrawn,
-            relax: false,
+            relax,
         };
         let published = steps::replace::next_round(
             &round,

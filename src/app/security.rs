@@ -5,7 +5,7 @@
 //! every form post (with the form's own token, checked in
 //! `pages::Posted`), the upload limit, and the headers every response
 //! carries (a Content-Security-Policy with no inline script, no caching of
-//! pages with personal data, no referrer).
+//! pages with personal data, no referrer to other sites).
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -41,7 +41,7 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static("same-origin"),
     );
     h.entry(header::CACHE_CONTROL)
         .or_insert(HeaderValue::from_static("no-store"));

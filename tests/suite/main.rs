@@ -4,6 +4,7 @@
 mod common;
 mod exactness;
 
+mod app;
 mod architecture;
 mod bad_input;
 mod cli;
