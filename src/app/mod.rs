@@ -14,6 +14,7 @@
 
 mod jobs;
 mod pages;
+mod plan;
 mod security;
 mod view;
 mod workspace;
@@ -163,9 +164,15 @@ fn router(state: AppState) -> Router {
         .route("/a/{slug}/draw", post(pages::draw))
         .route("/a/{slug}/replace", post(pages::replace))
         .route("/a/{slug}/cancel", post(pages::cancel))
+        .route("/a/{slug}/plan-inputs", post(plan::upload))
+        .route("/a/{slug}/plan", post(plan::plan))
         .route("/a/{slug}/runs/{number}", get(pages::run))
         .route("/a/{slug}/runs/{number}/progress", get(pages::progress))
         .route("/a/{slug}/runs/{number}/bundle.zip", get(pages::bundle_zip))
+        .route(
+            "/a/{slug}/runs/{number}/zip/{index}",
+            get(pages::folder_zip),
+        )
         .route("/a/{slug}/files/{*path}", get(pages::file))
         .route("/review", get(pages::review_form).post(pages::review))
         .route("/static/{name}", get(pages::asset))

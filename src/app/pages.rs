@@ -29,7 +29,7 @@ use super::security::{self, REPORT_POLICY};
 use super::view;
 use super::workspace::{Assembly, Meta, Status, Stored};
 
-type Page = Result<Response, Response>;
+pub type Page = Result<Response, Response>;
 
 // ---------------------------------------------------------------- forms
 
@@ -38,18 +38,18 @@ type Page = Result<Response, Response>;
 /// computer, bytes).
 pub struct Posted {
     fields: HashMap<String, Vec<String>>,
-    files: HashMap<String, (String, Vec<u8>)>,
+    pub files: HashMap<String, (String, Vec<u8>)>,
 }
 
 impl Posted {
-    fn get(&self, name: &str) -> &str {
+    pub fn get(&self, name: &str) -> &str {
         self.fields
             .get(name)
             .and_then(|v| v.first())
             .map_or("", |s| s.as_str())
     }
 
-    fn all(&self, name: &str) -> &[String] {
+    pub fn all(&self, name: &str) -> &[String] {
         self.fields.get(name).map_or(&[], |v| v.as_slice())
     }
 }
@@ -179,7 +179,7 @@ pub async fn not_found() -> Response {
 }
 
 /// The assembly of `slug` and what the app remembers of it.
-fn find(state: &AppState, slug: &str) -> Result<(Assembly, Meta), Response> {
+pub fn find(state: &AppState, slug: &str) -> Result<(Assembly, Meta), Response> {
     let a = state.workspace.assembly(slug).ok_or_else(not_found_page)?;
     let meta = a.meta().map_err(|_| {
         security::refuse(
@@ -191,7 +191,7 @@ fn find(state: &AppState, slug: &str) -> Result<(Assembly, Meta), Response> {
     Ok((a, meta))
 }
 
-fn back(slug: &str, anchor: &str) -> Response {
+pub fn back(slug: &str, anchor: &str) -> Response {
     Redirect::to(&format!("/a/{slug}{anchor}")).into_response()
 }
 
@@ -200,7 +200,7 @@ fn to_run(slug: &str, number: u32) -> Response {
 }
 
 /// A message page (for a refused form: what is wrong, what to do).
-fn message(
+pub fn message(
     state: &AppState,
     status: StatusCode,
     title: &str,
@@ -362,6 +362,7 @@ fn assembly_page(state: &AppState, a: &Assembly, meta: &Meta) -> Response {
         })
         .collect();
     let lottery = current_lottery(a);
+    let plan = super::plan::view(a);
     let seconds = clock.elapsed().as_secs_f64();
     state.view.render(
         "assembly.html",
@@ -384,6 +385,7 @@ fn assembly_page(state: &AppState, a: &Assembly, meta: &Meta) -> Response {
             live,
             runs,
             lottery,
+            plan,
             seconds => format!("{:.0}", seconds * 1000.0),
         },
     )
@@ -585,7 +587,13 @@ fn load(files: &PoolFiles, a: &Assembly, meta: &Meta) -> Result<(Instance, Vec<S
         .map_err(|e| tidy(&e.to_string(), a, meta))
 }
 
-fn started(state: &AppState, slug: &str, r: Result<u32, String>) -> Response {
+/// A refusal of a form as a bad request: (title, what to do) → the page
+/// that says it and links back to `back_to`.
+pub fn refuser(state: &AppState, back_to: String) -> impl Fn(&str, &str) -> Response + '_ {
+    move |title, text| message(state, StatusCode::BAD_REQUEST, title, text, &back_to)
+}
+
+pub fn started(state: &AppState, slug: &str, r: Result<u32, String>) -> Response {
     match r {
         Ok(n) => to_run(slug, n),
         Err(e) => message(
@@ -783,9 +791,7 @@ pub async fn lottery(
 ) -> Page {
     let (a, meta) = find(&state, &slug)?;
     let files = ready(&state, &a, &meta)?;
-    let back_to = format!("/a/{slug}#lottery");
-    let refuse =
-        |title: &str, text: &str| message(&state, StatusCode::BAD_REQUEST, title, text, &back_to);
+    let refuse = refuser(&state, format!("/a/{slug}#lottery"));
     let (panels, seed_rule) = match lottery_form(&form) {
         Ok(x) => x,
         Err((title, text)) => return Ok(refuse(title, &text)),
@@ -1109,13 +1115,25 @@ pub async fn run(
     let report = run
         .outputs
         .iter()
-        .find(|o| o.ends_with("/report.html"))
+        .find(|o| o.ends_with("/report.html") || o.ends_with("/plan-report.html"))
         .cloned();
     let relaxed = run
         .outputs
         .iter()
         .any(|o| o.ends_with("/relaxed-quotas.csv"));
     let bundle = run.action == "lottery" && run.status == Status::Done;
+    let groups: Vec<Group> = folders(&run.outputs)
+        .into_iter()
+        .enumerate()
+        .map(|(i, (dir, files))| Group {
+            zip: i,
+            files: files
+                .iter()
+                .map(|f| (f.clone(), f.rsplit('/').next().unwrap_or(f).to_string()))
+                .collect(),
+            dir: dir.split("/out/").nth(1).unwrap_or("").to_string(),
+        })
+        .collect();
     Ok(state.view.render(
         "run.html",
         context! {
@@ -1129,8 +1147,60 @@ pub async fn run(
             report,
             relaxed,
             bundle,
+            groups,
         },
     ))
+}
+
+#[derive(Serialize)]
+struct Group {
+    /// The folder, relative to the run's out/ ("" for its top).
+    dir: String,
+    /// (path, file name).
+    files: Vec<(String, String)>,
+    /// Its number for the .zip download.
+    zip: usize,
+}
+
+/// A run's outputs by folder, in name order.
+fn folders(outputs: &[String]) -> Vec<(String, Vec<String>)> {
+    let mut map: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for o in outputs {
+        let dir = o.rsplit_once('/').map_or("", |(d, _)| d).to_string();
+        map.entry(dir).or_default().push(o.clone());
+    }
+    map.into_iter().collect()
+}
+
+/// One folder of a run's outputs as a .zip (the calendars or the printable
+/// pages of a plan, say): only files the run lists.
+pub async fn folder_zip(
+    State(state): State<AppState>,
+    UrlPath((slug, number, index)): UrlPath<(String, String, String)>,
+) -> Page {
+    let (a, _) = find(&state, &slug)?;
+    let run = a.run(run_number(&number)?).ok_or_else(not_found_page)?;
+    let index: usize = index.parse().map_err(|_| not_found_page())?;
+    let (dir, files) = folders(&run.outputs)
+        .into_iter()
+        .nth(index)
+        .ok_or_else(not_found_page)?;
+    let root = a.dir.clone();
+    let bytes = tokio::task::spawn_blocking(move || {
+        let mut map = std::collections::BTreeMap::new();
+        for f in &files {
+            let name = f.rsplit('/').next().unwrap_or(f).to_string();
+            map.insert(
+                name,
+                std::fs::read(root.join(f)).map_err(|e| e.to_string())?,
+            );
+        }
+        zip_files(&map, dir.rsplit('/').next().unwrap_or("files"))
+    })
+    .await
+    .map_err(|_| not_found_page())?
+    .map_err(|_| not_found_page())?;
+    Ok(serve_bytes("files.zip", bytes))
 }
 
 pub async fn progress(
@@ -1244,14 +1314,23 @@ pub async fn bundle_zip(
 /// beside it) in a zip under `bundle/`, in name order, with fixed times.
 fn zip_dir(dir: &Path) -> Result<Vec<u8>, String> {
     let files = kleroterion::files::dir::read_dir(dir).map_err(|e| e.to_string())?;
+    zip_files(&files, "bundle")
+}
+
+/// `files` (name → bytes) in a zip under `top/`, in name order, with fixed
+/// times (the same files give the same bytes).
+fn zip_files(
+    files: &std::collections::BTreeMap<String, Vec<u8>>,
+    top: &str,
+) -> Result<Vec<u8>, String> {
     let mut buf = std::io::Cursor::new(Vec::new());
     {
         let mut z = zip::ZipWriter::new(&mut buf);
         let options = zip::write::SimpleFileOptions::default()
             .compression_method(zip::CompressionMethod::Deflated)
             .last_modified_time(zip::DateTime::default());
-        for (name, bytes) in &files {
-            z.start_file(format!("bundle/{name}"), options)
+        for (name, bytes) in files {
+            z.start_file(format!("{top}/{name}"), options)
                 .map_err(|e| e.to_string())?;
             z.write_all(bytes).map_err(|e| e.to_string())?;
         }

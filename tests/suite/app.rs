@@ -27,8 +27,11 @@ struct Server {
 
 impl Server {
     fn start(name: &str, extra: &[&str]) -> Server {
-        let dir = scratch(name);
-        let ws = dir.join("workspace");
+        Server::start_at(scratch(name).join("workspace"), extra)
+    }
+
+    /// A server on an existing workspace (a restart).
+    fn start_at(ws: PathBuf, extra: &[&str]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_kleroterion"))
             .args(["serve", "--port", "0", "--dir"])
             .arg(&ws)
@@ -242,6 +245,27 @@ fn example_assembly(s: &Server, csrf: &str) -> String {
     );
     assert_eq!(r.status, 303, "{}", r.body);
     at
+}
+
+/// A pool and quotas (6,000 people, 7 categories, a panel of 150) in
+/// `dir/big/` on which NASH runs long enough to be cancelled or cut short.
+fn long_running_pool(dir: &Path, seed: &str) -> PathBuf {
+    let big = dir.join("big");
+    let run = crate::common::kleroterion(&[
+        "synth",
+        "--n",
+        "6000",
+        "-k",
+        "150",
+        "--categories",
+        "7",
+        "--seed",
+        seed,
+        "--out",
+        &big.display().to_string(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    big
 }
 
 /// Waits for run `run_path` to end; returns its status word.
@@ -461,6 +485,64 @@ fn no_address_of_the_app_holds_personal_data() {
             }
         }
     }
+}
+
+/// A finished run survives a restart of the app; a run the restart cut
+/// short says so instead of "running" for ever.
+#[test]
+fn runs_survive_a_restart_of_the_app() {
+    let s = Server::start("app-restart", &[]);
+    let csrf = s.csrf();
+    let at = example_assembly(&s, &csrf);
+    let r = s.post(&format!("{at}/check"), &[("csrf", &csrf)]);
+    let check = r.header("location").unwrap().to_string();
+    assert_eq!(wait_for_run(&s, &check), "done");
+    // A long run, then the app is killed under it.
+    let big = long_running_pool(s.dir.parent().unwrap(), "restart");
+    for role in ["pool", "quotas"] {
+        let bytes = std::fs::read(big.join(format!("{role}.csv"))).unwrap();
+        let r = s.upload(
+            &format!("{at}/upload"),
+            &[("csrf", &csrf), ("role", role)],
+            ("file", "big.csv", &bytes),
+        );
+        assert_eq!(r.status, 303);
+    }
+    s.post(
+        &format!("{at}/settings"),
+        &[("csrf", &csrf), ("size", "150")],
+    );
+    let r = s.post(
+        &format!("{at}/select"),
+        &[("csrf", &csrf), ("algorithm", "nash"), ("seed", "x")],
+    );
+    let long = r.header("location").unwrap().to_string();
+    assert!(s.get(&format!("{long}/progress")).body.contains("running"));
+    // A second run of the same assembly waits for the first.
+    let r = s.post(&format!("{at}/check"), &[("csrf", &csrf)]);
+    assert_eq!(r.status, 409);
+    assert!(r.body.contains("still going"), "{}", r.body);
+    let ws = s.dir.clone();
+    drop(s);
+
+    let s = Server::start_at(ws, &[]);
+    let page = s.get(&check).body;
+    assert!(
+        page.contains("finished") && page.contains("Feasible: yes"),
+        "{page}"
+    );
+    let file = page
+        .split('"')
+        .find(|t| t.ends_with("check.txt"))
+        .unwrap()
+        .replace("&#x2f;", "/");
+    assert_eq!(s.get(&file).status, 200);
+    assert_eq!(wait_for_run(&s, &long), "interrupted");
+    assert!(
+        s.get(&long)
+            .body
+            .contains("interrupted (the app stopped while it ran)")
+    );
 }
 
 // ---------------------------------------------------------------- browser
@@ -970,6 +1052,70 @@ async fn organiser_flow() {
     click_through(&c, "form[action$='/draw'] button").await;
     assert_eq!(wait_finished(&c).await, "finished");
 
+    // The assembly plan from the example's assembly file and tables; then
+    // a re-plan after two withdrawals, from the second weekend on.
+    c.goto(&format!("{at}#plan")).await.unwrap();
+    let assembly = data_dir().join("assembly").canonicalize().unwrap();
+    for (input, file) in [
+        ("#plan-assembly", "assembly.toml"),
+        ("#plan-members", "members.csv"),
+        ("#plan-facilitators", "facilitators.csv"),
+        ("#plan-speakers", "speakers.csv"),
+        ("#plan-constraints", "constraints.csv"),
+    ] {
+        css(&c, input)
+            .await
+            .send_keys(&assembly.join(file).display().to_string())
+            .await
+            .unwrap();
+    }
+    click_through(&c, "form[action$='/plan-inputs'] button").await;
+    let plan_section = css(&c, "#plan").await.text().await.unwrap();
+    assert!(
+        plan_section.contains("version 1 of Example Citizens' Assembly on Climate"),
+        "{plan_section}"
+    );
+    v.page("14-plan-inputs").await;
+    click_through(&c, "form[action$='/plan'] button").await;
+    assert_eq!(wait_finished(&c).await, "finished", "{}", text(&c).await);
+    v.page("15-plan").await;
+    let report = css(&c, "a[href$='plan-report.html']")
+        .await
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    let page = s.get(&report);
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("<svg"), "the seating pictures");
+    let zip = s.get(&format!("{}/zip/1", c.current_url().await.unwrap().path()));
+    assert_eq!(zip.status, 200, "the calendars as one .zip");
+    c.goto(&format!("{at}#plan")).await.unwrap();
+    css(&c, "#plan-from")
+        .await
+        .select_by_value("w2-sat-welcome")
+        .await
+        .unwrap();
+    for id in ["M001", "M002"] {
+        css(&c, &format!("#plan input[name=withdrawn][value={id}]"))
+            .await
+            .click()
+            .await
+            .unwrap();
+    }
+    v.page("16-replan-form").await;
+    click_through(&c, "#plan form[action$='/plan']:last-of-type button").await;
+    assert_eq!(wait_finished(&c).await, "finished", "{}", text(&c).await);
+    let replanned = text(&c).await;
+    assert!(
+        replanned.contains("changes.txt"),
+        "the change list: {replanned}"
+    );
+    assert!(
+        replanned.contains("M001, M002"),
+        "the withdrawals are recorded: {replanned}"
+    );
+
     // The public bundle, downloaded as one .zip, holds no personal data.
     c.goto(&format!("{at}#lottery")).await.unwrap();
     let zip_href = css(&c, "a[href$='bundle.zip']")
@@ -1072,7 +1218,11 @@ async fn organiser_flow() {
     // The history keeps every run.
     c.goto(&format!("{at}#history")).await.unwrap();
     let rows = c.find_all(Locator::Css("#history tbody tr")).await.unwrap();
-    assert_eq!(rows.len(), 6, "check, select, lottery, draw, replace, draw");
+    assert_eq!(
+        rows.len(),
+        8,
+        "check, select, lottery, draw, replace, draw, plan, re-plan"
+    );
     v.page("13-assembly-history").await;
     v.assert_accessible();
     // axe-core does find what it should: a field without a label.
@@ -1216,21 +1366,7 @@ async fn error_flows() {
     assert!(text(&c).await.contains("Feasible: yes"));
 
     // A long run, cancelled: a larger pool so that it is still running.
-    let big = work.join("big");
-    let run = crate::common::kleroterion(&[
-        "synth",
-        "--n",
-        "6000",
-        "-k",
-        "150",
-        "--categories",
-        "7",
-        "--seed",
-        "cancel me",
-        "--out",
-        &big.display().to_string(),
-    ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    let big = long_running_pool(&work, "cancel me");
     for (input, file) in [("#pool-file", "pool.csv"), ("#quotas-file", "quotas.csv")] {
         c.goto(&format!("{}{at}", s.base)).await.unwrap();
         css(&c, input)
