@@ -38,6 +38,8 @@ pub struct PlanView {
     pub panel: Option<String>,
     /// What is wrong with the current version, if anything.
     pub error: String,
+    /// The current assembly file, for editing in the page.
+    pub toml: String,
 }
 
 fn versions_dir(a: &Assembly) -> PathBuf {
@@ -105,6 +107,7 @@ pub fn view(a: &Assembly) -> PlanView {
         return view;
     }
     let dir = version_dir(a, view.version);
+    view.toml = std::fs::read_to_string(dir.join(ASSEMBLY_FILE)).unwrap_or_default();
     let mut files: Vec<String> = std::fs::read_dir(&dir)
         .map(|d| {
             d.flatten()
@@ -200,6 +203,10 @@ pub async fn upload(
         let io = |e: std::io::Error| ("Could not save".to_string(), e.to_string());
         if let Some((_, bytes)) = form.files.get("assembly") {
             write_atomic(&staging.join(ASSEMBLY_FILE), bytes).map_err(io)?;
+        } else if !form.get("assembly_text").trim().is_empty() {
+            // Edited in the page: the browser sends CRLF line ends.
+            let text = form.get("assembly_text").replace("\r\n", "\n");
+            write_atomic(&staging.join(ASSEMBLY_FILE), text.as_bytes()).map_err(io)?;
         }
         let toml = staging.join(ASSEMBLY_FILE);
         if !toml.is_file() {

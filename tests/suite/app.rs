@@ -4,8 +4,9 @@
 //! it in a real headless Chromium driven over WebDriver (chromedriver),
 //! with axe-core run on every page.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -14,206 +15,11 @@ use fantoccini::{Client, Locator};
 use serde_json::json;
 
 use crate::common::{data_dir, scratch};
+use crate::http::{Server, wait_for_run};
 
-/// A running `kleroterion serve`, stopped when dropped.
-struct Server {
-    child: Child,
-    /// e.g. http://127.0.0.1:40123 (no slash, no token).
-    base: String,
-    /// The printed address (with the token, if any).
-    url: String,
-    dir: PathBuf,
-}
-
-impl Server {
-    fn start(name: &str, extra: &[&str]) -> Server {
-        Server::start_at(scratch(name).join("workspace"), extra)
-    }
-
-    /// A server on an existing workspace (a restart).
-    fn start_at(ws: PathBuf, extra: &[&str]) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_kleroterion"))
-            .args(["serve", "--port", "0", "--dir"])
-            .arg(&ws)
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let url = line
-            .trim()
-            .strip_prefix("kleroterion is running: open ")
-            .unwrap_or_else(|| panic!("unexpected first line: {line}"))
-            .to_string();
-        let base = url
-            .split("/?")
-            .next()
-            .unwrap()
-            .trim_end_matches('/')
-            .to_string();
-        Server {
-            child,
-            base,
-            url,
-            dir: ws,
-        }
-    }
-
-    fn host(&self) -> &str {
-        self.base.strip_prefix("http://").unwrap()
-    }
-
-    /// One request; (status, headers in lower case, body).
-    fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
-        let mut s = TcpStream::connect(self.host()).unwrap();
-        s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
-        let mut head = format!(
-            "{method} {path} HTTP/1.1\r\nConnection: close\r\nContent-Length: {}\r\n",
-            body.len()
-        );
-        if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
-            head.push_str(&format!("Host: {}\r\n", self.host()));
-        }
-        for (k, v) in headers {
-            head.push_str(&format!("{k}: {v}\r\n"));
-        }
-        head.push_str("\r\n");
-        s.write_all(head.as_bytes()).unwrap();
-        // The server may refuse before reading a large body.
-        let _ = s.write_all(body);
-        let mut raw = Vec::new();
-        let _ = s.read_to_end(&mut raw);
-        let split = raw
-            .windows(4)
-            .position(|w| w == b"\r\n\r\n")
-            .expect("a response");
-        let head = String::from_utf8_lossy(&raw[..split]).to_lowercase();
-        let mut body = raw[split + 4..].to_vec();
-        if head.contains("transfer-encoding: chunked") {
-            body = unchunk(&body);
-        }
-        let status = head[9..12].parse().unwrap();
-        Reply {
-            status,
-            head,
-            body: String::from_utf8_lossy(&body).into_owned(),
-        }
-    }
-
-    fn get(&self, path: &str) -> Reply {
-        self.request("GET", path, &[], b"")
-    }
-
-    /// The form token of the app's pages.
-    fn csrf(&self) -> String {
-        let page = self.get("/").body;
-        let at = page.find("name=\"csrf\" value=\"").expect("a form") + 19;
-        page[at..at + 32].to_string()
-    }
-
-    /// A URL-encoded form post from the app's own page.
-    fn post(&self, path: &str, fields: &[(&str, &str)]) -> Reply {
-        let body: Vec<String> = fields
-            .iter()
-            .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
-            .collect();
-        self.request(
-            "POST",
-            path,
-            &[
-                ("Content-Type", "application/x-www-form-urlencoded"),
-                ("Origin", &self.base),
-            ],
-            body.join("&").as_bytes(),
-        )
-    }
-
-    /// A multipart post with one file.
-    fn upload(&self, path: &str, fields: &[(&str, &str)], file: (&str, &str, &[u8])) -> Reply {
-        let (body, boundary) = multipart(fields, file);
-        self.request(
-            "POST",
-            path,
-            &[
-                (
-                    "Content-Type",
-                    &format!("multipart/form-data; boundary={boundary}"),
-                ),
-                ("Origin", &self.base),
-            ],
-            &body,
-        )
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-struct Reply {
-    status: u16,
-    head: String,
-    body: String,
-}
-
-impl Reply {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.head
-            .lines()
-            .find_map(|l| l.strip_prefix(&format!("{name}: ")))
-    }
-}
-
-fn unchunk(mut b: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    loop {
-        let Some(eol) = b.windows(2).position(|w| w == b"\r\n") else {
-            return out;
-        };
-        let size =
-            usize::from_str_radix(std::str::from_utf8(&b[..eol]).unwrap().trim(), 16).unwrap_or(0);
-        if size == 0 {
-            return out;
-        }
-        out.extend_from_slice(&b[eol + 2..eol + 2 + size]);
-        b = &b[eol + 4 + size..];
-    }
-}
-
-fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-fn multipart(
-    fields: &[(&str, &str)],
-    (field, name, bytes): (&str, &str, &[u8]),
-) -> (Vec<u8>, String) {
-    let boundary = "----kleroterion-test-boundary".to_string();
-    let mut body = Vec::new();
-    for (k, v) in fields {
-        body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
-                .as_bytes(),
-        );
-    }
-    body.extend_from_slice(
-        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
-    );
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    (body, boundary)
+/// A server on a new workspace in a scratch folder.
+fn start(name: &str, extra: &[&str]) -> Server {
+    Server::start_at(scratch(name).join("workspace"), extra)
 }
 
 /// Creates an assembly over HTTP with data/'s pool and quotas and a panel
@@ -268,27 +74,12 @@ fn long_running_pool(dir: &Path, seed: &str) -> PathBuf {
     big
 }
 
-/// Waits for run `run_path` to end; returns its status word.
-fn wait_for_run(s: &Server, run_path: &str) -> String {
-    let start = Instant::now();
-    loop {
-        let p = s.get(&format!("{run_path}/progress")).body;
-        let v: serde_json::Value = serde_json::from_str(&p).unwrap();
-        let status = v["status"].as_str().unwrap().to_string();
-        if status != "running" {
-            return status;
-        }
-        assert!(start.elapsed() < Duration::from_secs(300), "run too long");
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
-
 // ---------------------------------------------------------------- guard
 
 #[test]
 fn beyond_this_machine_every_request_needs_the_token() {
     let token = "0123456789abcdef-test-token";
-    let s = Server::start("app-token", &["--listen", "127.0.0.1", "--token", token]);
+    let s = start("app-token", &["--listen", "127.0.0.1", "--token", token]);
     assert!(s.url.ends_with(&format!("?token={token}")), "{}", s.url);
     let r = s.get("/");
     assert_eq!(r.status, 401);
@@ -332,7 +123,7 @@ fn beyond_this_machine_every_request_needs_the_token() {
 
 #[test]
 fn the_app_refuses_cross_site_posts_other_hosts_large_uploads_and_paths_from_names() {
-    let s = Server::start("app-guard", &["--upload-limit", "1"]);
+    let s = start("app-guard", &["--upload-limit", "1"]);
     let csrf = s.csrf();
     // Every page carries the policy: no inline script, nothing from
     // elsewhere, no framing; nothing with personal data is cached.
@@ -451,7 +242,7 @@ fn the_app_refuses_cross_site_posts_other_hosts_large_uploads_and_paths_from_nam
 /// the pool.
 #[test]
 fn no_address_of_the_app_holds_personal_data() {
-    let s = Server::start("app-privacy", &[]);
+    let s = start("app-privacy", &[]);
     let csrf = s.csrf();
     let at = example_assembly(&s, &csrf);
     let r = s.post(
@@ -491,7 +282,7 @@ fn no_address_of_the_app_holds_personal_data() {
 /// short says so instead of "running" for ever.
 #[test]
 fn runs_survive_a_restart_of_the_app() {
-    let s = Server::start("app-restart", &[]);
+    let s = start("app-restart", &[]);
     let csrf = s.csrf();
     let at = example_assembly(&s, &csrf);
     let r = s.post(&format!("{at}/check"), &[("csrf", &csrf)]);
@@ -555,7 +346,12 @@ struct Browser {
 }
 
 impl Drop for Browser {
+    /// Stops chromedriver and every Chromium it started (its process
+    /// group), also when a test failed before closing its session.
     fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-9", &format!("-{}", self.driver.id())])
+            .status();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
@@ -573,6 +369,7 @@ async fn browser(test: &str) -> Option<Browser> {
         .port();
     let Ok(driver) = Command::new("chromedriver")
         .arg(format!("--port={port}"))
+        .process_group(0)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -823,7 +620,7 @@ async fn organiser_flow() {
         return;
     };
     let c = b.client.take().unwrap();
-    let s = Server::start("app-flow", &[]);
+    let s = start("app-flow", &[]);
     let axe_src = axe_source();
     if axe_src.is_none() {
         println!(
@@ -1290,7 +1087,7 @@ async fn error_flows() {
         return;
     };
     let c = b.client.take().unwrap();
-    let s = Server::start("app-errors", &[]);
+    let s = start("app-errors", &[]);
     let mut v = Visit {
         c: &c,
         axe: axe_source(),

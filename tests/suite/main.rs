@@ -3,6 +3,7 @@
 
 mod common;
 mod exactness;
+mod http;
 
 mod app;
 mod architecture;
