@@ -148,6 +148,8 @@ impl Jobs {
                     run.summary = "Cancelled: nothing was kept.".into();
                 }
                 Ok(done) => {
+                    // A cancel arriving from here on is too late: the
+                    // finished run is kept.
                     let mut written = Vec::new();
                     let mut failed = None;
                     for o in &done.outputs {

@@ -56,6 +56,12 @@ pub struct AppState {
     /// The Host header values the app answers to on this machine.
     pub hosts: Arc<[String]>,
     pub upload_limit: usize,
+    /// Held while the workspace's settings, inputs or plan versions change
+    /// (two tabs saving at once would otherwise mix them or share a
+    /// version number).
+    pub edits: Arc<std::sync::Mutex<()>>,
+    /// Held while a reviewer's bundle is checked: one at a time.
+    pub review: Arc<tokio::sync::Semaphore>,
 }
 
 /// Where the app can be opened, once it listens.
@@ -128,11 +134,14 @@ async fn run(options: ServeOptions, ready: impl FnOnce(&Ready)) -> Result<(), St
         token: token.clone(),
         hosts,
         upload_limit: options.upload_limit,
+        edits: Arc::default(),
+        review: Arc::new(tokio::sync::Semaphore::new(1)),
     };
     let app = router(state);
     let host = match ip {
         IpAddr::V4(v) if v.is_unspecified() => "127.0.0.1".to_string(),
         IpAddr::V4(v) => v.to_string(),
+        IpAddr::V6(v) if v.is_unspecified() => "[::1]".to_string(),
         IpAddr::V6(v) => format!("[{v}]"),
     };
     let url = match &token {

@@ -18,7 +18,6 @@ use kleroterion::error::Error;
 use kleroterion::files::table::Table;
 use kleroterion::model::instance::{POOL_SHEETS, QUOTA_SHEETS};
 use kleroterion::report::Measured;
-use kleroterion::selection::feasibility::{BoundChange, Relaxation, Side};
 use kleroterion::selection::optimise::{Cancel, Gamma, Objective, Progress as Step};
 use kleroterion::steps::{self, PoolFiles};
 use kleroterion::{Instance, Warning};
@@ -248,6 +247,7 @@ pub async fn home(State(state): State<AppState>) -> Response {
 }
 
 pub async fn create(State(state): State<AppState>, form: Posted) -> Response {
+    let _edit = state.edits.lock();
     match state
         .workspace
         .create(form.get("name"), &super::jobs::now())
@@ -455,6 +455,7 @@ pub async fn upload(
     UrlPath(slug): UrlPath<String>,
     form: Posted,
 ) -> Page {
+    let _edit = state.edits.lock();
     let (a, mut meta) = find(&state, &slug)?;
     let role = match form.get("role") {
         "pool" => "pool",
@@ -509,6 +510,7 @@ pub async fn settings(
     UrlPath(slug): UrlPath<String>,
     form: Posted,
 ) -> Page {
+    let _edit = state.edits.lock();
     let (a, mut meta) = find(&state, &slug)?;
     let size = form.get("size").trim();
     meta.size = if size.is_empty() {
@@ -637,11 +639,9 @@ pub async fn check(
         let checked =
             steps::check::check(&instance).map_err(|e| tidy(&e.to_string(), &a2, &meta2))?;
         let mut out = kleroterion::files::dir::Outputs::into_dir(dir.join("out"));
-        if let Some(Relaxation::WithinFlex(changes) | Relaxation::BeyondFlex(changes)) =
-            &checked.result.relaxation
-        {
-            // The relaxed quotas, ready to apply as a new version.
-            out.add("relaxed-quotas.csv", relaxed_quotas(&instance, changes));
+        if let Some(relaxed) = steps::check::relaxed_quotas(&instance, &checked) {
+            // Ready to apply as a new version of the quotas.
+            out.add("relaxed-quotas.csv", relaxed);
         }
         out.add("check.txt", steps::check::text(&instance, &checked));
         Ok(Finished {
@@ -653,37 +653,13 @@ pub async fn check(
     Ok(started(&state, &slug, r))
 }
 
-/// The quotas with a relaxation applied, as a quotas file.
-fn relaxed_quotas(instance: &Instance, changes: &[BoundChange]) -> Vec<u8> {
-    let q = &instance.quotas;
-    let mut doc = kleroterion::files::csv::CsvDoc::default();
-    doc.record(["category", "value", "min", "max"]);
-    for cat in &q.categories {
-        for &v in &cat.values {
-            let (mut min, mut max) = (q.values[v].min, q.values[v].max);
-            for c in changes.iter().filter(|c| c.label == q.label(v)) {
-                match c.side {
-                    Side::Minimum => min = c.to,
-                    Side::Maximum => max = c.to,
-                }
-            }
-            doc.record([
-                cat.name.clone(),
-                q.values[v].name.clone(),
-                min.to_string(),
-                max.to_string(),
-            ]);
-        }
-    }
-    doc.into_bytes()
-}
-
 /// Applies a check's relaxed quotas as the next version of the quotas.
 pub async fn relax(
     State(state): State<AppState>,
     UrlPath(slug): UrlPath<String>,
     form: Posted,
 ) -> Page {
+    let _edit = state.edits.lock();
     let (a, mut meta) = find(&state, &slug)?;
     let number: u32 = form.get("run").parse().map_err(|_| bad_form())?;
     let run = a.run(number).ok_or_else(not_found_page)?;
@@ -934,9 +910,14 @@ fn current_lottery(a: &Assembly) -> Option<LotteryView> {
     if let Some(d) = stages.iter().rev().find_map(|s| s.draw.as_ref()) {
         view.last_draw = format!("panel {} with the seed \"{}\"", d.panel, d.seed);
     }
-    // The current panel, by id, from the private selected.csv.
-    let private_dir = bundle.with_file_name("bundle-private");
-    if let Ok(t) = Table::read(&private_dir.join("selected.csv")) {
+    // The current panel, by id: the private selected.csv of the newest
+    // draw of this lottery (after a replacement round, its folder's).
+    let drawn = a
+        .runs()
+        .into_iter()
+        .any(|r| r.action == "draw" && r.status == Status::Done && r.number > run);
+    let panel = super::plan::latest_panel(a, &["draw"]).filter(|_| drawn);
+    if let Some(t) = panel.and_then(|(p, _)| Table::read(&p).ok()) {
         for row in &t.rows {
             let id = row.cells.first().cloned().unwrap_or_default();
             view.members.push((id, String::new()));
@@ -1039,6 +1020,24 @@ pub async fn replace(
         }
     };
     let relax = form.get("relax") == "yes";
+    let settings = steps::lottery::LotterySettings {
+        algorithm: Objective::Leximin,
+        panels,
+        time_limit: None,
+        started: Instant::now(),
+        seed_rule,
+        seal: Vec::new(),
+        cancel: Cancel::default(),
+    };
+    if let Err(e) = settings.options() {
+        return Ok(message(
+            &state,
+            StatusCode::BAD_REQUEST,
+            "The replacement round cannot be made",
+            &e.to_string(),
+            &format!("/a/{slug}#lottery"),
+        ));
+    }
     let start = Start {
         action: "replace",
         options: vec![
@@ -1049,20 +1048,16 @@ pub async fn replace(
                 if relax { "yes" } else { "no" }.into(),
             ),
             ("panels".into(), panels.to_string()),
-            ("seed rule".into(), seed_rule.describe()),
+            ("seed rule".into(), settings.seed_rule.describe()),
         ],
         inputs: inputs_of(&meta),
     };
     let (a2, meta2) = (a.clone(), meta.clone());
     let r = state.jobs.start(&a, start, move |_dir, job| {
         let settings = steps::lottery::LotterySettings {
-            algorithm: Objective::Leximin,
-            panels,
-            time_limit: None,
             started: Instant::now(),
-            seed_rule,
-            seal: Vec::new(),
             cancel: Cancel::new(job.cancel.clone()),
+            ..settings
         };
         let round = steps::replace::NextRound {
             bundle,
@@ -1081,19 +1076,22 @@ pub async fn replace(
     Ok(started(&state, &slug, r))
 }
 
+/// Cancels the run the form names, if it is still the live one (a page
+/// left open must not cancel a newer run).
 pub async fn cancel(
     State(state): State<AppState>,
     UrlPath(slug): UrlPath<String>,
-    _form: Posted,
+    form: Posted,
 ) -> Page {
     let (a, _) = find(&state, &slug)?;
-    match state.jobs.live(&a.slug) {
+    let number: u32 = form.get("run").parse().map_err(|_| bad_form())?;
+    match state.jobs.live(&a.slug).filter(|j| j.run == number) {
         Some(job) => {
             job.cancel.store(true, std::sync::atomic::Ordering::Relaxed);
             job.set("cancelling…".into(), None);
             Ok(to_run(&slug, job.run))
         }
-        None => Ok(back(&slug, "")),
+        None => Ok(to_run(&slug, number)),
     }
 }
 
@@ -1360,8 +1358,18 @@ struct CheckRow {
 /// The reviewer's check: the uploaded bundle is unpacked into a folder of
 /// its own outside every assembly, verified, and removed; nothing of it is
 /// kept.
-pub async fn review(State(state): State<AppState>, form: Posted) -> Response {
-    let Some((_, bytes)) = form.files.get("bundle").cloned() else {
+pub async fn review(State(state): State<AppState>, mut form: Posted) -> Response {
+    // One check at a time: each may unpack a large bundle and recompute.
+    let Ok(_turn) = state.review.clone().try_acquire_owned() else {
+        return message(
+            &state,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Another bundle is being checked",
+            "Wait until it is done, then send this one again.",
+            "/review",
+        );
+    };
+    let Some((_, bytes)) = form.files.remove("bundle") else {
         return message(
             &state,
             StatusCode::BAD_REQUEST,
@@ -1452,6 +1460,9 @@ pub async fn review(State(state): State<AppState>, form: Posted) -> Response {
 /// Unpacks a bundle .zip into `dir`: entry names that would leave it are
 /// refused, and so is more than `max` bytes in all. Returns the bundle's
 /// folder (the zip's one top folder, or `dir`).
+/// The most files a reviewer's .zip may hold.
+const MAX_ENTRIES: usize = 10_000;
+
 fn unzip(bytes: &[u8], dir: &Path, max: usize) -> Result<PathBuf, String> {
     let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|_| {
         "the file is not a .zip archive: upload the bundle's .zip as published".to_string()
@@ -1479,15 +1490,20 @@ fn unzip(bytes: &[u8], dir: &Path, max: usize) -> Result<PathBuf, String> {
         if let Some(parent) = target.parent() {
             std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
         }
-        let mut out = Vec::new();
+        if i >= MAX_ENTRIES {
+            return Err(format!(
+                "the .zip holds more than {MAX_ENTRIES} files; a bundle has a few per stage"
+            ));
+        }
+        // Streamed to the file, at most what is left of the allowance.
+        let mut file = std::fs::File::create(&target).map_err(|e| e.to_string())?;
         let mut limited = std::io::Read::take(&mut entry, (max - total) as u64 + 1);
-        std::io::Read::read_to_end(&mut limited, &mut out)
+        let written = std::io::copy(&mut limited, &mut file)
             .map_err(|e| format!("the .zip is damaged: {e}"))?;
-        total += out.len();
+        total += written as usize;
         if total > max {
             return Err("the .zip unpacks to more than the upload limit allows".into());
         }
-        std::fs::write(&target, out).map_err(|e| e.to_string())?;
     }
     let root = if tops.len() == 1
         && dir

@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use kleroterion::files::csv::CsvDoc;
 use kleroterion::files::table::Table;
+use kleroterion::logistics::members::Members;
 use kleroterion::steps;
 
 use super::AppState;
@@ -58,23 +59,22 @@ fn current_version(a: &Assembly) -> u32 {
         .unwrap_or(0)
 }
 
-/// The newest panel the assembly drew or selected: its selected.csv.
-fn latest_panel(a: &Assembly) -> Option<(PathBuf, String)> {
+/// The newest panel the assembly drew or selected (of `actions`): its
+/// selected.csv (after a replacement round, the whole current panel, which
+/// the draw writes into the round's folder of the private directory).
+pub fn latest_panel(a: &Assembly, actions: &[&str]) -> Option<(PathBuf, String)> {
     for run in a.runs() {
-        if run.status != Status::Done {
+        if run.status != Status::Done || !actions.contains(&run.action.as_str()) {
             continue;
         }
-        let file = match run.action.as_str() {
-            "select" => run
-                .outputs
-                .iter()
-                .find(|o| o.ends_with("/out/selected.csv")),
-            "draw" => run
-                .outputs
-                .iter()
-                .find(|o| o.ends_with("bundle-private/selected.csv")),
-            _ => None,
-        };
+        let file = run.outputs.iter().find(|o| {
+            o.ends_with("/selected.csv")
+                && if run.action == "draw" {
+                    o.contains("-private/")
+                } else {
+                    o.ends_with("/out/selected.csv")
+                }
+        });
         if let Some(f) = file {
             return Some((
                 a.dir.join(f),
@@ -88,7 +88,7 @@ fn latest_panel(a: &Assembly) -> Option<(PathBuf, String)> {
 pub fn view(a: &Assembly) -> PlanView {
     let mut view = PlanView {
         version: current_version(a),
-        panel: latest_panel(a).map(|p| p.1),
+        panel: latest_panel(a, &["select", "draw"]).map(|p| p.1),
         ..PlanView::default()
     };
     let last = a
@@ -147,25 +147,27 @@ pub fn view(a: &Assembly) -> PlanView {
 }
 
 /// The members table of a version and its ids.
+/// The members table of a version and its ids, read as the plan reads
+/// them (`Members`); refused when the ids are row numbers, which taking a
+/// withdrawn member's row out would shift.
 fn members(
     dir: &Path,
     assembly: &kleroterion::logistics::assembly::Assembly,
 ) -> Result<(Table, Vec<String>), String> {
     let t =
         Table::read(&dir.join(&assembly.files.members)).map_err(|e| tidy(&e.to_string(), dir))?;
-    let c = match &assembly.seating.id_column {
-        Some(name) => t.column(name).ok_or_else(|| {
-            format!(
-                "the members file has no column \"{name}\" (the assembly file's seating id column)"
-            )
-        })?,
-        None => 0,
-    };
-    let ids = t
-        .rows
-        .iter()
-        .map(|r| r.cells.get(c).cloned().unwrap_or_default())
-        .collect();
+    let ids = Members::from_table(t.clone(), assembly.seating.id_column.as_deref())
+        .map_err(|e| tidy(&e.to_string(), dir))?
+        .ids;
+    let from_a_column = (0..t.header.len()).any(|c| {
+        t.rows
+            .iter()
+            .zip(&ids)
+            .all(|(r, id)| r.cells.get(c).is_some_and(|x| x.trim() == id))
+    });
+    if !from_a_column {
+        return Err("the members file has no id column, so a re-plan could not tell who is who after a withdrawal: give it one (and name it in the assembly file's seating id_column)".into());
+    }
     Ok((t, ids))
 }
 
@@ -199,6 +201,7 @@ pub async fn upload(
 ) -> Page {
     let (a, _) = find(&state, &slug)?;
     let refuse = refuser(&state, format!("/a/{slug}#plan"));
+    let _edit = state.edits.lock();
     let result = new_version(&a, |staging| {
         let io = |e: std::io::Error| ("Could not save".to_string(), e.to_string());
         if let Some((_, bytes)) = form.files.get("assembly") {
@@ -234,7 +237,7 @@ pub async fn upload(
             let name =
                 plain(name).map_err(|e| ("The assembly file cannot be used".to_string(), e))?;
             if field == "members" && form.get("use_panel") == "yes" {
-                let Some((panel, _)) = latest_panel(&a) else {
+                let Some((panel, _)) = latest_panel(&a, &["select", "draw"]) else {
                     return Err((
                         "There is no panel yet".into(),
                         "Select or draw a panel first, or upload the members file.".into(),
@@ -263,7 +266,7 @@ pub async fn plan(
 ) -> Page {
     let (a, _) = find(&state, &slug)?;
     let refuse = refuser(&state, format!("/a/{slug}#plan"));
-    let mut version = current_version(&a);
+    let version = current_version(&a);
     if version == 0 {
         return Ok(refuse(
             "There is nothing to plan yet",
@@ -290,12 +293,11 @@ pub async fn plan(
         options.push(("revises".into(), format!("the plan of run {run}")));
         options.push(("from session".into(), from.clone()));
         if !withdrawn.is_empty() {
-            match without(&a, version, &withdrawn) {
-                Ok(v) => version = v,
-                Err(e) => return Ok(refuse("The withdrawals could not be applied", &e)),
-            }
             options.push(("withdrawn".into(), withdrawn.join(", ")));
-            options[0].1 = format!("version {version}");
+            options[0].1 = format!(
+                "version {version} without the withdrawn (saved by this run as version {})",
+                version + 1
+            );
         }
     } else if !withdrawn.is_empty() {
         return Ok(refuse(
@@ -303,15 +305,24 @@ pub async fn plan(
             "Withdrawals change the plan from a session on; earlier sessions are kept as they were.",
         ));
     }
-    let assembly = version_dir(&a, version).join(ASSEMBLY_FILE);
     let start = Start {
         action: "plan",
         options,
         inputs: Vec::new(),
     };
+    let (a2, edits) = (a.clone(), state.edits.clone());
     let r = state.jobs.start(&a, start, move |dir, job| {
+        // The withdrawals make a new version only once the run has
+        // started (a refused start leaves the inputs as they were).
+        let version = if withdrawn.is_empty() {
+            version
+        } else {
+            let _edit = edits.lock();
+            without(&a2, version, &withdrawn)
+                .map_err(|e| format!("the withdrawals could not be applied: {e}"))?
+        };
         let plan_options = steps::plan::PlanOptions {
-            assembly,
+            assembly: version_dir(&a2, version).join(ASSEMBLY_FILE),
             out: dir.join("out").join("plan"),
             force: false,
             previous,
@@ -376,7 +387,8 @@ fn new_version(
 ) -> Result<u32, (String, String)> {
     let io = |e: std::io::Error| ("Could not save".to_string(), e.to_string());
     let previous = current_version(a);
-    let staging = versions_dir(a).join(format!(".v{}-{}", previous + 1, std::process::id()));
+    let staging =
+        versions_dir(a).join(format!(".v{}-{}", previous + 1, super::workspace::unique()));
     let _ = std::fs::remove_dir_all(&staging);
     let result = (|| {
         std::fs::create_dir_all(&staging).map_err(io)?;

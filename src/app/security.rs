@@ -66,7 +66,10 @@ fn check(state: &AppState, request: &Request) -> Result<(), Response> {
             // The printed address carries the token once: it becomes a
             // cookie and the address is shown without it.
             if query_token.is_some_and(|t| same(t, token)) {
-                let mut r = Redirect::to(request.uri().path()).into_response();
+                // Never `//elsewhere`: a browser would leave the app.
+                let path = request.uri().path();
+                let path = if path.starts_with("//") { "/" } else { path };
+                let mut r = Redirect::to(path).into_response();
                 if let Ok(v) = HeaderValue::from_str(&format!(
                     "{TOKEN_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/"
                 )) {

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use crate::error::Error;
 use crate::model::instance::Instance;
 use crate::report;
-use crate::selection::feasibility::{self, Feasibility, Relaxation};
+use crate::selection::feasibility::{self, Feasibility, Relaxation, Side};
 use crate::solver::Settings;
 
 use super::household_clause;
@@ -133,4 +133,36 @@ pub fn verdict(instance: &Instance, c: &Checked) -> String {
         }
     }
     out
+}
+
+/// The quotas with the smallest relaxation applied, as a quotas file
+/// (`category,value,min,max`), when the quotas cannot be met and a change
+/// of them helps.
+pub fn relaxed_quotas(instance: &Instance, c: &Checked) -> Option<Vec<u8>> {
+    let (Relaxation::WithinFlex(changes) | Relaxation::BeyondFlex(changes)) =
+        c.result.relaxation.as_ref()?
+    else {
+        return None;
+    };
+    let q = &instance.quotas;
+    let mut doc = crate::files::csv::CsvDoc::default();
+    doc.record(["category", "value", "min", "max"]);
+    for cat in &q.categories {
+        for &v in &cat.values {
+            let (mut min, mut max) = (q.values[v].min, q.values[v].max);
+            for change in changes.iter().filter(|ch| ch.label == q.label(v)) {
+                match change.side {
+                    Side::Minimum => min = change.to,
+                    Side::Maximum => max = change.to,
+                }
+            }
+            doc.record([
+                cat.name.clone(),
+                q.values[v].name.clone(),
+                min.to_string(),
+                max.to_string(),
+            ]);
+        }
+    }
+    Some(doc.into_bytes())
 }

@@ -6,7 +6,6 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -342,16 +341,27 @@ fn runs_survive_a_restart_of_the_app() {
 /// (with SKIPPED printed) where they are not installed.
 struct Browser {
     driver: Child,
+    port: u16,
     client: Option<Client>,
 }
 
 impl Drop for Browser {
-    /// Stops chromedriver and every Chromium it started (its process
-    /// group), also when a test failed before closing its session.
+    /// Stops chromedriver, which quits the Chromium it started, also when
+    /// a test failed before closing its session.
     fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-9", &format!("-{}", self.driver.id())])
-            .status();
+        if let Ok(mut s) = TcpStream::connect(("127.0.0.1", self.port)) {
+            let _ = write!(
+                s,
+                "GET /shutdown HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+            );
+            let _ = s.read_to_end(&mut Vec::new());
+        }
+        for _ in 0..50 {
+            if let Ok(Some(_)) = self.driver.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
@@ -369,7 +379,6 @@ async fn browser(test: &str) -> Option<Browser> {
         .port();
     let Ok(driver) = Command::new("chromedriver")
         .arg(format!("--port={port}"))
-        .process_group(0)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -379,6 +388,7 @@ async fn browser(test: &str) -> Option<Browser> {
     };
     let mut b = Browser {
         driver,
+        port,
         client: None,
     };
     let start = Instant::now();
@@ -817,8 +827,11 @@ async fn organiser_flow() {
         .await
         .unwrap();
     assert_eq!(boxes.len(), 110, "the drawn panel is listed");
-    boxes[0].click().await.unwrap();
-    boxes[1].click().await.unwrap();
+    let mut gone = Vec::new();
+    for b in &boxes[..2] {
+        gone.push(b.attr("value").await.unwrap().unwrap());
+        b.click().await.unwrap();
+    }
     v.page("09-replacement-form").await;
     css(&c, "#replace-relax").await.click().await.unwrap();
     css(&c, "#replace-count")
@@ -848,6 +861,23 @@ async fn organiser_flow() {
         .unwrap();
     click_through(&c, "form[action$='/draw'] button").await;
     assert_eq!(wait_finished(&c).await, "finished");
+
+    // The panel after the round: the two who withdrew are gone, their
+    // replacements in.
+    c.goto(&format!("{at}#lottery")).await.unwrap();
+    let mut now = Vec::new();
+    for b in c
+        .find_all(Locator::Css("input[name=withdrawn]"))
+        .await
+        .unwrap()
+    {
+        now.push(b.attr("value").await.unwrap().unwrap());
+    }
+    assert_eq!(now.len(), 110);
+    assert!(
+        gone.iter().all(|g| !now.contains(g)),
+        "{gone:?} still listed"
+    );
 
     // The assembly plan from the example's assembly file and tables; then
     // a re-plan after two withdrawals, from the second weekend on.
