@@ -1241,6 +1241,59 @@ async fn error_flows() {
         "a cancelled run writes nothing"
     );
     v.page("23-cancelled").await;
+
+    // A form's export: the age question is not named like the category.
+    // The page says the column is missing; picking it from the list
+    // fixes it.
+    let forms = work.join("form responses.csv");
+    let pool = std::fs::read_to_string(data_dir().join("pool.csv")).unwrap();
+    let (header, rest) = pool.split_once('\n').unwrap();
+    let header = header.replace(",age,", ",What is your age group?,");
+    std::fs::write(&forms, format!("{header}\n{rest}")).unwrap();
+    let r = s.post("/assemblies", &[("csrf", &csrf), ("name", "Forms")]);
+    let forms_at = r.header("location").unwrap().to_string();
+    let quotas = std::fs::read(data_dir().join("quotas.csv")).unwrap();
+    s.upload(
+        &format!("{forms_at}/upload"),
+        &[("csrf", &csrf), ("role", "quotas")],
+        ("file", "quotas.csv", &quotas),
+    );
+    s.post(
+        &format!("{forms_at}/settings"),
+        &[("csrf", &csrf), ("size", "110")],
+    );
+    c.goto(&format!("{}{forms_at}", s.base)).await.unwrap();
+    css(&c, "#pool-file")
+        .await
+        .send_keys(&forms.display().to_string())
+        .await
+        .unwrap();
+    submit(&c, ".two form:nth-of-type(1)").await;
+    let error = css(&c, "#inputs pre.message").await.text().await.unwrap();
+    assert!(
+        error.contains("age") && error.contains("form responses.csv"),
+        "{error}"
+    );
+    let mut select = None;
+    for label in c.find_all(Locator::Css("label[for^=map-]")).await.unwrap() {
+        if label.text().await.unwrap() == "age" {
+            select = label.attr("for").await.unwrap();
+        }
+    }
+    let select = select.expect("a list for the age category");
+    css(&c, &format!("#{select}"))
+        .await
+        .select_by_value("What is your age group?")
+        .await
+        .unwrap();
+    v.page("24-column-mapping").await;
+    click_through(&c, "form[action$='/settings'] button").await;
+    css(&c, "svg.chart").await;
+    assert!(
+        c.find(Locator::Css("#inputs pre.message")).await.is_err(),
+        "the mapping fixed it"
+    );
+    assert!(text(&c).await.contains("500 people"));
     v.assert_accessible();
     let _ = c.close().await;
 }
