@@ -1119,6 +1119,22 @@ pub async fn run(
         .outputs
         .iter()
         .any(|o| o.ends_with("/relaxed-quotas.csv"));
+    // The report's page shown in this one: its body only (the app's style
+    // includes the reports'), and only if it carries no inline style or
+    // script, which this page's policy would block.
+    let report_body = report
+        .as_ref()
+        .and_then(|r| std::fs::read_to_string(a.dir.join(r)).ok())
+        .and_then(|html| {
+            let body = html
+                .split_once("<main>")?
+                .1
+                .rsplit_once("</main>")?
+                .0
+                .to_string();
+            (!body.contains(" style=\"") && !body.contains("<script")).then_some(body)
+        })
+        .map(Value::from_safe_string);
     let bundle = run.action == "lottery" && run.status == Status::Done;
     let groups: Vec<Group> = folders(&run.outputs)
         .into_iter()
@@ -1146,6 +1162,7 @@ pub async fn run(
             relaxed,
             bundle,
             groups,
+            report_body,
         },
     ))
 }

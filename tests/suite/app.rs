@@ -725,9 +725,11 @@ async fn organiser_flow() {
         .unwrap();
     submit(&c, "#select").await;
     assert_eq!(wait_finished(&c).await, "finished");
-    let result = text(&c).await;
+    // The report's page is shown in the run's: charts and reasons.
+    css(&c, "section.report svg.chart").await;
+    let result = css(&c, "section.report").await.text().await.unwrap();
     assert!(
-        result.contains("LEXIMIN (complete: optimal, certified below)"),
+        result.contains("LEXIMIN") && result.contains("Why the chances differ"),
         "{result}"
     );
     v.page("05-select").await;
