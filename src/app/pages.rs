@@ -678,6 +678,24 @@ pub async fn relax(
     Ok(back(&slug, "#inputs"))
 }
 
+/// How many seeded LEGACY draws estimate LEGACY's chances for the
+/// comparison in report.html.
+const LEGACY_DRAWS: u32 = 1000;
+
+/// A time limit typed in minutes: None when blank, in seconds.
+fn minutes(text: &str) -> Result<Option<f64>, String> {
+    let t = text.trim().replace(',', ".");
+    if t.is_empty() {
+        return Ok(None);
+    }
+    match t.parse::<f64>() {
+        Ok(m) if m > 0.0 && m.is_finite() => Ok(Some(m * 60.0)),
+        _ => Err(format!(
+            "Give the time limit as a number of minutes above 0, such as 10, or leave it empty; \"{text}\" is not."
+        )),
+    }
+}
+
 fn objective_of(name: &str) -> Option<Option<Objective>> {
     Some(match name {
         "leximin" | "" => Some(Objective::Leximin),
@@ -714,13 +732,34 @@ pub async fn select(
         steps::select::Algorithm::Fair,
     );
     let name = objective.map_or("LEGACY", |o| o.name());
+    let time_limit = match minutes(form.get("minutes")) {
+        Ok(t) => t,
+        Err(e) => {
+            return Ok(message(
+                &state,
+                StatusCode::BAD_REQUEST,
+                "The time limit is not a number of minutes",
+                &e,
+                &format!("/a/{slug}#select"),
+            ));
+        }
+    };
+    let compare_legacy =
+        (form.get("compare_legacy") == "yes" && objective.is_some()).then_some(LEGACY_DRAWS);
+    let mut described = vec![
+        ("algorithm".into(), name.into()),
+        ("seed".into(), seed.clone()),
+        ("panel size".into(), files.size.to_string()),
+    ];
+    if let Some(t) = time_limit {
+        described.push(("time limit".into(), format!("{} minutes", t / 60.0)));
+    }
+    if let Some(n) = compare_legacy {
+        described.push(("compared with LEGACY".into(), format!("{n} draws")));
+    }
     let start = Start {
         action: "select",
-        options: vec![
-            ("algorithm".into(), name.into()),
-            ("seed".into(), seed.clone()),
-            ("panel size".into(), files.size.to_string()),
-        ],
+        options: described,
         inputs: inputs_of(&meta),
     };
     let (a2, meta2) = (a.clone(), meta.clone());
@@ -731,9 +770,9 @@ pub async fn select(
         let options = steps::select::SelectOptions {
             algorithm,
             seed,
-            time_limit: None,
+            time_limit,
             max_attempts: 100,
-            compare_legacy: None,
+            compare_legacy,
             out: dir.join("out"),
             started: clock,
             cancel: Cancel::new(job.cancel.clone()),
@@ -772,24 +811,34 @@ pub async fn lottery(
         Ok(x) => x,
         Err((title, text)) => return Ok(refuse(title, &text)),
     };
+    let algorithm = match objective_of(form.get("algorithm")) {
+        Some(Some(o)) => o,
+        _ => return Err(bad_form()),
+    };
+    let seal: Vec<String> = form.all("seal").to_vec();
     let settings = steps::lottery::LotterySettings {
-        algorithm: Objective::Leximin,
+        algorithm,
         panels,
         time_limit: None,
         started: Instant::now(),
         seed_rule: seed_rule.clone(),
-        seal: Vec::new(),
+        seal: seal.clone(),
         cancel: Cancel::default(),
     };
     if let Err(e) = settings.options() {
         return Ok(refuse("The lottery cannot be made", &e.to_string()));
     }
+    let mut described = vec![
+        ("algorithm".into(), algorithm.name().to_string()),
+        ("panels".into(), panels.to_string()),
+        ("seed rule".into(), seed_rule.describe()),
+    ];
+    if !seal.is_empty() {
+        described.push(("sealed categories".into(), seal.join(", ")));
+    }
     let start = Start {
         action: "lottery",
-        options: vec![
-            ("panels".into(), panels.to_string()),
-            ("seed rule".into(), seed_rule.describe()),
-        ],
+        options: described,
         inputs: inputs_of(&meta),
     };
     let (a2, meta2) = (a.clone(), meta.clone());
@@ -812,7 +861,7 @@ pub async fn lottery(
             &files,
             &settings,
             &target,
-            &mut optimiser_progress(job, Objective::Leximin),
+            &mut optimiser_progress(job, algorithm),
         )
         .map_err(|e| tidy(&e.to_string(), &a2, &meta2))?;
         Ok(published_stage(published, warnings, &a2, &meta2))
@@ -1405,6 +1454,7 @@ pub async fn review(State(state): State<AppState>, mut form: Posted) -> Response
     };
     let (commitments, seeds) = (lines("commitments"), lines("seeds"));
     let resolve = form.get("resolve") == "yes";
+    let auditor_key = form.files.remove("auditor_key").map(|(_, k)| k);
     let limit = state.upload_limit;
     let result = tokio::task::spawn_blocking(move || {
         let dir = std::env::temp_dir().join(format!(
@@ -1412,20 +1462,30 @@ pub async fn review(State(state): State<AppState>, mut form: Posted) -> Response
             std::process::id(),
             super::random_hex(8).unwrap_or_default()
         ));
-        let r = unzip(&bytes, &dir, limit * 4).and_then(|root| {
+        // The auditor's key, if given, beside the unpacked bundle, never in it.
+        let key = dir.with_extension("key");
+        let key = match auditor_key {
+            Some(k) => std::fs::write(&key, k)
+                .map(|()| Some(key.clone()))
+                .map_err(|e| e.to_string()),
+            None => Ok(None),
+        };
+        let r = key.and_then(|key| unzip(&bytes, &dir, limit * 4).map(|root| (root, key)));
+        let r = r.and_then(|(root, key)| {
             steps::verify::verify(
                 &steps::verify::VerifyOptions {
                     bundle: root,
                     seeds,
                     commitments,
                     resolve,
-                    auditor_key: None,
+                    auditor_key: key,
                 },
                 &mut |_| {},
             )
             .map_err(|e| e.to_string().replace(&format!("{}/", dir.display()), ""))
         });
         let _ = std::fs::remove_dir_all(&dir);
+        let _ = std::fs::remove_file(dir.with_extension("key"));
         r
     })
     .await

@@ -171,10 +171,12 @@ pub fn composition_figures(i: &Instance, measured: Measured, skip: &[String]) ->
         Measured::Nothing => None,
     };
     let mut out = String::new();
-    for (ci, cat) in q.categories.iter().enumerate() {
-        if skip.contains(&cat.name) {
-            continue;
-        }
+    // Charts are numbered by their place among those shown, so that a
+    // stage's page rendered with a sealed category skipped and one
+    // rendered without it (a reviewer without the auditor's key) are the
+    // same bytes.
+    let shown = q.categories.iter().filter(|c| !skip.contains(&c.name));
+    for (ci, cat) in shown.enumerate() {
         let rows: Vec<BarRow> = cat
             .values
             .iter()

@@ -335,6 +335,132 @@ fn runs_survive_a_restart_of_the_app() {
     );
 }
 
+/// The options beyond the defaults reach the steps: a time limit and the
+/// LEGACY comparison for select, an algorithm and sealed categories for
+/// the lottery, and the auditor's key on the reviewer's page.
+#[test]
+fn the_apps_options_reach_the_library_steps() {
+    let s = start("app-options", &[]);
+    let csrf = s.csrf();
+    let at = example_assembly(&s, &csrf);
+    let select = |fields: &[(&str, &str)]| {
+        let mut all = vec![
+            ("csrf", csrf.as_str()),
+            ("algorithm", "leximin"),
+            ("seed", "o"),
+        ];
+        all.extend_from_slice(fields);
+        s.post(&format!("{at}/select"), &all)
+    };
+    let r = select(&[("minutes", "soon")]);
+    assert_eq!(r.status, 400);
+    assert!(
+        r.body.contains("number of minutes") && r.body.contains("soon"),
+        "{}",
+        r.body
+    );
+    let r = select(&[("minutes", "2,5"), ("compare_legacy", "yes")]);
+    let run = r.header("location").unwrap().to_string();
+    assert_eq!(wait_for_run(&s, &run), "done");
+    let page = s.get(&run).body;
+    assert!(
+        page.contains("2.5 minutes") && page.contains("1000 draws"),
+        "{page}"
+    );
+    assert!(page.contains("LEGACY"), "the comparison is in the report");
+
+    let r = s.post(
+        &format!("{at}/lottery"),
+        &[
+            ("csrf", &csrf),
+            ("algorithm", "maximin"),
+            ("panels", "500"),
+            ("seal", "climate_concern"),
+            ("seed_format", "text"),
+            ("seed_source", "the mayor's words on the day"),
+        ],
+    );
+    let lottery = r.header("location").unwrap().to_string();
+    assert_eq!(
+        wait_for_run(&s, &lottery),
+        "done",
+        "{}",
+        s.get(&lottery).body
+    );
+    let page = s.get(&lottery).body;
+    assert!(
+        page.contains("MAXIMIN") && page.contains("climate_concern"),
+        "{page}"
+    );
+    let commitment = page
+        .lines()
+        .find_map(|l| l.strip_prefix("COMMITMENT "))
+        .unwrap()
+        .trim()
+        .to_string();
+    let r = s.post(
+        &format!("{at}/draw"),
+        &[("csrf", &csrf), ("seed", "Let it be fair.")],
+    );
+    let draw = r.header("location").unwrap().to_string();
+    assert_eq!(wait_for_run(&s, &draw), "done");
+    let zip = s.get_bytes(&format!("{lottery}/bundle.zip"));
+    let number: String = lottery.rsplit('/').next().unwrap().to_string();
+    let key_path = std::fs::read_dir(s.dir.join("example-assembly/runs"))
+        .unwrap()
+        .flatten()
+        .find(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with(&format!("{number:0>4}-"))
+        })
+        .unwrap()
+        .path()
+        .join("out/bundle-private/auditor.key");
+    let key = std::fs::read(key_path).unwrap();
+    let review = |with_key: bool| {
+        let fields = [
+            ("csrf", csrf.as_str()),
+            ("commitments", commitment.as_str()),
+            ("seeds", "Let it be fair."),
+        ];
+        let mut files = vec![("bundle", "bundle.zip", zip.as_slice())];
+        if with_key {
+            files.push(("auditor_key", "auditor.key", key.as_slice()));
+        }
+        let (body, boundary) = crate::http::multipart_files(&fields, &files);
+        s.request(
+            "POST",
+            "/review",
+            &[
+                (
+                    "Content-Type",
+                    &format!("multipart/form-data; boundary={boundary}"),
+                ),
+                ("Origin", &s.base),
+            ],
+            &body,
+        )
+        .body
+    };
+    let count = |page: &str| page.matches(">NOT CHECKED<").count();
+    let (without, with) = (review(false), review(true));
+    let fails = |page: &str| -> Vec<String> {
+        page.split("<tr>")
+            .filter(|row| row.contains(">FAIL<"))
+            .map(str::to_string)
+            .collect()
+    };
+    assert!(fails(&without).is_empty(), "{:?}", fails(&without));
+    assert!(fails(&with).is_empty(), "{:?}", fails(&with));
+    assert!(
+        count(&with) < count(&without),
+        "the key lets the sealed quotas be checked: {} vs {}",
+        count(&with),
+        count(&without)
+    );
+}
+
 // ---------------------------------------------------------------- browser
 
 /// chromedriver on a free port and a headless Chromium session, or None
@@ -953,22 +1079,7 @@ async fn organiser_flow() {
         .await
         .unwrap()
         .unwrap();
-    let zip_reply = s.request("GET", &zip_href, &[], b"");
-    assert_eq!(zip_reply.status, 200);
-    let zip_bytes = {
-        // Raw bytes: the helper's text conversion would damage them.
-        let mut st = TcpStream::connect(s.host()).unwrap();
-        write!(
-            st,
-            "GET {zip_href} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
-            s.host()
-        )
-        .unwrap();
-        let mut raw = Vec::new();
-        st.read_to_end(&mut raw).unwrap();
-        let at = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
-        raw[at..].to_vec()
-    };
+    let zip_bytes = s.get_bytes(&zip_href);
     let mut z = zip::ZipArchive::new(std::io::Cursor::new(zip_bytes.clone())).unwrap();
     let mut names = Vec::new();
     for i in 0..z.len() {

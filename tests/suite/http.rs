@@ -99,6 +99,27 @@ impl Server {
         }
     }
 
+    /// The body of a GET as bytes (a .zip, say).
+    pub fn get_bytes(&self, path: &str) -> Vec<u8> {
+        let mut st = TcpStream::connect(self.host()).unwrap();
+        write!(
+            st,
+            "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            self.host()
+        )
+        .unwrap();
+        let mut raw = Vec::new();
+        st.read_to_end(&mut raw).unwrap();
+        let at = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+        let head = String::from_utf8_lossy(&raw[..at]).to_lowercase();
+        assert!(head.starts_with("http/1.1 200"), "{head}");
+        if head.contains("transfer-encoding: chunked") {
+            unchunk(&raw[at..])
+        } else {
+            raw[at..].to_vec()
+        }
+    }
+
     pub fn get(&self, path: &str) -> Reply {
         self.request("GET", path, &[], b"")
     }
@@ -191,9 +212,14 @@ fn enc(s: &str) -> String {
         .collect()
 }
 
-fn multipart(
+fn multipart(fields: &[(&str, &str)], file: (&str, &str, &[u8])) -> (Vec<u8>, String) {
+    multipart_files(fields, &[file])
+}
+
+/// A multipart body of `fields` and `files` (field, file name, bytes).
+pub fn multipart_files(
     fields: &[(&str, &str)],
-    (field, name, bytes): (&str, &str, &[u8]),
+    files: &[(&str, &str, &[u8])],
 ) -> (Vec<u8>, String) {
     let boundary = "----kleroterion-test-boundary".to_string();
     let mut body = Vec::new();
@@ -203,11 +229,14 @@ fn multipart(
                 .as_bytes(),
         );
     }
-    body.extend_from_slice(
-        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
-    );
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    for (field, name, bytes) in files {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
     (body, boundary)
 }
 
