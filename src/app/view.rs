@@ -18,6 +18,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("review.html", include_str!("templates/review.html")),
     ("message.html", include_str!("templates/message.html")),
     ("seed-rule.html", include_str!("templates/seed-rule.html")),
+    ("fairness.html", include_str!("templates/fairness.html")),
 ];
 
 /// The style: the reports' own (so their charts look the same here), then
