@@ -102,7 +102,7 @@ impl FromRequest<AppState> for Posted {
                 }
             }
         } else {
-            let bytes = axum::body::Bytes::from_request(req, state)
+            let axum::Form(pairs) = axum::Form::<Vec<(String, String)>>::from_request(req, state)
                 .await
                 .map_err(|e| {
                     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -111,8 +111,6 @@ impl FromRequest<AppState> for Posted {
                         bad_form()
                     }
                 })?;
-            let pairs: Vec<(String, String)> =
-                serde_urlencoded_pairs(&bytes).ok_or_else(bad_form)?;
             for (k, v) in pairs {
                 posted.fields.entry(k).or_default().push(v);
             }
@@ -126,35 +124,6 @@ impl FromRequest<AppState> for Posted {
         }
         Ok(posted)
     }
-}
-
-/// `a=b&c=d` as pairs (the form encoding browsers send).
-fn serde_urlencoded_pairs(bytes: &[u8]) -> Option<Vec<(String, String)>> {
-    let text = std::str::from_utf8(bytes).ok()?;
-    let decode = |s: &str| -> Option<String> {
-        let s = s.replace('+', " ");
-        let b = s.as_bytes();
-        let mut out = Vec::with_capacity(b.len());
-        let mut i = 0;
-        while i < b.len() {
-            if b[i] == b'%' {
-                let hex = std::str::from_utf8(b.get(i + 1..i + 3)?).ok()?;
-                out.push(u8::from_str_radix(hex, 16).ok()?);
-                i += 3;
-            } else {
-                out.push(b[i]);
-                i += 1;
-            }
-        }
-        String::from_utf8(out).ok()
-    };
-    text.split('&')
-        .filter(|kv| !kv.is_empty())
-        .map(|kv| {
-            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
-            Some((decode(k)?, decode(v)?))
-        })
-        .collect()
 }
 
 fn bad_form() -> Response {
@@ -332,8 +301,8 @@ fn assembly_page(state: &AppState, a: &Assembly, meta: &Meta) -> Response {
     let (mut composition, mut load_error, mut impossible, mut described) =
         (String::new(), String::new(), Vec::new(), String::new());
     let mut warnings: Vec<String> = Vec::new();
-    match pool_files(a, meta) {
-        Ok(Some(files)) => match files.load() {
+    if let Some(files) = pool_files(a, meta) {
+        match files.load() {
             Ok((instance, w)) => {
                 composition =
                     kleroterion::report::composition_figures(&instance, Measured::Nothing, &[]);
@@ -342,9 +311,7 @@ fn assembly_page(state: &AppState, a: &Assembly, meta: &Meta) -> Response {
                 warnings = w.iter().map(|w| tidy(&w.0, a, meta)).collect();
             }
             Err(e) => load_error = tidy(&e.to_string(), a, meta),
-        },
-        Ok(None) => {}
-        Err(e) => load_error = e,
+        }
     }
     let live = state.jobs.live(&a.slug).map(|j| {
         let p = j.snapshot();
@@ -398,30 +365,32 @@ fn read_table(
     sheet: Option<&str>,
     roles: &[&str],
 ) -> Result<Table, Error> {
-    let mut path = a.path(s).into_os_string();
-    if let Some(sheet) = sheet.filter(|s| !s.is_empty()) {
-        path.push(format!("#{sheet}"));
-    }
-    Table::read_for(Path::new(&path), roles).map_err(Error::from)
+    Table::read_for(&with_sheet(a, s, sheet), roles).map_err(Error::from)
 }
 
 /// The selection inputs, once both files and the panel size are given.
-fn pool_files(a: &Assembly, meta: &Meta) -> Result<Option<PoolFiles>, String> {
+fn pool_files(a: &Assembly, meta: &Meta) -> Option<PoolFiles> {
     let (Some(pool), Some(quotas), Some(size)) = (&meta.pool, &meta.quotas, meta.size) else {
-        return Ok(None);
+        return None;
     };
-    let mut pool_path = a.path(pool).into_os_string();
-    if let Some(sheet) = meta.sheet.as_deref().filter(|s| !s.is_empty()) {
-        pool_path.push(format!("#{sheet}"));
-    }
-    Ok(Some(PoolFiles {
-        pool: PathBuf::from(pool_path),
+    Some(PoolFiles {
+        pool: with_sheet(a, pool, meta.sheet.as_deref()),
         quotas: a.path(quotas),
         size,
         id_column: meta.id_column.clone(),
         address_columns: meta.address_columns.clone(),
         columns: meta.columns.clone(),
-    }))
+    })
+}
+
+/// A stored input's path, with `#SHEET` when a sheet is named (the
+/// library's way of choosing a workbook's sheet).
+fn with_sheet(a: &Assembly, s: &Stored, sheet: Option<&str>) -> PathBuf {
+    let mut path = a.path(s).into_os_string();
+    if let Some(sheet) = sheet.filter(|s| !s.is_empty()) {
+        path.push(format!("#{sheet}"));
+    }
+    PathBuf::from(path)
 }
 
 /// A message with the workspace's paths replaced by the names the
@@ -556,23 +525,15 @@ pub async fn settings(
 
 /// Loads the instance for a run or says what is missing.
 fn ready(state: &AppState, a: &Assembly, meta: &Meta) -> Result<PoolFiles, Response> {
-    match pool_files(a, meta) {
-        Ok(Some(f)) => Ok(f),
-        Ok(None) => Err(message(
+    pool_files(a, meta).ok_or_else(|| {
+        message(
             state,
             StatusCode::BAD_REQUEST,
             "The volunteers, the quotas or the panel size are missing",
             "Upload the volunteers and the quotas and give the panel size first.",
             &format!("/a/{}#inputs", a.slug),
-        )),
-        Err(e) => Err(message(
-            state,
-            StatusCode::BAD_REQUEST,
-            "The inputs cannot be used",
-            &e,
-            &format!("/a/{}#inputs", a.slug),
-        )),
-    }
+        )
+    })
 }
 
 fn load(files: &PoolFiles, a: &Assembly, meta: &Meta) -> Result<(Instance, Vec<String>), String> {
@@ -643,9 +604,11 @@ pub async fn check(
             // Ready to apply as a new version of the quotas.
             out.add("relaxed-quotas.csv", relaxed);
         }
-        out.add("check.txt", steps::check::text(&instance, &checked));
+        let text = steps::check::text(&instance, &checked);
+        let summary = tidy(&text, &a2, &meta2);
+        out.add("check.txt", text);
         Ok(Finished {
-            summary: tidy(&steps::check::text(&instance, &checked), &a2, &meta2),
+            summary,
             warnings,
             outputs: vec![out],
         })

@@ -694,6 +694,52 @@ async fn press(c: &Client, key: char) {
     c.perform_actions(keys).await.unwrap();
 }
 
+/// Chooses `file` in the upload field `input` (`#pool-file`,
+/// `#quotas-file`) of the assembly page shown and sends its form.
+async fn upload_in_browser(c: &Client, input: &str, file: &Path) {
+    css(c, input)
+        .await
+        .send_keys(&file.display().to_string())
+        .await
+        .unwrap();
+    submit(c, &format!("form:has({input})")).await;
+    css(c, "#inputs").await;
+}
+
+/// The public seeds of the flow's two draws, one per line.
+const SEEDS: &str = "3 14 15 22 41 2 9\n1 2 3 4 5 6 7";
+
+/// Sends a bundle .zip with its commitments and seeds through the
+/// reviewer's page shown; returns the verdict.
+async fn review_in_browser(c: &Client, zip: &Path, commitments: &[&str], seeds: &str) -> String {
+    css(c, "#bundle")
+        .await
+        .send_keys(&zip.display().to_string())
+        .await
+        .unwrap();
+    css(c, "#commitments")
+        .await
+        .send_keys(&commitments.join("\n"))
+        .await
+        .unwrap();
+    css(c, "#seeds").await.send_keys(seeds).await.unwrap();
+    submit(c, "main").await;
+    css(c, "#verdict").await.text().await.unwrap()
+}
+
+/// data/'s quotas with cells of one data row (1 = the first) changed,
+/// written to `path`.
+fn quotas_with_row(path: &Path, row: usize, cells: &[(usize, &str)]) {
+    let good = std::fs::read_to_string(data_dir().join("quotas.csv")).unwrap();
+    let mut lines: Vec<String> = good.lines().map(str::to_string).collect();
+    let mut row_cells: Vec<String> = lines[row].split(',').map(str::to_string).collect();
+    for (i, v) in cells {
+        row_cells[*i] = v.to_string();
+    }
+    lines[row] = row_cells.join(",");
+    std::fs::write(path, lines.join("\n") + "\n").unwrap();
+}
+
 async fn text(c: &Client) -> String {
     c.find(Locator::Css("main"))
         .await
@@ -803,19 +849,7 @@ async fn organiser_flow() {
 
     // Upload the volunteers and the quotas, as files chosen on disk.
     for (input, file) in [("#pool-file", "pool.csv"), ("#quotas-file", "quotas.csv")] {
-        let path = data_dir().join(file).canonicalize().unwrap();
-        css(&c, input)
-            .await
-            .send_keys(&path.display().to_string())
-            .await
-            .unwrap();
-        let form = if file == "pool.csv" {
-            "form:nth-of-type(1)"
-        } else {
-            "form:nth-of-type(2)"
-        };
-        submit(&c, &format!(".two {form}")).await;
-        css(&c, "#inputs").await;
+        upload_in_browser(&c, input, &data_dir().join(file).canonicalize().unwrap()).await;
     }
     let size = css(&c, "#size").await;
     size.send_keys("110").await.unwrap();
@@ -889,23 +923,7 @@ async fn organiser_flow() {
     );
     // The same selection as the command line's, byte for byte.
     let cli_out = scratch("app-flow-cli");
-    let run = crate::common::kleroterion(&[
-        "select",
-        "--pool",
-        &data_dir().join("pool.csv").display().to_string(),
-        "--quotas",
-        &data_dir().join("quotas.csv").display().to_string(),
-        "-k",
-        "110",
-        "--address-columns",
-        "address_line_1,postcode",
-        "--seed",
-        "example seed",
-        "-q",
-        "--out",
-        &cli_out.join("out").display().to_string(),
-    ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    crate::reports::select_data(&cli_out.join("out"), &[]);
     let app_selected = s.get(&href.replace("report.html", "selected.csv")).body;
     assert_eq!(
         app_selected,
@@ -1105,53 +1123,22 @@ async fn organiser_flow() {
     std::fs::write(&zip_path, &zip_bytes).unwrap();
     c.goto(&format!("{}/review", s.base)).await.unwrap();
     v.page("10-review-form").await;
-    css(&c, "#bundle")
-        .await
-        .send_keys(&zip_path.display().to_string())
-        .await
-        .unwrap();
-    css(&c, "#commitments")
-        .await
-        .send_keys(&format!("{commitment}\n{commitment2}"))
-        .await
-        .unwrap();
-    css(&c, "#seeds")
-        .await
-        .send_keys("3 14 15 22 41 2 9\n1 2 3 4 5 6 7")
-        .await
-        .unwrap();
-    submit(&c, "main").await;
-    let verdict = css(&c, "#verdict").await.text().await.unwrap();
+    let verdict = review_in_browser(&c, &zip_path, &[&commitment, &commitment2], SEEDS).await;
     assert!(
         verdict.starts_with("NOT VERIFIED: nothing failed"),
         "{verdict}\n{}",
         text(&c).await
     );
-    let page = text(&c).await;
-    assert!(!page.contains("FAIL\t") && page.contains("PASS"), "{page}");
+    let fails = c.find_all(Locator::Css("td.fail")).await.unwrap();
+    let passes = c.find_all(Locator::Css("td.pass")).await.unwrap();
+    assert!(fails.is_empty() && !passes.is_empty(), "{}", text(&c).await);
     v.page("11-review-result").await;
 
     // A tampered bundle: one probability changed after the commitment.
     let tampered = tamper(&zip_bytes);
     std::fs::write(&zip_path, &tampered).unwrap();
     c.goto(&format!("{}/review", s.base)).await.unwrap();
-    css(&c, "#bundle")
-        .await
-        .send_keys(&zip_path.display().to_string())
-        .await
-        .unwrap();
-    css(&c, "#commitments")
-        .await
-        .send_keys(&format!("{commitment}\n{commitment2}"))
-        .await
-        .unwrap();
-    css(&c, "#seeds")
-        .await
-        .send_keys("3 14 15 22 41 2 9\n1 2 3 4 5 6 7")
-        .await
-        .unwrap();
-    submit(&c, "main").await;
-    let verdict = css(&c, "#verdict").await.text().await.unwrap();
+    let verdict = review_in_browser(&c, &zip_path, &[&commitment, &commitment2], SEEDS).await;
     assert!(verdict.starts_with("FAILED"), "{verdict}");
     v.page("12-review-tampered").await;
 
@@ -1244,19 +1231,9 @@ async fn error_flows() {
     // A quotas file with a bound that is not a number: the page names the
     // file (as uploaded), the line, the column and the value.
     let bad = work.join("my quotas.csv");
-    let good = std::fs::read_to_string(data_dir().join("quotas.csv")).unwrap();
-    let mut lines: Vec<String> = good.lines().map(str::to_string).collect();
-    let mut cells: Vec<String> = lines[2].split(',').map(str::to_string).collect();
-    cells[2] = "lots".into();
-    lines[2] = cells.join(",");
-    std::fs::write(&bad, lines.join("\n") + "\n").unwrap();
+    quotas_with_row(&bad, 2, &[(2, "lots")]);
     c.goto(&format!("{}{at}", s.base)).await.unwrap();
-    css(&c, "#quotas-file")
-        .await
-        .send_keys(&bad.display().to_string())
-        .await
-        .unwrap();
-    submit(&c, ".two form:nth-of-type(2)").await;
+    upload_in_browser(&c, "#quotas-file", &bad).await;
     let error = css(&c, "#inputs pre.message").await.text().await.unwrap();
     assert!(
         error.contains("my quotas.csv") && error.contains("line 3") && error.contains("\"lots\""),
@@ -1271,20 +1248,8 @@ async fn error_flows() {
     // Quotas that cannot be met: the check says so, shows the smallest
     // change, and one click applies it as a new version.
     let infeasible = work.join("tight.csv");
-    let mut lines: Vec<String> = good.lines().map(str::to_string).collect();
-    let mut cells: Vec<String> = lines[1].split(',').map(str::to_string).collect();
-    cells[2] = "70".into();
-    cells[3] = "80".into();
-    cells[5] = "110".into();
-    lines[1] = cells.join(",");
-    std::fs::write(&infeasible, lines.join("\n") + "\n").unwrap();
-    css(&c, "#quotas-file")
-        .await
-        .send_keys(&infeasible.display().to_string())
-        .await
-        .unwrap();
-    submit(&c, ".two form:nth-of-type(2)").await;
-    css(&c, "#inputs").await;
+    quotas_with_row(&infeasible, 1, &[(2, "70"), (3, "80"), (5, "110")]);
+    upload_in_browser(&c, "#quotas-file", &infeasible).await;
     let page = text(&c).await;
     assert!(
         page.contains("Impossible:"),
@@ -1307,20 +1272,9 @@ async fn error_flows() {
 
     // A long run, cancelled: a larger pool so that it is still running.
     let big = long_running_pool(&work, "cancel me");
+    c.goto(&format!("{}{at}", s.base)).await.unwrap();
     for (input, file) in [("#pool-file", "pool.csv"), ("#quotas-file", "quotas.csv")] {
-        c.goto(&format!("{}{at}", s.base)).await.unwrap();
-        css(&c, input)
-            .await
-            .send_keys(&big.join(file).display().to_string())
-            .await
-            .unwrap();
-        let form = if file == "pool.csv" {
-            "form:nth-of-type(1)"
-        } else {
-            "form:nth-of-type(2)"
-        };
-        submit(&c, &format!(".two {form}")).await;
-        css(&c, "#inputs").await;
+        upload_in_browser(&c, input, &big.join(file)).await;
     }
     let size = css(&c, "#size").await;
     size.clear().await.unwrap();
@@ -1376,12 +1330,7 @@ async fn error_flows() {
         &[("csrf", &csrf), ("size", "110")],
     );
     c.goto(&format!("{}{forms_at}", s.base)).await.unwrap();
-    css(&c, "#pool-file")
-        .await
-        .send_keys(&forms.display().to_string())
-        .await
-        .unwrap();
-    submit(&c, ".two form:nth-of-type(1)").await;
+    upload_in_browser(&c, "#pool-file", &forms).await;
     let error = css(&c, "#inputs pre.message").await.text().await.unwrap();
     assert!(
         error.contains("age") && error.contains("form responses.csv"),

@@ -11,7 +11,7 @@ use std::process::Command;
 use crate::common::{data_dir, kleroterion, read_csv, read_quotas, scratch};
 
 /// `select` on data/ with `extra` arguments, into `out`.
-fn select_data(out: &Path, extra: &[&str]) {
+pub fn select_data(out: &Path, extra: &[&str]) {
     let d = data_dir();
     let pool = d.join("pool.csv");
     let quotas = d.join("quotas.csv");
@@ -523,8 +523,7 @@ age,16-29,1,3\nage,30-44,2,4\nage,45-59,1,3\nage,60+,2,4\n",
     );
     let pool = format!("{d}/pool.csv");
     let out = dir.join("out");
-    let r = kleroterion(&[
-        "select",
+    let inputs = [
         "--pool",
         &pool,
         "--quotas",
@@ -533,12 +532,15 @@ age,16-29,1,3\nage,30-44,2,4\nage,45-59,1,3\nage,60+,2,4\n",
         "10",
         "--address-columns",
         "address_line_1,postcode",
+        "-q",
+    ];
+    let seed = [
         "--seed",
         "renters 2027-02-03",
         "--out",
         out.to_str().unwrap(),
-        "-q",
-    ]);
+    ];
+    let r = kleroterion(&[&["select"][..], &inputs, &seed].concat());
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
         r.stdout.contains("lowest chance 16.67% (24 people)"),
@@ -560,18 +562,7 @@ age,16-29,1,3\nage,30-44,2,4\nage,45-59,1,3\nage,60+,2,4\n",
         old[3].contains("\"60+\"") && old[3].contains("at most 4 of the 10 seats"),
         "{old:?}"
     );
-    let r = kleroterion(&[
-        "check",
-        "--pool",
-        &pool,
-        "--quotas",
-        &quotas,
-        "-k",
-        "10",
-        "--address-columns",
-        "address_line_1,postcode",
-        "-q",
-    ]);
+    let r = kleroterion(&[&["check"][..], &inputs].concat());
     assert!(
         r.stdout
             .contains("259 people cannot sit on any feasible panel"),
