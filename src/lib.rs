@@ -13,6 +13,7 @@
 pub mod audit;
 pub mod error;
 pub mod files;
+pub mod invite;
 pub mod logistics;
 pub mod model;
 pub mod random;

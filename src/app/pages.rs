@@ -739,6 +739,7 @@ pub async fn select(
             out: dir.join("out"),
             started: clock,
             cancel: Cancel::new(job.cancel.clone()),
+            invitations: None,
         };
         let objective = objective.unwrap_or(Objective::Leximin);
         let selected =

@@ -119,6 +119,11 @@ impl Secret {
     pub fn auditor_key(&self) -> AuditorKey {
         AuditorKey(hmac(&self.0, &[AUDITOR_KEY_LABEL.as_bytes()]))
     }
+
+    /// A key for one purpose: HMAC-SHA256(secret, label).
+    pub fn derive(&self, label: &str) -> [u8; 32] {
+        hmac(&self.0, &[label.as_bytes()])
+    }
 }
 
 const AUDITOR_KEY_LABEL: &str = "kleroterion/auditor-key/v1";

@@ -31,7 +31,27 @@ pub fn draw(stage: &Stage, typed: &str) -> Result<DrawRecord, String> {
 /// the fact): the same seed source, or a seed holding every number of an
 /// earlier seed (of three numbers or more), whatever the rule.
 pub fn reused_seed(stage: &Stage, seed: &str, earlier: &[Stage]) -> Option<String> {
-    let source = |s: &Stage| s.manifest.seed_rule.source.to_lowercase();
+    let earlier: Vec<Earlier> = earlier
+        .iter()
+        .map(|e| Earlier {
+            stage: e.stage,
+            source: &e.manifest.seed_rule.source,
+            seed: e.draw.as_ref().map(|d| d.seed.as_str()),
+        })
+        .collect();
+    reused("stage", &stage.manifest.seed_rule.source, seed, &earlier)
+}
+
+/// An earlier stage or round, as [`reused`] compares with it.
+pub struct Earlier<'a> {
+    pub stage: u32,
+    pub source: &'a str,
+    pub seed: Option<&'a str>,
+}
+
+/// Why a round with the seed rule's `source` cannot use `seed` after
+/// `earlier` stages (`what` names them: "stage", "round"), or None.
+pub fn reused(what: &str, source: &str, seed: &str, earlier: &[Earlier]) -> Option<String> {
     let numbers = |s: &str| -> Vec<String> {
         let mut n = crate::audit::seed::digit_runs(s);
         n.sort();
@@ -39,17 +59,17 @@ pub fn reused_seed(stage: &Stage, seed: &str, earlier: &[Stage]) -> Option<Strin
     };
     let ours = numbers(seed);
     for e in earlier {
-        if source(e) == source(stage) {
+        if e.source.to_lowercase() == source.to_lowercase() {
             return Some(format!(
-                "its seed rule names the same source as stage {}'s, \"{}\"",
-                e.stage, e.manifest.seed_rule.source
+                "its seed rule names the same source as {what} {}'s, \"{}\"",
+                e.stage, e.source
             ));
         }
-        let Some(d) = &e.draw else { continue };
-        if d.seed == seed {
-            return Some(format!("stage {} was drawn with the same seed", e.stage));
+        let Some(theirs_seed) = e.seed else { continue };
+        if theirs_seed == seed {
+            return Some(format!("{what} {} was drawn with the same seed", e.stage));
         }
-        let theirs = numbers(&d.seed);
+        let theirs = numbers(theirs_seed);
         let mut left = ours.clone();
         let contained = theirs.len() >= 3
             && theirs
@@ -63,9 +83,9 @@ pub fn reused_seed(stage: &Stage, seed: &str, earlier: &[Stage]) -> Option<Strin
                 });
         if contained {
             return Some(format!(
-                "its seed holds every number of stage {}'s seed, {}, already public when this round could be committed",
+                "its seed holds every number of {what} {}'s seed, {}, already public when this round could be committed",
                 e.stage,
-                crate::audit::seed::quoted(&d.seed)
+                crate::audit::seed::quoted(theirs_seed)
             ));
         }
     }

@@ -9,7 +9,7 @@ pub mod private;
 pub mod rounding;
 pub mod seed;
 
-mod draw;
+pub mod draw;
 mod parse;
 mod replacement;
 mod stage;

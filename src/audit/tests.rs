@@ -222,7 +222,7 @@ fn an_honest_bundle_passes_every_check() {
         use CheckKind::*;
         let applies = !matches!(
             k,
-            Files | Stages | Readable | Chain | RoundInputs | Origin | Sealed
+            Files | Stages | Readable | Chain | RoundInputs | Origin | Sealed | Frame | Allocation
         );
         assert_eq!(kinds.contains(&k), applies, "{k}");
     }

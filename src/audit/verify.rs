@@ -50,11 +50,17 @@ pub enum CheckKind {
     Resolve,
     /// The drawn panel number follows from the published seed and the commitment.
     Draw,
+    /// Invitations: the address list is well formed and its counts agree
+    /// with the strata table.
+    Frame,
+    /// Invitations: the letters per stratum follow from the plan and the
+    /// counts.
+    Allocation,
 }
 
 impl CheckKind {
     /// Every kind, in the order `verify` runs them.
-    pub const ALL: [CheckKind; 19] = [
+    pub const ALL: [CheckKind; 21] = [
         CheckKind::Files,
         CheckKind::Stages,
         CheckKind::Commitment,
@@ -74,6 +80,8 @@ impl CheckKind {
         CheckKind::Rounding,
         CheckKind::Resolve,
         CheckKind::Draw,
+        CheckKind::Frame,
+        CheckKind::Allocation,
     ];
 
     pub fn name(self) -> &'static str {
@@ -97,6 +105,8 @@ impl CheckKind {
             CheckKind::Rounding => "rounding",
             CheckKind::Resolve => "resolve",
             CheckKind::Draw => "draw",
+            CheckKind::Frame => "frame",
+            CheckKind::Allocation => "allocation",
         }
     }
 
@@ -152,7 +162,13 @@ impl CheckKind {
                 "Recomputing the whole lottery from the published files gives the same files."
             }
             CheckKind::Draw => {
-                "The drawn panel number follows from the published seed and the commitment, so nobody chose it."
+                "What was drawn (a panel number, or the addresses that get letters) follows from the published seed and the commitment, so nobody chose it."
+            }
+            CheckKind::Frame => {
+                "The list of every address that could get a letter (as pseudonyms) is well formed, and its counts per stratum are the ones the allocation used."
+            }
+            CheckKind::Allocation => {
+                "The number of letters each stratum gets follows exactly from the published plan and the counts, so no area was favoured by hand."
             }
         }
     }

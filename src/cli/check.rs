@@ -18,11 +18,24 @@ pub struct CheckArgs {
     #[command(flatten)]
     pub inputs: PoolArgs,
     #[command(flatten)]
+    pub invitations: super::InvitationArgs,
+    #[command(flatten)]
     pub quiet: super::QuietArg,
 }
 
 pub fn run(args: CheckArgs) -> Result<i32, Error> {
     let instance = args.inputs.load()?;
+    if let Some(inv) = args.invitations.invitations() {
+        let (replies, warnings) = kleroterion::invite::replies::check(
+            &instance.pool,
+            &inv,
+            &instance.households.columns,
+        )?;
+        super::print_warnings(&warnings);
+        if !args.quiet.quiet {
+            out!("{}\n", replies.render_text());
+        }
+    }
     if !args.quiet.quiet {
         outln!("{}\n", steps::describe_instance(&instance));
         out!("{}", steps::check::composition(&instance));

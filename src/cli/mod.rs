@@ -7,7 +7,9 @@ mod output;
 
 mod check;
 mod draw;
+mod invite;
 mod lottery;
+mod seed_args;
 
 mod plan;
 mod programme;
@@ -26,12 +28,12 @@ use std::time::{Duration, Instant};
 
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use kleroterion::audit::seed::{SeedFormat, SeedRule};
 use kleroterion::error::exit;
 use kleroterion::selection::optimise::{Objective, Progress};
 use kleroterion::steps::lottery::{LotterySettings, Published};
 use kleroterion::steps::{self, Outputs, PoolFiles};
 use kleroterion::{Error, Instance, Warning};
+pub use seed_args::SeedRuleArgs;
 
 /// Fair, verifiable sortition for citizens' assemblies.
 #[derive(Debug, Parser)]
@@ -53,6 +55,7 @@ enum Command {
     Select(select::SelectArgs),
     Lottery(lottery::LotteryCmd),
     Draw(draw::DrawArgs),
+    Invite(invite::InviteArgs),
     Verify(verify::VerifyArgs),
     Replace(replace::ReplaceArgs),
     Seat(seat::SeatArgs),
@@ -110,6 +113,33 @@ impl PoolArgs {
         let (instance, warnings) = self.files().load()?;
         print_warnings(&warnings);
         Ok(instance)
+    }
+}
+
+/// Stage one's letters, checked against the volunteers' codes.
+#[derive(Debug, Args)]
+pub struct InvitationArgs {
+    /// invitations.csv from the invitation bundle's private directory: every volunteer's invitation code must be one of its codes, and the report gives the replies per stratum.
+    #[arg(long, value_name = "FILE")]
+    pub invitations: Option<PathBuf>,
+    /// The respondents' column holding the invitation code (with --invitations).
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "invitation_code",
+        requires = "invitations"
+    )]
+    pub code_column: String,
+}
+
+impl InvitationArgs {
+    pub fn invitations(&self) -> Option<kleroterion::invite::replies::Invitations> {
+        self.invitations
+            .as_ref()
+            .map(|file| kleroterion::invite::replies::Invitations {
+                file: file.clone(),
+                column: self.code_column.clone(),
+            })
     }
 }
 
@@ -208,6 +238,7 @@ fn run_command() -> i32 {
         Command::Select(a) => select::run(a),
         Command::Lottery(a) => lottery::run(a),
         Command::Draw(a) => draw::run(a),
+        Command::Invite(a) => invite::run(a, &kleroterion::invite::frame::CsvRegister),
         Command::Verify(a) => verify::run(a),
         Command::Replace(a) => replace::run(a),
         Command::Seat(a) => seat::run(a),
@@ -365,15 +396,8 @@ pub struct LotteryArgs {
     /// Stop the optimisation after this many seconds with the best certified distribution so far (exit code 8).
     #[arg(long, value_name = "SECONDS")]
     pub time_limit: Option<f64>,
-    /// How the public seed will be written, committed before it exists: numbers (the whole numbers in the order given), sorted-numbers (the same, sorted), text (Unicode NFC, white space collapsed to single spaces) or hex (a randomness beacon's value).
-    #[arg(long, value_enum, value_name = "FORMAT")]
-    pub seed_format: SeedFormatArg,
-    /// Required with numbers, sorted-numbers and hex: how many numbers, or hex digits, the seed will have (a seed with more or fewer is refused).
-    #[arg(long, value_name = "N")]
-    pub seed_count: Option<u32>,
-    /// Where the seed will come from: the public event and its date, e.g. "EuroMillions of Tuesday 8 December 2026: the five main numbers, then the two stars".
-    #[arg(long, value_name = "TEXT")]
-    pub seed_source: String,
+    #[command(flatten)]
+    pub seed_rule: SeedRuleArgs,
     /// Categories to publish only sealed (keyed commitments) in the bundle's pool.csv, e.g. an attitude question; the public verify then cannot check their quotas, an auditor given auditor.key can. A new bundle only: later rounds keep its first stage's.
     #[arg(long, value_name = "CATEGORY,...", value_delimiter = ',')]
     pub seal: Vec<String>,
@@ -382,34 +406,9 @@ pub struct LotteryArgs {
     pub quiet: bool,
 }
 
-/// The seed formats (docs/draw-spec.md, "The seed rule").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum SeedFormatArg {
-    Numbers,
-    SortedNumbers,
-    Text,
-    Hex,
-}
-
-impl SeedFormatArg {
-    fn format(self) -> SeedFormat {
-        match self {
-            SeedFormatArg::Numbers => SeedFormat::Numbers,
-            SeedFormatArg::SortedNumbers => SeedFormat::SortedNumbers,
-            SeedFormatArg::Text => SeedFormat::Text,
-            SeedFormatArg::Hex => SeedFormat::Hex,
-        }
-    }
-}
-
 impl LotteryArgs {
     pub fn settings(&self, started: Instant) -> Result<LotterySettings, Error> {
-        let seed_rule = SeedRule::new(
-            self.seed_format.format(),
-            self.seed_count,
-            &self.seed_source,
-        )
-        .map_err(|e| Error::Usage(format!("the seed rule: {e}")))?;
+        let seed_rule = self.seed_rule.rule()?;
         Ok(LotterySettings {
             algorithm: self.algorithm.objective(self.gamma),
             panels: self.panels,

@@ -47,6 +47,8 @@ pub enum Algorithm {
 pub struct SelectArgs {
     #[command(flatten)]
     pub inputs: PoolArgs,
+    #[command(flatten)]
+    pub invitations: super::InvitationArgs,
     /// Seed text (any string, e.g. numbers drawn in public); the ChaCha20 key is SHA-256 of it (docs/draw-spec.md).
     #[arg(long, value_name = "TEXT")]
     pub seed: String,
@@ -97,6 +99,7 @@ pub fn run(args: SelectArgs) -> Result<i32, Error> {
         out: args.out.clone(),
         started,
         cancel: Default::default(),
+        invitations: args.invitations.invitations(),
     };
     let bar = progress_bar(args.quiet || algorithm == select::Algorithm::Legacy);
     let objective = match algorithm {

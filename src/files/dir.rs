@@ -64,7 +64,12 @@ impl Outputs {
         match self.mode {
             Mode::Into => self.write_into(),
             Mode::New { force } => {
-                let map: BTreeMap<String, Vec<u8>> = self.files.iter().cloned().collect();
+                // Borrowed: an output can be large (an invitation frame).
+                let map: BTreeMap<String, &[u8]> = self
+                    .files
+                    .iter()
+                    .map(|(n, b)| (n.clone(), b.as_slice()))
+                    .collect();
                 write_new_dir(&self.dir, &map, force)?;
                 Ok(self.files.iter().map(|(n, _)| self.dir.join(n)).collect())
             }
@@ -277,6 +282,71 @@ fn fault_point() {
     }
 }
 
+/// Writes one large file through `fill`, streamed to a temporary beside
+/// `path` and renamed into place when complete (for outputs too large to
+/// hold in memory, like a synthetic national register).
+pub fn write_streamed(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> Result<(), Error> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        ensure_dir(parent)?;
+        remove_dead_temporaries(path);
+    }
+    let tmp = temporary(path);
+    let result = (|| -> std::io::Result<()> {
+        let mut f = std::fs::File::create(&tmp)?;
+        fill(&mut f)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(output_error(path, e));
+    }
+    Ok(())
+}
+
+/// Opens an input file for streaming (`what` names it in the message).
+pub fn open(path: &Path, what: &str) -> Result<std::fs::File, Error> {
+    std::fs::File::open(path).map_err(|e| {
+        crate::error::InputError::unreadable(path, format!("cannot read the {what}: {e}"))
+            .hint("check the path")
+            .into()
+    })
+}
+
+/// Reads a whole input file (`what` names it in the message).
+pub fn read(path: &Path, what: &str) -> Result<Vec<u8>, Error> {
+    std::fs::read(path).map_err(|e| {
+        crate::error::InputError::unreadable(path, format!("cannot read the {what}: {e}"))
+            .hint("check the path")
+            .into()
+    })
+}
+
+/// Reads a file if it exists.
+pub fn read_if_present(path: &Path, what: &str) -> Result<Option<Vec<u8>>, Error> {
+    if path.exists() {
+        read(path, what).map(Some)
+    } else {
+        Ok(None)
+    }
+}
+
+/// The names of a directory's entries (empty when it cannot be read).
+pub fn names(dir: &Path) -> Vec<String> {
+    let mut out: Vec<String> = std::fs::read_dir(dir)
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort();
+    out
+}
+
 /// Creates the output directory (and its parents) if needed.
 pub fn ensure_dir(dir: &Path) -> Result<(), Error> {
     std::fs::create_dir_all(dir).map_err(|e| output_error(dir, e))
@@ -357,9 +427,9 @@ pub fn check_new_dir(dir: &Path, replace: bool) -> Result<(), Error> {
 /// An existing `dir` is an error unless `replace` is set, in which case it
 /// is swapped out only once the new one is complete. Temporaries left
 /// beside it by an interrupted run are removed first.
-pub fn write_new_dir(
+pub fn write_new_dir<B: AsRef<[u8]>>(
     dir: &Path,
-    files: &BTreeMap<String, Vec<u8>>,
+    files: &BTreeMap<String, B>,
     replace: bool,
 ) -> Result<(), Error> {
     check_new_dir(dir, replace)?;
@@ -383,7 +453,7 @@ pub fn write_new_dir(
             if let Some(p) = path.parent() {
                 std::fs::create_dir_all(p).map_err(|e| (p.to_path_buf(), e))?;
             }
-            write_synced(&path, bytes).map_err(|e| (path.clone(), e))?;
+            write_synced(&path, bytes.as_ref()).map_err(|e| (path.clone(), e))?;
             fault_point();
         }
         sync_dir(&tmp);

@@ -11,6 +11,7 @@
 
 pub mod check;
 pub mod draw;
+pub mod invite;
 pub mod lottery;
 pub mod plan;
 pub mod programme;

@@ -7,6 +7,7 @@ use std::time::Instant;
 use crate::error::{Error, Warning};
 use crate::files::csv::CsvDoc;
 use crate::files::dir::Outputs;
+use crate::invite::replies::{self, Invitations};
 use crate::model::instance::Instance;
 use crate::model::profiles::Profiles;
 use crate::random::{DrawRng, LEGACY_DOMAIN, SELECT_DOMAIN};
@@ -50,6 +51,9 @@ pub struct SelectOptions {
     pub started: Instant,
     /// Stops the optimisation early (the browser app's cancel button).
     pub cancel: Cancel,
+    /// Stage one's letters: every volunteer's invitation code must be one
+    /// of them, and the report gives the replies per stratum.
+    pub invitations: Option<Invitations>,
 }
 
 /// What a selection computed and what to write.
@@ -75,6 +79,36 @@ pub struct Selected {
 /// files and the report. Nothing is returned to write unless the checks
 /// pass.
 pub fn select(
+    instance: &Instance,
+    options: &SelectOptions,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<Selected, Error> {
+    // Codes first: a volunteer who was not invited must not be drawn.
+    let replied = options
+        .invitations
+        .as_ref()
+        .map(|inv| replies::check(&instance.pool, inv, &instance.households.columns))
+        .transpose()?;
+    let mut selected = select_panel(instance, options, progress)?;
+    if let Some((r, warnings)) = replied {
+        selected.outputs.add("replies.csv", r.csv());
+        for (name, bytes) in &mut selected.outputs.files {
+            if name == "report.txt" {
+                bytes.extend_from_slice(r.render_text().as_bytes());
+            } else if name == "report.html" {
+                let page = String::from_utf8_lossy(bytes).into_owned();
+                let at = page.rfind("</body>").unwrap_or(page.len());
+                *bytes =
+                    format!("{}{}\n{}", &page[..at], r.render_html(), &page[at..]).into_bytes();
+            }
+        }
+        selected.text.push_str(&r.render_text());
+        selected.warnings.extend(warnings);
+    }
+    Ok(selected)
+}
+
+fn select_panel(
     instance: &Instance,
     options: &SelectOptions,
     progress: &mut dyn FnMut(&Progress),

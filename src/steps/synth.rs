@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use crate::error::Error;
 use crate::files::dir::Outputs;
+use crate::synth::register::{Register, RegisterSpec};
 use crate::synth::{self, SynthSpec};
 
 /// What to generate.
@@ -13,15 +14,28 @@ pub enum SynthOptions {
     Pool { spec: SynthSpec, out: PathBuf },
     /// The example assembly (data/assembly/).
     AssemblyExample { out: PathBuf },
+    /// A national address register (register.csv), its area table
+    /// (areas.csv) and an invitation plan of `letters` letters.
+    Register {
+        spec: RegisterSpec,
+        letters: u64,
+        out: PathBuf,
+    },
 }
 
 /// The generated files.
-#[derive(Debug)]
 pub struct Generated {
     pub outputs: Outputs,
     /// For a pool: the columns that mark households.
     pub address_columns: Vec<String>,
+    /// For a register: the register itself, too large to hold in memory,
+    /// written by the front-end as `register.csv` in the output directory
+    /// with [`crate::files::dir::write_streamed`].
+    pub register: Option<Register>,
 }
+
+/// The register's file name in the output directory.
+pub const REGISTER_FILE: &str = "register.csv";
 
 pub fn synth(options: &SynthOptions) -> Result<Generated, Error> {
     match options {
@@ -33,6 +47,28 @@ pub fn synth(options: &SynthOptions) -> Result<Generated, Error> {
             Ok(Generated {
                 outputs: o,
                 address_columns: Vec::new(),
+                register: None,
+            })
+        }
+        SynthOptions::Register { spec, letters, out } => {
+            if spec.addresses == 0 || spec.addresses > 1 << 39 {
+                return Err(Error::Usage(
+                    "the register needs from 1 to 549,755,813,888 addresses".into(),
+                ));
+            }
+            if *letters == 0 || *letters > spec.addresses {
+                return Err(Error::Usage(
+                    "the example plan's letters must be from 1 to the number of addresses".into(),
+                ));
+            }
+            let register = Register::new(spec);
+            let mut o = Outputs::into_dir(out.clone());
+            o.add("areas.csv", register.areas_csv());
+            o.add("plan.toml", register.plan_toml(*letters));
+            Ok(Generated {
+                outputs: o,
+                address_columns: Vec::new(),
+                register: Some(register),
             })
         }
         SynthOptions::Pool { spec, out } => {
@@ -54,6 +90,7 @@ pub fn synth(options: &SynthOptions) -> Result<Generated, Error> {
             Ok(Generated {
                 outputs: o,
                 address_columns: pool.address_columns.iter().map(|c| c.to_string()).collect(),
+                register: None,
             })
         }
     }

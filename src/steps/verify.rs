@@ -74,21 +74,33 @@ pub fn verify(
     options: &VerifyOptions,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<Verified, Error> {
-    let auditor = options
-        .auditor_key
-        .as_deref()
-        .map(private::read_auditor_key)
-        .transpose()?;
-    let files = dir::read_dir(&options.bundle)?;
-    let bundle = Bundle::from_files(&options.bundle, files);
-    let protocol = Protocol {
-        seeds: options.seeds.clone(),
-        commitments: options.commitments.clone(),
-        resolve: options.resolve,
-        auditor,
-        settings: Settings::default(),
+    // An invitation bundle (stage one) has its own checks; its address
+    // list can be large, so it is streamed rather than read whole.
+    let invitation = crate::invite::verify::is_invitation_bundle(&options.bundle);
+    let checks = if invitation {
+        let published = crate::invite::verify::Published {
+            seeds: options.seeds.clone(),
+            commitments: options.commitments.clone(),
+        };
+        crate::invite::verify::verify(&options.bundle, &published, threads())
+    } else {
+        let auditor = options
+            .auditor_key
+            .as_deref()
+            .map(private::read_auditor_key)
+            .transpose()?;
+        let files = dir::read_dir(&options.bundle)?;
+        let bundle = Bundle::from_files(&options.bundle, files);
+        let protocol = Protocol {
+            seeds: options.seeds.clone(),
+            commitments: options.commitments.clone(),
+            resolve: options.resolve,
+            auditor,
+            settings: Settings::default(),
+        };
+        audit::verify(&bundle, &protocol, progress)
     };
-    let checks = audit::verify(&bundle, &protocol, progress);
+    let unit = if invitation { "round" } else { "stage" };
     let count = |s: Status| checks.iter().filter(|c| c.status == s).count();
     let (failed, unverified) = (count(Status::Fail), count(Status::Unverified));
     let mut text = String::new();
@@ -97,7 +109,7 @@ pub fn verify(
         // rewrite the screen (a fake "verified" line, say).
         let _ = writeln!(
             text,
-            "{} stage {} {} ({}): {}",
+            "{} {unit} {} {} ({}): {}",
             c.status.word(),
             c.stage,
             c.kind,
@@ -105,7 +117,11 @@ pub fn verify(
             printable(&c.detail).replace('\n', " ")
         );
     }
-    let stages = checks.iter().map(|c| c.stage).max().map_or(0, |s| s + 1);
+    let stages = checks
+        .iter()
+        .map(|c| c.stage)
+        .max()
+        .map_or(0, |s| if invitation { s } else { s + 1 });
     if failed > 0 {
         let _ = writeln!(text, "\nFAILED: {failed} of {} checks", checks.len());
     } else if unverified > 0 {
@@ -117,9 +133,15 @@ pub fn verify(
     } else {
         let _ = writeln!(
             text,
-            "\nverified: all {} checks passed over {stages} stage(s)",
+            "\nverified: all {} checks passed over {stages} {unit}(s)",
             checks.len()
         );
     }
     Ok(Verified { checks, text })
+}
+
+/// Threads for the checks that hash every address: the machine's, at
+/// most 8.
+pub fn threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
 }

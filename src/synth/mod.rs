@@ -9,6 +9,8 @@
 //! Quotas are the population shares of the panel size, widened by a slack.
 //! Everything follows from the seed text; no file is copied from elsewhere.
 
+pub mod register;
+
 use crate::files::csv::CsvDoc;
 use crate::random::DrawRng;
 

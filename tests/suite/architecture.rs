@@ -40,11 +40,16 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
     ),
     ("synth", &["files", "random"]),
     (
+        "invite",
+        &["audit", "error", "files", "model", "report", "selection"],
+    ),
+    (
         "steps",
         &[
             "audit",
             "error",
             "files",
+            "invite",
             "logistics",
             "model",
             "random",

@@ -9,6 +9,7 @@ mod app;
 mod architecture;
 mod bad_input;
 mod cli;
+mod invite;
 mod lottery;
 mod plan;
 mod properties;
