@@ -6,9 +6,10 @@
 //!
 //!     cargo build --release && cargo bench -p kleroterion-invite --bench invite
 //!
-//! Environment: `ADDRESSES` (default 30000000), `LETTERS` (30000), `DIR`
-//! (default target/stage-one-bench; the register is generated there once
-//! and reused). The two CSV bundles must be byte-identical; the run stops
+//! Environment: `ADDRESSES` (default 30000000), `LETTERS` (30000, for the
+//! example plan), `PLAN` (another plan file instead of the example's),
+//! `DIR` (default target/stage-one-bench; the register is generated there
+//! once and reused). The two CSV bundles must be byte-identical; the run stops
 //! if they are not.
 
 use std::path::{Path, PathBuf};
@@ -96,15 +97,16 @@ fn main() {
             started.elapsed().as_secs_f64()
         );
     }
-    std::fs::write(
-        data.join("plan.toml"),
-        Register::new(&RegisterSpec {
+    // `PLAN` replaces the example plan (other strata, another allocation).
+    let plan_text = match std::env::var("PLAN") {
+        Ok(p) => std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{p}: {e}")),
+        Err(_) => Register::new(&RegisterSpec {
             addresses: 1,
             seed: "plan".into(),
         })
         .plan_toml(letters),
-    )
-    .unwrap();
+    };
+    std::fs::write(data.join("plan.toml"), plan_text).unwrap();
     let parquet = data.join("register.parquet");
     let mut rows: Vec<(String, String, f64, f64)> = Vec::new();
     if !parquet.exists() {
@@ -211,8 +213,19 @@ fn main() {
         ],
     );
     rows.push(("verify (reviewer)".into(), "csv crate".into(), s, m));
+    let manifest = std::fs::read_to_string(dir.join("bundle-a/round-1/manifest.json")).unwrap();
+    let field = |name: &str| -> String {
+        let key = format!("\"{name}\": ");
+        manifest
+            .lines()
+            .find_map(|l| l.trim().strip_prefix(key.as_str()).map(str::to_string))
+            .unwrap_or_else(|| "?".into())
+            .trim_end_matches(',')
+            .to_string()
+    };
+    let (letters, strata) = (field("letters"), field("strata"));
     println!(
-        "\nStage one: {letters} letters over {addresses} addresses (register CSV {:.2} GB, Parquet {:.2} GB), 2 cores",
+        "\nStage one: {letters} letters in {strata} strata over {addresses} addresses (register CSV {:.2} GB, Parquet {:.2} GB), 2 cores",
         size(&register),
         size(&parquet)
     );
