@@ -218,10 +218,8 @@ pub fn run(args: InviteArgs, reader: &dyn Reader) -> Result<i32, Error> {
             )?;
             // The letters before the public record: once draw.json exists
             // the round counts as drawn.
-            if let Some(p) = &drawn.private {
-                for f in p.write()? {
-                    outln!("wrote {}", f.display());
-                }
+            for f in drawn.private.write()? {
+                outln!("wrote {}", f.display());
             }
             for f in drawn.public.write()? {
                 outln!("wrote {}", f.display());

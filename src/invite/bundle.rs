@@ -81,7 +81,7 @@ pub struct Register {
 
 pub const PSEUDONYM_SCHEME: &str = "first 16 bytes, in hex, of HMAC-SHA256(pseudonym key, address id as UTF-8); the pseudonym key is HMAC-SHA256(organiser's secret, \"kleroterion/invite-pseudonym/v1\")";
 pub const TICKET_SCHEME: &str = "first 8 bytes, big-endian, of SHA-256(K ‖ pseudonym's 16 bytes), K = SHA-256(\"kleroterion/invite-draw/v1\" ‖ 0x00 ‖ commitment ‖ 0x00 ‖ canonical seed); each stratum takes its smallest (ticket, pseudonym) among addresses no earlier round took";
-pub const REVEALS: &str = "No address and no address id. For every address of the register (after the exclusion lists), a pseudonym that only the organiser's secret links to it, and its stratum; how many addresses each stratum has; which pseudonyms get letters. Someone with the register and the auditor's key (invite-auditor.key) can link pseudonyms to addresses; nobody else can.";
+pub const REVEALS: &str = "No address and no address id. For every address of the register (after the exclusion lists), a pseudonym that only the organiser's secret links to it, and its stratum; how many addresses each stratum has; which pseudonyms get letters. Someone with the register and the auditor's key (invite-auditor.key) can link pseudonyms to addresses. Without the key, someone with the register knows only which addresses each stratum holds: in a stratum of very few addresses, that tells them how many of those few got letters (commit warns of strata under 50 addresses).";
 
 impl Manifest {
     pub fn to_bytes(&self) -> Vec<u8> {

@@ -467,8 +467,8 @@ impl Reader for CsvRegister {
         } = locate(plan, source, &header, areas.as_ref().map(|a| &a.header[..]))?;
         let pseudonymiser = Pseudonymiser::new(key);
         let mut builder = FrameBuilder::new(plan.strata.clone());
-        // Provisional stratum numbers by the raw cells, so that a row costs
-        // no allocation: (area or "", register cells joined by 0x1f).
+        // Provisional stratum numbers by the raw cells (the area code and
+        // the register's stratum cells), so that a row costs no allocation.
         let mut quick: HashMap<Vec<u8>, u32> = HashMap::new();
         let mut buffer: Vec<u8> = Vec::new();
         let mut record = csv::ByteRecord::new();
@@ -492,15 +492,18 @@ impl Reader for CsvRegister {
                 excluded += 1;
                 continue;
             }
+            // Each part length-prefixed, so that no cell's content can make
+            // two keys equal.
             buffer.clear();
-            if let Some(a) = area {
-                buffer.extend_from_slice(&record[a]);
-            }
-            for s in &strata {
-                buffer.push(0x1f);
-                if let From::Register(i) = s {
-                    buffer.extend_from_slice(&record[*i]);
-                }
+            let cells = area
+                .into_iter()
+                .chain(strata.iter().filter_map(|s| match s {
+                    From::Register(i) => Some(*i),
+                    From::Areas(_) => None,
+                }));
+            for i in cells {
+                buffer.extend_from_slice(&(record[i].len() as u32).to_le_bytes());
+                buffer.extend_from_slice(&record[i]);
             }
             let stratum = match quick.get(&buffer[..]) {
                 Some(&s) => s,

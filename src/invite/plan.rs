@@ -237,6 +237,18 @@ impl Plan {
                 ));
             }
         }
+        // The strata table is public: an id or an address line as a stratum
+        // would publish it.
+        if let Some(c) = file
+            .strata
+            .iter()
+            .find(|c| **c == file.register.id || file.register.address.contains(c))
+        {
+            return Err(bad(
+                format!("the stratum column \"{c}\" is the address id or an address column"),
+                "stratify by areas (region, deprivation, local authority…), never by the address itself: the strata table is published",
+            ));
+        }
         Ok(Plan {
             letters: file.letters as u64,
             response_rate,
@@ -334,6 +346,14 @@ weight = 1.5
             (
                 PLAN.replace("[areas]\ncode = \"lsoa\"", ""),
                 "register.area",
+            ),
+            (
+                PLAN.replace(
+                    "strata = [\"region\", \"decile\"]",
+                    "strata = [\"region\", \"postcode\"]",
+                )
+                .replace("decile = [1, 2]", "region = [\"Wales\"]"),
+                "is the address id or an address column",
             ),
         ];
         for (text, expected) in cases {

@@ -139,6 +139,17 @@ pub fn open_rounds(bundle_dir: &Path) -> Result<Vec<Round>, Error> {
             drawn_bytes,
         });
     }
+    if let Some(r) = rounds
+        .iter()
+        .find(|r| r.values != rounds[0].values || r.columns != rounds[0].columns)
+    {
+        return Err(InputError::invalid(
+            &r.dir.join(bundle::STRATA),
+            "the round's strata are not round 1's",
+        )
+        .hint("restore the bundle as published")
+        .into());
+    }
     if rounds.is_empty() {
         return Err(InputError::unreadable(
             bundle_dir,
@@ -172,7 +183,7 @@ pub fn read_drawn(
             continue;
         }
         let cells: Vec<&str> = line.split(',').collect();
-        let p = (cells.len() == 3 && cells[0].len() == 32)
+        let p = (cells.len() == 3 && cells[0].len() == 32 && cells[0].is_ascii())
             .then(|| {
                 let mut p = [0u8; 16];
                 for (k, b) in p.iter_mut().enumerate() {
@@ -315,7 +326,12 @@ pub fn verify(bundle_dir: &Path, published: &Published, threads: usize) -> Vec<C
     };
     let counts = bundle::count(&pairs, first.values.len());
     let m = &first.manifest;
-    let frame_ok = counts == first.counts
+    // Strata are numbered in the order of their values, each once: labels
+    // swapped between strata would change which strata a target or a
+    // weight names.
+    let ordered = first.values.windows(2).all(|w| w[0] < w[1]);
+    let frame_ok = ordered
+        && counts == first.counts
         && m.addresses == pairs.len() as u64
         && m.strata == first.values.len()
         && m.strata_columns == first.columns
@@ -323,7 +339,11 @@ pub fn verify(bundle_dir: &Path, published: &Published, threads: usize) -> Vec<C
     out.push(check(1, CheckKind::Frame, addresses_path.clone(), if frame_ok { Status::Pass } else { Status::Fail }, if frame_ok {
         format!("{} addresses in {} strata, pseudonyms unique and in order; the counts agree with strata.csv and the manifest", pairs.len(), counts.len())
     } else {
-        "the addresses per stratum in addresses.csv, strata.csv and the manifest disagree".to_string()
+        if ordered {
+            "the addresses per stratum in addresses.csv, strata.csv and the manifest disagree".to_string()
+        } else {
+            "strata.csv's strata are not distinct and in the order of their values".to_string()
+        }
     }));
     let mut taken: BTreeMap<Pseudonym, u32> = BTreeMap::new();
     let mut earlier_seeds: Vec<(u32, String, Option<String>)> = Vec::new();
@@ -473,7 +493,19 @@ pub fn verify(bundle_dir: &Path, published: &Published, threads: usize) -> Vec<C
             Err(e) => check(r.number, CheckKind::Allocation, r.dir.join(bundle::STRATA), Status::Fail, format!("the plan cannot be allocated: {e}")),
         });
         // Draw.
+        // A round whose strata are not round 1's cannot be drawn against
+        // round 1's address list (its manifest check has failed already).
+        let same_strata = r.values == first.values && r.letters.len() == first.values.len();
         match (&r.draw, &r.drawn_bytes) {
+            (Some(_), Some(_)) if !same_strata => {
+                out.push(check(
+                    r.number,
+                    CheckKind::Draw,
+                    r.dir.join(bundle::DRAWN),
+                    Status::Fail,
+                    "the round's strata are not round 1's, so its letters cannot be checked",
+                ));
+            }
             (Some(d), Some(drawn_bytes)) => {
                 let given_seed = published.seeds.get(r.number as usize - 1);
                 let canonical = given_seed.map(|s| r.manifest.seed_rule.canonical(s));

@@ -31,6 +31,10 @@ pub const SOURCE_FILE: &str = "invite-source.json";
 /// directory: stage two's pool check reads it.
 pub const INVITATIONS_FILE: &str = "invitations.csv";
 
+/// Strata smaller than this are pointed out at commit (see
+/// [`bundle::REVEALS`]).
+pub const SMALL_STRATUM: u64 = 50;
+
 /// What to commit.
 #[derive(Debug, Clone)]
 pub struct CommitOptions {
@@ -185,6 +189,13 @@ pub fn commit(options: &CommitOptions, reader: &dyn Reader) -> Result<Committed,
         }
     );
     let _ = writeln!(text, "Letters: {} (round 1)", plan.letters);
+    let small = frame.counts.iter().filter(|&&n| n < SMALL_STRATUM).count();
+    if small > 0 {
+        let _ = writeln!(
+            text,
+            "Note: {small} strata have fewer than {SMALL_STRATUM} addresses. The public strata table shows how many letters each gets, so anyone with the register learns how many of those few addresses were invited; merge small strata (fewer stratum columns) if that matters."
+        );
+    }
     let _ = writeln!(
         text,
         "\nCOMMITMENT: {commitment}\nSEED RULE: {}",
@@ -297,7 +308,7 @@ pub fn top_up(options: &TopUpOptions) -> Result<Committed, Error> {
     let text = format!(
         "Round {number}: {} more letters among the {} addresses not invited yet ({already} invited so far)\n\nCOMMITMENT: {commitment}\nSEED RULE: {}\n",
         plan.letters,
-        first.counts.iter().sum::<u64>() - already,
+        first.counts.iter().sum::<u64>().saturating_sub(already),
         options.seed_rule.describe(),
     );
     Ok(Committed {
@@ -342,9 +353,8 @@ pub struct DrawOptions {
 #[derive(Debug)]
 pub struct Drawn {
     pub public: Outputs,
-    /// The mail-merge files and invitations.csv (None: no private
-    /// directory here, so no addresses).
-    pub private: Option<Outputs>,
+    /// The mail-merge files and invitations.csv.
+    pub private: Outputs,
     pub text: String,
 }
 
@@ -433,17 +443,15 @@ pub fn draw(options: &DrawOptions, reader: &dyn Reader) -> Result<Drawn, Error> 
         .private
         .clone()
         .unwrap_or_else(|| private::default_dir(&options.bundle));
+    // Without the secret there would be no letters, and a round recorded
+    // as drawn cannot be drawn again: refuse before anything is written.
     if !private_dir.join(SECRET_FILE).exists() {
-        let _ = writeln!(
-            text,
-            "No private directory at {}: the letters' addresses were not written.",
-            private_dir.display()
-        );
-        return Ok(Drawn {
-            public,
-            private: None,
-            text,
-        });
+        return Err(InputError::unreadable(
+            &private_dir.join(SECRET_FILE),
+            "the organiser's private directory (with the secret key) is not here; without it no letter can be written",
+        )
+        .hint("give the private directory the commit wrote (it is BUNDLE-private unless another was named)")
+        .into());
     }
     let secret_text = read_text(&private_dir.join(SECRET_FILE), "secret key")?;
     let secret = Secret::from_hex(&secret_text).ok_or_else(|| {
@@ -490,9 +498,9 @@ pub fn draw(options: &DrawOptions, reader: &dyn Reader) -> Result<Drawn, Error> 
         })?;
         let c = code::code(&code_key, &d.pseudonym);
         if !codes.insert(c.clone()) {
-            return Err(Error::PseudonymCollision(format!(
-                "two letters got the same invitation code {c}; start again with a new secret key"
-            )));
+            return Err(Error::PseudonymCollision(
+                "two letters of this round got the same invitation code (about a one-in-a-million chance); start again with a new secret key".into(),
+            ));
         }
         let mut row = vec![
             c.clone(),
@@ -546,6 +554,16 @@ pub fn draw(options: &DrawOptions, reader: &dyn Reader) -> Result<Drawn, Error> 
         ));
     }
     every.push((round.number, invitations));
+    let all_codes: usize = every.iter().map(|(_, l)| l.len()).sum();
+    let distinct: HashSet<&String> = every
+        .iter()
+        .flat_map(|(_, l)| l.iter().map(|(c, _)| c))
+        .collect();
+    if distinct.len() != all_codes {
+        return Err(Error::PseudonymCollision(
+            "a letter of this round got the invitation code of an earlier round's letter (about a one-in-a-million chance); commit this round again, with another seed event".into(),
+        ));
+    }
     for (number, mut list) in every {
         list.sort();
         for (c, s) in list {
@@ -566,7 +584,7 @@ pub fn draw(options: &DrawOptions, reader: &dyn Reader) -> Result<Drawn, Error> 
     );
     Ok(Drawn {
         public,
-        private: Some(private_out),
+        private: private_out,
         text,
     })
 }
@@ -603,7 +621,10 @@ pub fn audit(options: &AuditOptions, reader: &dyn Reader) -> Result<(bool, Strin
     )?;
     let ours = bundle::addresses_sha256(&read.frame);
     let same_file = read.register_sha256 == first.manifest.register.sha256;
-    let ok = ours == published;
+    // The pseudonyms, and the strata's labels and counts (a label swapped
+    // in strata.csv would move letters between areas).
+    let ok =
+        ours == published && read.frame.strata == first.values && read.frame.counts == first.counts;
     let text = format!(
         "{}: the register ({} addresses read, {} excluded, {} in the frame) {} the bundle's address list{}\n",
         if ok { "PASS" } else { "FAIL" },
@@ -616,7 +637,7 @@ pub fn audit(options: &AuditOptions, reader: &dyn Reader) -> Result<(bool, Strin
         } else {
             format!(
                 " (the register file differs from the one the organiser read, SHA-256 {}…)",
-                &first.manifest.register.sha256[..16]
+                first.manifest.register.sha256.get(..16).unwrap_or("?")
             )
         }
     );

@@ -230,15 +230,18 @@ impl Reader for PolarsRegister {
                     None if matches!(strata_from[k], frame::From::Areas(_)) => {
                         let area_col = plan.area_column.as_deref().unwrap_or("");
                         let code = key_columns[0].get(g).unwrap_or("").to_string();
-                        return Err(InputError::invalid(
-                            path,
-                            "this area code is not in the area table",
-                        )
-                        .line(line)
-                        .column(area_col)
-                        .value(code)
-                        .hint("add the area to the area table, or correct the code")
-                        .into());
+                        // polars reads a missing or empty cell as null.
+                        let problem = if code.is_empty() {
+                            "the area code is empty (or the line has fewer cells than the header)"
+                        } else {
+                            "this area code is not in the area table"
+                        };
+                        return Err(InputError::invalid(path, problem)
+                            .line(line)
+                            .column(area_col)
+                            .value(code)
+                            .hint("add the area to the area table, or correct the code")
+                            .into());
                     }
                     _ => {
                         return Err(InputError::invalid(path, format!("the stratum column \"{}\" is empty for this address", plan.strata[k]))

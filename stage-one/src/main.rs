@@ -22,7 +22,7 @@ use kleroterion::error::exit;
 #[derive(Debug, Parser)]
 #[command(name = "kleroterion-invite", version, about, long_about = None)]
 #[command(
-    after_help = "Exit codes as kleroterion's: 0 ok, 1 internal error, 2 usage, 3 unreadable input file, 4 invalid input content, 7 cannot write output (docs/formats.md)."
+    after_help = "Exit codes as kleroterion's: 0 ok, 1 internal error, 2 usage, 3 unreadable input file, 4 invalid input content, 7 cannot write output, 9 audit failed (docs/formats.md)."
 )]
 struct Cli {
     #[command(subcommand)]

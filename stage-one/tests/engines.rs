@@ -150,6 +150,23 @@ fn exclusions_and_bad_registers_agree() {
     assert_eq!(a.frame, b.frame);
     assert_eq!((a.rows, a.excluded), (4_000, ids.len().div_ceil(3) as u64));
     assert_eq!((b.rows, b.excluded), (a.rows, a.excluded));
+    // A line cut short before its area code: the csv crate refuses the
+    // ragged line, polars reads the missing cells as empty; both refuse
+    // the register, naming it.
+    let twelfth = reg.lines().nth(12).unwrap();
+    let short = reg.replace(twelfth, &twelfth[..twelfth.rfind(',').unwrap()]);
+    std::fs::write(dir.join("short.csv"), short).unwrap();
+    for reader in [&CsvRegister as &dyn Reader, &PolarsRegister] {
+        let e = reader
+            .read(&source(&dir, "short.csv"), &plan, &[1; 32], &HashSet::new())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("short.csv") && e.contains("line 13"),
+            "{}: {e}",
+            reader.name()
+        );
+    }
     // Each bad register is refused by both, with the same kind of message.
     let lines: Vec<&str> = reg.lines().collect();
     let cells: Vec<&str> = lines[9].split(',').collect();

@@ -87,6 +87,26 @@ fn drawn_bundle(name: &str) -> (PathBuf, PathBuf, String) {
     let bundle = dir.join("bundle");
     let c = commit(&dir, &bundle, &[]);
     ok(&c);
+    // Without the private directory nothing is drawn (the round would be
+    // recorded as drawn with no letter to send).
+    let empty = dir.join("elsewhere");
+    std::fs::create_dir_all(&empty).unwrap();
+    let refused = kleroterion(&[
+        "invite",
+        "draw",
+        "--bundle",
+        bundle.to_str().unwrap(),
+        "--seed",
+        "03 17, 22",
+        "--private",
+        empty.to_str().unwrap(),
+    ]);
+    assert_eq!(refused.code, 3, "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("secret.key") && !bundle.join("round-1/draw.json").exists(),
+        "{}",
+        refused.stderr
+    );
     let draw = kleroterion(&[
         "invite",
         "draw",
@@ -358,21 +378,41 @@ fn a_tampered_bundle_fails_verify_and_the_independent_check() {
             std::fs::write(p, b).unwrap();
         }
     };
-    let fails = |what: &str| {
+    // Each tampering keeps the files consistent with a commitment (made
+    // again, and published as if it were the organiser's), so that the
+    // check that must catch it is the one that does.
+    let recommit = || -> String {
+        use kleroterion::invite::bundle::{commitment, commitment_txt, sha256};
+        let dir = bundle.join("round-1");
+        let digests: Vec<(&str, String)> =
+            ["addresses.csv", "manifest.json", "plan.toml", "strata.csv"]
+                .into_iter()
+                .map(|f| (f, sha256(&std::fs::read(dir.join(f)).unwrap())))
+                .collect();
+        std::fs::write(dir.join("commitment.txt"), commitment_txt(&digests)).unwrap();
+        commitment(&digests)
+    };
+    let fails = |what: &str, published: &str, check: &str| {
         let v = kleroterion(&[
             "verify",
             bundle.to_str().unwrap(),
             "--commitment",
-            &c,
+            published,
             "--seed",
             "3 17 22",
         ]);
         assert_eq!(v.code, 9, "{what}: {}", v.stdout);
+        assert!(
+            v.stdout.contains(&format!("FAIL round 1 {check}")),
+            "{what}: {}",
+            v.stdout
+        );
         if let Some((code, out)) = python_check(&bundle, &["3 17 22"]) {
             assert_eq!(code, 1, "{what}: {out}");
         }
     };
-    // One letter moved to another address of the same stratum.
+    // One letter moved to another address of the same stratum (draw.json's
+    // digest of drawn.csv made to match).
     let drawn_path = bundle.join("round-1/drawn.csv");
     let addresses = read(&bundle.join("round-1/addresses.csv"));
     let drawn = read(&drawn_path);
@@ -384,23 +424,48 @@ fn a_tampered_bundle_fails_verify_and_the_independent_check() {
         .skip(1)
         .find(|l| l.ends_with(&format!(",{stratum}")) && !drawn.contains(&l[..32]))
         .unwrap();
-    std::fs::write(&drawn_path, drawn.replace(p, &other[..32])).unwrap();
-    fails("a letter moved");
+    let moved = drawn.replace(p, &other[..32]);
+    std::fs::write(&drawn_path, &moved).unwrap();
+    let record = read(&bundle.join("round-1/draw.json"));
+    let old_digest = kleroterion::invite::bundle::sha256(drawn.as_bytes());
+    let new_digest = kleroterion::invite::bundle::sha256(moved.as_bytes());
+    std::fs::write(
+        bundle.join("round-1/draw.json"),
+        record.replace(&old_digest, &new_digest),
+    )
+    .unwrap();
+    fails("a letter moved", &c, "draw");
     restore();
-    // More letters for one stratum, commitment.txt made to match.
+    // One more letter for one stratum.
     let strata_path = bundle.join("round-1/strata.csv");
     let strata = read(&strata_path);
     let row = strata.lines().nth(1).unwrap().to_string();
     let mut cells: Vec<String> = row.split(',').map(String::from).collect();
-    cells[7] = (cells[7].parse::<u64>().unwrap() + 1).to_string();
+    for i in [6, 7] {
+        cells[i] = (cells[i].parse::<u64>().unwrap() + 1).to_string();
+    }
     std::fs::write(&strata_path, strata.replace(&row, &cells.join(","))).unwrap();
-    fails("the allocation changed");
+    let c2 = recommit();
+    fails("the allocation changed", &c2, "allocation");
+    restore();
+    // Two strata's labels swapped (the letters would go to other areas).
+    let rows: Vec<&str> = strata.lines().collect();
+    let label = |r: &str| r.split(',').skip(1).take(2).collect::<Vec<_>>().join(",");
+    let (a, b) = (label(rows[1]), label(rows[2]));
+    let swapped = strata
+        .replacen(&a, "\u{0}", 1)
+        .replacen(&b, &a, 1)
+        .replacen("\u{0}", &b, 1);
+    std::fs::write(&strata_path, swapped).unwrap();
+    let c3 = recommit();
+    fails("labels swapped", &c3, "frame");
     restore();
     // An address removed from the frame.
     let frame_path = bundle.join("round-1/addresses.csv");
     let second = addresses.lines().nth(5).unwrap();
     std::fs::write(&frame_path, addresses.replace(&format!("{second}\n"), "")).unwrap();
-    fails("an address removed");
+    let c4 = recommit();
+    fails("an address removed", &c4, "frame");
     restore();
     let v = kleroterion(&[
         "verify",
