@@ -144,11 +144,6 @@ pub struct TopUpArgs {
     pub seed_rule: SeedRuleArgs,
 }
 
-/// Threads for hashing: the machine's, at most 8.
-fn threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
-}
-
 pub fn run(args: InviteArgs, reader: &dyn Reader) -> Result<i32, Error> {
     match args.command {
         InviteCommand::Commit(a) => {
@@ -212,7 +207,7 @@ pub fn run(args: InviteArgs, reader: &dyn Reader) -> Result<i32, Error> {
                         areas: a.areas.clone(),
                         exclusions: a.exclude.clone(),
                     }),
-                    threads: threads(),
+                    threads: kleroterion::steps::verify::threads(),
                 },
                 reader,
             )?;

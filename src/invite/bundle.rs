@@ -178,14 +178,21 @@ pub fn decimal(x: &BigRational, places: u32) -> String {
 /// addresses.csv: `pseudonym,stratum` per address, by pseudonym.
 pub fn addresses_csv(frame: &Frame) -> Vec<u8> {
     let mut out = Vec::with_capacity(frame.entries.len() * 40 + 20);
-    out.extend_from_slice(b"pseudonym,stratum\n");
-    for e in &frame.entries {
-        push_hex(&mut out, &e.pseudonym);
-        out.push(b',');
-        out.extend_from_slice((e.stratum + 1).to_string().as_bytes());
-        out.push(b'\n');
-    }
+    write_addresses(frame, &mut out);
     out
+}
+
+/// addresses.csv's bytes into any sink (a buffer, or a hash).
+fn write_addresses(frame: &Frame, out: &mut impl std::io::Write) {
+    // Writing into memory or a hash cannot fail.
+    let _ = out.write_all(b"pseudonym,stratum\n");
+    let mut line = Vec::with_capacity(48);
+    for e in &frame.entries {
+        line.clear();
+        push_hex(&mut line, &e.pseudonym);
+        line.extend_from_slice(format!(",{}\n", e.stratum + 1).as_bytes());
+        let _ = out.write_all(&line);
+    }
 }
 
 fn push_hex(out: &mut Vec<u8>, bytes: &[u8]) {
@@ -244,15 +251,8 @@ pub fn read_addresses(
                 "not a pseudonym (32 hex digits), a comma and a stratum number",
             ));
         }
-        let mut p = [0u8; 16];
-        for (i, byte) in p.iter_mut().enumerate() {
-            let hi = hex_digit(body[2 * i]);
-            let lo = hex_digit(body[2 * i + 1]);
-            match (hi, lo) {
-                (Some(hi), Some(lo)) => *byte = hi << 4 | lo,
-                _ => return Err(bad(number, "the pseudonym is not 32 lower-case hex digits")),
-            }
-        }
+        let p = parse_pseudonym(&body[..32])
+            .ok_or_else(|| bad(number, "the pseudonym is not 32 lower-case hex digits"))?;
         let s = &body[33..];
         let stratum = std::str::from_utf8(s)
             .ok()
@@ -279,6 +279,18 @@ pub fn read_addresses(
     Ok((out, hex(&hash.finalize())))
 }
 
+/// A pseudonym from its 32 lower-case hex digits, as the files write it.
+pub fn parse_pseudonym(text: &[u8]) -> Option<Pseudonym> {
+    if text.len() != 32 {
+        return None;
+    }
+    let mut p = [0u8; 16];
+    for (i, byte) in p.iter_mut().enumerate() {
+        *byte = hex_digit(text[2 * i])? << 4 | hex_digit(text[2 * i + 1])?;
+    }
+    Some(p)
+}
+
 fn hex_digit(b: u8) -> Option<u8> {
     match b {
         b'0'..=b'9' => Some(b - b'0'),
@@ -290,19 +302,7 @@ fn hex_digit(b: u8) -> Option<u8> {
 /// The SHA-256 of what [`addresses_csv`] would write, without keeping it.
 pub fn addresses_sha256(frame: &Frame) -> String {
     let mut hash = Sha256::new();
-    let mut chunk = Vec::with_capacity(1 << 20);
-    chunk.extend_from_slice(b"pseudonym,stratum\n");
-    for e in &frame.entries {
-        push_hex(&mut chunk, &e.pseudonym);
-        chunk.push(b',');
-        chunk.extend_from_slice((e.stratum + 1).to_string().as_bytes());
-        chunk.push(b'\n');
-        if chunk.len() > (1 << 20) - 64 {
-            hash.update(&chunk);
-            chunk.clear();
-        }
-    }
-    hash.update(&chunk);
+    write_addresses(frame, &mut hash);
     hex(&hash.finalize())
 }
 
@@ -363,9 +363,7 @@ pub fn commitment_txt(digests: &[(&str, String)]) -> Vec<u8> {
     .into_bytes()
 }
 
-pub fn sha256(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
-}
+pub use crate::files::table::sha256_hex as sha256;
 
 /// Each stratum's score under the plan (its share of the letters before
 /// bounds): weight × (u·N_h/N + (1 − u)·[h targeted]·N_h/N_T).

@@ -183,14 +183,8 @@ pub fn read_drawn(
             continue;
         }
         let cells: Vec<&str> = line.split(',').collect();
-        let p = (cells.len() == 3 && cells[0].len() == 32 && cells[0].is_ascii())
-            .then(|| {
-                let mut p = [0u8; 16];
-                for (k, b) in p.iter_mut().enumerate() {
-                    *b = u8::from_str_radix(&cells[0][2 * k..2 * k + 2], 16).ok()?;
-                }
-                Some(p)
-            })
+        let p = (cells.len() == 3)
+            .then(|| bundle::parse_pseudonym(cells[0].as_bytes()))
             .flatten()
             .ok_or_else(|| bad(i + 1, "not a pseudonym, a stratum and a ticket"))?;
         let s: u32 = cells[1]
