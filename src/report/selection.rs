@@ -13,7 +13,17 @@ use crate::model::instance::Instance;
 use crate::selection::distribution::Fairness;
 
 /// Everything the selection report shows.
+/// A section another part of the library adds at the end of a selection
+/// report, already rendered (stage one's replies per stratum).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Extra {
+    pub text: String,
+    pub html: String,
+}
+
 pub struct SelectionReport<'a> {
+    /// A section added at the end.
+    pub extra: Option<&'a Extra>,
     pub instance: &'a Instance,
     pub computed: &'a crate::selection::optimise::Computed,
     pub profiles: &'a crate::model::profiles::Profiles,
@@ -193,6 +203,9 @@ impl SelectionReport<'_> {
         self.drawn(&mut s);
         let _ = writeln!(s, "\nAppendix: the stages");
         self.stages(&mut s);
+        if let Some(e) = self.extra {
+            s.push_str(&e.text);
+        }
         s
     }
 
@@ -479,6 +492,9 @@ impl SelectionReport<'_> {
             self.distribution.probabilities[self.drawn]
         );
         let _ = writeln!(b, "<pre>{}</pre>\n</section>", esc(&text));
+        if let Some(e) = self.extra {
+            b.push_str(&e.html);
+        }
         html::page("Selection report", &b)
     }
 
@@ -805,6 +821,8 @@ impl SelectionReport<'_> {
 /// comparison, LEGACY's chances estimated from seeded draws. LEGACY's own
 /// chances are unknown, which the report says.
 pub struct LegacyReport<'a> {
+    /// A section added at the end.
+    pub extra: Option<&'a Extra>,
     pub instance: &'a Instance,
     pub panel_counts: &'a [u32],
     pub seed: &'a str,
@@ -858,6 +876,9 @@ impl LegacyReport<'_> {
         }
         let _ = writeln!(s, "Drawn panel: every quota checked");
         s.push_str(&composition(self.instance, Some(self.panel_counts)));
+        if let Some(e) = self.extra {
+            s.push_str(&e.text);
+        }
         s
     }
 
@@ -915,6 +936,9 @@ impl LegacyReport<'_> {
             "<section class=\"appendix\">\n<h2>Appendix: the run</h2>\n<pre>{}</pre>\n</section>",
             esc(&self.head(true))
         );
+        if let Some(e) = self.extra {
+            b.push_str(&e.html);
+        }
         html::page("Selection report (LEGACY)", &b)
     }
 }

@@ -13,6 +13,7 @@ use crate::model::profiles::Profiles;
 use crate::random::{DrawRng, LEGACY_DOMAIN, SELECT_DOMAIN};
 use crate::report::SelectionReport;
 use crate::report::explain::Explanations;
+use crate::report::selection::Extra;
 use crate::report::selection::{LegacyEstimate, LegacyReport};
 use crate::selection::certificate::{self, Certificate};
 use crate::selection::distribution::{CHECK_TOLERANCE, probability};
@@ -89,20 +90,13 @@ pub fn select(
         .as_ref()
         .map(|inv| replies::check(&instance.pool, inv, &instance.households.columns))
         .transpose()?;
-    let mut selected = select_panel(instance, options, progress)?;
+    let extra = replied.as_ref().map(|(r, _)| Extra {
+        text: r.render_text(),
+        html: r.render_html(),
+    });
+    let mut selected = select_panel(instance, options, extra.as_ref(), progress)?;
     if let Some((r, warnings)) = replied {
         selected.outputs.add("replies.csv", r.csv());
-        for (name, bytes) in &mut selected.outputs.files {
-            if name == "report.txt" {
-                bytes.extend_from_slice(r.render_text().as_bytes());
-            } else if name == "report.html" {
-                let page = String::from_utf8_lossy(bytes).into_owned();
-                let at = page.rfind("</body>").unwrap_or(page.len());
-                *bytes =
-                    format!("{}{}\n{}", &page[..at], r.render_html(), &page[at..]).into_bytes();
-            }
-        }
-        selected.text.push_str(&r.render_text());
         selected.warnings.extend(warnings);
     }
     Ok(selected)
@@ -111,11 +105,12 @@ pub fn select(
 fn select_panel(
     instance: &Instance,
     options: &SelectOptions,
+    extra: Option<&Extra>,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<Selected, Error> {
     instance.check_quick()?;
     let objective = match options.algorithm {
-        Algorithm::Legacy => return select_legacy(instance, options),
+        Algorithm::Legacy => return select_legacy(instance, options, extra),
         Algorithm::Fair(o) => o,
     };
     super::check_objective(objective)?;
@@ -210,6 +205,7 @@ fn select_panel(
         None => None,
     };
     let report = SelectionReport {
+        extra,
         explanations: &explanations,
         legacy: legacy.as_ref(),
         instance,
@@ -303,7 +299,11 @@ fn explanations_csv(instance: &Instance, pi: &[f64], e: &Explanations) -> Vec<u8
     doc.into_bytes()
 }
 
-fn select_legacy(instance: &Instance, options: &SelectOptions) -> Result<Selected, Error> {
+fn select_legacy(
+    instance: &Instance,
+    options: &SelectOptions,
+    extra: Option<&Extra>,
+) -> Result<Selected, Error> {
     let mut rng = DrawRng::new(LEGACY_DOMAIN, &options.seed);
     let d = legacy::draw(instance, &mut rng, options.max_attempts)?;
     let violations = d.panel.violations(instance);
@@ -330,6 +330,7 @@ fn select_legacy(instance: &Instance, options: &SelectOptions) -> Result<Selecte
     };
     let counts = d.panel.value_counts(instance);
     let report = LegacyReport {
+        extra,
         instance,
         panel_counts: &counts,
         seed: &options.seed,

@@ -61,6 +61,36 @@ fn commitment(r: &Run) -> String {
         .to_string()
 }
 
+/// `kleroterion verify BUNDLE` with the published commitments and seeds.
+fn verify(bundle: &Path, commitments: &[&str], seeds: &[&str]) -> Run {
+    let mut args = vec!["verify", bundle.to_str().unwrap()];
+    for c in commitments {
+        args.extend(["--commitment", c]);
+    }
+    for s in seeds {
+        args.extend(["--seed", s]);
+    }
+    kleroterion(&args)
+}
+
+/// `kleroterion invite top-up` with a three-number seed rule from `source`.
+fn top_up(bundle: &Path, plan: &Path, source: &str) -> Run {
+    kleroterion(&[
+        "invite",
+        "top-up",
+        "--bundle",
+        bundle.to_str().unwrap(),
+        "--plan",
+        plan.to_str().unwrap(),
+        "--seed-format",
+        "numbers",
+        "--seed-count",
+        "3",
+        "--seed-source",
+        source,
+    ])
+}
+
 fn python_check(bundle: &Path, seeds: &[&str]) -> Option<(i32, String)> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/spec/invite_spec.py");
     let out = std::process::Command::new("python3")
@@ -158,28 +188,14 @@ fn a_round_is_committed_drawn_verified_and_checked_independently() {
     assert_eq!(letters_col.iter().sum::<u64>(), 600);
     assert!(letters_col.iter().all(|&l| l >= 1));
     // The reviewer's verify passes with the published commitment and seed.
-    let v = kleroterion(&[
-        "verify",
-        bundle.to_str().unwrap(),
-        "--commitment",
-        &c,
-        "--seed",
-        "3 17 22",
-    ]);
+    let v = verify(&bundle, &[&c], &["3 17 22"]);
     ok(&v);
     assert!(v.stdout.contains("verified: all"), "{}", v.stdout);
     // Without them, nothing fails but the bundle is not verified.
-    let v = kleroterion(&["verify", bundle.to_str().unwrap()]);
+    let v = verify(&bundle, &[], &[]);
     assert_eq!(v.code, 10, "{}", v.stdout);
     // A wrong published seed fails.
-    let v = kleroterion(&[
-        "verify",
-        bundle.to_str().unwrap(),
-        "--commitment",
-        &c,
-        "--seed",
-        "3 17 23",
-    ]);
+    let v = verify(&bundle, &[&c], &["3 17 23"]);
     assert_eq!(v.code, 9, "{}", v.stdout);
     // The independent checker agrees.
     if let Some((code, out)) = python_check(&bundle, &["3 17 22"]) {
@@ -273,35 +289,9 @@ fn a_top_up_keeps_the_first_letters_and_verifies() {
     let plan = read(&dir.join("plan.toml")).replace("letters = 600", "letters = 300");
     std::fs::write(dir.join("topup.toml"), plan).unwrap();
     // The same seed source as round 1 is refused.
-    let same = kleroterion(&[
-        "invite",
-        "top-up",
-        "--bundle",
-        bundle.to_str().unwrap(),
-        "--plan",
-        dir.join("topup.toml").to_str().unwrap(),
-        "--seed-format",
-        "numbers",
-        "--seed-count",
-        "3",
-        "--seed-source",
-        "Test draw of round 1",
-    ]);
+    let same = top_up(&bundle, &dir.join("topup.toml"), "Test draw of round 1");
     assert_eq!(same.code, 2, "{}", same.stderr);
-    let t = kleroterion(&[
-        "invite",
-        "top-up",
-        "--bundle",
-        bundle.to_str().unwrap(),
-        "--plan",
-        dir.join("topup.toml").to_str().unwrap(),
-        "--seed-format",
-        "numbers",
-        "--seed-count",
-        "3",
-        "--seed-source",
-        "test draw of round 2",
-    ]);
+    let t = top_up(&bundle, &dir.join("topup.toml"), "test draw of round 2");
     ok(&t);
     let c2 = commitment(&t);
     // A seed holding round 1's numbers is refused.
@@ -337,18 +327,7 @@ fn a_top_up_keeps_the_first_letters_and_verifies() {
     // Every letter so far is in invitations.csv, once.
     let invitations = read(&dir.join("bundle-private/invitations.csv"));
     assert_eq!(invitations.lines().count(), 901);
-    let v = kleroterion(&[
-        "verify",
-        bundle.to_str().unwrap(),
-        "--commitment",
-        &c1,
-        "--commitment",
-        &c2,
-        "--seed",
-        "3 17 22",
-        "--seed",
-        "5 6 7",
-    ]);
+    let v = verify(&bundle, &[&c1, &c2], &["3 17 22", "5 6 7"]);
     ok(&v);
     if let Some((code, out)) = python_check(&bundle, &["3 17 22", "5 6 7"]) {
         assert_eq!(code, 0, "{out}");
@@ -393,14 +372,7 @@ fn a_tampered_bundle_fails_verify_and_the_independent_check() {
         commitment(&digests)
     };
     let fails = |what: &str, published: &str, check: &str| {
-        let v = kleroterion(&[
-            "verify",
-            bundle.to_str().unwrap(),
-            "--commitment",
-            published,
-            "--seed",
-            "3 17 22",
-        ]);
+        let v = verify(&bundle, &[published], &["3 17 22"]);
         assert_eq!(v.code, 9, "{what}: {}", v.stdout);
         assert!(
             v.stdout.contains(&format!("FAIL round 1 {check}")),
@@ -467,14 +439,7 @@ fn a_tampered_bundle_fails_verify_and_the_independent_check() {
     let c4 = recommit();
     fails("an address removed", &c4, "frame");
     restore();
-    let v = kleroterion(&[
-        "verify",
-        bundle.to_str().unwrap(),
-        "--commitment",
-        &c,
-        "--seed",
-        "3 17 22",
-    ]);
+    let v = verify(&bundle, &[&c], &["3 17 22"]);
     ok(&v);
 }
 
