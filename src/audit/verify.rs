@@ -1435,6 +1435,14 @@ pub(crate) fn check_certificate(
         ));
     }
     if let Ok(c) = serde_json::from_slice::<Certificate>(bytes)
+        && c.format == certificate::EARLIER_FORMAT
+    {
+        return unverified(format!(
+            "certificate.json is in an earlier version's format ({}), whose later stages were not a complete proof; this version does not check it (recomputing the lottery, the resolve check, confirms the probabilities with this tool's solver)",
+            certificate::EARLIER_FORMAT
+        ));
+    }
+    if let Ok(c) = serde_json::from_slice::<Certificate>(bytes)
         && let Some(why) = c.missing
     {
         return match resolved {

@@ -24,7 +24,12 @@ use crate::model::profiles::Profiles;
 use crate::selection::optimise::{Computed, Objective};
 
 /// Value of `format` in every certificate this version writes.
-pub const FORMAT: &str = "kleroterion-certificate/1";
+pub const FORMAT: &str = "kleroterion-certificate/2";
+
+/// The format earlier versions wrote: its stage values were decimals, so
+/// its later stages were bounds conditional on hypotheses nothing showed
+/// satisfiable. This version does not check it.
+pub const EARLIER_FORMAT: &str = "kleroterion-certificate/1";
 
 /// How far a published probability may lie from its stage's value, and a
 /// stage's proven bound above its value: the LPs are solved in double
@@ -35,6 +40,14 @@ pub const TOLERANCE: &str = "0.00000001";
 /// The longest decimal text read, and the largest exponent magnitude.
 pub const MAX_DECIMAL_LENGTH: usize = 64;
 pub const MAX_EXPONENT: u32 = 400;
+/// The longest fraction text read (`a/b`, the stage values).
+pub const MAX_FRACTION_LENGTH: usize = 2000;
+
+/// A row of the stage values' system whose float activity is within this
+/// of a bound (relative to the bound, at least 1) is taken as tight there.
+const TIGHT: f64 = 1e-7;
+/// The exact stage values may differ from the LPs' by at most this.
+const EXACT_NEAR: f64 = 1e-8;
 
 /// `certificate.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -60,7 +73,9 @@ pub struct Certificate {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CertStage {
-    /// The stage's value: the relaxation's stage optimum.
+    /// The stage's value: the relaxation's stage optimum, exactly (a
+    /// fraction `a/b`), such that the vector giving everyone their stage's
+    /// value lies in the relaxation.
     pub value: String,
     /// The people this stage fixes at `value`.
     pub fixes: Vec<String>,
@@ -111,7 +126,7 @@ impl Certificate {
             Some("NASH's bound is not a linear program's, so it has no certificate of this kind")
         } else if let Objective::Goldilocks(_) = computed.objective {
             Some(
-                "Goldilocks' bound comes from a search over the relaxation, not from one linear program's dual, so it has no certificate of this kind",
+                "Goldilocks' bound comes from a search (over the relaxation, or over panels where the relaxation is out of reach), not from one linear program's dual, so it has no certificate of this kind",
             )
         } else if computed.target.is_none()
             || computed.fixed_at.len() != profiles.len()
@@ -135,6 +150,13 @@ impl Certificate {
         if certificate.missing.is_some() {
             return certificate;
         }
+        let values = match exact_values(instance, profiles, computed) {
+            Ok(v) => v,
+            Err(why) => {
+                certificate.missing = Some(why);
+                return certificate;
+            }
+        };
         let people = &instance.pool.people;
         let id = |i: usize| people[i].id.clone();
         let stage_of = &computed.fixed_at;
@@ -145,16 +167,11 @@ impl Certificate {
             .collect();
         in_no_panel.sort();
         certificate.in_no_panel = in_no_panel;
-        // The relaxation's stage optima climb; rounding can leave one a
-        // hair (1e-13) below the one before, or above 1: the file gives the
-        // running maximum, at most 1 (the check requires it).
-        let mut climbing = 0.0f64;
         certificate.stages = computed
             .stages
             .iter()
             .enumerate()
             .map(|(s, stage)| {
-                climbing = climbing.max(stage.bound).min(1.0);
                 let dual = stage.dual.as_ref().expect("checked above");
                 let mut fixes = Vec::new();
                 let mut prices = Vec::new();
@@ -199,7 +216,7 @@ impl Certificate {
                     })
                     .collect();
                 CertStage {
-                    value: number(climbing),
+                    value: fraction(&values[s]),
                     fixes,
                     prices,
                     panel_size_multiplier: number(dual.size),
@@ -249,6 +266,9 @@ fn json<T: Serialize>(value: &T) -> String {
 /// Reads a decimal number ("0.25", "-1.5e-7", "3") exactly: the syntax
 /// `-?[0-9]+(\.[0-9]+)?([eE]-?[0-9]+)?` of docs/certificate-spec.md.
 pub fn exact(text: &str) -> Option<BigRational> {
+    if let Some((numerator, denominator)) = text.split_once('/') {
+        return exact_fraction(text, numerator, denominator);
+    }
     // Bounded, so that hostile input cannot make the arithmetic slow
     // (docs/certificate-spec.md: at most 64 characters, exponent within
     // ±400).
@@ -293,6 +313,202 @@ pub fn exact(text: &str) -> Option<BigRational> {
     Some(if negative { -value } else { value })
 }
 
+/// `a/b` (`-?[0-9]+/[0-9]+`, b not 0, at most [`MAX_FRACTION_LENGTH`]
+/// characters), exactly.
+fn exact_fraction(text: &str, numerator: &str, denominator: &str) -> Option<BigRational> {
+    let digits = numerator.strip_prefix('-').unwrap_or(numerator);
+    let all_digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    if text.len() > MAX_FRACTION_LENGTH || !all_digits(digits) || !all_digits(denominator) {
+        return None;
+    }
+    let (a, b): (BigInt, BigInt) = (numerator.parse().ok()?, denominator.parse().ok()?);
+    (!b.is_zero()).then(|| BigRational::new(a, b))
+}
+
+/// An exact rational as the certificate writes it: `a/b` in lowest terms,
+/// or the integer.
+fn fraction(x: &BigRational) -> String {
+    if x.denom().is_one() {
+        x.numer().to_string()
+    } else {
+        format!("{}/{}", x.numer(), x.denom())
+    }
+}
+
+/// One linear condition on the stage values v_1..v_S: lo ≤ Σ coef·v ≤ hi.
+struct Condition {
+    coef: Vec<i64>,
+    lo: Option<i64>,
+    hi: Option<i64>,
+}
+
+/// The stage values exactly: the LPs give them in double precision, and the
+/// vector giving everyone their stage's value must lie in the relaxation
+/// exactly (docs/certificate-spec.md, rule 5), so they are solved for in
+/// rational arithmetic from the conditions the LPs' values meet with
+/// equality (the panel size, quota bounds and households at their bounds,
+/// stages of equal value), any freedom left taken at the LPs' values. Err
+/// (the certificate's `missing`) if the result is not within
+/// [`EXACT_NEAR`] of the LPs' values or breaks a condition.
+fn exact_values(
+    instance: &Instance,
+    profiles: &Profiles,
+    computed: &Computed,
+) -> Result<Vec<BigRational>, String> {
+    let stages = computed.stages.len();
+    let floats: Vec<f64> = computed.stages.iter().map(|s| s.bound).collect();
+    let mut stage_of_person = vec![None; instance.pool.people.len()];
+    for (t, profile) in profiles.profiles.iter().enumerate() {
+        for &i in &profile.members {
+            stage_of_person[i] = computed.fixed_at[t];
+        }
+    }
+    let count = |members: &mut dyn Iterator<Item = usize>| {
+        let mut coef = vec![0i64; stages];
+        for i in members {
+            if let Some(s) = stage_of_person[i] {
+                coef[s] += 1;
+            }
+        }
+        coef
+    };
+    let k = i64::try_from(instance.k).unwrap_or(i64::MAX);
+    let mut conditions = vec![Condition {
+        coef: count(&mut (0..stage_of_person.len())),
+        lo: Some(k),
+        hi: Some(k),
+    }];
+    for (v, quota) in instance.quotas.values.iter().enumerate() {
+        let people = &instance.pool.people;
+        conditions.push(Condition {
+            coef: count(&mut (0..people.len()).filter(|&i| people[i].values.contains(&v))),
+            lo: Some(i64::from(quota.min)),
+            hi: Some(i64::from(quota.max)),
+        });
+    }
+    for group in &instance.households.groups {
+        conditions.push(Condition {
+            coef: count(&mut group.iter().copied()),
+            lo: None,
+            hi: Some(1),
+        });
+    }
+    for s in 0..stages {
+        let mut unit = vec![0i64; stages];
+        unit[s] = 1;
+        conditions.push(Condition {
+            coef: unit.clone(),
+            lo: Some(0),
+            hi: Some(1),
+        });
+        if s + 1 < stages {
+            // The values climb: v_{s+1} − v_s ≥ 0.
+            unit[s] = -1;
+            unit[s + 1] = 1;
+            conditions.push(Condition {
+                coef: unit,
+                lo: Some(0),
+                hi: None,
+            });
+        }
+    }
+    // The equations: each condition at the bound its float activity is at.
+    let mut equations: Vec<(f64, Vec<BigRational>)> = Vec::new();
+    for c in &conditions {
+        let activity: f64 = c.coef.iter().zip(&floats).map(|(&a, v)| a as f64 * v).sum();
+        for bound in [c.lo, c.hi].into_iter().flatten() {
+            let off = (activity - bound as f64).abs();
+            if off <= TIGHT * (bound as f64).abs().max(1.0) {
+                let mut row: Vec<BigRational> = c.coef.iter().map(|&a| int(a)).collect();
+                row.push(int(bound));
+                equations.push((off, row));
+            }
+        }
+    }
+    // The panel size first (off 0 only where the floats meet it exactly,
+    // so order by how tight), then the rest, tightest first.
+    equations.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut echelon = Echelon {
+        stages,
+        pivots: Vec::new(),
+    };
+    for (_, row) in equations {
+        if echelon.pivots.len() == stages {
+            break;
+        }
+        echelon.add(row);
+    }
+    // Freedom left: those values as the LPs give them.
+    for (s, &f) in floats.iter().enumerate() {
+        if !echelon.pivots.iter().any(|(col, _)| *col == s) {
+            let mut row = vec![BigRational::zero(); stages + 1];
+            row[s] = BigRational::one();
+            row[stages] = BigRational::from_float(f).ok_or("a stage value is not finite")?;
+            echelon.add(row);
+        }
+    }
+    let mut values = vec![BigRational::zero(); stages];
+    for (col, row) in &echelon.pivots {
+        values[*col] = row[stages].clone();
+    }
+    let near = BigRational::from_float(EXACT_NEAR).expect("finite");
+    let why = "the stage values could not be made exact (the relaxation's LPs are too ill-conditioned here), so there is no proof";
+    for (v, &f) in values.iter().zip(&floats) {
+        if (v - BigRational::from_float(f).ok_or(why)?).abs() > near {
+            return Err(why.into());
+        }
+    }
+    for c in &conditions {
+        let activity: BigRational = c.coef.iter().zip(&values).map(|(&a, v)| int(a) * v).sum();
+        if c.lo.is_some_and(|lo| activity < int(lo)) || c.hi.is_some_and(|hi| activity > int(hi)) {
+            return Err(why.into());
+        }
+    }
+    Ok(values)
+}
+
+/// Rows `coefficients | right-hand side` in reduced row echelon form, in
+/// exact arithmetic: each pivot row has 1 in its column and every other
+/// pivot row 0 there.
+struct Echelon {
+    stages: usize,
+    pivots: Vec<(usize, Vec<BigRational>)>,
+}
+
+impl Echelon {
+    /// Adds a row unless it depends on those already in.
+    fn add(&mut self, mut row: Vec<BigRational>) {
+        for (col, p) in &self.pivots {
+            if !row[*col].is_zero() {
+                let factor = row[*col].clone();
+                for (x, y) in row.iter_mut().zip(p) {
+                    *x -= &factor * y;
+                }
+            }
+        }
+        let Some(col) = (0..self.stages).find(|&c| !row[c].is_zero()) else {
+            return;
+        };
+        let lead = row[col].clone();
+        for x in &mut row {
+            *x /= &lead;
+        }
+        for (_, p) in &mut self.pivots {
+            if !p[col].is_zero() {
+                let factor = p[col].clone();
+                for (x, y) in p.iter_mut().zip(&row) {
+                    *x -= &factor * y;
+                }
+            }
+        }
+        self.pivots.push((col, row));
+    }
+}
+
+fn int(x: i64) -> BigRational {
+    BigRational::from_integer(BigInt::from(x))
+}
+
 /// A decimal for messages.
 fn show(x: &BigRational) -> String {
     match x.to_f64() {
@@ -312,6 +528,10 @@ pub struct Checked {
     pub lowest: BigRational,
     /// The largest distance between a stage's proven bound and its value.
     pub largest_gap: BigRational,
+    /// The most a person a stage fixes could rise while everyone else of
+    /// their stage or later keeps the stage's value (and everyone earlier
+    /// theirs): (B_s − v_s)·Y / c_j.
+    pub largest_pin: BigRational,
     /// The largest distance of a published probability from its stage's value.
     pub largest_off: BigRational,
 }
@@ -411,6 +631,53 @@ pub fn check(
             ));
         }
     }
+    if values.first().is_some_and(|v| v.is_negative()) {
+        return Err("stage 1's value is negative".into());
+    }
+    // The stage values are a point of the relaxation: everyone at their
+    // stage's value, 0 in no panel. It meets every stage's hypotheses, so
+    // no stage's bound is about an empty set.
+    let witness: Vec<BigRational> = (0..n)
+        .map(|i| match stage_of[i] {
+            Some(s) if s != NO_PANEL => values[s].clone(),
+            _ => BigRational::zero(),
+        })
+        .collect();
+    let witness_sum: BigRational = witness.iter().sum();
+    if witness_sum != BigRational::from_integer(BigInt::from(instance.k)) {
+        return Err(format!(
+            "giving everyone their stage's value makes {} places in all, not the panel size {}",
+            show(&witness_sum),
+            instance.k
+        ));
+    }
+    for (v, quota) in instance.quotas.values.iter().enumerate() {
+        let count: BigRational = (0..n)
+            .filter(|&i| people[i].values.contains(&v))
+            .map(|i| &witness[i])
+            .sum();
+        if count < BigRational::from_integer(BigInt::from(quota.min))
+            || count > BigRational::from_integer(BigInt::from(quota.max))
+        {
+            return Err(format!(
+                "giving everyone their stage's value gives {}={} {} places, outside its quota {} to {}",
+                instance.quotas.categories[quota.category].name,
+                quota.name,
+                show(&count),
+                quota.min,
+                quota.max
+            ));
+        }
+    }
+    for group in &instance.households.groups {
+        let together: BigRational = group.iter().map(|&i| &witness[i]).sum();
+        if together > BigRational::one() {
+            return Err(format!(
+                "giving everyone their stage's value gives the household of {} more than one place",
+                people[group[0]].id
+            ));
+        }
+    }
     // The published probabilities sum to k and are the stages' values.
     let sum: BigRational = published.iter().sum();
     let n_big = BigRational::from_integer(BigInt::from(n));
@@ -466,6 +733,7 @@ pub fn check(
     let one = BigRational::one();
     let k = BigRational::from_integer(BigInt::from(instance.k));
     let mut largest_gap = BigRational::zero();
+    let mut largest_pin = BigRational::zero();
     for (s, stage) in cert.stages.iter().enumerate() {
         let label = format!("stage {}", s + 1);
         let fixed_before = |i: usize| stage_of[i].is_some_and(|t| t != NO_PANEL && t < s);
@@ -582,7 +850,16 @@ pub fn check(
                 show(&values[s])
             ));
         }
-        largest_gap = largest_gap.max(gap);
+        largest_gap = largest_gap.max(gap.clone());
+        // How far a person this stage fixes could rise: in any π meeting
+        // the stage's hypotheses with the rest at v_s or more,
+        // c_j·(π_j − v_s) ≤ (B_s − v_s)·Y.
+        for name in &stage.fixes {
+            let c = &price[index[name.as_str()]];
+            if c.is_positive() {
+                largest_pin = largest_pin.max(&gap * &total / c);
+            }
+        }
         // Each person the stage fixes has a positive price (so is at the
         // value in every optimum), unless the value is 1.
         if values[s] < &one - &tolerance
@@ -601,6 +878,7 @@ pub fn check(
         in_no_panel: cert.in_no_panel.len(),
         lowest: values.first().cloned().unwrap_or_else(BigRational::one),
         largest_gap,
+        largest_pin,
         largest_off,
     })
 }
@@ -621,10 +899,11 @@ pub fn summary(checked: &Checked) -> String {
         String::new()
     };
     format!(
-        "no lottery over panels meeting the quotas gives everyone more than {} (the lowest published chance, within {}){unchecked}; each of the {} stages after the first is, likewise, the highest its people can have while everyone of the earlier stages keeps at least theirs; every published probability is its stage's value (within {})",
+        "no lottery over panels meeting the quotas gives everyone more than {} (the lowest published chance, within {}){unchecked}; for each of the {} later stages, no lottery that keeps everyone of the earlier stages at their values or above gives that stage's people more than its value, and everyone at their stage's value is a point the quotas allow, so every stage's hypotheses can be met; a person a stage fixes could rise by at most {} while the rest keep theirs; every published probability is its stage's value (within {})",
         show(&checked.lowest),
         scientific(&checked.largest_gap.clone().max(BigRational::zero())),
         checked.stages.saturating_sub(1),
+        scientific(&checked.largest_pin),
         scientific(&checked.largest_off)
     )
 }

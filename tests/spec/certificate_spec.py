@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
 """An independent implementation of docs/certificate-spec.md (the check of a
-LEXIMIN/MAXIMIN optimality certificate), using only the Python standard
-library and exact rational arithmetic (fractions.Fraction, never float).
+LEXIMIN/MAXIMIN optimality certificate, format kleroterion-certificate/2),
+using only the Python standard library and exact rational arithmetic
+(fractions.Fraction, never float except for printing).
 
     python3 certificate_spec.py STAGE_DIR
         STAGE_DIR holds pool.csv, quotas.csv, probabilities.csv,
         manifest.json (for the panel size k) and certificate.json.
 
-Prints `PASS stages=S gap=<max |B_s - v_s|> off=<max |p_i - v_s|>` and exits 0;
-`FAIL: <reason>` and exits 1 at the first broken rule or on malformed input;
+Prints `PASS stages=S gap=<max |B_s - v_s|> pin=<max (B_s - v_s)*Y/c_j>
+off=<max |p_i - v_s|>` (one line) and exits 0; `FAIL: <reason>` and exits 1
+at the first broken rule, on malformed input or on a format other than
+kleroterion-certificate/2;
 `NO PROOF: <sentence>` (the certificate's `missing`) or `NOT CHECKED: ...`
 (sealed categories) and exits 2.
 
@@ -23,6 +26,7 @@ import sys
 from fractions import Fraction
 
 DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE]-?[0-9]+)?")
+FRACTION = re.compile(r"-?[0-9]+/[0-9]+")
 
 
 class Fail(Exception):
@@ -38,6 +42,28 @@ def dec(s, what):
     if m.group(2) and abs(int(m.group(2)[1:])) > 400:
         raise Fail(f"{what}: exponent out of range: {s!r}")
     return Fraction(s)
+
+
+def frac(s, what):
+    """A stage value: an exact fraction string (at most 2,000 characters,
+    denominator not 0, not necessarily in lowest terms) or a spec decimal."""
+    if isinstance(s, str) and "/" in s:
+        if len(s) > 2000 or not FRACTION.fullmatch(s):
+            raise Fail(f"{what}: malformed fraction string: {s[:80]!r}")
+        num, den = s.split("/")
+        if int(den) == 0:
+            raise Fail(f"{what}: malformed fraction string (denominator 0): {s!r}")
+        return Fraction(int(num), int(den))
+    return dec(s, what)
+
+
+def sci(x):
+    """x in the form %.3e, for printing only (exact values can exceed a float)."""
+    try:
+        return f"{float(x):.3e}"
+    except OverflowError:
+        e = len(str(abs(int(x)))) - 1
+        return f"{float(x / 10**e):.3f}e+{e}"
 
 
 def names(x, what):
@@ -116,8 +142,8 @@ def check(d):
     cert = read_json(d, "certificate.json")
 
     # ---- rule 1
-    if get(cert, "format", str, "certificate") != "kleroterion-certificate/1":
-        raise Fail("format is not kleroterion-certificate/1")
+    if get(cert, "format", str, "certificate") != "kleroterion-certificate/2":
+        raise Fail(f"format {cert['format']!r} is not kleroterion-certificate/2")
     if get(cert, "panel_size", int, "certificate") != k:
         raise Fail(f"panel_size {cert['panel_size']} is not the bundle's {k}")
     tau = dec(get(cert, "tolerance", str, "certificate"), "tolerance")
@@ -142,7 +168,7 @@ def check(d):
         stage.setdefault(person(n, "in_no_panel"), []).append(0)
     for s, st in enumerate(stages, 1):
         w = f"stage {s}"
-        v.append(dec(get(st, "value", str, w), f"{w} value"))
+        v.append(frac(get(st, "value", str, w), f"{w} value"))
         for n in names(get(st, "fixes", list, w), f"{w} fixes"):
             stage.setdefault(person(n, f"{w} fixes"), []).append(s)
         for pr in get(st, "prices", list, w):
@@ -157,14 +183,14 @@ def check(d):
             raise Fail(f"person {n} is in {len(stage.get(i, []))} of in_no_panel and the stages' fixes, not exactly one")
     t = [stage[i][0] for i in range(len(people))]
 
-    # ---- rule 2b: the values climb and stay at most 1
+    # ---- rule 2b: the values climb from at least 0 and stay at most 1
     for s in range(1, len(v)):
-        if v[s] > 1 or (s > 1 and v[s] < v[s - 1]):
-            raise Fail(f"stage {s}: value is above 1 or below the stage before")
+        if v[s] > 1 or v[s] < (v[s - 1] if s > 1 else 0):
+            raise Fail(f"stage {s}: value is above 1 or below the stage before (or 0)")
 
     # ---- rule 3
     if abs(sum(p, Fraction(0)) - k) > len(people) * tau:
-        raise Fail(f"the exact probabilities sum to {float(sum(p, Fraction(0))):.9f}, not k = {k}")
+        raise Fail(f"the exact probabilities sum to {sci(sum(p, Fraction(0)))}, not k = {k}")
     off = Fraction(0)
     for i, n in enumerate(people):
         if t[i] == 0 and p[i] != 0:
@@ -172,12 +198,26 @@ def check(d):
         if t[i] > 0:
             dev = abs(p[i] - v[t[i]])
             if dev > tau:
-                raise Fail(f"person {n} of stage {t[i]}: |p - v| = {float(dev):.3e} exceeds the tolerance")
+                raise Fail(f"person {n} of stage {t[i]}: |p - v| = {sci(dev)} exceeds the tolerance")
             off = max(off, dev)
+
+    # ---- rule 3b: the stage values are a point of R
+    wv = [v[t[i]] if t[i] > 0 else Fraction(0) for i in range(len(people))]
+    total = sum(wv, Fraction(0))
+    if total != k:
+        raise Fail(f"rule 3b: the stage values sum to k {'+' if total > k else '-'} {sci(abs(total - k))}, not exactly k = {k}")
+    for q in lo:
+        sq = sum((wv[i] for i in range(len(people)) if q in has[i]), Fraction(0))
+        if not lo[q] <= sq <= hi[q]:
+            raise Fail(f"rule 3b: quota {q[0]}/{q[1]} has {sci(sq)} by the stage values, outside [{lo[q]}, {hi[q]}]")
+    for h, g in households.items():
+        sh = sum((wv[i] for i in g), Fraction(0))
+        if sh > 1:
+            raise Fail(f"rule 3b: household {sorted(h)} has {sci(sh)} > 1 by the stage values")
 
     # ---- rule 4
     live = [i for i in range(len(people)) if t[i] != 0]
-    gap = None
+    gap, pin = None, Fraction(0)
     for s, st in enumerate(stages, 1):
         w = f"stage {s}"
         c = {}
@@ -236,7 +276,11 @@ def check(d):
             for i in live:
                 if t[i] == s and c.get(i, 0) <= 0:
                     raise Fail(f"{w}: {people[i]} is fixed with no positive price")
-    return len(stages), gap, off
+        # rule 4.8: the pin of each person of F_s with a positive price
+        for i in live:
+            if t[i] == s and c.get(i, 0) > 0:
+                pin = max(pin, (B - v[s]) * Y / c[i])
+    return len(stages), gap, pin, off
 
 
 def main():
@@ -244,7 +288,7 @@ def main():
         print("usage: certificate_spec.py STAGE_DIR", file=sys.stderr)
         sys.exit(1)
     try:
-        S, gap, off = check(sys.argv[1])
+        S, gap, pin, off = check(sys.argv[1])
     except Fail as e:
         print(f"FAIL: {e}")
         sys.exit(1)
@@ -252,7 +296,7 @@ def main():
         print(f"FAIL: malformed input: {e}")
         sys.exit(1)
     g = "none" if gap is None else f"{float(gap):.3e}"
-    print(f"PASS stages={S} gap={g} off={float(off):.3e}")
+    print(f"PASS stages={S} gap={g} pin={sci(pin)} off={float(off):.3e}")
 
 
 if __name__ == "__main__":

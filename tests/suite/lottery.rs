@@ -1102,8 +1102,10 @@ fn a_draw_needs_a_whole_private_directory_and_can_be_repeated_with_its_seed() {
 /// The certificate of a bundle's LEXIMIN, checked by `verify` and by the
 /// independent Python checker of docs/certificate-spec.md, on data/ and on
 /// the shared fixture_22; altered certificates (a stage value raised with
-/// its people's probabilities, a quota multiplier doubled, a price made
-/// negative, a person moved to the next stage) fail both.
+/// its people's probabilities, a stage value moved by 1e-12 so that the
+/// values are no longer a point the quotas allow, a quota multiplier
+/// doubled, a price made negative, a person moved to the next stage) fail
+/// both, and one in the earlier format is not checked.
 #[test]
 fn the_certificate_proves_the_leximin_and_altered_ones_fail() {
     let python = std::process::Command::new("python3")
@@ -1171,7 +1173,10 @@ fn the_certificate_proves_the_leximin_and_altered_ones_fail() {
         let text = std::fs::read_to_string(bundle.join("certificate.json")).unwrap();
         let json: serde_json::Value = serde_json::from_str(&text).unwrap();
         let stage1 = json["stages"][0].clone();
-        let value: f64 = stage1["value"].as_str().unwrap().parse().unwrap();
+        // The value is an exact fraction a/b.
+        let exact_value = stage1["value"].as_str().unwrap().to_string();
+        let (a, b) = exact_value.split_once('/').expect("a fraction");
+        let value = a.parse::<f64>().unwrap() / b.parse::<f64>().unwrap();
         let fixed: BTreeSet<String> = stage1["fixes"]
             .as_array()
             .unwrap()
@@ -1202,6 +1207,15 @@ fn the_certificate_proves_the_leximin_and_altered_ones_fail() {
                 .collect();
             (j, Some(lines.join("\n") + "\n"))
         };
+        // 1e-12 more: within every tolerance, but the values are given
+        // exactly and no longer make k places.
+        let nudged = {
+            let mut j = json.clone();
+            let (a, b): (u128, u128) = (a.parse().unwrap(), b.parse().unwrap());
+            j["stages"][0]["value"] =
+                format!("{}/{}", a * 1_000_000_000_000 + b, b * 1_000_000_000_000).into();
+            (j, None)
+        };
         let doubled = {
             let mut j = json.clone();
             let m = &mut j["stages"][0]["quotas"][0]["multiplier"];
@@ -1222,8 +1236,9 @@ fn the_certificate_proves_the_leximin_and_altered_ones_fail() {
             j["stages"][1]["fixes"].as_array_mut().unwrap().push(who);
             (j, None)
         };
-        for (n, (altered, probabilities)) in
-            [raised, doubled, negative, moved].into_iter().enumerate()
+        for (n, (altered, probabilities)) in [raised, nudged, doubled, negative, moved]
+            .into_iter()
+            .enumerate()
         {
             let copy = dir.join(format!("altered-{n}"));
             std::fs::create_dir_all(&copy).unwrap();
@@ -1239,10 +1254,27 @@ fn the_certificate_proves_the_leximin_and_altered_ones_fail() {
             }
             let line = certificate_line(&copy);
             assert!(line.starts_with("FAIL"), "alteration {n}: {line}");
+            if n == 1 {
+                assert!(line.contains("places"), "the nudge fails rule 3b: {line}");
+            }
             if let Some((code, out)) = spec(&copy) {
                 assert_eq!(code, 1, "alteration {n}: {out}");
             }
         }
+        // A certificate in the earlier format is not checked (nor failed).
+        let copy = dir.join("earlier");
+        std::fs::create_dir_all(&copy).unwrap();
+        for entry in std::fs::read_dir(&bundle).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), copy.join(entry.file_name())).unwrap();
+        }
+        std::fs::write(
+            copy.join("certificate.json"),
+            text.replace("kleroterion-certificate/2", "kleroterion-certificate/1"),
+        )
+        .unwrap();
+        let line = certificate_line(&copy);
+        assert!(line.starts_with("NOT CHECKED"), "{line}");
     }
 }
 

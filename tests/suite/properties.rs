@@ -303,10 +303,12 @@ mod optimised {
     use kleroterion::model::profiles::{Profile, Profiles};
     use kleroterion::selection::distribution::{ProfileDistribution, ProfilePanel};
     use kleroterion::selection::optimise::{self, Objective, Options, Peel};
-    use kleroterion::solver::{Model, Outcome, Sense};
+    use kleroterion::solver::{Model, Outcome, Sense, Var};
 
-    /// Maximin by brute force: an LP over *every* feasible panel.
-    fn brute_force_maximin(s: &Small) -> Option<f64> {
+    /// A lottery over *every* feasible panel, in a model: a probability
+    /// per panel summing to 1, and per person on some feasible panel (the
+    /// others get 0) the terms of their chance. None if there is no panel.
+    fn lottery_over_every_panel(s: &Small, m: &mut Model) -> Option<Vec<Vec<(Var, f64)>>> {
         let feasible: Vec<Vec<usize>> = s
             .panels()
             .into_iter()
@@ -315,25 +317,30 @@ mod optimised {
         if feasible.is_empty() {
             return None;
         }
-        let n = s.people.len();
-        // Only people on some feasible panel count (the others get 0).
-        let selectable: Vec<usize> = (0..n)
-            .filter(|i| feasible.iter().any(|p| p.contains(i)))
-            .collect();
-        let mut m = Model::new(Sense::Maximise);
-        let z = m.continuous(0.0, 1.0, 1.0);
         let lambda: Vec<_> = feasible
             .iter()
             .map(|_| m.continuous(0.0, f64::INFINITY, 0.0))
             .collect();
         m.row(1.0, 1.0, lambda.iter().map(|&l| (l, 1.0)).collect());
-        for &i in &selectable {
-            let mut terms: Vec<_> = feasible
-                .iter()
-                .zip(&lambda)
-                .filter(|(p, _)| p.contains(&i))
-                .map(|(_, &l)| (l, 1.0))
-                .collect();
+        let chances = (0..s.people.len())
+            .map(|i| {
+                feasible
+                    .iter()
+                    .zip(&lambda)
+                    .filter(|(p, _)| p.contains(&i))
+                    .map(|(_, &l)| (l, 1.0))
+                    .collect::<Vec<_>>()
+            })
+            .filter(|terms| !terms.is_empty())
+            .collect();
+        Some(chances)
+    }
+
+    /// Maximin by brute force: an LP over every feasible panel.
+    fn brute_force_maximin(s: &Small) -> Option<f64> {
+        let mut m = Model::new(Sense::Maximise);
+        let z = m.continuous(0.0, 1.0, 1.0);
+        for mut terms in lottery_over_every_panel(s, &mut m)? {
             terms.push((z, -1.0));
             m.row(0.0, f64::INFINITY, terms);
         }
@@ -381,6 +388,108 @@ mod optimised {
             for (p, e) in pi.iter().zip(expected) {
                 assert!((p - e).abs() < 1e-7, "{pi:?}");
             }
+        }
+    }
+
+    /// Goldilocks (γ) by brute force: for a floor L, the least ceiling U(L)
+    /// is an LP over *every* feasible panel; U·n/k + γ·k/(n·L) is convex in
+    /// L on (0, the MAXIMIN], so a golden-section search finds its minimum.
+    /// n counts the people on some feasible panel.
+    fn brute_force_goldilocks(s: &Small, gamma: f64) -> Option<f64> {
+        let top = brute_force_maximin(s)?;
+        let value = |floor: f64| -> f64 {
+            let mut m = Model::new(Sense::Minimise);
+            let u = m.continuous(0.0, 1.0, 1.0);
+            let chances = lottery_over_every_panel(s, &mut m).expect("a panel, as maximin found");
+            let ratio = s.k as f64 / chances.len() as f64;
+            for share in chances {
+                m.row(floor, f64::INFINITY, share.clone());
+                let mut below = share;
+                below.push((u, -1.0));
+                m.row(f64::NEG_INFINITY, 0.0, below);
+            }
+            match m.solve(&Settings::default()).unwrap() {
+                Outcome::Optimal(sol) => sol.value(u) / ratio + gamma * ratio / floor,
+                _ => f64::INFINITY,
+            }
+        };
+        let phi = (5f64.sqrt() - 1.0) / 2.0;
+        let (mut a, mut b) = (top * 1e-6, top);
+        let mut best = value(top);
+        for _ in 0..60 {
+            let (c, d) = (b - phi * (b - a), a + phi * (b - a));
+            let (fc, fd) = (value(c), value(d));
+            best = best.min(fc).min(fd);
+            if fc <= fd {
+                b = d;
+            } else {
+                a = c;
+            }
+        }
+        Some(best)
+    }
+
+    /// Goldilocks' objective of a computed distribution over the people on
+    /// some panel.
+    fn goldilocks_of(c: &optimise::Computed, profiles: &Profiles, k: usize, gamma: f64) -> f64 {
+        let pi: Vec<f64> = profiles
+            .of_person
+            .iter()
+            .filter(|&&t| !c.unselectable.contains(&t))
+            .map(|&t| c.profile_probabilities[t])
+            .collect();
+        let ratio = k as f64 / pi.len() as f64;
+        let (low, high) = pi
+            .iter()
+            .fold((f64::INFINITY, 0.0f64), |(l, h), &p| (l.min(p), h.max(p)));
+        high / ratio + gamma * ratio / low
+    }
+
+    fn goldilocks(instance: &Instance, profiles: &Profiles, gamma: f64) -> optimise::Computed {
+        crate::selection::optimised(
+            instance,
+            profiles,
+            Objective::Goldilocks(optimise::Gamma(gamma)),
+        )
+    }
+
+    /// Where the relaxation is not tight (the instance above), Goldilocks
+    /// searches over panels: A, B and C together have at most one seat, so
+    /// at best they get 1/3 each and D, E 1/2 each, and the objective is
+    /// 0.5/0.4 + γ·0.4/(1/3) = 1.25 + 1.2γ (lowering A, B, C only raises
+    /// D and E). The run says it is optimal, with a bound it meets.
+    #[test]
+    fn goldilocks_searches_over_panels_when_the_relaxation_is_not_tight() {
+        let pool = "id,c0,c1,c2\nA,y,y,n\nB,y,n,y\nC,n,y,y\nD,n,n,n\nE,n,n,n\n";
+        let quotas =
+            "feature,value,min,max\nc0,y,0,1\nc0,n,0,2\nc1,y,0,1\nc1,n,0,2\nc2,y,0,1\nc2,n,0,2\n";
+        let instance = load(pool.as_bytes(), quotas.as_bytes(), 2, vec![]).expect("loads");
+        let profiles = Profiles::new(&instance);
+        for gamma in [0.25, 1.0, 4.0] {
+            let c = goldilocks(&instance, &profiles, gamma);
+            let expected = 1.25 + 1.2 * gamma;
+            let got = goldilocks_of(&c, &profiles, 2, gamma);
+            assert!(c.complete, "gamma {gamma}: {:?}", c.stages);
+            assert!(
+                (got - expected).abs() <= 1e-7 * expected,
+                "gamma {gamma}: {got}"
+            );
+            let stage = &c.stages[0];
+            assert!(
+                stage.bound <= got * (1.0 + 1e-9) && got - stage.bound <= 1e-6 * got,
+                "gamma {gamma}: {stage:?}"
+            );
+            let pi: Vec<f64> = profiles
+                .of_person
+                .iter()
+                .map(|&t| c.profile_probabilities[t])
+                .collect();
+            assert!(
+                c.distribution
+                    .expand(&profiles)
+                    .verify(&instance, &pi, 1e-6)
+                    .is_empty()
+            );
         }
     }
 
@@ -464,6 +573,25 @@ mod optimised {
                     prop_assert!((a - b).abs() < 1e-6, "stagewise {:?} vs by relaxation {:?}", leximin[0], other);
                 }
             }
+        }
+
+        /// Goldilocks, by its relaxation or over panels where that is not
+        /// tight, is optimal: its objective equals brute force over every
+        /// panel, and its bound is below it and within the gap.
+        #[test]
+        fn goldilocks_reproduces_the_brute_force_optimum(s in small(), gamma in prop::sample::select(vec![0.25, 1.0, 3.0])) {
+            prop_assume!(s.loads());
+            let Some(expected) = brute_force_goldilocks(&s, gamma) else { return Ok(()); };
+            let instance = s.to_instance();
+            let profiles = Profiles::new(&instance);
+            let c = goldilocks(&instance, &profiles, gamma);
+            let got = goldilocks_of(&c, &profiles, s.k, gamma);
+            prop_assert!(c.complete, "{:?}", c.stages);
+            prop_assert!((got - expected).abs() <= 1e-6 * expected, "{} vs brute force {}", got, expected);
+            let stage = &c.stages[0];
+            prop_assert!(stage.bound <= expected * (1.0 + 1e-7), "bound {} above the optimum {}", stage.bound, expected);
+            let pi: Vec<f64> = profiles.of_person.iter().map(|&t| c.profile_probabilities[t]).collect();
+            prop_assert!(c.distribution.expand(&profiles).verify(&instance, &pi, 1e-6).is_empty());
         }
 
         #[test]

@@ -627,7 +627,7 @@ fn select_writes_a_certificate_for_leximin_and_maximin_only() {
 
 /// The optimiser's result on `instance` with the default options (no time
 /// limit, the relaxation first).
-fn optimised(
+pub(crate) fn optimised(
     instance: &kleroterion::Instance,
     profiles: &kleroterion::model::profiles::Profiles,
     objective: kleroterion::selection::optimise::Objective,

@@ -302,6 +302,19 @@ impl Run<'_, '_> {
         }
     }
 
+    /// When to peel: the options' rule, except that NASH peels at once
+    /// under the default rule. Its target gives nearly every profile a
+    /// share of its own, which column generation reaches a few profiles per
+    /// master LP and the peel one panel per profile (measured:
+    /// docs/benchmarks.md, section Selection history).
+    fn peel_rule(&self) -> Peel {
+        if self.options.objective == Objective::Nash && self.options.peel == Peel::DEFAULT {
+            Peel::AT_ONCE
+        } else {
+            self.options.peel
+        }
+    }
+
     /// Peels the target (`scale` per profile) into panels and adds them to
     /// the master; returns how many were new.
     fn peel_into_master(&mut self, scale: &[f64]) -> Result<usize, Error> {
@@ -409,10 +422,18 @@ impl Run<'_, '_> {
                     duals: y,
                 });
             }
-            let rule = self.options.peel;
+            let rule = self.peel_rule();
             if !peel_done && (work >= rule.after || first_z < rule.below) {
                 peel_done = true;
-                if self.peel_into_master(scale)? > 0 {
+                let peeled = self.peel_into_master(scale)?;
+                if peeled == 0 && self.short_peel_ends_reach {
+                    return Ok(Generated {
+                        value: z,
+                        bound: 1.0,
+                        duals: y,
+                    });
+                }
+                if peeled > 0 {
                     // Peeled panels make an ill-conditioned master: at
                     // HiGHS's default tolerances (1e-7, scaled) a profile
                     // of data/ ended short of its target (measured:
@@ -429,6 +450,14 @@ impl Run<'_, '_> {
                             });
                         }
                     };
+                    let z = last.value(z_col);
+                    if self.short_peel_ends_reach && z < 1.0 - TARGET_TOLERANCE {
+                        return Ok(Generated {
+                            value: z,
+                            bound: 1.0,
+                            duals: y,
+                        });
+                    }
                     continue;
                 }
             }

@@ -153,19 +153,28 @@ impl Master {
     }
 
     pub(super) fn distribution(&self, solution: &crate::solver::LpSolution) -> ProfileDistribution {
-        let mut d = ProfileDistribution::default();
-        let raw: Vec<f64> = self
-            .columns
-            .iter()
-            .map(|&c| solution.value_or_zero(c).max(0.0))
-            .collect();
-        let total: f64 = raw.iter().sum();
-        for (panel, p) in self.panels.iter().zip(raw) {
-            if p > 1e-12 {
-                d.panels.push(panel.clone());
-                d.probabilities.push(p / total);
-            }
-        }
-        d
+        distribution_of(&self.columns, &self.panels, solution)
     }
+}
+
+/// The distribution a master LP's solution gives its panel columns:
+/// probabilities below 1e-12 dropped, the rest normalised to sum to 1.
+pub(super) fn distribution_of(
+    columns: &[LpCol],
+    panels: &[ProfilePanel],
+    solution: &crate::solver::LpSolution,
+) -> ProfileDistribution {
+    let mut d = ProfileDistribution::default();
+    let raw: Vec<f64> = columns
+        .iter()
+        .map(|&c| solution.value_or_zero(c).max(0.0))
+        .collect();
+    let total: f64 = raw.iter().sum();
+    for (panel, p) in panels.iter().zip(raw) {
+        if p > 1e-12 {
+            d.panels.push(panel.clone());
+            d.probabilities.push(p / total);
+        }
+    }
+    d
 }

@@ -225,11 +225,11 @@ const PRUNE_AT: usize = 10;
 const SMOOTHING: f64 = 0.5;
 /// Multiplicative-weights rounds that seed the master LP: this many per
 /// profile, within the limits below. Seeding saves master-LP solves in the
-/// stages over panels; LEXIMIN and MAXIMIN take 1, as the columns aimed at
-/// the relaxation's target do the rest, and NASH keeps 2, as it was slower
-/// with 1 (measured: docs/benchmarks.md, section Selection history).
+/// stages over panels; one round per profile is enough for every objective,
+/// as the columns aimed at the relaxation's target do the rest (NASH took
+/// 2 until its target was peeled at once; measured: docs/benchmarks.md,
+/// section Selection history).
 const MW_ROUNDS_PER_PROFILE: usize = 1;
-const MW_ROUNDS_PER_PROFILE_NASH: usize = 2;
 const MW_MIN_ROUNDS: usize = 50;
 const MW_MAX_ROUNDS: usize = 2000;
 /// ... and within this many candidate moves examined by the climbs (work,
@@ -418,15 +418,11 @@ pub fn optimise(
     let sizes: Vec<f64> = profiles.profiles.iter().map(|p| p.size() as f64).collect();
     let mut seed_panels = vec![first];
     let all_search = SwapSearch::new(instance, profiles, &vec![true; t_count]);
-    let per_profile = match options.objective {
-        Objective::Nash => MW_ROUNDS_PER_PROFILE_NASH,
-        Objective::Leximin | Objective::Maximin | Objective::Goldilocks(_) => MW_ROUNDS_PER_PROFILE,
-    };
     multiplicative_weights(
         &all_search,
         &sizes,
         &mut seed_panels,
-        (per_profile * t_count).clamp(MW_MIN_ROUNDS, MW_MAX_ROUNDS),
+        (MW_ROUNDS_PER_PROFILE * t_count).clamp(MW_MIN_ROUNDS, MW_MAX_ROUNDS),
         options.deadline,
         &options.cancel,
     );
@@ -474,13 +470,19 @@ pub fn optimise(
         lp_solves: 0,
         lp_seconds: 0.0,
         complete: true,
+        short_peel_ends_reach: matches!(options.objective, Objective::Goldilocks(_)),
     };
-    let solution = match options.objective {
-        Objective::Leximin | Objective::Maximin => run.leximin(progress)?,
-        Objective::Nash => run.nash(progress)?,
+    let distribution = match options.objective {
+        Objective::Leximin | Objective::Maximin => {
+            let last = run.leximin(progress)?;
+            run.master.distribution(&last)
+        }
+        Objective::Nash => {
+            let last = run.nash(progress)?;
+            run.master.distribution(&last)
+        }
         Objective::Goldilocks(Gamma(gamma)) => run.goldilocks(gamma, progress)?,
     };
-    let distribution = run.master.distribution(&solution);
     let profile_probabilities = distribution.profile_probabilities(profiles);
     Ok(Computed {
         objective: options.objective,
@@ -516,6 +518,10 @@ struct Run<'a, 'b> {
     lp_solves: usize,
     lp_seconds: f64,
     complete: bool,
+    /// Column generation aiming at a target gives up as soon as a peel
+    /// leaves the target short (Goldilocks, which has a way over panels
+    /// that does not need the target; LEXIMIN and NASH finish the target).
+    short_peel_ends_reach: bool,
 }
 
 impl Run<'_, '_> {
