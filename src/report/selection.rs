@@ -588,12 +588,17 @@ impl SelectionReport<'_> {
             let ratio = i.k as f64 / self.pi.iter().filter(|&&p| p > 0.0).count() as f64;
             let _ = writeln!(
                 s,
-                "Goldilocks (gamma {}): highest chance {:.4} × k/n, lowest {:.4} × k/n; objective (highest/(k/n) + gamma × (k/n)/lowest) {:.9}, and no distribution over quota-satisfying panels does better than {:.9} (its optimum over the quota polytope's LP relaxation, found by a search over the lowest chance){}.",
+                "Goldilocks (gamma {}): highest chance {:.4} × k/n, lowest {:.4} × k/n; objective (highest/(k/n) + gamma × (k/n)/lowest) {:.9}, and no distribution over quota-satisfying panels does better than {:.9} ({}){}.",
                 gamma.0,
                 f.max / ratio,
                 f.min / ratio,
                 first.value,
                 first.bound,
+                if c.target.is_some() {
+                    "its optimum over the quota polytope's LP relaxation, found by a search over the lowest chance"
+                } else {
+                    "the panels cannot reach the relaxation's optimum here, so the search over the lowest chance ran over panels: each step a linear program over panels whose dual bounds the highest chance at every lowest chance"
+                },
                 if c.complete {
                     format!(" (gap {:.2e})", (first.value - first.bound).max(0.0))
                 } else {
@@ -733,7 +738,7 @@ impl SelectionReport<'_> {
             // reaching it makes the distribution)
             let (how, source, what) = match c.objective {
                 Objective::Nash => (
-                    "NASH was first computed over the quota polytope's LP relaxation (LPs with tangent cuts of the logarithm, no panels): every distribution over panels lies in that polytope, so its optimum (the dual bound) bounds NASH",
+                    "NASH was first computed over the quota polytope's LP relaxation (LPs whose shares are mixtures of breakpoints of the logarithm, no panels): every distribution over panels lies in that polytope, so its optimum (the dual bound) bounds NASH",
                     "that optimum",
                     "NASH's optimum",
                 ),

@@ -223,12 +223,13 @@ impl Run<'_, '_> {
         })?;
         let start = self.master.distribution(&reached.last);
         let unreached = reached.run.reached < 1.0 - PRICING_TOLERANCE;
-        self.target = Some(reached.run);
         if unreached && self.complete {
             // The panels' hull is smaller than the polytope here: the
-            // search over panels, from the distribution reached.
+            // search over panels, from the distribution reached (no
+            // target: the distribution does not come from reaching one).
             return self.goldilocks_over_panels(gamma, bound, start, progress);
         }
+        self.target = Some(reached.run);
         if unreached {
             // Stopped by the time limit: valid, not shown optimal.
             self.complete = false;
