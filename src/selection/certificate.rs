@@ -45,9 +45,11 @@ pub const MAX_FRACTION_LENGTH: usize = 2000;
 
 /// A row of the stage values' system whose float activity is within this
 /// of a bound (relative to the bound, at least 1) is taken as tight there.
-const TIGHT: f64 = 1e-7;
-/// The exact stage values may differ from the LPs' by at most this.
-const EXACT_NEAR: f64 = 1e-8;
+const TIGHT: f64 = 1e-8;
+/// The exact stage values may differ from the LPs' by at most this: well
+/// within [`TOLERANCE`], which the published probabilities and the duals'
+/// bounds must also meet against them.
+const EXACT_NEAR: f64 = 1e-9;
 
 /// `certificate.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -228,6 +230,36 @@ impl Certificate {
         certificate
     }
 
+    /// The certificate of a run, checked as a reviewer checks it against
+    /// the probabilities as published (`written`, one decimal per person,
+    /// in pool order): the file, and the check's summary or why there is
+    /// no proof. One that fails its own check (stage values too
+    /// ill-conditioned to be made exact within the tolerance, or a price
+    /// too small to hold its person) is published as holding no proof,
+    /// with the reason, never as a proof.
+    pub fn certify(
+        instance: &Instance,
+        profiles: &Profiles,
+        computed: &Computed,
+        written: &[String],
+    ) -> (Vec<u8>, Result<String, String>) {
+        let mut certificate = Certificate::of(instance, profiles, computed);
+        if certificate.missing.is_none() {
+            match check(instance, &certificate.to_bytes(), written) {
+                Ok(checked) => return (certificate.to_bytes(), Ok(summary(&checked))),
+                Err(e) => {
+                    certificate.missing = Some(format!(
+                        "the certificate computed for this run did not pass its own check ({e}), so it holds no proof"
+                    ));
+                    certificate.in_no_panel.clear();
+                    certificate.stages.clear();
+                }
+            }
+        }
+        let why = certificate.missing.clone().unwrap_or_default();
+        (certificate.to_bytes(), Err(why))
+    }
+
     /// Whether these bytes are a certificate that holds a proof (not one
     /// that says why it has none).
     pub fn proves(bytes: &[u8]) -> bool {
@@ -266,9 +298,6 @@ fn json<T: Serialize>(value: &T) -> String {
 /// Reads a decimal number ("0.25", "-1.5e-7", "3") exactly: the syntax
 /// `-?[0-9]+(\.[0-9]+)?([eE]-?[0-9]+)?` of docs/certificate-spec.md.
 pub fn exact(text: &str) -> Option<BigRational> {
-    if let Some((numerator, denominator)) = text.split_once('/') {
-        return exact_fraction(text, numerator, denominator);
-    }
     // Bounded, so that hostile input cannot make the arithmetic slow
     // (docs/certificate-spec.md: at most 64 characters, exponent within
     // ±400).
@@ -313,9 +342,13 @@ pub fn exact(text: &str) -> Option<BigRational> {
     Some(if negative { -value } else { value })
 }
 
-/// `a/b` (`-?[0-9]+/[0-9]+`, b not 0, at most [`MAX_FRACTION_LENGTH`]
-/// characters), exactly.
-fn exact_fraction(text: &str, numerator: &str, denominator: &str) -> Option<BigRational> {
+/// A stage value: `a/b` (`-?[0-9]+/[0-9]+`, b not 0, at most
+/// [`MAX_FRACTION_LENGTH`] characters) or a decimal as [`exact`] reads it,
+/// exactly. Only stage values may be fractions.
+pub fn exact_value(text: &str) -> Option<BigRational> {
+    let Some((numerator, denominator)) = text.split_once('/') else {
+        return exact(text);
+    };
     let digits = numerator.strip_prefix('-').unwrap_or(numerator);
     let all_digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
     if text.len() > MAX_FRACTION_LENGTH || !all_digits(digits) || !all_digits(denominator) {
@@ -610,6 +643,9 @@ pub fn check(
                 return Err(format!("{name} is fixed twice"));
             }
         }
+        for name in stage.households.iter().flat_map(|h| &h.members) {
+            person(name)?;
+        }
     }
     if let Some(i) = (0..n).find(|&i| stage_of[i].is_none()) {
         return Err(format!("{} is fixed by no stage", people[i].id));
@@ -618,7 +654,15 @@ pub fn check(
         .stages
         .iter()
         .enumerate()
-        .map(|(s, st)| num(&format!("stage {}'s value", s + 1), &st.value))
+        .map(|(s, st)| {
+            exact_value(&st.value).ok_or_else(|| {
+                format!(
+                    "stage {}'s value \"{}\" is not a fraction or a decimal number",
+                    s + 1,
+                    st.value
+                )
+            })
+        })
         .collect::<Result<_, _>>()?;
     // The stages climb: a value below an earlier one, or above 1, would
     // let a later stage's hypotheses say nothing.
@@ -633,6 +677,32 @@ pub fn check(
     }
     if values.first().is_some_and(|v| v.is_negative()) {
         return Err("stage 1's value is negative".into());
+    }
+    // The published probabilities sum to k and are the stages' values.
+    let sum: BigRational = published.iter().sum();
+    let n_big = BigRational::from_integer(BigInt::from(n));
+    if (&sum - BigRational::from_integer(BigInt::from(instance.k))).abs() > &n_big * &tolerance {
+        return Err(format!(
+            "the exact probabilities sum to {}, not the panel size {}",
+            show(&sum),
+            instance.k
+        ));
+    }
+    let mut largest_off = BigRational::zero();
+    for i in 0..n {
+        if let Some(s) = stage_of[i].filter(|&s| s != NO_PANEL) {
+            let off = (&published[i] - &values[s]).abs();
+            if off > tolerance {
+                return Err(format!(
+                    "{} has probability {}, but stage {} fixes them at {}",
+                    people[i].id,
+                    probabilities[i],
+                    s + 1,
+                    show(&values[s])
+                ));
+            }
+            largest_off = largest_off.max(off);
+        }
     }
     // The stage values are a point of the relaxation: everyone at their
     // stage's value, 0 in no panel. It meets every stage's hypotheses, so
@@ -676,32 +746,6 @@ pub fn check(
                 "giving everyone their stage's value gives the household of {} more than one place",
                 people[group[0]].id
             ));
-        }
-    }
-    // The published probabilities sum to k and are the stages' values.
-    let sum: BigRational = published.iter().sum();
-    let n_big = BigRational::from_integer(BigInt::from(n));
-    if (&sum - BigRational::from_integer(BigInt::from(instance.k))).abs() > &n_big * &tolerance {
-        return Err(format!(
-            "the exact probabilities sum to {}, not the panel size {}",
-            show(&sum),
-            instance.k
-        ));
-    }
-    let mut largest_off = BigRational::zero();
-    for i in 0..n {
-        if let Some(s) = stage_of[i].filter(|&s| s != NO_PANEL) {
-            let off = (&published[i] - &values[s]).abs();
-            if off > tolerance {
-                return Err(format!(
-                    "{} has probability {}, but stage {} fixes them at {}",
-                    people[i].id,
-                    probabilities[i],
-                    s + 1,
-                    show(&values[s])
-                ));
-            }
-            largest_off = largest_off.max(off);
         }
     }
     let quota_index: HashMap<(&str, &str), usize> = instance
@@ -857,12 +901,20 @@ pub fn check(
         for name in &stage.fixes {
             let c = &price[index[name.as_str()]];
             if c.is_positive() {
-                largest_pin = largest_pin.max(&gap * &total / c);
+                let pin = &gap * &total / c;
+                if pin > tolerance {
+                    return Err(format!(
+                        "{label}: {name}'s price is so small that they could rise {} above the stage's value, more than the tolerance",
+                        scientific(&pin)
+                    ));
+                }
+                largest_pin = largest_pin.max(pin);
             }
         }
         // Each person the stage fixes has a positive price (so is at the
-        // value in every optimum), unless the value is 1.
-        if values[s] < &one - &tolerance
+        // value in every optimum), unless the value is 1 (no one rises
+        // above 1).
+        if values[s] < one
             && let Some(name) = stage
                 .fixes
                 .iter()
@@ -906,4 +958,44 @@ pub fn summary(checked: &Checked) -> String {
         scientific(&checked.largest_pin),
         scientific(&checked.largest_off)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::testing::instance;
+
+    /// A review's counterexample: five people, k = 3, at most one of a and
+    /// b. The LEXIMIN gives a and b 1/2 and c, d, e 2/3; this certificate
+    /// claims c at 1/2 and d, e at 3/4, holding c with a price so small
+    /// that its bound is within the tolerance. The values are a point of
+    /// the relaxation and every gap is within τ, but c (and a) could rise
+    /// far above their stage's value: the pin rule refuses it. A price
+    /// written as a fraction is refused too (only stage values may be).
+    #[test]
+    fn a_person_held_by_a_tiny_price_fails_and_prices_are_decimals() {
+        let instance = instance(
+            "id,g\na,x\nb,x\nc,y\nd,y\ne,y\n",
+            "category,name,min,max\ng,x,0,1\ng,y,0,3\n",
+            3,
+            &[],
+        );
+        let certificate = |price_a: &str| {
+            format!(
+                r#"{{"format":"kleroterion-certificate/2","algorithm":"leximin","panel_size":3,"tolerance":"0.00000001","missing":null,"in_no_panel":[],
+"stages":[
+{{"value":"1/2","fixes":["a","b","c"],"prices":[["a","{price_a}"],["b","0.5"],["c","1.9e-8"]],"panel_size_multiplier":"0","quotas":[{{"category":"g","value":"x","bound":"max","multiplier":"0.5"}}],"households":[]}},
+{{"value":"3/4","fixes":["d","e"],"prices":[["a","0.5"],["b","0.5"],["c","0.5"],["d","0.5"],["e","0.5"]],"panel_size_multiplier":"0.5","quotas":[],"households":[]}}
+]}}"#
+            )
+        };
+        let published: Vec<String> = ["0.5", "0.5", "0.5", "0.75", "0.75"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let err = check(&instance, certificate("0.5").as_bytes(), &published).unwrap_err();
+        assert!(err.contains("could rise"), "{err}");
+        let err = check(&instance, certificate("1/2").as_bytes(), &published).unwrap_err();
+        assert!(err.contains("is not a decimal number"), "{err}");
+    }
 }

@@ -15,7 +15,7 @@ use crate::report::SelectionReport;
 use crate::report::explain::Explanations;
 use crate::report::selection::Extra;
 use crate::report::selection::{LegacyEstimate, LegacyReport};
-use crate::selection::certificate::{self, Certificate};
+use crate::selection::certificate::Certificate;
 use crate::selection::distribution::{CHECK_TOLERANCE, probability};
 use crate::selection::optimise::{self, Cancel, Objective, Options, Peel, Progress};
 use crate::selection::{legacy, outputs};
@@ -181,20 +181,8 @@ fn select_panel(
     // The certificate is checked as a reviewer would check it, against the
     // probabilities as written, before anything is written.
     let clock = Instant::now();
-    let certificate = Certificate::of(instance, &profiles, &computed);
-    let bytes = certificate.to_bytes();
-    let certified = match &certificate.missing {
-        None => {
-            let written: Vec<String> = pi.iter().map(|&x| probability(x)).collect();
-            let checked = certificate::check(instance, &bytes, &written).map_err(|e| {
-                Error::CheckFailed(format!(
-                    "the optimality certificate failed its own check, nothing written: {e}"
-                ))
-            })?;
-            Ok(certificate::summary(&checked))
-        }
-        Some(why) => Err(why.clone()),
-    };
+    let written: Vec<String> = pi.iter().map(|&x| probability(x)).collect();
+    let (bytes, certified) = Certificate::certify(instance, &profiles, &computed, &written);
     // Always written, so that no earlier run's certificate stays beside
     // these probabilities.
     out.add("certificate.json", bytes);

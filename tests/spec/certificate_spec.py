@@ -272,14 +272,18 @@ def check(d):
         if abs(B - v[s]) > tau:
             raise Fail(f"{w}: bound B - v = {float(B - v[s]):.3e} is beyond the tolerance")
         gap = abs(B - v[s]) if gap is None else max(gap, abs(B - v[s]))
-        if v[s] < 1 - tau:
+        if v[s] != 1:
             for i in live:
                 if t[i] == s and c.get(i, 0) <= 0:
                     raise Fail(f"{w}: {people[i]} is fixed with no positive price")
         # rule 4.8: the pin of each person of F_s with a positive price
         for i in live:
             if t[i] == s and c.get(i, 0) > 0:
-                pin = max(pin, (B - v[s]) * Y / c[i])
+                this = (B - v[s]) * Y / c[i]
+                # rule 4.9: no pin above the tolerance
+                if this > tau:
+                    raise Fail(f"{w}: {people[i]} could rise {sci(this)} above the stage's value, beyond the tolerance")
+                pin = max(pin, this)
     return len(stages), gap, pin, off
 
 

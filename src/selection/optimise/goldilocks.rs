@@ -31,8 +31,12 @@ use super::*;
 const SEARCH_ROUNDS: usize = 80;
 
 /// The search over panels stops once the best distribution's objective is
-/// within this of the model's lower bound, relative to it.
+/// within this of the model's lower bound, relative to it...
 pub const GOLDILOCKS_GAP: f64 = 1e-7;
+/// ... and, stopped by its floor count or by a stall at column
+/// generation's tolerance, counts as optimal within this (the relative
+/// gap NASH is held to as well).
+pub const GOLDILOCKS_PROVEN: f64 = 1e-6;
 
 /// Floors tried over panels at most (each a column-generation LP).
 const PANEL_FLOORS: usize = 60;
@@ -200,7 +204,11 @@ impl Run<'_, '_> {
             }
             f
         };
-        value_at(highest_floor);
+        // A floor below γ·(k/n)/f, f the objective at the highest floor,
+        // makes the objective's second term alone exceed f.
+        let at_top = value_at(highest_floor);
+        let lowest_floor = (gamma * ratio / at_top).min(highest_floor);
+        golden_min(lowest_floor, highest_floor, SEARCH_ROUNDS, &mut value_at);
         golden_min(
             highest_floor * 1e-6,
             highest_floor,
@@ -312,7 +320,10 @@ impl Run<'_, '_> {
                 best = (f, found);
             }
             let (next, model_min) =
-                golden_min(ratio * 1e-9, 1.0, 2 * SEARCH_ROUNDS, |l| model(l, &lines));
+                golden_min(gamma * ratio / best.0, 1.0, 2 * SEARCH_ROUNDS, |l| {
+                    // A better floor is above γ·(k/n)/best, as above.
+                    model(l, &lines)
+                });
             lower = lower.max(model_min);
             progress(&Progress {
                 stage: 1,
@@ -331,7 +342,7 @@ impl Run<'_, '_> {
             }
             floor = next;
         }
-        self.complete &= best.0 - lower <= GOLDILOCKS_GAP * lower;
+        self.complete &= best.0 - lower <= GOLDILOCKS_PROVEN * lower;
         for p in std::mem::take(&mut band.panels) {
             self.master.add(p);
         }
@@ -389,7 +400,9 @@ impl Run<'_, '_> {
                 .best(&weights)?
                 .expect("a feasible instance has a best panel");
             if worth - mu <= PRICING_TOLERANCE || !band.add(panel) {
-                return Ok(Some((solution, (a, worth))));
+                // The program's optimum is proven within its absolute gap.
+                let w = worth + f64::from(self.options.settings.mip_abs_gap);
+                return Ok(Some((solution, (a, w))));
             }
         }
     }
