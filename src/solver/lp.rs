@@ -265,6 +265,22 @@ impl Lp {
                     "HiGHS failed on an LP, also from a cold start".into(),
                 ));
             }
+            let status = highs_sys::Highs_getModelStatus(ptr);
+            if status == highs_sys::kHighsModelStatusUnknown
+                || status == highs_sys::kHighsModelStatusSolveError
+            {
+                // A warm start can also end without a verdict (model status
+                // "unknown": seen on a relaxed LEXIMIN stage after many
+                // rows were fixed, where the warm basis left small
+                // infeasibilities once unscaled): start again from the
+                // slack basis.
+                highs_sys::Highs_clearSolver(ptr);
+                if highs_sys::Highs_run(ptr) == highs_sys::kHighsStatusError {
+                    return Err(LpFailure::Other(
+                        "HiGHS failed on an LP, also from a cold start".into(),
+                    ));
+                }
+            }
             match highs_sys::Highs_getModelStatus(ptr) {
                 highs_sys::kHighsModelStatusOptimal => {}
                 highs_sys::kHighsModelStatusTimeLimit => return Err(LpFailure::TimeLimit),
