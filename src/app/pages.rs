@@ -1443,6 +1443,7 @@ pub async fn review(State(state): State<AppState>, mut form: Posted) -> Response
                     commitments,
                     resolve,
                     auditor_key: key,
+                    certificate_only: false,
                 },
                 &mut |_| {},
             )

@@ -23,7 +23,21 @@ pub struct VerifyOptions {
     pub resolve: bool,
     /// An auditor's key file (opens sealed categories).
     pub auditor_key: Option<PathBuf>,
+    /// Only the optimality question: report the checks the certificates
+    /// rest on (the files, the probabilities, each stage's certificate) and
+    /// any check that failed, and judge the bundle by those alone.
+    pub certificate_only: bool,
 }
+
+/// The kinds `certificate_only` keeps: what a certificate's check needs
+/// read and agreed, and the check itself.
+const CERTIFICATE_KINDS: [CheckKind; 5] = [
+    CheckKind::Files,
+    CheckKind::Readable,
+    CheckKind::Probabilities,
+    CheckKind::Certificate,
+    CheckKind::Resolve,
+];
 
 /// The verdict on a bundle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,6 +114,11 @@ pub fn verify(
         };
         audit::verify(&bundle, &protocol, progress)
     };
+    let checks = if options.certificate_only {
+        certificate_checks(checks, invitation, options.resolve)
+    } else {
+        checks
+    };
     let unit = if invitation { "round" } else { "stage" };
     let count = |s: Status| checks.iter().filter(|c| c.status == s).count();
     let (failed, unverified) = (count(Status::Fail), count(Status::Unverified));
@@ -138,6 +157,35 @@ pub fn verify(
         );
     }
     Ok(Verified { checks, text })
+}
+
+/// The checks `certificate_only` keeps. A failed check of any kind stays
+/// (a focused question must not hide a broken bundle), and a bundle with no
+/// certificate at all (an invitation bundle) says so rather than passing on
+/// nothing.
+fn certificate_checks(checks: Vec<Check>, invitation: bool, resolve: bool) -> Vec<Check> {
+    let mut kept: Vec<Check> = checks
+        .into_iter()
+        .filter(|c| {
+            c.status == Status::Fail
+                || (CERTIFICATE_KINDS.contains(&c.kind)
+                    && (resolve || c.kind != CheckKind::Resolve))
+        })
+        .collect();
+    if !kept.iter().any(|c| c.kind == CheckKind::Certificate) {
+        kept.push(Check {
+            stage: 0,
+            kind: CheckKind::Certificate,
+            file: PathBuf::from("certificate.json"),
+            status: if invitation { Status::Unverified } else { Status::Fail },
+            detail: if invitation {
+                "an invitation bundle has no optimality certificate: it is checked without the certificate question".into()
+            } else {
+                "no stage's certificate could be checked (see the failures above)".into()
+            },
+        });
+    }
+    kept
 }
 
 /// Threads for the checks that hash every address: the machine's, at

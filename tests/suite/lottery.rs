@@ -1105,7 +1105,9 @@ fn a_draw_needs_a_whole_private_directory_and_can_be_repeated_with_its_seed() {
 /// its people's probabilities, a stage value moved by 1e-12 so that the
 /// values are no longer a point the quotas allow, a quota multiplier
 /// doubled, a price made negative, a person moved to the next stage) fail
-/// both, and one in the earlier format is not checked.
+/// both, and one in the earlier format is not checked; `verify
+/// --certificate` judges by the certificate alone (exit 0, or 9), still
+/// showing a failure of another kind.
 #[test]
 fn the_certificate_proves_the_leximin_and_altered_ones_fail() {
     let python = std::process::Command::new("python3")
@@ -1165,6 +1167,18 @@ fn the_certificate_proves_the_leximin_and_altered_ones_fail() {
         };
         let line = certificate_line(&bundle);
         assert!(line.starts_with("PASS"), "{line}");
+        // Asked only about optimality, with no seed or commitment, the
+        // intact bundle is verified on its certificate alone.
+        let focused =
+            |dir: &Path| kleroterion(&["verify", &dir.to_string_lossy(), "--certificate"]);
+        let r = focused(&bundle);
+        assert_eq!(r.code, 0, "{}", r.stdout);
+        assert!(!r.stdout.contains(" commitment "), "{}", r.stdout);
+        assert!(
+            r.stdout.contains("PASS stage 0 certificate"),
+            "{}",
+            r.stdout
+        );
         if let Some((code, out)) = spec(&bundle) {
             assert_eq!(code, 0, "{pool}: {out}");
             assert!(out.starts_with("PASS stages="), "{out}");
@@ -1254,6 +1268,8 @@ fn the_certificate_proves_the_leximin_and_altered_ones_fail() {
             }
             let line = certificate_line(&copy);
             assert!(line.starts_with("FAIL"), "alteration {n}: {line}");
+            let r = focused(&copy);
+            assert_eq!(r.code, 9, "alteration {n}: {}", r.stdout);
             if n == 1 {
                 assert!(line.contains("places"), "the nudge fails rule 3b: {line}");
             }
@@ -1275,12 +1291,18 @@ fn the_certificate_proves_the_leximin_and_altered_ones_fail() {
         .unwrap();
         let line = certificate_line(&copy);
         assert!(line.starts_with("NOT CHECKED"), "{line}");
+        // Editing it broke the commitment: a failure of another kind,
+        // which the focused check still shows.
+        let r = focused(&copy);
+        assert_eq!(r.code, 9, "{}", r.stdout);
+        assert!(r.stdout.contains("FAIL stage 0 commitment"), "{}", r.stdout);
     }
 }
 
 /// A Goldilocks lottery records its gamma in the manifest, and `verify
 /// --resolve` recomputes it with that gamma; without a certificate of its
-/// own, its certificate check is covered by the recomputation.
+/// own, its certificate check is covered by the recomputation, and `verify
+/// --certificate` needs that recomputation.
 #[test]
 fn a_goldilocks_lottery_is_recomputed_with_its_gamma() {
     let dir = scratch("goldilocks-lottery");
@@ -1311,4 +1333,12 @@ fn a_goldilocks_lottery_is_recomputed_with_its_gamma() {
         "{}",
         r.stdout
     );
+    // Asked only about optimality: no proof of its own, so not verified
+    // (exit 10, pointing to the recomputation) until it is recomputed.
+    let r = kleroterion(&["verify", &bundle, "--certificate"]);
+    assert_eq!(r.code, 10, "{}", r.stdout);
+    assert!(r.stdout.contains("(--resolve)"), "{}", r.stdout);
+    assert!(!r.stdout.contains(" draw "), "{}", r.stdout);
+    let r = kleroterion(&["verify", &bundle, "--certificate", "--resolve"]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
 }

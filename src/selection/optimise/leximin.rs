@@ -302,16 +302,30 @@ impl Run<'_, '_> {
         }
     }
 
-    /// When to peel: the options' rule, except that NASH peels at once
-    /// under the default rule. Its target gives nearly every profile a
-    /// share of its own, which column generation reaches a few profiles per
-    /// master LP and the peel one panel per profile (measured:
-    /// docs/benchmarks.md, section Selection history).
+    /// When to peel: the options' rule, except that NASH has its own
+    /// under the default rule ([`Peel::NASH`]).
     fn peel_rule(&self) -> Peel {
         if self.options.objective == Objective::Nash && self.options.peel == Peel::DEFAULT {
-            Peel::AT_ONCE
+            Peel::NASH
         } else {
             self.options.peel
+        }
+    }
+
+    /// The panel worth most at these weights, on the face if one is given;
+    /// None only when the face holds no panel.
+    fn best_panel(
+        &mut self,
+        face: Option<&super::oracle::Face>,
+        weights: &[f64],
+    ) -> Result<Option<(ProfilePanel, f64)>, Error> {
+        match face {
+            Some(face) => self.oracle.best_on(face, weights),
+            None => Ok(Some(
+                self.oracle
+                    .best(weights)?
+                    .expect("a feasible instance has a best panel"),
+            )),
         }
     }
 
@@ -395,6 +409,18 @@ impl Run<'_, '_> {
         let mut work = 0u64;
         let mut peel_done = !to_target;
         let first_z = last.value(z_col);
+        // Aiming at a target: a distribution that reaches it uses only
+        // panels on the target's smallest face (see peel.rs), so the exact
+        // pricing program runs on that face, where every panel it finds
+        // can be part of the answer and the program is smaller.
+        let face = to_target.then(|| {
+            let counts: Vec<f64> = scale
+                .iter()
+                .zip(&self.master.sizes)
+                .map(|(t, s)| t * s)
+                .collect();
+            self.oracle.face_of(&counts)
+        });
         loop {
             let z = last.value(z_col);
             work += last.iterations;
@@ -490,10 +516,13 @@ impl Run<'_, '_> {
             // the same path.
             let mut priced = None;
             let bound_hat = if last.iterations >= EXACT_PRICING_ITERATIONS {
-                let (panel, worth) = self
-                    .oracle
-                    .best(&weights)?
-                    .expect("a feasible instance has a best panel");
+                let Some((panel, worth)) = self.best_panel(face.as_ref(), &weights)? else {
+                    return Ok(Generated {
+                        value: z,
+                        bound: z,
+                        duals: y,
+                    });
+                };
                 priced = Some(panel);
                 worth
             } else {
@@ -523,13 +552,17 @@ impl Run<'_, '_> {
                 // Heuristics found nothing at the LP duals and the
                 // relaxation bound is not tight: the exact pricing
                 // program decides.
-                let (panel, worth) = self
-                    .oracle
-                    .best(&lp_weights)?
-                    .expect("a feasible instance has a best panel");
+                let Some((panel, worth)) = self.best_panel(face.as_ref(), &lp_weights)? else {
+                    return Ok(Generated {
+                        value: z,
+                        bound: z,
+                        duals: y,
+                    });
+                };
                 if worth - mu <= PRICING_TOLERANCE || !self.master.add(panel) {
                     // No panel improves the LP: it is optimal over all
-                    // panels, and its own duals are optimal.
+                    // panels (on the target's face, when aiming at one),
+                    // and its own duals are optimal.
                     return Ok(Generated {
                         value: z,
                         bound: (worth - fixed_term(&y)).max(z),

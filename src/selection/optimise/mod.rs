@@ -135,6 +135,17 @@ impl Peel {
         after: 10_000,
         below: 0.5,
     };
+    /// NASH's rule under the default: its target gives nearly every
+    /// profile a share of its own, which column generation reaches a few
+    /// profiles per master LP and the peel one panel per profile, so it
+    /// peels much sooner than LEXIMIN; only on the smallest pools does
+    /// column generation reach the target within 1,500 iterations, where
+    /// peeling would take longer (measured: docs/benchmarks.md, section
+    /// Selection history).
+    pub const NASH: Peel = Peel {
+        after: 1_500,
+        below: 0.5,
+    };
     /// Peel straight away.
     pub const AT_ONCE: Peel = Peel {
         after: 0,

@@ -809,6 +809,16 @@ impl<'a> PanelOracle<'a> {
         self.solve_on(&whole, weights, false)
     }
 
+    /// As [`PanelOracle::best`], over the panels on a face (None: the
+    /// face holds no panel).
+    pub(super) fn best_on(
+        &mut self,
+        face: &Face,
+        weights: &[f64],
+    ) -> Result<Option<(ProfilePanel, f64)>, Error> {
+        self.solve_on(face, weights, false)
+    }
+
     /// As [`PanelOracle::best`], with each profile's count within
     /// `lower[t]..=upper[t]` (and its size; excluded profiles stay at 0).
     pub fn best_within(
