@@ -30,10 +30,12 @@ pub struct VerifyOptions {
 }
 
 /// The kinds `certificate_only` keeps: what a certificate's check needs
-/// read and agreed, and the check itself.
-const CERTIFICATE_KINDS: [CheckKind; 5] = [
+/// read and agreed (sealed categories: whether their quotas could be
+/// opened), and the check itself.
+const CERTIFICATE_KINDS: [CheckKind; 6] = [
     CheckKind::Files,
     CheckKind::Readable,
+    CheckKind::Sealed,
     CheckKind::Probabilities,
     CheckKind::Certificate,
     CheckKind::Resolve,
@@ -161,8 +163,8 @@ pub fn verify(
 
 /// The checks `certificate_only` keeps. A failed check of any kind stays
 /// (a focused question must not hide a broken bundle), and a bundle with no
-/// certificate at all (an invitation bundle) says so rather than passing on
-/// nothing.
+/// certificate to check (an invitation bundle, or one whose certificates
+/// could not be reached) says so rather than passing on nothing.
 fn certificate_checks(checks: Vec<Check>, invitation: bool, resolve: bool) -> Vec<Check> {
     let mut kept: Vec<Check> = checks
         .into_iter()
@@ -172,17 +174,21 @@ fn certificate_checks(checks: Vec<Check>, invitation: bool, resolve: bool) -> Ve
                     && (resolve || c.kind != CheckKind::Resolve))
         })
         .collect();
-    if !kept.iter().any(|c| c.kind == CheckKind::Certificate) {
+    if invitation {
+        kept.push(Check {
+            stage: 0,
+            kind: CheckKind::Files,
+            file: PathBuf::new(),
+            status: Status::Unverified,
+            detail: "an invitation bundle draws addresses, not a panel, so it has no optimality certificate: verify it without the certificate question".into(),
+        });
+    } else if !kept.iter().any(|c| c.kind == CheckKind::Certificate) {
         kept.push(Check {
             stage: 0,
             kind: CheckKind::Certificate,
             file: PathBuf::from("certificate.json"),
-            status: if invitation { Status::Unverified } else { Status::Fail },
-            detail: if invitation {
-                "an invitation bundle has no optimality certificate: it is checked without the certificate question".into()
-            } else {
-                "no stage's certificate could be checked (see the failures above)".into()
-            },
+            status: Status::Fail,
+            detail: "no stage's certificate could be checked (see the failures above)".into(),
         });
     }
     kept

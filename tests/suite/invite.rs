@@ -197,6 +197,16 @@ fn a_round_is_committed_drawn_verified_and_checked_independently() {
     // A wrong published seed fails.
     let v = verify(&bundle, &[&c], &["3 17 23"]);
     assert_eq!(v.code, 9, "{}", v.stdout);
+    // Asked only about an optimality certificate, an invitation bundle
+    // (which has none) is not verified, and no recomputation is offered.
+    let v = kleroterion(&["verify", bundle.to_str().unwrap(), "--certificate"]);
+    assert_eq!(v.code, 10, "{}", v.stdout);
+    assert!(
+        v.stdout.contains("no optimality certificate"),
+        "{}",
+        v.stdout
+    );
+    assert!(!v.stdout.contains("--resolve"), "{}", v.stdout);
     // The independent checker agrees.
     if let Some((code, out)) = python_check(&bundle, &["3 17 22"]) {
         assert_eq!(code, 0, "{out}");

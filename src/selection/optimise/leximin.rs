@@ -45,7 +45,8 @@ pub(super) struct Reached {
 struct Generated {
     /// The master's z at the end.
     value: f64,
-    /// Dual bound on z.
+    /// Dual bound on z (aiming at a target, only what the caller needs:
+    /// whether z reached 1).
     bound: f64,
     /// Dual prices (normalised, non-negative) certifying the bound.
     duals: Vec<f64>,
@@ -409,11 +410,15 @@ impl Run<'_, '_> {
         let mut work = 0u64;
         let mut peel_done = !to_target;
         let first_z = last.value(z_col);
-        // Aiming at a target: a distribution that reaches it uses only
+        // Aiming at a target: a distribution that reaches it (shares at
+        // least the target's, so equal to it, as both sum to k) uses only
         // panels on the target's smallest face (see peel.rs), so the exact
         // pricing program runs on that face, where every panel it finds
-        // can be part of the answer and the program is smaller.
-        let face = to_target.then(|| {
+        // can be part of the answer and the program is smaller. The face
+        // is read off the target within a tolerance, so before the target
+        // is declared out of reach on the face's evidence, the whole
+        // polytope's pricing confirms it (`off_face`).
+        let mut face = to_target.then(|| {
             let counts: Vec<f64> = scale
                 .iter()
                 .zip(&self.master.sizes)
@@ -517,11 +522,9 @@ impl Run<'_, '_> {
             let mut priced = None;
             let bound_hat = if last.iterations >= EXACT_PRICING_ITERATIONS {
                 let Some((panel, worth)) = self.best_panel(face.as_ref(), &weights)? else {
-                    return Ok(Generated {
-                        value: z,
-                        bound: z,
-                        duals: y,
-                    });
+                    // No panel on the face: the whole polytope decides.
+                    off_face(&mut face, &mut centre);
+                    continue;
                 };
                 priced = Some(panel);
                 worth
@@ -535,6 +538,10 @@ impl Run<'_, '_> {
             if best_bound - z <= PRICING_TOLERANCE
                 || (to_target && best_bound < 1.0 - TARGET_TOLERANCE)
             {
+                if face.is_some() {
+                    off_face(&mut face, &mut centre);
+                    continue;
+                }
                 // Optimal over all panels (the centre is an optimal dual),
                 // or the target is out of reach.
                 return Ok(Generated {
@@ -553,16 +560,16 @@ impl Run<'_, '_> {
                 // relaxation bound is not tight: the exact pricing
                 // program decides.
                 let Some((panel, worth)) = self.best_panel(face.as_ref(), &lp_weights)? else {
-                    return Ok(Generated {
-                        value: z,
-                        bound: z,
-                        duals: y,
-                    });
+                    off_face(&mut face, &mut centre);
+                    continue;
                 };
                 if worth - mu <= PRICING_TOLERANCE || !self.master.add(panel) {
+                    if face.is_some() {
+                        off_face(&mut face, &mut centre);
+                        continue;
+                    }
                     // No panel improves the LP: it is optimal over all
-                    // panels (on the target's face, when aiming at one),
-                    // and its own duals are optimal.
+                    // panels, and its own duals are optimal.
                     return Ok(Generated {
                         value: z,
                         bound: (worth - fixed_term(&y)).max(z),
@@ -597,4 +604,12 @@ impl Run<'_, '_> {
             };
         }
     }
+}
+
+/// The face's evidence that the target is out of reach is to be confirmed
+/// over the whole polytope: pricing leaves the face, and the bounds found
+/// on it (which bound the face's panels only) are forgotten.
+fn off_face(face: &mut Option<super::oracle::Face>, centre: &mut Option<(Vec<f64>, f64)>) {
+    *face = None;
+    *centre = None;
 }
