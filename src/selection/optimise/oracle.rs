@@ -940,6 +940,51 @@ mod tests {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(24))]
 
+        /// Every panel of a mixture lies on the smallest face holding the
+        /// mixture's expected counts (why pricing aimed at a target may
+        /// stay on its face), and the best panel on that face is a panel of
+        /// the face worth no more than the best over the whole polytope.
+        #[test]
+        fn a_mixtures_panels_lie_on_its_face(
+            seed in proptest::collection::vec(0.0f64..1.0, 8)
+        ) {
+            let instance = pool();
+            let profiles = Profiles::new(&instance);
+            let mut oracle = PanelOracle::new(&instance, &profiles, Settings::default());
+            let t_count = profiles.len();
+            let mut panels = Vec::new();
+            for j in 0..4 {
+                let w: Vec<f64> = (0..t_count)
+                    .map(|t| seed[(t + 3 * j) % seed.len()] * (1.0 + ((t * (j + 1)) % 5) as f64))
+                    .collect();
+                let (panel, _) = oracle.best(&w).expect("solver runs").expect("feasible");
+                panels.push(panel);
+            }
+            let mut counts = vec![0.0; t_count];
+            for panel in &panels {
+                for &(t, c) in &panel.0 {
+                    counts[t as usize] += f64::from(c) / panels.len() as f64;
+                }
+            }
+            let face = oracle.face_of(&counts);
+            for panel in &panels {
+                prop_assert!(oracle.holds(&face, panel), "a panel of the mixture is off its face");
+            }
+            let w: Vec<f64> = (0..t_count).map(|t| seed[t % seed.len()]).collect();
+            let (on_face, worth) = oracle
+                .best_on(&face, &w)
+                .expect("solver runs")
+                .expect("the face holds the mixture's panels");
+            prop_assert!(oracle.holds(&face, &on_face));
+            let (_, best) = oracle.best(&w).expect("solver runs").expect("feasible");
+            prop_assert!(worth <= best + 1e-9);
+            let best_panel_of_mixture = panels
+                .iter()
+                .map(|p| p.worth(&w))
+                .fold(f64::NEG_INFINITY, f64::max);
+            prop_assert!(worth >= best_panel_of_mixture - 1e-9);
+        }
+
         /// The near-optimal panel meets every quota and the household rule,
         /// and is worth no more than the exact program's optimum.
         #[test]
