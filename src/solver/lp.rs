@@ -21,6 +21,13 @@ impl LpCol {
     }
 }
 
+impl LpRow {
+    /// Its position among the LP's rows.
+    pub fn index(self) -> usize {
+        self.0
+    }
+}
+
 /// An LP that grows: columns and rows are added, row bounds and coefficients
 /// changed, and each solve starts from the previous basis (HiGHS keeps it).
 /// Column generation re-solves its master LP every round, and good_lp
@@ -46,6 +53,21 @@ pub struct LpSolution {
 }
 
 impl LpSolution {
+    /// A solution found without a solve: the caller gives each column's
+    /// value, each row's activity (in [`Lp::shape`]'s numbers) and the
+    /// objective, and knows by an argument of its own that the point is
+    /// optimal. Its duals are 0 and it took no iterations.
+    pub fn known(objective: f64, columns: Vec<f64>, row_values: Vec<f64>) -> LpSolution {
+        let row_duals = vec![0.0; row_values.len()];
+        LpSolution {
+            objective,
+            columns,
+            row_values,
+            row_duals,
+            iterations: 0,
+        }
+    }
+
     pub fn value(&self, c: LpCol) -> f64 {
         self.columns[c.0]
     }
@@ -171,6 +193,11 @@ impl Lp {
             return vec![false; n_cols];
         }
         col_status.iter().map(|&s| s == 1).collect()
+    }
+
+    /// Its numbers of columns and of rows.
+    pub fn shape(&self) -> (usize, usize) {
+        (self.cols, self.rows.len())
     }
 
     /// Deletes the columns marked in `delete` (one flag per column); the

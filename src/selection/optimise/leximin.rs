@@ -18,6 +18,8 @@ use super::oracle::RelaxedStage;
 use super::peel;
 use super::*;
 
+use std::collections::HashMap;
+
 /// Quota bounds binding a stage: (quota value, at its minimum?).
 type Binding = Vec<(usize, bool)>;
 
@@ -28,6 +30,12 @@ type Relaxed = (f64, f64, Binding, StageDual);
 /// Column generation aiming at the relaxation's LEXIMIN stops as soon as
 /// every profile has at least 1 − this of its target share.
 pub const TARGET_TOLERANCE: f64 = 1e-9;
+
+/// A peel that leaves at most this much of the target unpeeled (the rest
+/// is rounding, or a last face with no panel) may be the master's
+/// solution: its mixture, weights scaled to sum to 1, if that reaches the
+/// target.
+const MIXTURE_LEFT: f64 = 1e-9;
 
 /// Primal and dual feasibility tolerance of the master once peeled panels
 /// are in it (HiGHS's default is 1e-7).
@@ -330,25 +338,91 @@ impl Run<'_, '_> {
         }
     }
 
-    /// Peels the target (`scale` per profile) into panels and adds them to
-    /// the master; returns how many were new.
-    fn peel_into_master(&mut self, scale: &[f64]) -> Result<usize, Error> {
-        let counts: Vec<f64> = scale
+    /// The expected count per profile of a target given as a share per
+    /// profile.
+    fn counts_of(&self, scale: &[f64]) -> Vec<f64> {
+        scale
             .iter()
             .zip(&self.master.sizes)
             .map(|(t, s)| t * s)
-            .collect();
-        let mut added = 0;
-        for panel in peel::peel(
+            .collect()
+    }
+
+    /// Peels the target (`scale` per profile) into panels and adds them to
+    /// the master; returns how many were new, and the master's solution
+    /// that is the peel's mixture when that reaches the target.
+    fn peel_into_master(
+        &mut self,
+        scale: &[f64],
+    ) -> Result<(usize, Option<crate::solver::LpSolution>), Error> {
+        let counts = self.counts_of(scale);
+        let peel::Peeled { panels, left } = peel::peel(
             &mut self.oracle,
             &counts,
             &self.master.sizes,
             self.options.deadline,
-        )? {
+        )?;
+        let mut weights: HashMap<ProfilePanel, f64> = HashMap::new();
+        let mut added = 0;
+        for (panel, w) in panels {
+            *weights.entry(panel.clone()).or_default() += w;
             added += usize::from(self.master.add(panel));
         }
         self.peeled = added;
-        Ok(added)
+        let mixture = (left <= MIXTURE_LEFT)
+            .then(|| self.mixture(scale, &weights))
+            .flatten()
+            .filter(|s| s.value(self.master.z.expect("LEXIMIN has z")) >= 1.0 - TARGET_TOLERANCE);
+        Ok((added, mixture))
+    }
+
+    /// The master's solution that gives its panels these weights (scaled
+    /// to sum to 1) and z the least fraction of its target (`scale`) any
+    /// profile gets, with each row's activity: a feasible point, and an
+    /// optimal one when z reaches 1 (every share then equals its target,
+    /// as both sum to k). None if the master has rows or columns other
+    /// than the target's (Σλ = 1, a row per profile, z and the panels).
+    fn mixture(
+        &self,
+        scale: &[f64],
+        weights: &HashMap<ProfilePanel, f64>,
+    ) -> Option<crate::solver::LpSolution> {
+        let master = &self.master;
+        let z_col = master.z?;
+        let (n_cols, n_rows) = master.lp.shape();
+        let profile_rows = master.rows.iter().flatten().count();
+        if n_cols != master.columns.len() + 1 || n_rows != profile_rows + 1 {
+            return None;
+        }
+        let total: f64 = weights.values().sum();
+        let mut columns = vec![0.0; n_cols];
+        let mut shares = vec![0.0; scale.len()];
+        for (&c, panel) in master.columns.iter().zip(&master.panels) {
+            let Some(&w) = weights.get(panel) else {
+                continue;
+            };
+            let w = w / total;
+            columns[c.index()] = w;
+            for &(t, n) in &panel.0 {
+                shares[t as usize] += w * f64::from(n) / master.sizes[t as usize];
+            }
+        }
+        let z = (0..scale.len())
+            .filter(|&t| master.rows[t].is_some() && scale[t] > 0.0)
+            .map(|t| shares[t] / scale[t])
+            .fold(f64::INFINITY, f64::min);
+        if !z.is_finite() {
+            return None;
+        }
+        columns[z_col.index()] = z;
+        let mut row_values = vec![0.0; n_rows];
+        row_values[master.sum_row.index()] = columns.iter().sum::<f64>() - z;
+        for (t, r) in master.rows.iter().enumerate() {
+            if let Some(r) = r {
+                row_values[r.index()] = shares[t] - scale[t] * z;
+            }
+        }
+        Some(crate::solver::LpSolution::known(z, columns, row_values))
     }
 
     /// Adds the panels with positive reduced cost at the LP duals
@@ -418,14 +492,7 @@ impl Run<'_, '_> {
         // is read off the target within a tolerance, so before the target
         // is declared out of reach on the face's evidence, the whole
         // polytope's pricing confirms it (`off_face`).
-        let mut face = to_target.then(|| {
-            let counts: Vec<f64> = scale
-                .iter()
-                .zip(&self.master.sizes)
-                .map(|(t, s)| t * s)
-                .collect();
-            self.oracle.face_of(&counts)
-        });
+        let mut face = to_target.then(|| self.oracle.face_of(&self.counts_of(scale)));
         loop {
             let z = last.value(z_col);
             work += last.iterations;
@@ -456,7 +523,7 @@ impl Run<'_, '_> {
             let rule = self.peel_rule();
             if !peel_done && (work >= rule.after || first_z < rule.below) {
                 peel_done = true;
-                let peeled = self.peel_into_master(scale)?;
+                let (peeled, mixture) = self.peel_into_master(scale)?;
                 if peeled == 0 && self.short_peel_ends_reach {
                     return Ok(Generated {
                         value: z,
@@ -470,7 +537,16 @@ impl Run<'_, '_> {
                     // of data/ ended short of its target (measured:
                     // docs/benchmarks.md, section Selection history).
                     self.master.lp.set_tolerance(POLISH_TOLERANCE);
-                    *last = match self.solve_lp_by_deadline(true)? {
+                    // The peel's mixture, when it reaches the target, is
+                    // optimal as it stands: a solve from nothing confirms
+                    // it at a cost (an interior-point solve, and a simplex
+                    // solve started from it took longer still; measured:
+                    // docs/benchmarks.md, section Selection history).
+                    let solved = match mixture {
+                        Some(s) => Some(s),
+                        None => self.solve_lp_by_deadline(true)?,
+                    };
+                    *last = match solved {
                         Some(s) => s,
                         None => {
                             self.complete = false;

@@ -33,6 +33,14 @@ const NOTHING_LEFT: f64 = 1e-13;
 /// unused (measured: docs/benchmarks.md, section Selection history).
 const PEEL_RESERVE: f64 = 0.1;
 
+/// What a peel found: the panels in order, each with its weight in the
+/// point, and the weight left (1 − the weights' sum) for the part of the
+/// point not peeled.
+pub(super) struct Peeled {
+    pub(super) panels: Vec<(ProfilePanel, f64)>,
+    pub(super) left: f64,
+}
+
 /// The panels peeled from `counts` (a point of the quota polytope; `sizes`:
 /// each profile's size), in order; stops when nothing is left, when a face
 /// holds no panel, or [`PEEL_RESERVE`] before the deadline.
@@ -41,7 +49,7 @@ pub(super) fn peel(
     counts: &[f64],
     sizes: &[f64],
     deadline: Option<Instant>,
-) -> Result<Vec<ProfilePanel>, Error> {
+) -> Result<Peeled, Error> {
     let deadline = deadline.map(|d| {
         d - d
             .saturating_duration_since(Instant::now())
@@ -65,14 +73,17 @@ pub(super) fn peel(
             counts_v[t as usize] = f64::from(c);
         }
         let lambda = oracle.room_away(&x, &counts_v);
-        panels.push(v);
         if lambda >= 1.0 - NOTHING_LEFT {
+            // The point is the panel: it takes all that is left.
+            panels.push((v, left));
+            left = 0.0;
             break;
         }
+        panels.push((v, left * lambda));
         left *= 1.0 - lambda;
         for (x, v) in x.iter_mut().zip(&counts_v) {
             *x = ((*x - lambda * v) / (1.0 - lambda)).max(0.0);
         }
     }
-    Ok(panels)
+    Ok(Peeled { panels, left })
 }
