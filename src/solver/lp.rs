@@ -152,6 +152,12 @@ impl Lp {
         LpCol(self.cols - 1)
     }
 
+    /// Re-solves by the dual simplex method instead of the primal one
+    /// (for an LP whose bounds tighten between solves).
+    pub fn prefer_dual_simplex(&mut self) {
+        self.model.set_option("simplex_strategy", 1);
+    }
+
     /// Sets HiGHS's primal and dual feasibility tolerances (default 1e-7).
     pub fn set_tolerance(&mut self, tolerance: f64) {
         self.model

@@ -506,7 +506,7 @@ fn exactness_cases() -> Vec<(Case, kleroterion::Instance)> {
 fn leximin_is_exact_by_an_independent_person_level_check() {
     use kleroterion::model::profiles::Profiles;
     use kleroterion::selection::optimise::{self, Objective, Options, Peel};
-    let mut by_mixture = 0;
+    let mut mixtures = 0;
     let runs = [Peel::DEFAULT, Peel::AT_ONCE]
         .into_iter()
         .flat_map(|peel| exactness_cases().into_iter().map(move |c| (c, peel)));
@@ -521,12 +521,10 @@ fn leximin_is_exact_by_an_independent_person_level_check() {
             cancel: Default::default(),
         };
         let computed = optimise::optimise(&instance, &profiles, &options, &mut |_| {}).unwrap();
-        let Some(target) = &computed.target else {
+        if computed.target.is_none() {
             continue; // the stage form: exact over panels, not over R
-        };
-        if peel == Peel::AT_ONCE && target.peeled > 0 && target.lp_solves == 1 {
-            by_mixture += 1;
         }
+        mixtures += usize::from(peel == Peel::AT_ONCE && by_mixture(&computed));
         let x = profiles.per_person(&computed.profile_probabilities);
         let bounds: Vec<f64> = computed.stages.iter().map(|s| s.bound).collect();
         let vector = exactness::claimed(&x, &bounds);
@@ -568,7 +566,7 @@ fn leximin_is_exact_by_an_independent_person_level_check() {
             .unwrap_or_else(|e| panic!("{}: certificate: {e}", case.name));
         assert_eq!(checked.stages, computed.stages.len());
     }
-    assert!(by_mixture > 0, "no pool's peel gave the whole target");
+    assert!(mixtures > 0, "no pool's peel gave the whole target");
 }
 
 /// The report names the quotas that bind a stage: with ten women and two
@@ -643,36 +641,67 @@ pub(crate) fn optimised(
     profiles: &kleroterion::model::profiles::Profiles,
     objective: kleroterion::selection::optimise::Objective,
 ) -> kleroterion::selection::optimise::Computed {
-    use kleroterion::selection::optimise::{self, Options, Peel};
+    optimised_with(
+        instance,
+        profiles,
+        objective,
+        kleroterion::selection::optimise::Peel::DEFAULT,
+    )
+}
+
+/// As [`optimised`], under this peel rule.
+fn optimised_with(
+    instance: &kleroterion::Instance,
+    profiles: &kleroterion::model::profiles::Profiles,
+    objective: kleroterion::selection::optimise::Objective,
+    peel: kleroterion::selection::optimise::Peel,
+) -> kleroterion::selection::optimise::Computed {
+    use kleroterion::selection::optimise::{self, Options};
     let options = Options {
         objective,
         settings: kleroterion::solver::Settings::default(),
         deadline: None,
         relaxation_first: true,
-        peel: Peel::DEFAULT,
+        peel,
         cancel: Default::default(),
     };
     optimise::optimise(instance, profiles, &options, &mut |_| {}).unwrap()
 }
 
+/// Whether a run's target was reached by the peel's own mixture: panels
+/// peeled and no master LP after the one before the peel.
+fn by_mixture(c: &kleroterion::selection::optimise::Computed) -> bool {
+    c.target
+        .as_ref()
+        .is_some_and(|t| t.peeled > 0 && t.lp_solves == 1)
+}
+
 /// NASH finishes with a finite bound its value meets and every distribution
 /// stays below, and its Σ log π is at least LEXIMIN's (NASH maximises it),
-/// on the synthetic pool, data/ and the shared fixture_22.
+/// on the synthetic pool, data/ and the shared fixture_22; under the
+/// default peel rule and with its target peeled at once (at least one pool
+/// then reaches it by the peel's own mixture).
 #[test]
 fn nash_is_optimal_and_beats_leximin_on_its_own_objective() {
     use kleroterion::model::profiles::Profiles;
-    use kleroterion::selection::optimise::{self, Objective};
-    for (case, instance) in exactness_cases() {
+    use kleroterion::selection::optimise::{self, Objective, Peel};
+    let mut mixtures = 0;
+    let runs = [Peel::DEFAULT, Peel::AT_ONCE]
+        .into_iter()
+        .flat_map(|peel| exactness_cases().into_iter().map(move |c| (c, peel)));
+    for ((case, instance), peel) in runs {
         let profiles = Profiles::new(&instance);
-        let run = |objective| optimised(&instance, &profiles, objective);
-        let (nash, leximin) = (run(Objective::Nash), run(Objective::Leximin));
-        assert!(nash.complete, "{}", case.name);
+        let nash = optimised_with(&instance, &profiles, Objective::Nash, peel);
+        let leximin = optimised(&instance, &profiles, Objective::Leximin);
+        mixtures += usize::from(peel == Peel::AT_ONCE && by_mixture(&nash));
+        let name = format!("{} ({peel:?})", case.name);
+        assert!(nash.complete, "{}", name);
         let stage = &nash.stages[0];
-        assert!(stage.bound.is_finite(), "{}: {stage:?}", case.name);
+        assert!(stage.bound.is_finite(), "{}: {stage:?}", name);
         assert!(
             stage.value >= stage.bound * (1.0 - 1e-6),
             "{}: geometric mean {} below its bound {}",
-            case.name,
+            name,
             stage.value,
             stage.bound
         );
@@ -688,7 +717,7 @@ fn nash_is_optimal_and_beats_leximin_on_its_own_objective() {
         assert!(
             a >= b - 1e-9 * instance.n() as f64,
             "{}: NASH's Σ log π {a} below LEXIMIN's {b}",
-            case.name
+            name
         );
         // The bound holds for every distribution: LEXIMIN's and NASH's own
         // geometric means (over the people with a chance) are below it.
@@ -702,29 +731,43 @@ fn nash_is_optimal_and_beats_leximin_on_its_own_objective() {
             assert!(
                 geometric <= stage.bound * (1.0 + 1e-9),
                 "{}: {who}'s geometric mean {geometric} above NASH's bound {}",
-                case.name,
+                name,
                 stage.bound
             );
         }
     }
+    assert!(
+        mixtures > 0,
+        "no pool's NASH target was reached by the peel's mixture"
+    );
 }
 
 /// Goldilocks reaches its relaxation's optimum, which bounds every
 /// distribution, so it does at least as well as LEXIMIN on its own
 /// objective (highest/(k/n) + γ·(k/n)/lowest); every panel meets the quotas.
+/// Under the default peel rule and with its target peeled at once (at
+/// least one pool then reaches it by the peel's own mixture).
 #[test]
 fn goldilocks_is_optimal_and_beats_leximin_on_its_own_objective() {
     use kleroterion::model::profiles::Profiles;
-    use kleroterion::selection::optimise::{self, Gamma, Objective};
-    for (case, instance) in exactness_cases() {
+    use kleroterion::selection::optimise::{self, Gamma, Objective, Peel};
+    let mut mixtures = 0;
+    let runs = [Peel::DEFAULT, Peel::AT_ONCE]
+        .into_iter()
+        .flat_map(|peel| exactness_cases().into_iter().map(move |c| (c, peel)));
+    for ((case, instance), peel) in runs {
         let profiles = Profiles::new(&instance);
-        let run = |objective| optimised(&instance, &profiles, objective);
+        let name = format!("{} ({peel:?})", case.name);
+        let leximin = optimised(&instance, &profiles, Objective::Leximin);
         for gamma in [1.0, 0.25] {
-            let (goldilocks, leximin) = (
-                run(Objective::Goldilocks(Gamma(gamma))),
-                run(Objective::Leximin),
+            let goldilocks = optimised_with(
+                &instance,
+                &profiles,
+                Objective::Goldilocks(Gamma(gamma)),
+                peel,
             );
-            assert!(goldilocks.complete, "{} gamma {gamma}", case.name);
+            mixtures += usize::from(peel == Peel::AT_ONCE && by_mixture(&goldilocks));
+            assert!(goldilocks.complete, "{} gamma {gamma}", name);
             let objective = |c: &optimise::Computed| -> f64 {
                 let pi: Vec<f64> = profiles
                     .per_person(&c.profile_probabilities)
@@ -741,20 +784,24 @@ fn goldilocks_is_optimal_and_beats_leximin_on_its_own_objective() {
             assert!(
                 g <= l + 1e-7,
                 "{} gamma {gamma}: Goldilocks {g} above LEXIMIN's {l}",
-                case.name
+                name
             );
             let stage = &goldilocks.stages[0];
             assert!(
                 (stage.value - g).abs() <= 1e-7 * g
                     && stage.value - stage.bound <= 1e-5 * stage.bound,
                 "{} gamma {gamma}: {stage:?} against {g}",
-                case.name
+                name
             );
             let pi = profiles.per_person(&goldilocks.profile_probabilities);
             let d = goldilocks.distribution.expand(&profiles);
-            assert!(d.verify(&instance, &pi, 1e-6).is_empty(), "{}", case.name);
+            assert!(d.verify(&instance, &pi, 1e-6).is_empty(), "{}", name);
         }
     }
+    assert!(
+        mixtures > 0,
+        "no pool's Goldilocks target was reached by the peel's mixture"
+    );
 }
 
 /// Goldilocks' gamma must be a positive number; anything else is refused

@@ -34,7 +34,7 @@ pub const TARGET_TOLERANCE: f64 = 1e-9;
 /// A peel that leaves at most this much of the target unpeeled (the rest
 /// is rounding, or a last face with no panel) may be the master's
 /// solution: its mixture, weights scaled to sum to 1, if that reaches the
-/// target.
+/// target within [`TARGET_TOLERANCE`].
 const MIXTURE_LEFT: f64 = 1e-9;
 
 /// Primal and dual feasibility tolerance of the master once peeled panels
@@ -362,6 +362,8 @@ impl Run<'_, '_> {
             &self.master.sizes,
             self.options.deadline,
         )?;
+        // Summed in the peel's order, so that every run gets the same bits.
+        let total: f64 = panels.iter().map(|(_, w)| w).sum();
         let mut weights: HashMap<ProfilePanel, f64> = HashMap::new();
         let mut added = 0;
         for (panel, w) in panels {
@@ -370,22 +372,23 @@ impl Run<'_, '_> {
         }
         self.peeled = added;
         let mixture = (left <= MIXTURE_LEFT)
-            .then(|| self.mixture(scale, &weights))
+            .then(|| self.mixture(scale, &weights, total))
             .flatten()
             .filter(|s| s.value(self.master.z.expect("LEXIMIN has z")) >= 1.0 - TARGET_TOLERANCE);
         Ok((added, mixture))
     }
 
-    /// The master's solution that gives its panels these weights (scaled
-    /// to sum to 1) and z the least fraction of its target (`scale`) any
+    /// The master's solution that gives its panels these weights (divided
+    /// by `total`, their sum) and z the least fraction of its target (`scale`) any
     /// profile gets, with each row's activity: a feasible point, and an
-    /// optimal one when z reaches 1 (every share then equals its target,
-    /// as both sum to k). None if the master has rows or columns other
+    /// optimal one when z reaches 1 within [`TARGET_TOLERANCE`] (every
+    /// share then equals its target within it, as both sum to k). None if the master has rows or columns other
     /// than the target's (Σλ = 1, a row per profile, z and the panels).
     fn mixture(
         &self,
         scale: &[f64],
         weights: &HashMap<ProfilePanel, f64>,
+        total: f64,
     ) -> Option<crate::solver::LpSolution> {
         let master = &self.master;
         let z_col = master.z?;
@@ -394,15 +397,16 @@ impl Run<'_, '_> {
         if n_cols != master.columns.len() + 1 || n_rows != profile_rows + 1 {
             return None;
         }
-        let total: f64 = weights.values().sum();
         let mut columns = vec![0.0; n_cols];
         let mut shares = vec![0.0; scale.len()];
+        let mut sum = 0.0;
         for (&c, panel) in master.columns.iter().zip(&master.panels) {
             let Some(&w) = weights.get(panel) else {
                 continue;
             };
             let w = w / total;
             columns[c.index()] = w;
+            sum += w;
             for &(t, n) in &panel.0 {
                 shares[t as usize] += w * f64::from(n) / master.sizes[t as usize];
             }
@@ -416,7 +420,7 @@ impl Run<'_, '_> {
         }
         columns[z_col.index()] = z;
         let mut row_values = vec![0.0; n_rows];
-        row_values[master.sum_row.index()] = columns.iter().sum::<f64>() - z;
+        row_values[master.sum_row.index()] = sum;
         for (t, r) in master.rows.iter().enumerate() {
             if let Some(r) = r {
                 row_values[r.index()] = shares[t] - scale[t] * z;
@@ -524,6 +528,23 @@ impl Run<'_, '_> {
             if !peel_done && (work >= rule.after || first_z < rule.below) {
                 peel_done = true;
                 let (peeled, mixture) = self.peel_into_master(scale)?;
+                if let Some(mixture) = mixture {
+                    // The peel's mixture reaches the target, so it is
+                    // optimal as it stands (its duals are not the LP's:
+                    // nothing prices at them). A solve from nothing only
+                    // confirms it, at a cost: an interior-point solve, and
+                    // a simplex solve started from it took longer still
+                    // (measured: docs/benchmarks.md, section Selection
+                    // history).
+                    *last = mixture;
+                    let z = last.value(z_col);
+                    progress(z, self.master.panels.len());
+                    return Ok(Generated {
+                        value: z,
+                        bound: 1.0,
+                        duals: y,
+                    });
+                }
                 if peeled == 0 && self.short_peel_ends_reach {
                     return Ok(Generated {
                         value: z,
@@ -537,16 +558,7 @@ impl Run<'_, '_> {
                     // of data/ ended short of its target (measured:
                     // docs/benchmarks.md, section Selection history).
                     self.master.lp.set_tolerance(POLISH_TOLERANCE);
-                    // The peel's mixture, when it reaches the target, is
-                    // optimal as it stands: a solve from nothing confirms
-                    // it at a cost (an interior-point solve, and a simplex
-                    // solve started from it took longer still; measured:
-                    // docs/benchmarks.md, section Selection history).
-                    let solved = match mixture {
-                        Some(s) => Some(s),
-                        None => self.solve_lp_by_deadline(true)?,
-                    };
-                    *last = match solved {
+                    *last = match self.solve_lp_by_deadline(true)? {
                         Some(s) => s,
                         None => {
                             self.complete = false;

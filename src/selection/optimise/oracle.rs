@@ -322,11 +322,12 @@ const INTEGRAL: f64 = 1e-7;
 /// A reduced cost this close to 0 counts as 0.
 const REDUCED_COST: f64 = 1e-9;
 /// How many counts with a nonzero reduced cost, the smallest, the small
-/// program of [`PanelOracle::near_optimal_on`] may move besides those at 0.
-/// Fewer were faster and, on one pool of ten, failed twice in 194 faces;
-/// more were slower (measured: docs/benchmarks.md, section Selection
-/// history).
-const NEAR_OPTIMAL: usize = 32;
+/// program of [`PanelOracle::near_optimal_on`] may move besides those at 0:
+/// 16 first, and 32 where that has no panel. The smaller program is
+/// quicker but has no panel on more faces, and then the whole program,
+/// slower still, decided; 32 alone was slower over the benchmark's pools
+/// (measured: docs/benchmarks.md, section Selection history).
+const NEAR_OPTIMAL: [usize; 2] = [16, 32];
 
 /// A face of the quota polytope (or the whole of it): bounds per quota
 /// value and per profile count, and households that must be seated.
@@ -421,6 +422,13 @@ impl<'a> PanelOracle<'a> {
     ) -> Result<Option<ProfilePanel>, Error> {
         if self.face_lp.is_none() {
             self.face_lp = Some(self.polytope());
+            // From face to face bounds tighten and costs change: the
+            // dual simplex method re-solves faster than the primal one
+            // the other LPs use (measured: docs/benchmarks.md, section
+            // Selection history).
+            if let Some(p) = self.face_lp.as_mut() {
+                p.lp.prefer_dual_simplex();
+            }
         }
         let polytope = self.face_lp.as_mut().expect("built above");
         for (t, &w) in weights.iter().enumerate() {
@@ -482,11 +490,25 @@ impl<'a> PanelOracle<'a> {
                 .iter()
                 .filter(|&&t| reduced[t].abs() <= REDUCED_COST)
                 .count();
-            free.truncate(zero + NEAR_OPTIMAL);
-            let Some(found) = self.program_over(&free, &counts, face, weights)? else {
+            // The small program over the fewest counts first, then over
+            // more where that has no panel.
+            let mut found = None;
+            let mut tried = usize::MAX;
+            for n in NEAR_OPTIMAL {
+                let len = free.len().min(zero + n);
+                if len == tried {
+                    break; // the same program again
+                }
+                tried = len;
+                if let Some(c) = self.program_over(&free[..len], &counts, face, weights)? {
+                    found = Some((len, c));
+                    break;
+                }
+            }
+            let Some((len, found)) = found else {
                 return Ok(None);
             };
-            for (t, c) in free.into_iter().zip(found) {
+            for (&t, c) in free[..len].iter().zip(found) {
                 counts[t] = c;
             }
         }
