@@ -46,7 +46,7 @@ impl Settings {
     /// One line naming the backend and its settings, for reports.
     pub fn describe(&self) -> String {
         format!(
-            "HiGHS {} (MIPs via good_lp; master LPs via the highs crate: primal simplex, warm-started, presolve off; after a peel, the peel's own mixture where it reaches the target, else an interior-point solve with crossover); threads={}, random_seed={}, mip_rel_gap={}, mip_abs_gap={:e}, time_limit={}",
+            "HiGHS {} (MIPs via good_lp; master LPs via the highs crate: primal simplex, warm-started, presolve off; after a peel, the peel's own mixture where it reaches the target, else an interior-point solve with crossover; the peel's face LPs by dual simplex); threads={}, random_seed={}, mip_rel_gap={}, mip_abs_gap={:e}, time_limit={}",
             HIGHS_VERSION,
             self.threads,
             self.random_seed,
