@@ -379,11 +379,12 @@ impl Run<'_, '_> {
     }
 
     /// The master's solution that gives its panels these weights (divided
-    /// by `total`, their sum) and z the least fraction of its target (`scale`) any
-    /// profile gets, with each row's activity: a feasible point, and an
-    /// optimal one when z reaches 1 within [`TARGET_TOLERANCE`] (every
-    /// share then equals its target within it, as both sum to k). None if the master has rows or columns other
-    /// than the target's (Σλ = 1, a row per profile, z and the panels).
+    /// by `total`, their sum) and z the least fraction of its target
+    /// (`scale`) any profile gets, with each row's activity: a feasible
+    /// point, and an optimal one when z reaches 1 within
+    /// [`TARGET_TOLERANCE`] (every share then equals its target within it,
+    /// as both sum to k). None if the master has rows or columns other than
+    /// the target's (Σλ = 1, a row per profile, z and the panels).
     fn mixture(
         &self,
         scale: &[f64],

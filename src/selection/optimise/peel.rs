@@ -42,8 +42,9 @@ pub(super) struct Peeled {
 }
 
 /// The panels peeled from `counts` (a point of the quota polytope; `sizes`:
-/// each profile's size), in order; stops when nothing is left, when a face
-/// holds no panel, or [`PEEL_RESERVE`] before the deadline.
+/// each profile's size), in order, with their weights ([`Peeled`]); stops
+/// when nothing is left, when a face holds no panel, or [`PEEL_RESERVE`]
+/// before the deadline.
 pub(super) fn peel(
     oracle: &mut PanelOracle,
     counts: &[f64],
