@@ -6,10 +6,15 @@
 //! that the same model gives the same answer on every run. `model.rs`: a
 //! model solved from scratch (MIPs and LPs, through good_lp); `lp.rs`: an
 //! LP that grows and is re-solved from its previous basis (through the
-//! `highs` crate and `highs-sys` calls).
+//! `highs` crate and `highs-sys` calls); `conic.rs`: a concave program
+//! with logarithms, solved approximately by Clarabel's interior-point
+//! method (a starting point for NASH's exact LP, never an answer).
 
+mod conic;
 mod lp;
 mod model;
+
+pub use conic::{CONIC_TOLERANCE, LogColumn, LogProgram};
 
 pub use lp::{Lp, LpCol, LpFailure, LpRow, LpSolution};
 pub use model::{Model, Outcome, Solution};
@@ -46,8 +51,10 @@ impl Settings {
     /// One line naming the backend and its settings, for reports.
     pub fn describe(&self) -> String {
         format!(
-            "HiGHS {} (MIPs via good_lp; master LPs via the highs crate: primal simplex, warm-started, presolve off; after a peel, the peel's own mixture where it reaches the target, else an interior-point solve with crossover; the peel's face LPs by dual simplex); threads={}, random_seed={}, mip_rel_gap={}, mip_abs_gap={:e}, time_limit={}",
+            "HiGHS {} (MIPs via good_lp; master LPs via the highs crate: primal simplex, warm-started, presolve off; after a peel, the peel's own mixture where it reaches the target, else an interior-point solve with crossover; the peel's face LPs by dual simplex; NASH's relaxation started from Clarabel {} (exponential cones, tolerances {:e}, qdldl, one thread)); threads={}, random_seed={}, mip_rel_gap={}, mip_abs_gap={:e}, time_limit={}",
             HIGHS_VERSION,
+            CLARABEL_VERSION,
+            CONIC_TOLERANCE,
             self.threads,
             self.random_seed,
             self.mip_rel_gap,
@@ -60,6 +67,8 @@ impl Settings {
 
 /// The HiGHS version bundled by highs-sys (see Cargo.lock).
 pub const HIGHS_VERSION: &str = "1.16.0";
+/// The Clarabel version (see Cargo.lock).
+pub const CLARABEL_VERSION: &str = "0.11.1";
 
 /// A variable of a [`Model`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -74,6 +83,13 @@ pub enum Sense {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_recorded_clarabel_version_is_the_one_built() {
+        let lock = include_str!("../../Cargo.lock");
+        let entry = format!("name = \"clarabel\"\nversion = \"{CLARABEL_VERSION}\"\n");
+        assert!(lock.contains(&entry), "Cargo.lock has another clarabel");
+    }
 
     #[test]
     fn knapsack_optimum_is_found() {

@@ -2,7 +2,8 @@
 //!
 //! Like LEXIMIN, NASH first tries the short way: the NASH of the quota
 //! polytope's LP relaxation (an LP whose shares are mixtures of breakpoints
-//! of the logarithm, no panels; `RelaxedNash`), then
+//! of the logarithm, no panels; `RelaxedNash`, its first breakpoints around
+//! an interior-point method's approximate optimum), then
 //! column generation for a distribution over panels giving every profile
 //! that share. Every distribution lies in the polytope, so the relaxation's
 //! optimum bounds NASH's, and a distribution reaching it is optimal. When
@@ -47,11 +48,24 @@ impl Run<'_, '_> {
         let n_profiles = self.selectable.len();
         let sizes = self.master.sizes.clone();
         let total = self.selectable_people();
-        let solved = self.oracle.relaxed_nash(&sizes, &self.selectable).solve(
-            RELAXED_NASH_GAP * total,
-            RELAXED_NASH_ROUNDS,
-            self.options.deadline,
-        );
+        // The interior-point method's approximate optimum first: breakpoints
+        // around it leave the exact LP one or two rounds (measured:
+        // docs/benchmarks.md, section Selection history); without it, or
+        // where its LP fails, the breakpoints start spread out.
+        let deadline = self.options.deadline;
+        let time_left = deadline.map(|d| d.saturating_duration_since(Instant::now()).as_secs_f64());
+        let seed = self
+            .oracle
+            .approximate_nash(&sizes, &self.selectable, time_left);
+        let solve = |seed: Option<&[f64]>| {
+            self.oracle
+                .relaxed_nash(&sizes, &self.selectable, seed)
+                .solve(RELAXED_NASH_GAP * total, RELAXED_NASH_ROUNDS, deadline)
+        };
+        let mut solved = seed.as_deref().and_then(|seed| solve(Some(seed)));
+        if solved.is_none() && deadline.is_none_or(|d| Instant::now() < d) {
+            solved = solve(None);
+        }
         let Some(RelaxedNashOptimum {
             shares,
             value: _,

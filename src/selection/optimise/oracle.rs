@@ -2,6 +2,7 @@
 //! weights per profile.
 
 use super::*;
+use crate::solver::{LogColumn, LogProgram};
 
 /// LEXIMIN over the quota polytope's LP relaxation: maximise z with every
 /// unfixed selectable profile's share (count / size) at least z and every
@@ -196,6 +197,12 @@ const NEW_BREAKPOINT: f64 = 1e-9;
 /// bound to come close.
 const NASH_LP_TOLERANCE: f64 = 1e-9;
 
+/// Breakpoints around the interior-point method's share p are taken at
+/// p·(1 ± this) besides p: the logarithm between them is within about
+/// this²/8 of its chord, per person, well inside the relaxation's gap,
+/// so an approximate optimum closer than this needs few more breakpoints.
+const SEED_SPREAD: f64 = 1e-4;
+
 /// Smallest share a breakpoint is taken at: a profile at 0 would make the
 /// objective −∞, never optimal.
 const NASH_FLOOR: f64 = 1e-9;
@@ -240,7 +247,16 @@ impl RelaxedNash {
         let n = self.x.len();
         let mut best: Option<RelaxedNashOptimum> = None;
         for round in 1..=max_rounds {
-            let solution = self.lp.solve_until(deadline).ok()?;
+            // The first LP starts from nothing: the interior-point method
+            // (with crossover to a basis for the later rounds) took a
+            // fraction of the simplex method's time (measured:
+            // docs/benchmarks.md, section Selection history).
+            let solution = if round == 1 {
+                self.lp.solve_afresh_until(deadline)
+            } else {
+                self.lp.solve_until(deadline)
+            }
+            .ok()?;
             let shares: Vec<f64> = (0..n)
                 .map(|t| match self.link[t] {
                     Some(_) => solution.value(self.x[t]) / self.sizes[t],
@@ -657,51 +673,99 @@ impl<'a> PanelOracle<'a> {
     /// its bounds, k in all, every quota value within its bounds, at most
     /// one per household.
     fn polytope(&self) -> Polytope {
-        let limits = self.whole();
+        let (rows, columns) = self.polytope_shape();
         let mut lp = Lp::new(Sense::Maximise, &self.settings);
-        let k = self.instance.k as f64;
-        let size_row = lp.add_row(k, k);
-        let value_rows: Vec<LpRow> = (0..limits.value_min.len())
-            .map(|v| {
-                lp.add_row(
-                    f64::from(limits.value_min[v]),
-                    f64::from(limits.value_max[v]),
-                )
+        let rows: Vec<LpRow> = rows.iter().map(|&(lo, hi)| lp.add_row(lo, hi)).collect();
+        let x: Vec<LpCol> = columns
+            .iter()
+            .map(|(lo, hi, entries)| {
+                let entries: Vec<(LpRow, f64)> =
+                    entries.iter().map(|&(r, a)| (rows[r], a)).collect();
+                lp.add_col(0.0, *lo, *hi, &entries)
             })
             .collect();
-        let mut household_row = vec![None; self.upper.len()];
-        let mut household_rows = Vec::with_capacity(self.profiles.households.len());
-        for (h, group) in self.profiles.households.iter().enumerate() {
-            let r = lp.add_row(limits.household_min(h), 1.0);
-            household_rows.push(r);
-            for &t in group {
-                household_row[t] = Some(r);
-            }
+        let values = self.instance.quotas.values.len();
+        Polytope {
+            lp,
+            x,
+            size_row: rows[0],
+            value_rows: rows[1..=values].to_vec(),
+            household_rows: rows[values + 1..].to_vec(),
         }
-        let x: Vec<LpCol> = (0..self.upper.len())
+    }
+
+    /// The quota polytope's rows, as (lower, upper) bounds: the panel size
+    /// first, then one per quota value, then one per household group; and
+    /// its count columns (one per profile): bounds and (row, coefficient)
+    /// entries.
+    #[allow(clippy::type_complexity)]
+    fn polytope_shape(&self) -> (Vec<(f64, f64)>, Vec<(f64, f64, Vec<(usize, f64)>)>) {
+        let limits = self.whole();
+        let k = self.instance.k as f64;
+        let mut rows = vec![(k, k)];
+        rows.extend((0..limits.value_min.len()).map(|v| {
+            (
+                f64::from(limits.value_min[v]),
+                f64::from(limits.value_max[v]),
+            )
+        }));
+        let mut household_row = vec![None; self.upper.len()];
+        for (h, group) in self.profiles.households.iter().enumerate() {
+            for &t in group {
+                household_row[t] = Some(rows.len());
+            }
+            rows.push((limits.household_min(h), 1.0));
+        }
+        let columns = (0..self.upper.len())
             .map(|t| {
-                let mut entries = vec![(size_row, 1.0)];
+                let mut entries = vec![(0, 1.0)];
                 for &v in &self.profiles.profiles[t].values {
-                    entries.push((value_rows[v], 1.0));
+                    entries.push((1 + v, 1.0));
                 }
                 if let Some(r) = household_row[t] {
                     entries.push((r, 1.0));
                 }
-                lp.add_col(
-                    0.0,
+                (
                     f64::from(limits.lower[t]),
                     f64::from(limits.upper[t]),
-                    &entries,
+                    entries,
                 )
             })
             .collect();
-        Polytope {
-            lp,
-            x,
-            size_row,
-            value_rows,
-            household_rows,
-        }
+        (rows, columns)
+    }
+
+    /// NASH over the quota polytope's LP relaxation, approximately, by an
+    /// interior-point method (`solver::LogProgram`): a share per profile
+    /// (0 for unselectable ones); None if that solver failed.
+    pub(super) fn approximate_nash(
+        &self,
+        sizes: &[f64],
+        selectable: &[bool],
+        time_limit: Option<f64>,
+    ) -> Option<Vec<f64>> {
+        let (rows, columns) = self.polytope_shape();
+        let program = LogProgram {
+            rows,
+            columns: columns
+                .into_iter()
+                .enumerate()
+                .map(|(t, (lo, hi, entries))| LogColumn {
+                    lo,
+                    hi: if selectable[t] { hi } else { 0.0 },
+                    entries,
+                    log: selectable[t].then_some((sizes[t], sizes[t])),
+                })
+                .collect(),
+        };
+        let x = program.solve(time_limit)?;
+        Some(
+            x.iter()
+                .zip(sizes)
+                .zip(selectable)
+                .map(|((x, s), &on)| if on { x / s } else { 0.0 })
+                .collect(),
+        )
     }
 
     /// The optimum of the pricing program's LP relaxation: an upper bound
@@ -793,8 +857,15 @@ impl<'a> PanelOracle<'a> {
     }
 
     /// NASH over the quota polytope's LP relaxation (inner approximation),
-    /// with a few breakpoints per profile to start from.
-    pub(super) fn relaxed_nash(&self, sizes: &[f64], selectable: &[bool]) -> RelaxedNash {
+    /// with a few breakpoints per profile to start from: around `seed` (a
+    /// share per profile: the interior-point method's approximate optimum)
+    /// if given, else spread over (0, 1].
+    pub(super) fn relaxed_nash(
+        &self,
+        sizes: &[f64],
+        selectable: &[bool],
+        seed: Option<&[f64]>,
+    ) -> RelaxedNash {
         let Polytope { mut lp, x, .. } = self.polytope();
         let link = (0..x.len())
             .map(|t| {
@@ -817,8 +888,30 @@ impl<'a> PanelOracle<'a> {
         };
         let average = self.instance.k as f64 / sizes.iter().sum::<f64>();
         for t in (0..nash.x.len()).filter(|&t| selectable[t]) {
-            for p in [NASH_FLOOR, 0.01, average, 0.5, 1.0] {
-                nash.breakpoint(t, p);
+            match seed {
+                Some(shares) => {
+                    // Only around the seed: its LP is then a third of the
+                    // size, and should the seed be too far off for a
+                    // point of the polytope to be a mixture of these, the
+                    // LP fails and the caller starts again without it.
+                    let p = shares[t].clamp(NASH_FLOOR, 1.0);
+                    let mut last = 0.0;
+                    for b in [
+                        p * (1.0 - SEED_SPREAD),
+                        p,
+                        (p * (1.0 + SEED_SPREAD)).min(1.0),
+                    ] {
+                        if b > last {
+                            nash.breakpoint(t, b);
+                            last = b;
+                        }
+                    }
+                }
+                None => {
+                    for p in [NASH_FLOOR, 0.01, average, 0.5, 1.0] {
+                        nash.breakpoint(t, p);
+                    }
+                }
             }
         }
         nash
@@ -957,6 +1050,49 @@ mod tests {
             30,
             &p.address_columns,
         )
+    }
+
+    /// The relaxation's NASH comes out the same from the interior-point
+    /// method's seed as from breakpoints spread out (each value within the
+    /// other's bound), and a seed too far off makes its LP fail, the case in
+    /// which the caller starts again without it.
+    #[test]
+    fn the_relaxed_nash_is_the_same_with_and_without_the_interior_point_seed() {
+        let instance = pool();
+        let profiles = Profiles::new(&instance);
+        let mut oracle = PanelOracle::new(&instance, &profiles, Settings::default());
+        let n = profiles.profiles.len();
+        let search = SwapSearch::new(&instance, &profiles, &vec![true; n]);
+        let (first, _) = oracle
+            .best(&vec![1.0; n])
+            .expect("solves")
+            .expect("feasible");
+        let mut covered = vec![false; n];
+        for &(t, _) in &first.0 {
+            covered[t as usize] = true;
+        }
+        let (_, unselectable) =
+            super::super::cover(&mut oracle, &search, &[first], &mut covered).expect("solves");
+        let selectable: Vec<bool> = (0..n).map(|t| !unselectable.contains(&t)).collect();
+        let sizes: Vec<f64> = profiles.profiles.iter().map(|p| p.size() as f64).collect();
+        let gap = 1e-7 * sizes.iter().sum::<f64>();
+        let seed = oracle
+            .approximate_nash(&sizes, &selectable, None)
+            .expect("the interior-point method solves it");
+        let solve = |seed: Option<&[f64]>| {
+            oracle
+                .relaxed_nash(&sizes, &selectable, seed)
+                .solve(gap, 400, None)
+        };
+        let seeded = solve(Some(&seed)).expect("the seeded LP solves");
+        let spread = solve(None).expect("the spread LP solves");
+        for (a, b) in [(&seeded, &spread), (&spread, &seeded)] {
+            assert!(a.bound - a.value <= gap, "gap {}", a.bound - a.value);
+            assert!(a.value <= b.bound + 1e-9, "{} above {}", a.value, b.bound);
+        }
+        assert!(seeded.lp_solves <= spread.lp_solves);
+        let far: Vec<f64> = seed.iter().map(|p| p / 2.0).collect();
+        assert!(solve(Some(&far)).is_none(), "halved shares cannot sum to k");
     }
 
     proptest! {
