@@ -372,62 +372,10 @@ impl Run<'_, '_> {
         }
         self.peeled = added;
         let mixture = (left <= MIXTURE_LEFT)
-            .then(|| self.mixture(scale, &weights, total))
+            .then(|| self.master.point(scale, &weights, total))
             .flatten()
             .filter(|s| s.value(self.master.z.expect("LEXIMIN has z")) >= 1.0 - TARGET_TOLERANCE);
         Ok((added, mixture))
-    }
-
-    /// The master's solution that gives its panels these weights (divided
-    /// by `total`, their sum) and z the least fraction of its target
-    /// (`scale`) any profile gets, with each row's activity: a feasible
-    /// point, and an optimal one when z reaches 1 within
-    /// [`TARGET_TOLERANCE`] (every share then equals its target within it,
-    /// as both sum to k). None if the master has rows or columns other than
-    /// the target's (Σλ = 1, a row per profile, z and the panels).
-    fn mixture(
-        &self,
-        scale: &[f64],
-        weights: &HashMap<ProfilePanel, f64>,
-        total: f64,
-    ) -> Option<crate::solver::LpSolution> {
-        let master = &self.master;
-        let z_col = master.z?;
-        let (n_cols, n_rows) = master.lp.shape();
-        let profile_rows = master.rows.iter().flatten().count();
-        if n_cols != master.columns.len() + 1 || n_rows != profile_rows + 1 {
-            return None;
-        }
-        let mut columns = vec![0.0; n_cols];
-        let mut shares = vec![0.0; scale.len()];
-        let mut sum = 0.0;
-        for (&c, panel) in master.columns.iter().zip(&master.panels) {
-            let Some(&w) = weights.get(panel) else {
-                continue;
-            };
-            let w = w / total;
-            columns[c.index()] = w;
-            sum += w;
-            for &(t, n) in &panel.0 {
-                shares[t as usize] += w * f64::from(n) / master.sizes[t as usize];
-            }
-        }
-        let z = (0..scale.len())
-            .filter(|&t| master.rows[t].is_some() && scale[t] > 0.0)
-            .map(|t| shares[t] / scale[t])
-            .fold(f64::INFINITY, f64::min);
-        if !z.is_finite() {
-            return None;
-        }
-        columns[z_col.index()] = z;
-        let mut row_values = vec![0.0; n_rows];
-        row_values[master.sum_row.index()] = sum;
-        for (t, r) in master.rows.iter().enumerate() {
-            if let Some(r) = r {
-                row_values[r.index()] = shares[t] - scale[t] * z;
-            }
-        }
-        Some(crate::solver::LpSolution::known(z, columns, row_values))
     }
 
     /// Adds the panels with positive reduced cost at the LP duals

@@ -2,6 +2,8 @@
 
 use super::*;
 
+use std::collections::HashMap;
+
 /// The master LP over profile panels.
 pub(super) struct Master {
     pub(super) lp: Lp,
@@ -150,6 +152,59 @@ impl Master {
         let z = self.z.expect("LEXIMIN has z");
         self.lp.set_coef(r, z, 0.0);
         self.lp.set_row_bounds(r, value, f64::INFINITY);
+    }
+
+    /// The solution that gives the panels these weights (divided by
+    /// `total`, their sum) and z the least fraction of its target (`scale`)
+    /// any profile gets, with each row's activity: a feasible point, and an
+    /// optimal one when z reaches 1 within [`TARGET_TOLERANCE`] (every share
+    /// then equals its target within it, as both sum to k). None if the LP
+    /// has rows or columns other than the target's (Σλ = 1, a row per
+    /// profile, z and the panels). The peel's mixture, checked here because
+    /// the row layout is the master's.
+    pub(super) fn point(
+        &self,
+        scale: &[f64],
+        weights: &HashMap<ProfilePanel, f64>,
+        total: f64,
+    ) -> Option<crate::solver::LpSolution> {
+        let master = self;
+        let z_col = master.z?;
+        let (n_cols, n_rows) = master.lp.shape();
+        let profile_rows = master.rows.iter().flatten().count();
+        if n_cols != master.columns.len() + 1 || n_rows != profile_rows + 1 {
+            return None;
+        }
+        let mut columns = vec![0.0; n_cols];
+        let mut shares = vec![0.0; scale.len()];
+        let mut sum = 0.0;
+        for (&c, panel) in master.columns.iter().zip(&master.panels) {
+            let Some(&w) = weights.get(panel) else {
+                continue;
+            };
+            let w = w / total;
+            columns[c.index()] = w;
+            sum += w;
+            for &(t, n) in &panel.0 {
+                shares[t as usize] += w * f64::from(n) / master.sizes[t as usize];
+            }
+        }
+        let z = (0..scale.len())
+            .filter(|&t| master.rows[t].is_some() && scale[t] > 0.0)
+            .map(|t| shares[t] / scale[t])
+            .fold(f64::INFINITY, f64::min);
+        if !z.is_finite() {
+            return None;
+        }
+        columns[z_col.index()] = z;
+        let mut row_values = vec![0.0; n_rows];
+        row_values[master.sum_row.index()] = sum;
+        for (t, r) in master.rows.iter().enumerate() {
+            if let Some(r) = r {
+                row_values[r.index()] = shares[t] - scale[t] * z;
+            }
+        }
+        Some(crate::solver::LpSolution::known(z, columns, row_values))
     }
 
     pub(super) fn distribution(&self, solution: &crate::solver::LpSolution) -> ProfileDistribution {
