@@ -168,17 +168,16 @@ impl Master {
         weights: &HashMap<ProfilePanel, f64>,
         total: f64,
     ) -> Option<crate::solver::LpSolution> {
-        let master = self;
-        let z_col = master.z?;
-        let (n_cols, n_rows) = master.lp.shape();
-        let profile_rows = master.rows.iter().flatten().count();
-        if n_cols != master.columns.len() + 1 || n_rows != profile_rows + 1 {
+        let z_col = self.z?;
+        let (n_cols, n_rows) = self.lp.shape();
+        let profile_rows = self.rows.iter().flatten().count();
+        if n_cols != self.columns.len() + 1 || n_rows != profile_rows + 1 {
             return None;
         }
         let mut columns = vec![0.0; n_cols];
         let mut shares = vec![0.0; scale.len()];
         let mut sum = 0.0;
-        for (&c, panel) in master.columns.iter().zip(&master.panels) {
+        for (&c, panel) in self.columns.iter().zip(&self.panels) {
             let Some(&w) = weights.get(panel) else {
                 continue;
             };
@@ -186,11 +185,11 @@ impl Master {
             columns[c.index()] = w;
             sum += w;
             for &(t, n) in &panel.0 {
-                shares[t as usize] += w * f64::from(n) / master.sizes[t as usize];
+                shares[t as usize] += w * f64::from(n) / self.sizes[t as usize];
             }
         }
         let z = (0..scale.len())
-            .filter(|&t| master.rows[t].is_some() && scale[t] > 0.0)
+            .filter(|&t| self.rows[t].is_some() && scale[t] > 0.0)
             .map(|t| shares[t] / scale[t])
             .fold(f64::INFINITY, f64::min);
         if !z.is_finite() {
@@ -198,8 +197,8 @@ impl Master {
         }
         columns[z_col.index()] = z;
         let mut row_values = vec![0.0; n_rows];
-        row_values[master.sum_row.index()] = sum;
-        for (t, r) in master.rows.iter().enumerate() {
+        row_values[self.sum_row.index()] = sum;
+        for (t, r) in self.rows.iter().enumerate() {
             if let Some(r) = r {
                 row_values[r.index()] = shares[t] - scale[t] * z;
             }

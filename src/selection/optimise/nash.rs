@@ -49,7 +49,7 @@ impl Run<'_, '_> {
         let sizes = self.master.sizes.clone();
         let total = self.selectable_people();
         // The interior-point method's approximate optimum first: breakpoints
-        // around it leave the exact LP one or two rounds (measured:
+        // around it left the exact LP one round on pool_10000 (measured:
         // docs/benchmarks.md, section Selection history); without it, or
         // where its LP fails, the breakpoints start spread out.
         let deadline = self.options.deadline;

@@ -673,15 +673,20 @@ impl<'a> PanelOracle<'a> {
     /// its bounds, k in all, every quota value within its bounds, at most
     /// one per household.
     fn polytope(&self) -> Polytope {
-        let (rows, columns) = self.polytope_shape();
+        let shape = self.polytope_shape();
         let mut lp = Lp::new(Sense::Maximise, &self.settings);
-        let rows: Vec<LpRow> = rows.iter().map(|&(lo, hi)| lp.add_row(lo, hi)).collect();
-        let x: Vec<LpCol> = columns
+        let rows: Vec<LpRow> = shape
+            .rows
             .iter()
-            .map(|(lo, hi, entries)| {
+            .map(|&(lo, hi)| lp.add_row(lo, hi))
+            .collect();
+        let x: Vec<LpCol> = shape
+            .columns
+            .iter()
+            .map(|c| {
                 let entries: Vec<(LpRow, f64)> =
-                    entries.iter().map(|&(r, a)| (rows[r], a)).collect();
-                lp.add_col(0.0, *lo, *hi, &entries)
+                    c.entries.iter().map(|&(r, a)| (rows[r], a)).collect();
+                lp.add_col(0.0, c.lo, c.hi, &entries)
             })
             .collect();
         let values = self.instance.quotas.values.len();
@@ -694,12 +699,11 @@ impl<'a> PanelOracle<'a> {
         }
     }
 
-    /// The quota polytope's rows, as (lower, upper) bounds: the panel size
-    /// first, then one per quota value, then one per household group; and
-    /// its count columns (one per profile): bounds and (row, coefficient)
-    /// entries.
-    #[allow(clippy::type_complexity)]
-    fn polytope_shape(&self) -> (Vec<(f64, f64)>, Vec<(f64, f64, Vec<(usize, f64)>)>) {
+    /// The quota polytope as a program with no objective yet: its rows (the
+    /// panel size first, then one per quota value, then one per household
+    /// group) and its count columns (one per profile). Both the LP of
+    /// [`Polytope`] and NASH's interior-point program are built from it.
+    fn polytope_shape(&self) -> LogProgram {
         let limits = self.whole();
         let k = self.instance.k as f64;
         let mut rows = vec![(k, k)];
@@ -725,14 +729,15 @@ impl<'a> PanelOracle<'a> {
                 if let Some(r) = household_row[t] {
                     entries.push((r, 1.0));
                 }
-                (
-                    f64::from(limits.lower[t]),
-                    f64::from(limits.upper[t]),
+                LogColumn {
+                    lo: f64::from(limits.lower[t]),
+                    hi: f64::from(limits.upper[t]),
                     entries,
-                )
+                    log: None,
+                }
             })
             .collect();
-        (rows, columns)
+        LogProgram { rows, columns }
     }
 
     /// NASH over the quota polytope's LP relaxation, approximately, by an
@@ -744,20 +749,14 @@ impl<'a> PanelOracle<'a> {
         selectable: &[bool],
         time_limit: Option<f64>,
     ) -> Option<Vec<f64>> {
-        let (rows, columns) = self.polytope_shape();
-        let program = LogProgram {
-            rows,
-            columns: columns
-                .into_iter()
-                .enumerate()
-                .map(|(t, (lo, hi, entries))| LogColumn {
-                    lo,
-                    hi: if selectable[t] { hi } else { 0.0 },
-                    entries,
-                    log: selectable[t].then_some((sizes[t], sizes[t])),
-                })
-                .collect(),
-        };
+        let mut program = self.polytope_shape();
+        for (t, column) in program.columns.iter_mut().enumerate() {
+            if selectable[t] {
+                column.log = Some((sizes[t], sizes[t]));
+            } else {
+                column.hi = 0.0;
+            }
+        }
         let x = program.solve(time_limit)?;
         Some(
             x.iter()
