@@ -51,7 +51,7 @@ impl Settings {
     /// One line naming the backend and its settings, for reports.
     pub fn describe(&self) -> String {
         format!(
-            "HiGHS {} (MIPs via good_lp; master LPs via the highs crate: primal simplex, warm-started, presolve off; after a peel, the peel's own mixture where it reaches the target, else an interior-point solve with crossover; the peel's face LPs by dual simplex; NASH's relaxation started from Clarabel {} (exponential cones, tolerances {:e}, qdldl, one thread)); threads={}, random_seed={}, mip_rel_gap={}, mip_abs_gap={:e}, time_limit={}",
+            "HiGHS {} (MIPs via good_lp, pricing programs without restarts, RINS, RENS or feasibility jump, first-solution programs stopped at one improving solution without feasibility jump and with a cut pool of one; master LPs via the highs crate: primal simplex, warm-started, presolve off; after a peel, the peel's own mixture where it reaches the target, else an interior-point solve with crossover; the peel's face LPs by dual simplex; NASH's relaxation started from Clarabel {} (exponential cones, tolerances {:e}, qdldl, one thread)); threads={}, random_seed={}, mip_rel_gap={}, mip_abs_gap={:e}, time_limit={}",
             HIGHS_VERSION,
             CLARABEL_VERSION,
             CONIC_TOLERANCE,

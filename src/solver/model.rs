@@ -23,6 +23,17 @@ pub(super) struct RowDef {
     terms: Vec<(Var, f64)>,
 }
 
+/// How far a solve goes, and with which of HiGHS's MIP options.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Mode {
+    /// To proven optimality, HiGHS's defaults.
+    Optimal,
+    /// To proven optimality, lean options ([`Model::solve_small`]).
+    Small,
+    /// To the first solution ([`Model::solve_first`]).
+    First,
+}
+
 /// A linear (mixed-integer) program: bounded variables, bounded rows, one
 /// linear objective.
 #[derive(Debug, Clone)]
@@ -101,7 +112,16 @@ impl Model {
 
     /// Solves the model with pinned settings.
     pub fn solve(&self, settings: &Settings) -> Result<Outcome, crate::Error> {
-        self.run(settings, false)
+        self.run(settings, Mode::Optimal)
+    }
+
+    /// As [`Model::solve`], for a small program that is one of many solved
+    /// in a row (a pricing program): without HiGHS's restarts, its RINS and
+    /// RENS sub-MIPs and its feasibility jump, which on such programs cost
+    /// more than they save (measured: docs/benchmarks.md, section Selection
+    /// history). Still solved to proven optimality.
+    pub fn solve_small(&self, settings: &Settings) -> Result<Outcome, crate::Error> {
+        self.run(settings, Mode::Small)
     }
 
     /// Any feasible solution, not necessarily optimal: HiGHS stops at the
@@ -109,7 +129,7 @@ impl Model {
     /// heuristic, which costs more than it finds here); the objective only
     /// steers which solution comes first. None if the model is infeasible.
     pub fn solve_first(&self, settings: &Settings) -> Result<Option<Solution>, crate::Error> {
-        match self.run(settings, true)? {
+        match self.run(settings, Mode::First)? {
             Outcome::Optimal(s) | Outcome::TimedOut(Some(s)) => Ok(Some(s)),
             Outcome::Infeasible => Ok(None),
             Outcome::TimedOut(None) => Err(crate::Error::Solver(
@@ -118,7 +138,7 @@ impl Model {
         }
     }
 
-    fn run(&self, settings: &Settings, first: bool) -> Result<Outcome, crate::Error> {
+    fn run(&self, settings: &Settings, mode: Mode) -> Result<Outcome, crate::Error> {
         let mut problem_vars = ProblemVariables::new();
         let vars: Vec<good_lp::Variable> = self
             .vars
@@ -157,7 +177,14 @@ impl Model {
         if let Some(t) = settings.time_limit {
             problem = problem.set_time_limit(t);
         }
-        if first {
+        if mode == Mode::Small {
+            problem = problem
+                .set_option("mip_allow_restart", false)
+                .set_option("mip_heuristic_run_rins", false)
+                .set_option("mip_heuristic_run_rens", false)
+                .set_option("mip_heuristic_run_feasibility_jump", false);
+        }
+        if mode == Mode::First {
             // Stopping at the first solution shows as a solution limit,
             // which good_lp reports as a time limit with the solution.
             problem = problem

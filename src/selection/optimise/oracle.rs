@@ -975,7 +975,7 @@ impl<'a> PanelOracle<'a> {
         let solution = if first {
             m.solve_first(&self.settings)?
         } else {
-            match m.solve(&self.settings)? {
+            match m.solve_small(&self.settings)? {
                 Outcome::Optimal(s) => Some(s),
                 Outcome::Infeasible => None,
                 Outcome::TimedOut(_) => {
