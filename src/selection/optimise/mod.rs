@@ -325,11 +325,11 @@ fn signed_prices(mut y: Vec<f64>, weight: impl Fn(usize) -> f64) -> Vec<f64> {
 }
 
 /// Finds panels that together cover every profile that can be covered;
-/// the rest are unselectable. Returns (panels, unselectable profiles).
-/// Covers every profile that can be covered by solving for the panel with
-/// the most uncovered profiles, until none is left or the best panel covers
-/// nobody new (the rest are then proven unselectable). Returns (new panels,
-/// unselectable profiles).
+/// the rest are unselectable. Each round looks for a panel seating many
+/// uncovered profiles (swap search, the near-optimal panel, then the exact
+/// program for the most), until none is left or the exact program's best
+/// panel covers nobody new (the rest are then proven unselectable).
+/// Returns (new panels, unselectable profiles).
 fn cover(
     oracle: &mut PanelOracle,
     search: &SwapSearch,
@@ -357,6 +357,22 @@ fn cover(
             panels.push(panel);
             continue;
         }
+        // Then the near-optimal panel (the polytope's LP and a small
+        // program around its optimum): the exact program's proof of
+        // optimality costs far more and is not needed to cover anyone
+        // (measured: docs/benchmarks.md, section Selection history).
+        let whole = oracle.whole();
+        if let Some(panel) = oracle.near_optimal_on(&whole, &weights)?
+            && panel.worth(&weights) > 0.5
+        {
+            for &(t, _) in &panel.0 {
+                covered[t as usize] = true;
+            }
+            panels.push(panel);
+            continue;
+        }
+        // The exact program last: it alone proves that nobody uncovered
+        // fits on any panel.
         match oracle.best(&weights)? {
             Some((panel, value)) if value > 0.5 => {
                 for &(t, _) in &panel.0 {

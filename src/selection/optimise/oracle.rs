@@ -437,14 +437,13 @@ impl<'a> PanelOracle<'a> {
         weights: &[f64],
     ) -> Result<Option<ProfilePanel>, Error> {
         if self.face_lp.is_none() {
-            self.face_lp = Some(self.polytope());
+            let mut polytope = self.polytope();
             // From face to face bounds tighten and costs change: the
             // dual simplex method re-solves faster than the primal one
             // the other LPs use (measured: docs/benchmarks.md, section
             // Selection history).
-            if let Some(p) = self.face_lp.as_mut() {
-                p.lp.prefer_dual_simplex();
-            }
+            polytope.lp.prefer_dual_simplex();
+            self.face_lp = Some(polytope);
         }
         let polytope = self.face_lp.as_mut().expect("built above");
         for (t, &w) in weights.iter().enumerate() {
