@@ -149,6 +149,53 @@ mod tests {
         assert!((second.value(v) - 1.0).abs() < 1e-9);
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+        /// `solve_small` (the pricing programs' options) finds the optimum
+        /// that enumerating every point finds, on programs shaped like the
+        /// pricing program: counts in 0..=2, exactly k in all, two groups
+        /// of counts within bounds; and reports infeasibility when no point
+        /// exists.
+        #[test]
+        fn solve_small_finds_the_enumerated_optimum(
+            weights in proptest::collection::vec(-1.0f64..1.0, 3..=7),
+            k in 1u32..=8,
+            groups in proptest::collection::vec((0u32..128, 0u32..4, 0u32..6), 2),
+        ) {
+            let n = weights.len();
+            let mut m = Model::new(Sense::Maximise);
+            let x: Vec<Var> = weights.iter().map(|&w| m.integer(0.0, 2.0, w)).collect();
+            m.row(f64::from(k), f64::from(k), x.iter().map(|&v| (v, 1.0)).collect());
+            for &(members, lo, width) in &groups {
+                m.row(
+                    f64::from(lo),
+                    f64::from(lo + width),
+                    (0..n).filter(|t| members >> t & 1 == 1).map(|t| (x[t], 1.0)).collect(),
+                );
+            }
+            let mut best: Option<f64> = None;
+            for code in 0..3u32.pow(n as u32) {
+                let counts: Vec<u32> = (0..n).map(|t| code / 3u32.pow(t as u32) % 3).collect();
+                let fits = counts.iter().sum::<u32>() == k
+                    && groups.iter().all(|&(members, lo, width)| {
+                        let c: u32 = (0..n).filter(|t| members >> t & 1 == 1).map(|t| counts[t]).sum();
+                        lo <= c && c <= lo + width
+                    });
+                if fits {
+                    let value: f64 = counts.iter().zip(&weights).map(|(&c, w)| f64::from(c) * w).sum();
+                    best = Some(best.map_or(value, |b: f64| b.max(value)));
+                }
+            }
+            match (m.solve_small(&Settings::default()).unwrap(), best) {
+                (Outcome::Optimal(s), Some(b)) => {
+                    proptest::prop_assert!((s.objective - b).abs() <= 1e-7, "{} against {b}", s.objective)
+                }
+                (Outcome::Infeasible, None) => {}
+                (outcome, b) => proptest::prop_assert!(false, "{outcome:?} against {b:?}"),
+            }
+        }
+    }
+
     #[test]
     fn infeasibility_is_reported() {
         let mut m = Model::new(Sense::Minimise);
