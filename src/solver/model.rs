@@ -24,7 +24,7 @@ pub(super) struct RowDef {
 }
 
 /// How far a solve goes, and with which of HiGHS's MIP options.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy)]
 enum Mode {
     /// To proven optimality, HiGHS's defaults.
     Optimal,
@@ -177,24 +177,23 @@ impl Model {
         if let Some(t) = settings.time_limit {
             problem = problem.set_time_limit(t);
         }
-        if mode == Mode::Small {
-            problem = problem
+        problem = match mode {
+            Mode::Optimal => problem,
+            Mode::Small => problem
                 .set_option("mip_allow_restart", false)
                 .set_option("mip_heuristic_run_rins", false)
                 .set_option("mip_heuristic_run_rens", false)
-                .set_option("mip_heuristic_run_feasibility_jump", false);
-        }
-        if mode == Mode::First {
+                .set_option("mip_heuristic_run_feasibility_jump", false),
             // Stopping at the first solution shows as a solution limit,
-            // which good_lp reports as a time limit with the solution.
-            problem = problem
-                .set_option("mip_max_improving_sols", 1)
-                .set_option("mip_heuristic_run_feasibility_jump", false);
-            // A cut pool of one: the first solution comes sooner without
-            // the rounds of cuts that prove optimality (measured:
+            // which good_lp reports as a time limit with the solution. A
+            // cut pool of one: the first solution comes sooner without the
+            // rounds of cuts that prove optimality (measured:
             // docs/benchmarks.md, section Selection history).
-            problem = problem.set_option("mip_pool_soft_limit", 1);
-        }
+            Mode::First => problem
+                .set_option("mip_max_improving_sols", 1)
+                .set_option("mip_heuristic_run_feasibility_jump", false)
+                .set_option("mip_pool_soft_limit", 1),
+        };
         for r in &self.rows {
             let mut e = Expression::with_capacity(r.terms.len());
             for &(v, c) in &r.terms {

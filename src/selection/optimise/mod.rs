@@ -339,8 +339,8 @@ fn cover(
     let mut panels = Vec::new();
     while !covered.iter().all(|&c| c) {
         let weights: Vec<f64> = covered.iter().map(|&c| if c { 0.0 } else { 1.0 }).collect();
-        // Swap search first; the exact program when it finds nobody new.
-        let (panel, value) = search.best_climb(
+        // Swap search first.
+        let (climbed, value) = search.best_climb(
             known
                 .iter()
                 .chain(&panels)
@@ -350,38 +350,32 @@ fn cover(
             &weights,
             3,
         );
-        if value > 0.5 {
-            for &(t, _) in &panel.0 {
-                covered[t as usize] = true;
-            }
-            panels.push(panel);
-            continue;
-        }
+        let mut found = (value > 0.5).then_some(climbed);
         // Then the near-optimal panel (the polytope's LP and a small
         // program around its optimum): the exact program's proof of
         // optimality costs far more and is not needed to cover anyone
         // (measured: docs/benchmarks.md, section Selection history).
-        let whole = oracle.whole();
-        if let Some(panel) = oracle.near_optimal_on(&whole, &weights)?
-            && panel.worth(&weights) > 0.5
-        {
-            for &(t, _) in &panel.0 {
-                covered[t as usize] = true;
-            }
-            panels.push(panel);
-            continue;
+        if found.is_none() {
+            let whole = oracle.whole();
+            found = oracle
+                .near_optimal_on(&whole, &weights)?
+                .filter(|p| p.worth(&weights) > 0.5);
         }
         // The exact program last: it alone proves that nobody uncovered
         // fits on any panel.
-        match oracle.best(&weights)? {
-            Some((panel, value)) if value > 0.5 => {
-                for &(t, _) in &panel.0 {
-                    covered[t as usize] = true;
-                }
-                panels.push(panel);
-            }
-            _ => break,
+        if found.is_none() {
+            found = oracle
+                .best(&weights)?
+                .filter(|(_, value)| *value > 0.5)
+                .map(|(p, _)| p);
         }
+        let Some(panel) = found else {
+            break;
+        };
+        for &(t, _) in &panel.0 {
+            covered[t as usize] = true;
+        }
+        panels.push(panel);
     }
     let unselectable = (0..covered.len()).filter(|&t| !covered[t]).collect();
     Ok((panels, unselectable))
